@@ -1,0 +1,3 @@
+export default async function globalSetup(): Promise<void> {
+  // placeholder: replaced by the dev-stack global setup
+}

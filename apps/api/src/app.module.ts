@@ -1,0 +1,59 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import type { AppConfig } from '@quotaflow/config';
+import { createDataSource } from '@quotaflow/persistence';
+import { DataSource } from 'typeorm';
+import { AuditController } from './audit/audit.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { CalculationsController } from './calculations/calculations.controller';
+import { ErrorFilter } from './common/error.filter';
+import { APP_CONFIG } from './config.token';
+import { HealthController } from './health/health.controller';
+import { PeopleController } from './people/people.controller';
+import { PlanAssignmentsController } from './plan-assignments/plan-assignments.controller';
+import { PlanAssignmentsService } from './plan-assignments/plan-assignments.service';
+import { PlansController } from './plans/plans.controller';
+import { PlansService } from './plans/plans.service';
+import { TemporalModule } from './temporal/temporal.module';
+
+@Global()
+@Module({})
+class CoreModule implements OnApplicationShutdown {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        {
+          provide: DataSource,
+          useFactory: async () => createDataSource(config.database, { role: 'app' }).initialize(),
+        },
+      ],
+      exports: [APP_CONFIG, DataSource],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot(config), TemporalModule, JwtModule.register({})],
+      controllers: [HealthController, PeopleController, PlansController, PlanAssignmentsController, AuditController, CalculationsController],
+      providers: [
+        PlansService,
+        PlanAssignmentsService,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+      ],
+    };
+  }
+}

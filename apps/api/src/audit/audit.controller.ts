@@ -1,0 +1,55 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { AuditLog } from '@quotaflow/persistence';
+import { DataSource } from 'typeorm';
+import { Roles } from '../auth/roles.decorator';
+import { ApiError } from '../common/api-error';
+
+const SUBJECT = /^[a-z][a-z-]*:[A-Za-z0-9._:-]+$/;
+
+export class AuditQuery {
+  @ApiPropertyOptional({ example: 'plan-assignment:5f0c…' })
+  @IsOptional() @Matches(SUBJECT, { message: 'subject must look like "<type>:<id>"' })
+  subject?: string;
+
+  @ApiPropertyOptional({ example: 'plan-assignment:' })
+  @IsOptional() @Matches(/^[a-z][a-z-]*:[A-Za-z0-9._:-]*$/, { message: 'subjectPrefix must look like "<type>:"' })
+  subjectPrefix?: string;
+
+  @ApiPropertyOptional({ default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  offset?: number;
+}
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('audit')
+export class AuditController {
+  private readonly audit: AuditLog;
+
+  constructor(dataSource: DataSource) {
+    this.audit = new AuditLog(dataSource);
+  }
+
+  @Get()
+  @Roles('auditor', 'finance', 'admin')
+  @ApiOperation({ summary: 'The append-only audit trail of one subject (or a subject type), oldest first, with each event’s hash chain' })
+  async list(@Query() q: AuditQuery) {
+    if (!q.subject && !q.subjectPrefix) {
+      throw new ApiError(400, 'VALIDATION.FAILED', 'Give subject or subjectPrefix.', [{ field: 'subject', problems: ['subject or subjectPrefix is required'] }]);
+    }
+    const events = await this.audit.list({ subject: q.subject, subjectPrefix: q.subjectPrefix, limit: q.limit ?? 100, offset: q.offset ?? 0 });
+    return { subject: q.subject ?? null, subjectPrefix: q.subjectPrefix ?? null, count: events.length, events };
+  }
+
+  @Get('verify')
+  @Roles('auditor', 'finance', 'admin')
+  @ApiOperation({ summary: 'Walk the whole hash chain and name the first broken event, if any' })
+  verify() {
+    return this.audit.verify();
+  }
+}

@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadConfig } from '@quotaflow/config';
+import { createApiApp } from './app.factory';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, ['http', 'database', 'temporal', 'mail', 'auth']);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(78);
+    }
+    throw e;
+  }
+  const app = await createApiApp(config);
+  await app.listen(config.http.port, '0.0.0.0');
+  new Logger('api').log(`listening on ${config.http.publicBaseUrl} (OpenAPI at /docs)`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`api failed to start: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});

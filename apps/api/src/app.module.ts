@@ -41,13 +41,16 @@ class CoreModule implements OnApplicationShutdown {
   }
 }
 
+/** Every controller of the API; the route-rule test walks this same list. */
+export const API_CONTROLLERS = [HealthController, PeopleController, PlansController, PlanAssignmentsController, AuditController, CalculationsController];
+
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot(config), TemporalModule, JwtModule.register({})],
-      controllers: [HealthController, PeopleController, PlansController, PlanAssignmentsController, AuditController, CalculationsController],
+      controllers: API_CONTROLLERS,
       providers: [
         PlansService,
         PlanAssignmentsService,

@@ -134,7 +134,7 @@ export class PlansService {
       const toSupersede: Array<{ old: PlanAssignmentEntity; by: string }> = [];
       for (const person of targets) {
         const inserted = await repo.createQueryBuilder().insert().into(PlanAssignmentEntity).values({
-          planVersionId: version.id, personId: person.id, quota: quotas.get(person.id) ?? null, status: settings.managerPreApproval ? 'pending_manager' : 'pending_rep',
+          planVersionId: version.id, personId: person.id, quota: quotas.get(person.id) ?? person.attributes?.annualQuota ?? null, publishedAt: new Date(), status: settings.managerPreApproval ? 'pending_manager' : 'pending_rep',
           settings, workflowId: 'pending', publishedById: actor.id,
         }).orIgnore().returning('*').execute();
         const created = inserted.raw.length > 0;

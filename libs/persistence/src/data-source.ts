@@ -1,0 +1,72 @@
+import { DataSource } from 'typeorm';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import type { DatabaseConfig } from '@quotaflow/config';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+import { SnakeNamingStrategy } from './naming.strategy';
+
+export type DatabaseRole = 'app' | 'owner';
+
+export interface DataSourceOptionsInput {
+  /** `app` (default): every connection runs as DATABASE_APP_ROLE; `owner`: as the URL's user (migrations). */
+  role?: DatabaseRole;
+  applicationName?: string;
+  poolSize?: number;
+  logging?: boolean;
+}
+
+/** Options for `new DataSource(...)` or Nest's `TypeOrmModule.forRootAsync({ useFactory })`. */
+export function dataSourceOptions(db: DatabaseConfig, options: DataSourceOptionsInput = {}): PostgresConnectionOptions {
+  const role = options.role ?? 'app';
+  if (!/^[a-z_][a-z0-9_]*$/.test(db.appRole)) throw new Error(`invalid database app role "${db.appRole}"`);
+  return {
+    type: 'postgres',
+    url: db.url,
+    entities: [...ENTITIES],
+    migrations: [...MIGRATIONS],
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    namingStrategy: new SnakeNamingStrategy(),
+    applicationName: options.applicationName ?? 'quotaflow',
+    logging: options.logging ?? false,
+    poolSize: options.poolSize,
+    // A startup parameter rather than `SET ROLE` on connect: it applies before the first query
+    // and survives `RESET ALL`/`DISCARD ALL` (both reset to the session default).
+    extra: role === 'app' ? { options: `-c role=${db.appRole}` } : {},
+  };
+}
+
+export function createDataSource(db: DatabaseConfig, options: DataSourceOptionsInput = {}): DataSource {
+  return new DataSource(dataSourceOptions(db, options));
+}
+
+function ownerDataSource(url: string): DataSource {
+  return createDataSource({ url, appRole: 'quotaflow_app' }, { role: 'owner', applicationName: 'quotaflow-migrate', poolSize: 1 });
+}
+
+/** Applies pending migrations as the URL's user; returns the names that ran, in order. */
+export async function runMigrations(url: string): Promise<string[]> {
+  const ds = await ownerDataSource(url).initialize();
+  try {
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    return ran.map((m) => m.name);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/** Reverts the most recent migration; returns its name, or null when none was applied. */
+export async function revertLastMigration(url: string): Promise<string | null> {
+  const ds = await ownerDataSource(url).initialize();
+  try {
+    const rows = (await ds.query(`SELECT to_regclass('migrations') IS NOT NULL AS present`)) as Array<{ present: boolean }>;
+    if (!rows[0]?.present) return null;
+    const last = (await ds.query(`SELECT name FROM migrations ORDER BY timestamp DESC, id DESC LIMIT 1`)) as Array<{ name: string }>;
+    if (last.length === 0) return null;
+    await ds.undoLastMigration({ transaction: 'each' });
+    return last[0]!.name;
+  } finally {
+    await ds.destroy();
+  }
+}

@@ -1,0 +1,17 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export type AcceptanceDecision = 'accepted' | 'declined';
+
+/** The recorded e-signature: who, when, from where, on which document. */
+@Entity('acceptances')
+export class AcceptanceEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('uuid', { unique: true }) assignmentId!: string;
+  @Column('uuid') personId!: string;
+  @Column('text') decision!: AcceptanceDecision;
+  @Column('text', { nullable: true }) reason!: string | null;
+  @Column('timestamptz') decidedAt!: Date;
+  @Column('text', { nullable: true }) ip!: string | null;
+  @Column('text', { nullable: true }) userAgent!: string | null;
+  @Column('text') documentHash!: string;
+}

@@ -1,0 +1,34 @@
+import { AcceptanceEntity } from './acceptance.entity';
+import { ApprovalDecisionEntity } from './approval-decision.entity';
+import { AuditEventEntity } from './audit-event.entity';
+import { EmailOutboxEntity } from './email-outbox.entity';
+import { PersonEntity } from './person.entity';
+import { PlanAssignmentEntity } from './plan-assignment.entity';
+import { PlanDocumentEntity } from './plan-document.entity';
+import { PlanVersionEntity } from './plan-version.entity';
+import { PlanEntity } from './plan.entity';
+import { TeamEntity } from './team.entity';
+
+export * from './acceptance.entity';
+export * from './approval-decision.entity';
+export * from './audit-event.entity';
+export * from './email-outbox.entity';
+export * from './person.entity';
+export * from './plan-assignment.entity';
+export * from './plan-document.entity';
+export * from './plan-version.entity';
+export * from './plan.entity';
+export * from './team.entity';
+
+export const ENTITIES = [
+  TeamEntity,
+  PersonEntity,
+  PlanEntity,
+  PlanVersionEntity,
+  PlanAssignmentEntity,
+  PlanDocumentEntity,
+  AcceptanceEntity,
+  ApprovalDecisionEntity,
+  EmailOutboxEntity,
+  AuditEventEntity,
+] as const;

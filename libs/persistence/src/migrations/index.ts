@@ -1,0 +1,5 @@
+import { InitialSchema1767225600000 } from './1767225600000-InitialSchema';
+import { AppRoleAndAppendOnlyAudit1767225600001 } from './1767225600001-AppRoleAndAppendOnlyAudit';
+
+/** Registered as classes, not by glob, so they load the same from TS sources (jest) and from dist/. */
+export const MIGRATIONS = [InitialSchema1767225600000, AppRoleAndAppendOnlyAudit1767225600001];

@@ -1,0 +1,87 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { sha256Hex } from '../canonical-json';
+import { EmailAttachmentRef, EmailOutboxEntity } from '../entities/email-outbox.entity';
+
+export interface EmailOutboxInput {
+  purpose: string;
+  toAddress: string;
+  subject: string;
+  text: string;
+  html?: string | null;
+  attachments?: EmailAttachmentRef[];
+}
+
+/** Same purpose → same Message-ID, so a resend after a crash is recognisable as the same mail. */
+export function messageIdFor(purpose: string): string {
+  return `<${sha256Hex(purpose).slice(0, 32)}@quotaflow.local>`;
+}
+
+/** Emails are written here first, then sent; the purpose is the idempotency key. */
+export class EmailOutbox {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private manager(manager?: EntityManager): EntityManager {
+    return manager ?? this.dataSource.manager;
+  }
+
+  /** Inserts the row unless one with the same purpose exists; returns whichever row is stored. */
+  async enqueue(row: EmailOutboxInput, manager?: EntityManager): Promise<EmailOutboxEntity> {
+    if (row.purpose.trim() === '') throw new TypeError('email purpose is required');
+    const m = this.manager(manager);
+    await m
+      .createQueryBuilder()
+      .insert()
+      .into(EmailOutboxEntity)
+      .values({
+        purpose: row.purpose,
+        toAddress: row.toAddress,
+        subject: row.subject,
+        text: row.text,
+        html: row.html ?? null,
+        attachments: row.attachments ?? [],
+        messageId: messageIdFor(row.purpose),
+      })
+      .orIgnore('("purpose")')
+      .updateEntity(false)
+      .execute();
+    return m.findOneByOrFail(EmailOutboxEntity, { purpose: row.purpose });
+  }
+
+  findByPurpose(purpose: string, manager?: EntityManager): Promise<EmailOutboxEntity | null> {
+    return this.manager(manager).findOneBy(EmailOutboxEntity, { purpose });
+  }
+
+  findById(id: string, manager?: EntityManager): Promise<EmailOutboxEntity | null> {
+    return this.manager(manager).findOneBy(EmailOutboxEntity, { id });
+  }
+
+  /** Rows not yet sent, oldest first (what a relay or a retry picks up). */
+  listUnsent(limit = 100, manager?: EntityManager): Promise<EmailOutboxEntity[]> {
+    return this.manager(manager)
+      .getRepository(EmailOutboxEntity)
+      .createQueryBuilder('o')
+      .where(`o.status <> 'sent'`)
+      .orderBy('o.createdAt', 'ASC')
+      .take(limit)
+      .getMany();
+  }
+
+  async markSent(id: string, messageId: string, manager?: EntityManager): Promise<void> {
+    // Only the first success counts: a retried activity must not move sent_at.
+    await this.manager(manager)
+      .createQueryBuilder()
+      .update(EmailOutboxEntity)
+      .set({ status: 'sent', messageId, sentAt: () => 'now()', attempts: () => 'attempts + 1', lastError: null })
+      .where(`id = :id AND status <> 'sent'`, { id })
+      .execute();
+  }
+
+  async markFailed(id: string, error: string, manager?: EntityManager): Promise<void> {
+    await this.manager(manager)
+      .createQueryBuilder()
+      .update(EmailOutboxEntity)
+      .set({ status: 'failed', attempts: () => 'attempts + 1', lastError: error.slice(0, 4000) })
+      .where(`id = :id AND status <> 'sent'`, { id })
+      .execute();
+  }
+}

@@ -73,7 +73,7 @@ async function seedOrg(ds: DataSource): Promise<Org> {
   return { team, otherTeam, admin, ops, finance, auditor, manager, otherManager, rep, otherRep, farRep };
 }
 
-export async function startHarness(name: string): Promise<Harness> {
+export async function startHarness(name: string, options: { inProcessWorker?: boolean } = {}): Promise<Harness> {
   const database = await createTestDatabase();
   const smtp = await startSmtpSink();
   const env: Record<string, string> = {
@@ -98,7 +98,7 @@ export async function startHarness(name: string): Promise<Harness> {
     if (worker) await worker.shutdown();
     worker = undefined;
   };
-  await startWorker();
+  if (options.inProcessWorker !== false) await startWorker();
   const app: INestApplication = await createApiApp(config, { logger: false });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };

@@ -1,0 +1,180 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { assertPortFree } from './free-port';
+import { startMailCatcher, type MailCatcher } from './mail-catcher';
+import { spawnManaged, type ManagedProcess } from './managed-process';
+import { runMigrations } from '@quotaflow/persistence';
+import { findRepoRoot } from './repo-root';
+import { startTemporalDevServer, waitForTemporal, type TemporalDevServer } from './temporal-dev-server';
+
+/*
+ * `npm start`: embedded Postgres → migrations → Temporal dev server → SMTP
+ * catcher → worker → api. Anything configured by env (DATABASE_URL,
+ * TEMPORAL_ADDRESS, SMTP_URL) is used instead of starting it. Ctrl-C stops
+ * everything in reverse order; state under DATA_DIR survives restarts.
+ */
+
+const DEV_DB_NAME = 'quotaflow';
+const PG_PORT = Number(process.env.DEV_PG_PORT ?? 5433);
+const TEMPORAL_PORT = 7233;
+const TEMPORAL_UI_PORT = 8233;
+const SMTP_PORT = 2525;
+
+type Stoppable = { name: string; stop(): Promise<void> };
+
+async function main(): Promise<void> {
+  const root = findRepoRoot();
+  const dataDir = resolve(root, process.env.DATA_DIR ?? '.data');
+  const logDir = join(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const runtimeFile = join(dataDir, 'runtime.json');
+  const started: Stoppable[] = [];
+  const children: ManagedProcess[] = [];
+  let stopping: Promise<void> | undefined;
+
+  const stopAll = (exitCode: number, why?: string): Promise<void> => {
+    if (stopping) return stopping;
+    if (why) process.stderr.write(`${why}\n`);
+    process.stdout.write('Stopping the dev stack...\n');
+    stopping = (async () => {
+      for (const part of [...started].reverse()) {
+        try {
+          await part.stop();
+        } catch (error) {
+          process.stderr.write(`  ${part.name}: ${(error as Error).message}\n`);
+        }
+      }
+      rmSync(runtimeFile, { force: true });
+      process.stdout.write('Stopped.\n');
+      process.exit(exitCode);
+    })();
+    return stopping;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.stdout.write('(still stopping, please wait)\n');
+      else void stopAll(0);
+    });
+  }
+  const watch = (proc: ManagedProcess): void => {
+    void proc.exited.then(({ code, signal }) => {
+      if (!stopping) void stopAll(1, `\n✖ ${proc.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the stack.`);
+    });
+  };
+
+  try {
+    // 1. PostgreSQL
+    let databaseUrl = process.env.DATABASE_URL;
+    let pg: EmbeddedPostgres | undefined;
+    if (!databaseUrl) {
+      await assertPortFree(PG_PORT, 'embedded PostgreSQL');
+      const t0 = Date.now();
+      pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), port: PG_PORT, logFile: join(logDir, 'postgres.log'), detached: true });
+      started.push({ name: 'postgres', stop: () => pg!.stop() });
+      watch(pg.process);
+      databaseUrl = await pg.ensureDatabase(DEV_DB_NAME);
+      process.stdout.write(`✔ PostgreSQL (embedded) on port ${PG_PORT} in ${Date.now() - t0} ms\n`);
+    }
+    // 2. schema
+    const tm = Date.now();
+    const ran = await runMigrations(databaseUrl);
+    process.stdout.write(`✔ migrations: ${ran.length ? `applied ${ran.join(', ')}` : 'schema up to date'} (${Date.now() - tm} ms)\n`);
+
+    // 3. Temporal
+    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    let temporal: TemporalDevServer | undefined;
+    if (!temporalAddress) {
+      await assertPortFree(TEMPORAL_PORT, 'Temporal dev server');
+      await assertPortFree(TEMPORAL_UI_PORT, 'Temporal Web UI');
+      const t0 = Date.now();
+      temporal = await startTemporalDevServer({
+        dbFile: join(dataDir, 'temporal', 'temporal.db'),
+        port: TEMPORAL_PORT,
+        uiPort: TEMPORAL_UI_PORT,
+        logFile: join(logDir, 'temporal.log'),
+        detached: true,
+      });
+      started.push({ name: 'temporal', stop: () => temporal!.stop() });
+      watch(temporal.process);
+      temporalAddress = temporal.address;
+      process.stdout.write(`✔ Temporal dev server on ${temporalAddress} in ${Date.now() - t0} ms\n`);
+    } else {
+      await waitForTemporal(temporalAddress, process.env.TEMPORAL_NAMESPACE ?? 'default');
+    }
+
+    // 4. SMTP catcher
+    let smtpUrl = process.env.SMTP_URL;
+    let mail: MailCatcher | undefined;
+    if (!smtpUrl) {
+      await assertPortFree(SMTP_PORT, 'SMTP catcher');
+      mail = await startMailCatcher({ dir: join(dataDir, 'mail'), port: SMTP_PORT });
+      started.push({ name: 'mail', stop: () => mail!.stop() });
+      smtpUrl = mail.url;
+    }
+
+    // 5. worker and api
+    const port = process.env.PORT ?? '3000';
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: process.env.NODE_ENV ?? 'development',
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      SMTP_URL: smtpUrl,
+      JWT_SECRET: process.env.JWT_SECRET ?? devJwtSecret(dataDir),
+      PORT: port,
+      DATA_DIR: dataDir,
+    };
+    writeFileSync(
+      runtimeFile,
+      `${JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, SMTP_URL: smtpUrl, JWT_SECRET: env.JWT_SECRET, PORT: port }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
+    started.push({ name: 'runtime.json', stop: async () => rmSync(runtimeFile, { force: true }) });
+
+    for (const [name, entry] of [['worker', 'apps/worker/src/main.js'], ['api', 'apps/api/src/main.js']] as const) {
+      const file = join(root, 'dist', entry);
+      if (!existsSync(file)) {
+        // TEMPORARY while apps are being written: becomes an error once they exist.
+        process.stderr.write(`warning: ${relative(root, file)} is missing; ${name} not started\n`);
+        continue;
+      }
+      const proc = spawnManaged(name, process.execPath, ['--enable-source-maps', file], { env, cwd: root, prefix: `[${name}] `, detached: true });
+      children.push(proc);
+      started.push({ name, stop: () => proc.stop('SIGTERM', 20_000) });
+      watch(proc);
+    }
+
+    printBox([
+      'Quotaflow dev stack is up',
+      '',
+      `API            http://localhost:${port}/api/v1`,
+      `OpenAPI        http://localhost:${port}/docs`,
+      temporal?.uiUrl ? `Temporal UI    ${temporal.uiUrl}` : `Temporal       ${temporalAddress}`,
+      mail ? `Mail folder    ${relative(process.cwd(), mail.dir) || mail.dir}  (SMTP ${smtpUrl})` : `SMTP           ${smtpUrl}`,
+      `Database       ${databaseUrl}`,
+      `Logs           ${relative(process.cwd(), logDir)}`,
+      '',
+      'Next:  npm run seed:demo        demo org, plans and people',
+      '       npm run token -- --help  mint a JWT for curl',
+      'Stop:  Ctrl-C',
+    ]);
+  } catch (error) {
+    await stopAll(1, `\n✖ dev stack failed to start: ${(error as Error).message}`);
+  }
+}
+
+function devJwtSecret(dataDir: string): string {
+  const file = join(dataDir, 'dev-secrets.json');
+  const secret = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { JWT_SECRET?: string }).JWT_SECRET : undefined;
+  if (!secret) throw new Error('JWT_SECRET is not set and .data/dev-secrets.json is missing: start through `npm start`.');
+  return secret;
+}
+
+function printBox(lines: string[]): void {
+  const width = Math.max(...lines.map((line) => line.length)) + 2;
+  const out = [`┌${'─'.repeat(width)}┐`, ...lines.map((line) => `│ ${line.padEnd(width - 1)}│`), `└${'─'.repeat(width)}┘`];
+  process.stdout.write(`\n${out.join('\n')}\n\n`);
+}
+
+void main();

@@ -1,0 +1,3 @@
+export * from './types';
+export * from './hierarchy';
+export * from './impact';

@@ -10,7 +10,7 @@ interface Route { route: string; rule: string | undefined }
 function routes(): Route[] {
   return API_CONTROLLERS.flatMap((controller) => {
     const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
-    const proto = controller.prototype as Record<string, unknown>;
+    const proto = controller.prototype as unknown as Record<string, unknown>;
     return Object.getOwnPropertyNames(proto)
       .filter((name) => name !== 'constructor' && typeof proto[name] === 'function' && Reflect.getMetadata(PATH_METADATA, proto[name] as object) !== undefined)
       .map((name) => {

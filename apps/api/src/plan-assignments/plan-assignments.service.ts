@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '@quotaflow/domain';
@@ -27,7 +27,6 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined>
 
 @Injectable()
 export class PlanAssignmentsService {
-  private readonly logger = new Logger(PlanAssignmentsService.name);
   private readonly audit: AuditLog;
 
   constructor(private readonly dataSource: DataSource, private readonly temporal: Client) {

@@ -1,0 +1,346 @@
+/**
+ * Plan acceptance, id `plan-acceptance:<assignmentId>`.
+ *
+ * 1. audit `published`; 2. render the plan PDF (its hash is what the rep signs);
+ * 3. optional manager pre-approval stage (approve → on; reject → the assignment ends `declined`
+ *    with the manager's comment and ops is told — CONTRACTS.md has no separate status for it);
+ * 4. rep stage: invite with the PDF (sent once), reminders, escalation to the manager, expiry
+ *    with a note to ops; 5. accept → `accepted` + acceptance record, decline (reason required)
+ *    → `declined`, manager and ops told. Signal `supersede` ends it as `superseded`.
+ *
+ * Changing this file: wrap changed steps in `patched('<id>')` so running histories replay, and
+ * record a new history under `__histories__` (the replay spec replays every file there).
+ */
+import {
+  allHandlersFinished,
+  condition,
+  currentUpdateInfo,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { ApprovalRun, refuse, type ApprovalAuditEntry, type ApprovalEvent, type ApprovalOutcome } from '../approval/run-stages';
+import type { ApprovalStage } from '../approval/types';
+import type {
+  EmailRecipient,
+  PlanAcceptanceActivities,
+  PlanEmailTemplate,
+  RecordAuditInput,
+  SendEmailInput,
+} from './activities';
+import {
+  DEFAULT_PLAN_ACCEPTANCE_SETTINGS,
+  decideUpdate,
+  statusQuery,
+  supersedeSignal,
+  type DecisionRequest,
+  type PlanAcceptanceHistoryEntry,
+  type PlanAcceptanceInput,
+  type PlanAcceptanceSettings,
+  type PlanAcceptanceStatus,
+  type PlanAssignmentStatus,
+} from './messages';
+
+export const MANAGER_STAGE_ID = 'manager-preapproval';
+export const REP_STAGE_ID = 'rep-acceptance';
+
+export const PLAN_ACCEPTANCE_CODES = {
+  forbidden: 'AUTH.FORBIDDEN',
+  alreadyDecided: 'PLAN_ASSIGNMENT.ALREADY_DECIDED',
+  notPending: 'PLAN_ASSIGNMENT.NOT_PENDING',
+  invalidDecision: 'VALIDATION.FAILED',
+} as const;
+
+const { renderPlanDocument, sendEmail, recordAudit, setAssignmentState } = proxyActivities<PlanAcceptanceActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+export function planAcceptanceStages(input: PlanAcceptanceInput, settings: PlanAcceptanceSettings): ApprovalStage[] {
+  const deadlines = {
+    reminderEveryDays: settings.reminderEveryDays,
+    escalateAfterDays: settings.escalateAfterDays,
+    deadlineDays: settings.expireAfterDays,
+    onDeadline: 'expire' as const,
+  };
+  const stages: ApprovalStage[] = [];
+  if (settings.managerPreApproval && input.managerId) {
+    stages.push({
+      id: MANAGER_STAGE_ID,
+      label: 'Manager pre-approval',
+      approvers: [{ kind: 'manager-of', personId: input.personId }],
+      approverIds: [input.managerId],
+      mode: 'any',
+      decisions: ['approve', 'reject'],
+      escalateToIds: input.opsIds,
+      ...deadlines,
+    });
+  }
+  stages.push({
+    id: REP_STAGE_ID,
+    label: 'Plan acceptance',
+    approvers: [{ kind: 'person', personId: input.personId }],
+    approverIds: [input.personId],
+    mode: 'any',
+    decisions: ['accept', 'decline'],
+    escalateToIds: input.managerId ? [input.managerId] : input.opsIds,
+    ...deadlines,
+  });
+  return stages;
+}
+
+export async function planAcceptanceWorkflow(input: PlanAcceptanceInput): Promise<PlanAcceptanceStatus> {
+  const settings: PlanAcceptanceSettings = { ...DEFAULT_PLAN_ACCEPTANCE_SETTINGS, ...input.settings };
+  const { workflowId, runId } = workflowInfo();
+  const subject = `plan-assignment:${input.assignmentId}`;
+  const history: PlanAcceptanceHistoryEntry[] = [];
+  let finalState: PlanAssignmentStatus | undefined = undefined;
+  let started = false;
+  let documentHash: string | undefined = undefined;
+  let supersededBy: string | undefined;
+
+  const note = (event: string, actorId?: string, detail?: string) =>
+    history.push({ at: new Date().toISOString(), event, actorId, detail });
+
+  const audit = async (
+    action: string,
+    dedupeKey: string,
+    extra: Partial<ApprovalAuditEntry> & Pick<RecordAuditInput, 'actorRole' | 'approvalDecision'> = {},
+  ) => {
+    await recordAudit({
+      approvalDecision: extra.approvalDecision,
+      dedupeKey,
+      action: `plan-assignment.${action}`,
+      subject,
+      workflowId,
+      runId,
+      actorId: extra.actorId,
+      actorRole: extra.actorRole,
+      comment: extra.comment,
+      data: extra.data,
+      occurredAt: new Date().toISOString(),
+    });
+  };
+
+  const email = async (
+    purposeSuffix: string,
+    template: PlanEmailTemplate,
+    to: EmailRecipient,
+    extra: Pick<SendEmailInput, 'recipientIds' | 'data'> & { auditAsEmailed?: boolean } = {},
+  ) => {
+    const purpose = `plan-acceptance:${input.assignmentId}:${purposeSuffix}`;
+    const { auditAsEmailed = true, ...rest } = extra;
+    await sendEmail({ purpose, assignmentId: input.assignmentId, template, to, ...rest });
+    if (auditAsEmailed) {
+      await audit('emailed', `${subject}:emailed:${purposeSuffix}`, { data: { purpose, template, to } });
+      note('emailed', undefined, `${template} to ${to}`);
+    }
+  };
+
+  const toOps = { recipientIds: input.opsIds };
+  const roleOf = (stageId: string) => (stageId === MANAGER_STAGE_ID ? 'manager' : 'rep');
+  const visitSuffix = (visit: number) => (visit > 1 ? `:v${visit}` : '');
+
+  const hooks = {
+    async audit(entry: ApprovalAuditEntry, event: ApprovalEvent): Promise<void> {
+      const decision = event.kind === 'decision' ? event.decision : undefined;
+      const approverRole = roleOf(event.stage.id);
+      await audit(entry.action, entry.dedupeKey, {
+        actorId: entry.actorId,
+        actorRole: decision ? approverRole : undefined,
+        comment: entry.comment,
+        data: decision && event.stage.id === REP_STAGE_ID ? { ...entry.data, documentHash } : entry.data,
+        approvalDecision: decision && {
+          stage: event.stage.id,
+          approverId: decision.actorId,
+          approverRole,
+          decision: decision.decision,
+          comment: decision.comment,
+          idempotencyKey: stringField(decision.data, 'idempotencyKey') ?? entry.dedupeKey,
+          decidedAt: decision.at,
+        },
+      });
+      note(entry.action, entry.actorId, entry.comment);
+    },
+    async notify(event: ApprovalEvent): Promise<void> {
+      const manager = event.stage.id === MANAGER_STAGE_ID;
+      const suffix = `${event.stage.id}${visitSuffix(event.visit)}`;
+      const escalateTo: EmailRecipient = manager || !input.managerId ? 'ops' : 'manager';
+      switch (event.kind) {
+        case 'stage-opened':
+          if (manager) {
+            await email(`manager-preapproval${visitSuffix(event.visit)}`, 'manager-preapproval', 'manager');
+          } else {
+            const deadline = addDays(event.at, settings.expireAfterDays);
+            await setAssignmentState({ assignmentId: input.assignmentId, status: 'pending_rep', nextDeadline: deadline });
+            await email(`invite${visitSuffix(event.visit)}`, 'plan-invite', 'rep', { data: { deadline } });
+          }
+          return;
+        case 'reminder':
+          await email(`${suffix}:reminder:${event.reminder}`, manager ? 'manager-reminder' : 'plan-reminder', manager ? 'manager' : 'rep', {
+            data: { reminder: event.reminder },
+            auditAsEmailed: false,
+          });
+          return;
+        case 'escalation':
+          await email(`${suffix}:escalation`, manager ? 'manager-escalation' : 'plan-escalation', escalateTo, {
+            ...(escalateTo === 'ops' ? toOps : { recipientIds: event.stage.escalateToIds }),
+            auditAsEmailed: false,
+          });
+          return;
+        default:
+          return;
+      }
+    },
+  };
+
+  const run = new ApprovalRun(subject, planAcceptanceStages(input, settings), hooks, PLAN_ACCEPTANCE_CODES);
+
+  const state = (): PlanAssignmentStatus =>
+    finalState ?? (run.openStages.some((s) => s.id === MANAGER_STAGE_ID) ? 'pending_manager' : 'pending_rep');
+  const status = (): PlanAcceptanceStatus => {
+    const snap = run.snapshot();
+    return {
+      state: state(),
+      history: [...history],
+      nextDeadline: finalState ? undefined : snap.nextDeadline,
+      remindersSent: snap.remindersSent,
+      escalated: snap.escalated,
+      documentHash,
+    };
+  };
+
+  setHandler(statusQuery, status);
+  setHandler(supersedeSignal, ({ byAssignmentId }) => {
+    if (run.outcome || supersededBy) return;
+    supersededBy = byAssignmentId;
+    run.cancel();
+  });
+  setHandler(
+    decideUpdate,
+    async (request) => {
+      await run.decide(toStageDecision(request, currentUpdateInfo()?.id));
+      // A decision that ends the routine returns the final state, not a half-written one.
+      if (run.outcome) await condition(() => finalState !== undefined);
+      return status();
+    },
+    {
+      validator: (request) => {
+        validateShape(request);
+        if (!started) refuse(PLAN_ACCEPTANCE_CODES.notPending, 'The plan document is still being prepared.');
+        run.validate(toStageDecision(request));
+        if ((request.decision === 'decline' || request.decision === 'reject') && !(request.reason ?? request.comment)?.trim()) {
+          refuse('VALIDATION.FAILED', `A ${request.decision} needs a reason.`, 'reason');
+        }
+      },
+    },
+  );
+
+  const finish = async (result: ApprovalOutcome): Promise<PlanAssignmentStatus> => {
+    switch (result.kind) {
+      case 'approved': {
+        const accepted = result.decisions.find((d) => d.stageId === REP_STAGE_ID)!;
+        await setAssignmentState({
+          assignmentId: input.assignmentId,
+          status: 'accepted',
+          decidedAt: accepted.at,
+          effectiveAt: accepted.at,
+          nextDeadline: null,
+          decision: {
+            personId: input.personId,
+            decision: 'accepted',
+            decidedAt: accepted.at,
+            ip: stringField(accepted.data, 'ip'),
+            userAgent: stringField(accepted.data, 'userAgent'),
+            documentHash: documentHash!,
+          },
+        });
+        return 'accepted';
+      }
+      case 'declined': {
+        const declined = result.decision;
+        await setAssignmentState({
+          assignmentId: input.assignmentId,
+          status: 'declined',
+          decidedAt: declined.at,
+          nextDeadline: null,
+          decision: {
+            personId: input.personId,
+            decision: 'declined',
+            reason: declined.comment,
+            decidedAt: declined.at,
+            ip: stringField(declined.data, 'ip'),
+            userAgent: stringField(declined.data, 'userAgent'),
+            documentHash: documentHash!,
+          },
+        });
+        const data = { reason: declined.comment };
+        if (input.managerId) await email('declined:manager', 'plan-declined', 'manager', { data });
+        await email('declined:ops', 'plan-declined', 'ops', { ...toOps, data });
+        return 'declined';
+      }
+      case 'rejected': {
+        await setAssignmentState({ assignmentId: input.assignmentId, status: 'declined', decidedAt: result.decision.at, nextDeadline: null });
+        await email('rejected-by-manager:ops', 'plan-rejected-by-manager', 'ops', { ...toOps, data: { comment: result.decision.comment } });
+        return 'declined';
+      }
+      case 'expired': {
+        await setAssignmentState({ assignmentId: input.assignmentId, status: 'expired', nextDeadline: null });
+        await audit('expired', `${subject}:expired`, { data: { stageId: result.stageId, expireAfterDays: settings.expireAfterDays } });
+        note('expired');
+        await email('expired:ops', 'plan-expired', 'ops', toOps);
+        return 'expired';
+      }
+      case 'cancelled': {
+        await setAssignmentState({ assignmentId: input.assignmentId, status: 'superseded', nextDeadline: null, supersededById: supersededBy });
+        await audit('superseded', `${subject}:superseded`, { data: { byAssignmentId: supersededBy } });
+        note('superseded', undefined, supersededBy ? `by assignment ${supersededBy}` : undefined);
+        return 'superseded';
+      }
+    }
+  };
+
+  await audit('published', `${subject}:published`, { actorId: input.publishedById, actorRole: 'ops', data: { planVersionId: input.planVersionId } });
+  note('published', input.publishedById);
+  const document = await renderPlanDocument({ assignmentId: input.assignmentId });
+  documentHash = document.sha256;
+  note('document-rendered', undefined, `${document.pages} pages, sha256 ${document.sha256}`);
+
+  started = true;
+  const outcome = await run.run();
+  finalState = await finish(outcome);
+  await condition(allHandlersFinished);
+  return status();
+}
+
+function toStageDecision(request: DecisionRequest, updateId?: string) {
+  return {
+    actorId: request.actorId,
+    decision: request.decision,
+    comment: request.reason ?? request.comment,
+    data: {
+      ip: request.ip,
+      userAgent: request.userAgent,
+      actorRoles: request.actorRoles,
+      idempotencyKey: request.idempotencyKey ?? updateId,
+    },
+  };
+}
+
+function validateShape(request: DecisionRequest): void {
+  if (!request || typeof request.actorId !== 'string' || request.actorId.length === 0) {
+    refuse('VALIDATION.FAILED', 'actorId is required.', 'actorId');
+  }
+  if (!['accept', 'decline', 'approve', 'reject'].includes(request.decision)) {
+    refuse('VALIDATION.FAILED', 'decision must be accept, decline, approve or reject.', 'decision');
+  }
+}
+
+function stringField(data: Record<string, unknown> | undefined, key: string): string | undefined {
+  const value = data?.[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function addDays(iso: string, days: number): string {
+  return new Date(new Date(iso).getTime() + days * 24 * 60 * 60 * 1000).toISOString();
+}

@@ -1,0 +1,2 @@
+// Entry of the workflow bundle: every export here is a workflow type the worker registers.
+export { planAcceptanceWorkflow } from './plan-acceptance/plan-acceptance.workflow';

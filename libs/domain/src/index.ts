@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './plan-language';
+export * from './approvals';
+export * from './quota';
+export * from './territory';

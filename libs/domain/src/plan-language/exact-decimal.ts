@@ -1,0 +1,122 @@
+/**
+ * Exact decimal arithmetic on scaled BigInt.
+ *
+ * Every number read from a document is held as an integer count of 10^-12 units
+ * ("fixed", scale 12). Products keep their combined scale (a credit is amount ×
+ * share at scale 24, a commission slice is credit × rate at scale 36), so nothing
+ * is rounded until a line is finished. Divisions (interpolated tiers, curves) stay
+ * as a numerator/denominator pair until that same single rounding.
+ */
+
+export const SCALE = 12;
+export const ONE = 10n ** 12n;
+/** 10^k for k in 0..80, so hot paths never call `**`. */
+export const POW10: readonly bigint[] = Array.from({ length: 81 }, (_, k) => 10n ** BigInt(k));
+
+/** A JSON value that should hold a decimal: a number or a decimal string. */
+export type DecimalInput = number | string;
+
+export type ParseResult = { ok: true; value: bigint } | { ok: false; message: string };
+
+const DECIMAL_STRING = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * Parse a JSON number or decimal string into fixed scale 12. Numbers go through
+ * their shortest round-trip string (`String(0.07)` is "0.07"), which is exactly
+ * what a person typed, so no binary fraction ever enters the arithmetic.
+ */
+export function parseDecimal(raw: unknown): ParseResult {
+  let text: string;
+  if (typeof raw === 'number') {
+    if (!Number.isFinite(raw)) return { ok: false, message: 'must be a finite number' };
+    text = String(raw);
+  } else if (typeof raw === 'string') {
+    text = raw.trim();
+    if (text.length === 0 || text.length > 60) return { ok: false, message: 'must be a number or a decimal string' };
+  } else {
+    return { ok: false, message: 'must be a number or a decimal string' };
+  }
+  const m = DECIMAL_STRING.exec(text);
+  if (!m) return { ok: false, message: 'must be a number or a decimal string' };
+  const negative = m[1] === '-';
+  let digits = m[2] + (m[3] ?? '');
+  let exponent = (m[4] ? Number(m[4]) : 0) - (m[3]?.length ?? 0);
+  // strip trailing zeros of the fraction so "1.500000000000000" is accepted
+  while (exponent < 0 && digits.length > 1 && digits.endsWith('0')) {
+    digits = digits.slice(0, -1);
+    exponent += 1;
+  }
+  if (exponent < -SCALE) return { ok: false, message: `has more than ${SCALE} decimal places` };
+  if (exponent > 30) return { ok: false, message: 'is too large' };
+  const magnitude = BigInt(digits) * POW10[exponent + SCALE];
+  if (magnitude > 10n ** 42n) return { ok: false, message: 'is too large' };
+  return { ok: true, value: negative ? -magnitude : magnitude };
+}
+
+/** Parse or throw; for values already validated. */
+export function fixed(raw: DecimalInput): bigint {
+  const r = parseDecimal(raw);
+  if (!r.ok) throw new RangeError(`${String(raw)} ${r.message}`);
+  return r.value;
+}
+
+/** n / d rounded half away from zero (the usual commercial "half-up"); d > 0. */
+export function divRoundHalfUp(n: bigint, d: bigint): bigint {
+  const q = n / d;
+  const r = n - q * d;
+  if (r === 0n) return q;
+  const twice = r < 0n ? -2n * r : 2n * r;
+  if (twice >= d) return n < 0n ? q - 1n : q + 1n;
+  return q;
+}
+
+/** Value n/d at `scale` decimal places, rounded to whole cents. */
+export function toCents(n: bigint, d: bigint, scale: number): bigint {
+  return divRoundHalfUp(n, d * POW10[scale - 2]);
+}
+
+/** Cents as "1234.50" / "-5.00". */
+export function formatCents(cents: bigint): string {
+  const negative = cents < 0n;
+  const abs = negative ? -cents : cents;
+  const whole = abs / 100n;
+  const frac = abs % 100n;
+  return `${negative ? '-' : ''}${whole}.${frac < 10n ? '0' : ''}${frac}`;
+}
+
+/**
+ * Exact decimal n/d at `scale`, shown with at least `minPlaces` and at most
+ * `maxPlaces` decimals (rounded half-up only if the value needs more places).
+ */
+export function formatExact(n: bigint, d: bigint, scale: number, minPlaces = 0, maxPlaces = SCALE): string {
+  // bring to maxPlaces decimals
+  let value: bigint;
+  if (scale >= maxPlaces) value = divRoundHalfUp(n, d * POW10[scale - maxPlaces]);
+  else value = divRoundHalfUp(n * POW10[maxPlaces - scale], d);
+  const negative = value < 0n;
+  const abs = negative ? -value : value;
+  let text = abs.toString().padStart(maxPlaces + 1, '0');
+  let intPart = text.slice(0, text.length - maxPlaces);
+  let frac = maxPlaces > 0 ? text.slice(text.length - maxPlaces) : '';
+  while (frac.length > minPlaces && frac.endsWith('0')) frac = frac.slice(0, -1);
+  if (intPart === '') intPart = '0';
+  text = frac.length > 0 ? `${intPart}.${frac}` : intPart;
+  return negative && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
+/** A fixed (scale 12) value as a plain decimal string, exact. */
+export function formatFixed(value: bigint, minPlaces = 0): string {
+  return formatExact(value, 1n, SCALE, minPlaces, SCALE);
+}
+
+export function absBig(v: bigint): bigint {
+  return v < 0n ? -v : v;
+}
+
+export function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
+export function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}

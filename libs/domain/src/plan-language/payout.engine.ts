@@ -1,0 +1,340 @@
+/**
+ * The payout engine: one participant at a time, period by period, component by
+ * component (spec §3–§6). Pure and deterministic; the same inputs give the same
+ * cents whether the whole document or a batch of participants is calculated.
+ */
+import type {
+  CompiledAdjustment,
+  CompiledComponent,
+  CompiledCredit,
+  CompiledParticipant,
+  CompiledPeriod,
+  CompiledPlan,
+} from './compiled-plan';
+import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
+import { explainCreditLine } from './line.explainer';
+import type { ComponentOutput, LineOutput, ParticipantPeriodOutput, ParticipantStateOutput } from './plan-language.types';
+import { TierTable } from './tier-table.evaluator';
+
+const E10 = POW10[10];
+const E12 = POW10[12];
+const E24 = POW10[24];
+/** scale 36 (line before multiplier) → cents */
+const TO_CENTS_36 = POW10[34];
+/** scale 48 (line × multiplier factor) → cents */
+const TO_CENTS_48 = POW10[46];
+
+export interface EngineOptions {
+  /** 'full' (default): every line with its explanation; 'none': figures only (bulk runs) */
+  lines?: 'full' | 'none';
+}
+
+export interface ParticipantJob {
+  participant: CompiledParticipant;
+  plan: CompiledPlan;
+  /** this participant's credits in calculation order (date, then document order) */
+  credits: readonly CompiledCredit[];
+  adjustments: readonly CompiledAdjustment[];
+}
+
+export interface ParticipantOutcome {
+  participantId: string;
+  periods: ParticipantPeriodOutput[];
+  state: ParticipantStateOutput;
+}
+
+/** A credit line while the period is open: exact value n/d at scale 36. */
+interface RawLine {
+  kind: 'credit' | 'true-up' | 'clawback' | 'cap';
+  credit: CompiledCredit | null;
+  n: bigint;
+  d: bigint;
+  /** running totals (scale 24) before/after, or the credit for window transaction */
+  a: bigint;
+  b: bigint;
+  cents: bigint;
+  fraction?: { n: bigint; d: bigint; original: bigint };
+}
+
+interface ComponentCarry {
+  runTotal: bigint;
+  /** what the table has paid for runTotal (scale 36), null = take f(runTotal) */
+  paidN: bigint | null;
+  paidD: bigint;
+  deficit: bigint;
+  /** cents paid per transaction id, for clawbacks */
+  paidByTx: Map<string, bigint>;
+}
+
+function quotaFor(p: CompiledParticipant, periodId: string): bigint | undefined {
+  return p.quota.get(periodId) ?? p.quota.get('default');
+}
+
+function matches(c: CompiledComponent, credit: CompiledCredit): boolean {
+  if (c.types !== null && (credit.type === null || !c.types.has(credit.type))) return false;
+  if (c.products !== null && (credit.product === null || !c.products.has(credit.product))) return false;
+  return true;
+}
+
+function recoveryActive(periods: readonly CompiledPeriod[], k: number, recoverFrom: string | null): boolean {
+  if (recoverFrom === null) return true;
+  const idx = periods.findIndex((p) => p.id === recoverFrom);
+  // a period outside this document: compare ids, which sort in time for the usual "2026-03" style
+  return idx >= 0 ? k >= idx : periods[k].id >= recoverFrom;
+}
+
+export function computeParticipant(periods: readonly CompiledPeriod[], job: ParticipantJob, options: EngineOptions = {}): ParticipantOutcome {
+  const full = options.lines !== 'none';
+  const { participant, plan, credits, adjustments } = job;
+  const comps = plan.components;
+  const carries: ComponentCarry[] = comps.map((c) => {
+    const paid = participant.state.paid.get(c.id);
+    return {
+      runTotal: (participant.state.credited.get(c.id) ?? 0n) * E12,
+      paidN: paid === undefined ? null : paid * E24,
+      paidD: 1n,
+      deficit: (participant.state.deficit.get(c.id) ?? 0n) * E12,
+      paidByTx: new Map(),
+    };
+  });
+  let drawBalance = participant.state.drawBalance; // scale 12
+  const out: ParticipantPeriodOutput[] = [];
+  const amounts: bigint[] = new Array<bigint>(comps.length).fill(0n);
+  let cursor = 0;
+  const tableCache = new Map<string, TierTable>();
+  const tableFor = (c: CompiledComponent, which: 'table' | 'multiplier', unit: bigint): TierTable => {
+    const key = `${c.index}:${which}:${unit}`;
+    let t = tableCache.get(key);
+    if (!t) {
+      t = new TierTable((which === 'table' ? c.table : c.multiplier)!, unit);
+      tableCache.set(key, t);
+    }
+    return t;
+  };
+
+  for (let k = 0; k < periods.length; k++) {
+    const period = periods[k];
+    const first = cursor;
+    while (cursor < credits.length && credits[cursor].periodIndex === k) cursor++;
+    const last = cursor;
+    const quota = quotaFor(participant, period.id);
+    const componentOutputs: ComponentOutput[] = [];
+
+    for (let ci = 0; ci < comps.length; ci++) {
+      const c = comps[ci];
+      const carry = carries[ci];
+      const lines: RawLine[] = [];
+      let creditCents = 0n;
+      let input = 0n;
+      let factorN = 1n;
+      let factorD = 1n;
+      let hasFactor = false;
+      let thresholdUsed = 0n;
+      let table: TierTable | null = null;
+
+      if (c.of !== null) {
+        // bonus "of": one line, rate × the other component's period amount
+        const base = amounts[c.ofIndex];
+        if (base !== 0n) {
+          const cents = divRoundHalfUp((c.rate as bigint) * base, E12);
+          lines.push({ kind: 'credit', credit: null, n: base, d: 1n, a: 0n, b: 0n, cents });
+          creditCents += cents;
+        }
+      } else {
+        const unit = c.basis === 'attainment' ? (quota as bigint) : E12;
+        table = tableFor(c, 'table', unit);
+        const windowed = c.window !== 'transaction';
+        let total = c.window === 'run' ? carry.runTotal : 0n;
+        const t24 = c.threshold !== null ? c.threshold.amount * E12 + (c.threshold.carryDeficit ? carry.deficit : 0n) : 0n;
+        thresholdUsed = t24;
+        const hasThreshold = c.threshold !== null;
+        // g(x): what the table pays for running total x (threshold applied)
+        const g = (x: bigint): void => table!.value(hasThreshold ? (x > t24 ? x - t24 : 0n) : x);
+
+        if (c.window === 'run') {
+          g(total);
+          if (carry.paidN === null) {
+            carry.paidN = table.n;
+            carry.paidD = table.d;
+          } else {
+            const n = table.d === carry.paidD ? table.n - carry.paidN : table.n * carry.paidD - carry.paidN * table.d;
+            const d = table.d === carry.paidD ? table.d : table.d * carry.paidD;
+            if (n !== 0n) lines.push({ kind: 'true-up', credit: null, n, d, a: total, b: total, cents: 0n });
+          }
+        }
+        let gaN = 0n;
+        let gaD = 1n;
+        if (windowed) {
+          g(total);
+          gaN = table.n;
+          gaD = table.d;
+        }
+        for (let i = first; i < last; i++) {
+          const credit = credits[i];
+          if (!matches(c, credit)) continue;
+          if (credit.reverses !== null && !plan.clawbackReducesAttainment) {
+            lines.push({ kind: 'clawback', credit, n: 0n, d: 1n, a: 0n, b: 0n, cents: 0n });
+            continue;
+          }
+          // a reversal that reduces attainment is a credit note of −|amount| × share
+          const amount = credit.reverses !== null ? (credit.amount < 0n ? credit.amount : -credit.amount) : credit.amount;
+          const v = amount * credit.share;
+          input += v;
+          if (!windowed) {
+            table.value(v);
+            lines.push({ kind: 'credit', credit, n: table.n, d: table.d, a: 0n, b: v, cents: 0n });
+            continue;
+          }
+          const b = total + v;
+          g(b);
+          const n = table.d === gaD ? table.n - gaN : table.n * gaD - gaN * table.d;
+          const d = table.d === gaD ? gaD : table.d * gaD;
+          lines.push({ kind: 'credit', credit, n, d, a: total, b, cents: 0n });
+          total = b;
+          gaN = table.n;
+          gaD = table.d;
+        }
+        if (windowed) input = total;
+        if (c.window === 'run') {
+          carry.runTotal = total;
+          carry.paidN = gaN;
+          carry.paidD = gaD;
+        }
+        if (hasThreshold && c.threshold!.carryDeficit) carry.deficit = t24 > total ? t24 - total : 0n;
+
+        if (c.multiplier !== null) {
+          const mt = tableFor(c, 'multiplier', c.multiplier.basis === 'attainment' ? (quota as bigint) : E12);
+          mt.rate(input > 0n ? input : 0n);
+          factorN = mt.n;
+          factorD = mt.d;
+          hasFactor = true;
+        }
+        for (const line of lines) {
+          if (line.kind === 'clawback') continue;
+          line.cents = hasFactor ? divRoundHalfUp(line.n * factorN, line.d * factorD * TO_CENTS_48) : divRoundHalfUp(line.n, line.d * TO_CENTS_36);
+          creditCents += line.cents;
+          if (line.credit !== null) {
+            const id = line.credit.transactionId;
+            carry.paidByTx.set(id, (carry.paidByTx.get(id) ?? 0n) + line.cents);
+          }
+        }
+      }
+
+      let amount = creditCents;
+      if (c.cap !== null) {
+        const capCents = divRoundHalfUp(c.cap, E10);
+        if (creditCents > capCents) {
+          lines.push({ kind: 'cap', credit: null, n: 0n, d: 1n, a: 0n, b: 0n, cents: capCents - creditCents });
+          amount = capCents;
+        }
+      }
+      for (const line of lines) {
+        if (line.kind !== 'clawback') continue;
+        const credit = line.credit as CompiledCredit;
+        const original = carry.paidByTx.get(credit.reverses as string);
+        if (original === undefined) continue;
+        const absR = credit.amount < 0n ? -credit.amount : credit.amount;
+        const absT = (credit.reversedAmount as bigint) < 0n ? -(credit.reversedAmount as bigint) : (credit.reversedAmount as bigint);
+        line.cents = absR === absT ? -original : divRoundHalfUp(-original * absR, absT);
+        line.fraction = { n: absR, d: absT, original };
+        carry.paidByTx.set(credit.transactionId, (carry.paidByTx.get(credit.transactionId) ?? 0n) + line.cents);
+        amount += line.cents;
+      }
+      amounts[ci] = amount;
+
+      const co: ComponentOutput = { id: c.id, kind: c.kind, amount: formatCents(amount), input: formatExact(input, 1n, 24, 2, 2), lines: [] };
+      if (quota !== undefined && quota > 0n && c.of === null) co.attainment = formatExact(input, quota, 12, 0, 12);
+      if (hasFactor) co.multiplier = formatExact(factorN, factorD, 12, 0, 12);
+      if (c.threshold !== null) co.threshold = formatExact(thresholdUsed, 1n, 24, 2, 12);
+      if (full) {
+        for (const line of lines) {
+          if (line.kind === 'clawback' && line.fraction === undefined) continue;
+          co.lines.push(
+            explainCreditLine({
+              line,
+              component: c,
+              table,
+              quota,
+              threshold: thresholdUsed,
+              hasThreshold: c.threshold !== null,
+              factor: hasFactor ? { n: factorN, d: factorD } : null,
+              ofAmount: c.of !== null ? amounts[c.ofIndex] : 0n,
+            }),
+          );
+        }
+      }
+      componentOutputs.push(co);
+    }
+
+    // earnings, adjustments, draw, payout (§4)
+    const participantLines: LineOutput[] = [];
+    let earnings = 0n;
+    for (const a of amounts) earnings += a;
+    let adjustmentCents = 0n;
+    for (const adj of adjustments) {
+      if (adj.periodIndex !== k) continue;
+      const cents = divRoundHalfUp(adj.amount, E10);
+      adjustmentCents += cents;
+      if (full) participantLines.push({ source: 'adjustment', ...(adj.reason !== null ? { reason: adj.reason } : {}), amount: formatCents(cents) });
+    }
+    earnings += adjustmentCents;
+    let drawCents = 0n;
+    let recoveryCents = 0n;
+    const draw = plan.draw;
+    if (draw !== null) {
+      const inGuarantee = draw.periods.has(period.id);
+      const guarantee = inGuarantee ? divRoundHalfUp(draw.amount, E10) : 0n;
+      if (inGuarantee && guarantee > earnings) {
+        drawCents = guarantee - earnings;
+        if (draw.type === 'recoverable') drawBalance += drawCents * E10;
+        if (full) participantLines.push({ source: 'draw', reason: `guaranteed ${formatCents(guarantee)} less earnings ${formatCents(earnings)}`, amount: formatCents(drawCents) });
+      }
+      if (draw.type === 'recoverable' && drawBalance > 0n && recoveryActive(periods, k, draw.recoverFrom) && earnings > guarantee) {
+        // scale 14: recoveryRate (12) × excess (cents)
+        const wanted = draw.recoveryRate * (earnings - guarantee);
+        const balance14 = drawBalance * 100n;
+        recoveryCents = divRoundHalfUp(wanted < balance14 ? wanted : balance14, E12);
+        drawBalance -= recoveryCents * E10;
+        if (drawBalance < 0n) drawBalance = 0n;
+        if (recoveryCents !== 0n && full) {
+          participantLines.push({
+            source: 'recovery',
+            rate: formatExact(draw.recoveryRate, 1n, 12, 0, 12),
+            reason: `${formatExact(draw.recoveryRate * 100n, 1n, 12, 0, 10)}% of earnings above ${formatCents(guarantee)}, up to the draw balance`,
+            amount: formatCents(-recoveryCents),
+          });
+        }
+      }
+    }
+    const payout = earnings + drawCents - recoveryCents;
+    out.push({
+      participantId: participant.id,
+      components: componentOutputs,
+      adjustments: formatCents(adjustmentCents),
+      earnings: formatCents(earnings),
+      draw: formatCents(drawCents),
+      recovery: formatCents(recoveryCents),
+      payout: formatCents(payout),
+      drawBalance: formatExact(drawBalance, 1n, 12, 2, 12),
+      lines: participantLines,
+    });
+    amounts.fill(0n);
+  }
+
+  const state: ParticipantStateOutput = { credited: {}, paid: {}, drawBalance: formatExact(drawBalance, 1n, 12, 2, 12), deficit: {} };
+  comps.forEach((c, ci) => {
+    const carry = carries[ci];
+    if (c.window === 'run' && c.of === null) {
+      state.credited[c.id] = formatExact(carry.runTotal, 1n, 24, 2, 12);
+      if (carry.paidN === null) {
+        const t = tableFor(c, 'table', c.basis === 'attainment' ? (quotaFor(participant, periods[periods.length - 1].id) as bigint) : E12);
+        t.value(carry.runTotal);
+        carry.paidN = t.n;
+        carry.paidD = t.d;
+      }
+      state.paid[c.id] = formatExact(carry.paidN, carry.paidD, 36, 2, 12);
+    }
+    if (c.threshold?.carryDeficit) state.deficit[c.id] = formatExact(carry.deficit, 1n, 24, 2, 12);
+  });
+  return { participantId: participant.id, periods: out, state };
+}

@@ -1,0 +1,608 @@
+/**
+ * Validation (spec §7) and compilation of plan documents: every problem is reported
+ * at once with its JSON path and value; a document with any problem compiles to
+ * nothing, so nothing is ever calculated from it.
+ */
+import type {
+  CompiledAdjustment,
+  CompiledComponent,
+  CompiledCredit,
+  CompiledDraw,
+  CompiledParticipant,
+  CompiledPeriod,
+  CompiledPlan,
+  CompiledState,
+  CompiledTable,
+  CompiledTier,
+} from './compiled-plan';
+import { ONE, parseDecimal } from './exact-decimal';
+import type { PlanDocumentInput, PlanInput, ValidationIssue, ValidationResult } from './plan-language.types';
+
+export interface CompiledDocument {
+  currency: string;
+  periods: CompiledPeriod[];
+  plans: Map<string, CompiledPlan>;
+  participants: CompiledParticipant[];
+  /** credits by participant id, in calculation order (date, then document order) */
+  credits: Map<string, CompiledCredit[]>;
+  adjustments: Map<string, CompiledAdjustment[]>;
+}
+
+type Json = Record<string, unknown>;
+
+class Issues {
+  readonly list: ValidationIssue[] = [];
+  add(path: string, message: string, value: unknown): void {
+    this.list.push({ path, message, value: value === undefined ? null : value });
+  }
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isNonEmptyString(v: unknown): v is string {
+  return typeof v === 'string' && v.trim().length > 0;
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export function isIsoDate(v: unknown): v is string {
+  if (typeof v !== 'string') return false;
+  const m = ISO_DATE.exec(v);
+  if (!m) return false;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return day <= days;
+}
+
+function decimal(issues: Issues, path: string, raw: unknown, opts: { min?: bigint; minExclusive?: boolean; max?: bigint; what?: string } = {}): bigint | null {
+  const r = parseDecimal(raw);
+  if (!r.ok) {
+    issues.add(path, `${opts.what ?? 'value'} ${r.message}`, raw);
+    return null;
+  }
+  if (opts.min !== undefined && (opts.minExclusive ? r.value <= opts.min : r.value < opts.min)) {
+    issues.add(path, `${opts.what ?? 'value'} must be ${opts.minExclusive ? 'greater than' : 'at least'} ${fmt(opts.min)}`, raw);
+    return null;
+  }
+  if (opts.max !== undefined && r.value > opts.max) {
+    issues.add(path, `${opts.what ?? 'value'} must be at most ${fmt(opts.max)}`, raw);
+    return null;
+  }
+  return r.value;
+}
+
+function fmt(v: bigint): string {
+  const whole = v / ONE;
+  const frac = (v < 0n ? -v : v) % ONE;
+  return frac === 0n ? whole.toString() : (Number(v) / 1e12).toString();
+}
+
+function stringList(issues: Issues, path: string, raw: unknown): Set<string> | null {
+  if (raw === undefined || raw === null) return null;
+  if (!Array.isArray(raw) || raw.length === 0 || !raw.every(isNonEmptyString)) {
+    issues.add(path, 'must be a non-empty list of strings', raw);
+    return null;
+  }
+  return new Set(raw as string[]);
+}
+
+function oneOf<T extends string>(issues: Issues, path: string, raw: unknown, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  if (typeof raw === 'string' && (allowed as readonly string[]).includes(raw)) return raw as T;
+  issues.add(path, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`, raw);
+  return fallback;
+}
+
+// ---- tables ---------------------------------------------------------------
+
+function compileTable(issues: Issues, path: string, raw: unknown, role: 'table' | 'multiplier', componentBasis: CompiledTable['basis']): CompiledTable | null {
+  if (!isObject(raw)) {
+    issues.add(path, `${role} must be an object with tiers`, raw);
+    return null;
+  }
+  const split = oneOf(issues, `${path}.split`, raw.split, ['step', 'flat', 'curve'] as const, role === 'multiplier' ? 'flat' : 'step');
+  const boundary = oneOf(issues, `${path}.boundary`, raw.boundary, ['higher', 'lower'] as const, 'higher');
+  let basis = componentBasis;
+  if (role === 'multiplier') basis = oneOf(issues, `${path}.basis`, raw.basis, ['amount', 'attainment'] as const, componentBasis);
+  if (role === 'multiplier' && split === 'step') issues.add(`${path}.split`, 'a multiplier table must be "flat" or "curve"', raw.split);
+  if (!Array.isArray(raw.tiers) || raw.tiers.length === 0) {
+    issues.add(`${path}.tiers`, 'must be a non-empty list of tiers', raw.tiers);
+    return null;
+  }
+  const tiers: CompiledTier[] = [];
+  let ok = true;
+  raw.tiers.forEach((t: unknown, i: number) => {
+    const tp = `${path}.tiers[${i}]`;
+    if (!isObject(t)) {
+      issues.add(tp, 'tier must be an object', t);
+      ok = false;
+      return;
+    }
+    const from = decimal(issues, `${tp}.from`, t.from, { min: 0n, what: 'from' });
+    const to = t.to === undefined ? null : decimal(issues, `${tp}.to`, t.to, { what: 'to' });
+    const hasRate = t.rate !== undefined && t.rate !== null;
+    const hasAmount = t.amount !== undefined && t.amount !== null;
+    let rate: bigint | null = null;
+    let amount: bigint | null = null;
+    if (!hasRate && !hasAmount) {
+      issues.add(tp, 'tier has neither rate nor amount', t);
+      ok = false;
+    } else if (hasRate && hasAmount) {
+      issues.add(tp, 'tier gives both rate and amount; give one', t);
+      ok = false;
+    } else if (hasRate) {
+      rate = decimal(issues, `${tp}.rate`, t.rate, { what: 'rate' });
+      if (rate === null) ok = false;
+    } else {
+      amount = decimal(issues, `${tp}.amount`, t.amount, { what: 'amount' });
+      if (amount === null) ok = false;
+      if (role === 'multiplier') {
+        issues.add(`${tp}.amount`, 'multiplier tiers need a rate (the factor)', t.amount);
+        ok = false;
+      } else if (split === 'curve') {
+        issues.add(`${tp}.amount`, 'curve points need a rate', t.amount);
+        ok = false;
+      }
+    }
+    if (from === null || (t.to !== undefined && to === null)) ok = false;
+    if (split === 'curve' && t.to !== undefined) {
+      issues.add(`${tp}.to`, 'curve points have no "to"', t.to);
+      ok = false;
+    }
+    tiers.push({ from: from ?? 0n, to, rate, amount });
+  });
+  if (!ok) return null;
+  for (let i = 1; i < tiers.length; i++) {
+    if (tiers[i].from <= tiers[i - 1].from) {
+      issues.add(`${path}.tiers[${i}].from`, 'tiers must be strictly increasing in "from"', (raw.tiers as Json[])[i].from);
+      ok = false;
+    }
+  }
+  tiers.forEach((t, i) => {
+    if (t.to === null) return;
+    const rawTo = (raw.tiers as Json[])[i].to;
+    if (t.to <= t.from) {
+      issues.add(`${path}.tiers[${i}].to`, '"to" must be greater than "from"', rawTo);
+      ok = false;
+    } else if (i + 1 < tiers.length && t.to !== tiers[i + 1].from) {
+      issues.add(`${path}.tiers[${i}].to`, '"to" of a tier that is not the last must equal the next tier\'s "from" (no gaps or overlaps)', rawTo);
+      ok = false;
+    }
+  });
+  const last = tiers[tiers.length - 1];
+  if (ok && split === 'step' && last.amount !== null && last.to === null) {
+    issues.add(`${path}.tiers[${tiers.length - 1}]`, 'the last tier of a step table with an amount needs "to" (the amount is paid for filling the tier)', (raw.tiers as Json[])[tiers.length - 1]);
+    ok = false;
+  }
+  return ok ? { split, boundary, basis, tiers } : null;
+}
+
+// ---- plans ----------------------------------------------------------------
+
+export function compilePlan(issues: Issues, path: string, raw: unknown): CompiledPlan | null {
+  if (!isObject(raw)) {
+    issues.add(path, 'plan must be an object', raw);
+    return null;
+  }
+  const before = issues.list.length;
+  if (!isNonEmptyString(raw.id)) issues.add(`${path}.id`, 'plan id must be a non-empty string', raw.id);
+  const components: CompiledComponent[] = [];
+  const seen = new Map<string, number>();
+  if (!Array.isArray(raw.components) || raw.components.length === 0) {
+    issues.add(`${path}.components`, 'must be a non-empty list of components', raw.components);
+  } else {
+    raw.components.forEach((c: unknown, i: number) => {
+      const cp = `${path}.components[${i}]`;
+      if (!isObject(c)) {
+        issues.add(cp, 'component must be an object', c);
+        return;
+      }
+      if (!isNonEmptyString(c.id)) issues.add(`${cp}.id`, 'component id must be a non-empty string', c.id);
+      else if (seen.has(c.id)) issues.add(`${cp}.id`, 'duplicate component id', c.id);
+      const kind = oneOf(issues, `${cp}.kind`, c.kind, ['commission', 'bonus'] as const, 'commission');
+      if (c.kind === undefined) issues.add(`${cp}.kind`, 'must be one of "commission", "bonus"', c.kind);
+      const window = oneOf(issues, `${cp}.window`, c.window, ['transaction', 'period', 'run'] as const, 'period');
+      const basis = oneOf(issues, `${cp}.basis`, c.basis, ['amount', 'attainment'] as const, 'amount');
+      const types = stringList(issues, `${cp}.types`, c.types);
+      const products = stringList(issues, `${cp}.products`, c.products);
+      let of: string | null = null;
+      let ofIndex = -1;
+      let rate: bigint | null = null;
+      let table: CompiledTable | null = null;
+      if (c.of !== undefined) {
+        if (kind !== 'bonus') issues.add(`${cp}.of`, '"of" is for kind "bonus" only', c.of);
+        if (c.table !== undefined) issues.add(`${cp}.table`, 'give either "table" or "of" + "rate", not both', c.table);
+        if (!isNonEmptyString(c.of)) issues.add(`${cp}.of`, 'must name a component', c.of);
+        else if (!seen.has(c.of)) issues.add(`${cp}.of`, `names no earlier component of this plan (components are calculated in order)`, c.of);
+        else {
+          of = c.of;
+          ofIndex = seen.get(c.of) as number;
+        }
+        rate = decimal(issues, `${cp}.rate`, c.rate, { what: 'rate' });
+        for (const key of ['multiplier', 'threshold'] as const) {
+          if (c[key] !== undefined) issues.add(`${cp}.${key}`, `a bonus "of" another component takes no ${key}`, c[key]);
+        }
+      } else {
+        if (c.rate !== undefined) issues.add(`${cp}.rate`, '"rate" goes with "of"; a component with a table puts rates in its tiers', c.rate);
+        if (c.table === undefined) issues.add(`${cp}.table`, 'a component needs a "table" (or, for a bonus, "of" + "rate")', c.table);
+        else table = compileTable(issues, `${cp}.table`, c.table, 'table', basis);
+      }
+      let threshold: CompiledComponent['threshold'] = null;
+      if (c.threshold !== undefined) {
+        if (!isObject(c.threshold)) issues.add(`${cp}.threshold`, 'must be an object {amount, carryDeficit}', c.threshold);
+        else {
+          if (window !== 'period') issues.add(`${cp}.threshold`, 'a threshold needs window "period"', c.threshold);
+          const amount = decimal(issues, `${cp}.threshold.amount`, c.threshold.amount, { min: 0n, what: 'threshold' });
+          const carry = c.threshold.carryDeficit;
+          if (carry !== undefined && typeof carry !== 'boolean') issues.add(`${cp}.threshold.carryDeficit`, 'must be true or false', carry);
+          if (amount !== null) threshold = { amount, carryDeficit: carry === true };
+        }
+      }
+      const multiplier = c.multiplier === undefined ? null : compileTable(issues, `${cp}.multiplier`, c.multiplier, 'multiplier', basis);
+      const cap = c.cap === undefined ? null : decimal(issues, `${cp}.cap`, c.cap, { min: 0n, what: 'cap' });
+      if (isNonEmptyString(c.id) && !seen.has(c.id)) seen.set(c.id, components.length);
+      components.push({
+        id: typeof c.id === 'string' ? c.id : `#${i}`,
+        index: components.length,
+        kind,
+        types,
+        products,
+        window,
+        basis,
+        table,
+        threshold,
+        multiplier,
+        cap,
+        of,
+        ofIndex,
+        rate,
+      });
+    });
+  }
+  let draw: CompiledDraw | null = null;
+  if (raw.draw !== undefined) {
+    const d = raw.draw;
+    const dp = `${path}.draw`;
+    if (!isObject(d)) issues.add(dp, 'must be an object', d);
+    else {
+      const type = oneOf(issues, `${dp}.type`, d.type, ['recoverable', 'nonRecoverable'] as const, 'recoverable');
+      if (d.type === undefined) issues.add(`${dp}.type`, 'must be one of "recoverable", "nonRecoverable"', d.type);
+      const amount = decimal(issues, `${dp}.amount`, d.amount, { min: 0n, what: 'draw amount' });
+      const periods = stringList(issues, `${dp}.periods`, d.periods);
+      if (d.periods === undefined) issues.add(`${dp}.periods`, 'must list the periods where the guarantee applies', d.periods);
+      if (d.recoverFrom !== undefined && !isNonEmptyString(d.recoverFrom)) issues.add(`${dp}.recoverFrom`, 'must be a period id', d.recoverFrom);
+      const recoveryRate = d.recoveryRate === undefined ? ONE : decimal(issues, `${dp}.recoveryRate`, d.recoveryRate, { min: 0n, max: ONE, what: 'recovery rate' });
+      if (amount !== null && periods !== null && recoveryRate !== null) {
+        draw = { type, amount, periods, recoverFrom: isNonEmptyString(d.recoverFrom) ? d.recoverFrom : null, recoveryRate };
+      }
+    }
+  }
+  const cra = raw.clawbackReducesAttainment;
+  if (cra !== undefined && typeof cra !== 'boolean') issues.add(`${path}.clawbackReducesAttainment`, 'must be true or false', cra);
+  if (issues.list.length > before) return null;
+  const needsQuota = components.some((c) => (c.table !== null && c.table.basis === 'attainment') || (c.multiplier !== null && c.multiplier.basis === 'attainment'));
+  return { id: raw.id as string, components, draw, clawbackReducesAttainment: cra === true, needsQuota };
+}
+
+/** Validate one Plan object (§2), e.g. when a plan version is saved. */
+export function validatePlan(plan: unknown): ValidationResult<PlanInput> {
+  const issues = new Issues();
+  compilePlan(issues, '$', plan);
+  return issues.list.length > 0 ? { ok: false, errors: issues.list } : { ok: true, value: plan as PlanInput };
+}
+
+// ---- documents ------------------------------------------------------------
+
+function compileState(issues: Issues, path: string, raw: unknown, plan: CompiledPlan | null): CompiledState {
+  const state: CompiledState = { credited: new Map(), paid: new Map(), drawBalance: 0n, deficit: new Map() };
+  if (raw === undefined || raw === null) return state;
+  if (!isObject(raw)) {
+    issues.add(path, 'state must be an object', raw);
+    return state;
+  }
+  for (const key of ['credited', 'paid', 'deficit'] as const) {
+    const m = raw[key];
+    if (m === undefined || m === null) continue;
+    if (!isObject(m)) {
+      issues.add(`${path}.${key}`, 'must be an object of component id → amount', m);
+      continue;
+    }
+    for (const [componentId, v] of Object.entries(m)) {
+      const p = `${path}.${key}.${componentId}`;
+      if (plan && !plan.components.some((c) => c.id === componentId)) {
+        issues.add(p, `names a component that plan "${plan.id}" does not have`, componentId);
+        continue;
+      }
+      const value = decimal(issues, p, v, key === 'deficit' ? { min: 0n, what: 'deficit' } : { what: 'amount' });
+      if (value !== null) state[key].set(componentId, value);
+    }
+  }
+  if (raw.drawBalance !== undefined && raw.drawBalance !== null) {
+    const v = decimal(issues, `${path}.drawBalance`, raw.drawBalance, { min: 0n, what: 'draw balance' });
+    if (v !== null) state.drawBalance = v;
+  }
+  return state;
+}
+
+export function compilePlanDocument(json: unknown): ValidationResult<CompiledDocument> {
+  const issues = new Issues();
+  if (!isObject(json)) {
+    issues.add('$', 'document must be a JSON object', json);
+    return { ok: false, errors: issues.list };
+  }
+  const doc = json;
+  if (!isNonEmptyString(doc.currency)) issues.add('$.currency', 'currency must be a non-empty string (e.g. "USD")', doc.currency);
+
+  // periods
+  const periods: CompiledPeriod[] = [];
+  const periodIndex = new Map<string, number>();
+  if (!Array.isArray(doc.periods) || doc.periods.length === 0) {
+    issues.add('$.periods', 'must be a non-empty list of periods', doc.periods);
+  } else {
+    doc.periods.forEach((p: unknown, i: number) => {
+      const pp = `$.periods[${i}]`;
+      if (!isObject(p)) return issues.add(pp, 'period must be an object {id, start, end}', p);
+      let ok = true;
+      if (!isNonEmptyString(p.id)) {
+        issues.add(`${pp}.id`, 'period id must be a non-empty string', p.id);
+        ok = false;
+      } else if (periodIndex.has(p.id)) {
+        issues.add(`${pp}.id`, 'duplicate period id', p.id);
+        ok = false;
+      }
+      for (const key of ['start', 'end'] as const) {
+        if (!isIsoDate(p[key])) {
+          issues.add(`${pp}.${key}`, 'must be a date YYYY-MM-DD', p[key]);
+          ok = false;
+        }
+      }
+      if (!ok) return;
+      const start = p.start as string;
+      const end = p.end as string;
+      if (start > end) return issues.add(`${pp}.end`, `period ends before it starts (${start})`, end);
+      const prev = periods[periods.length - 1];
+      if (prev && start <= prev.end) return issues.add(`${pp}.start`, `periods must be in order and must not overlap (previous period "${prev.id}" ends ${prev.end})`, start);
+      periodIndex.set(p.id as string, periods.length);
+      periods.push({ id: p.id as string, start, end });
+    });
+  }
+
+  // plans
+  const plans = new Map<string, CompiledPlan>();
+  const planIds = new Set<string>();
+  if (!Array.isArray(doc.plans) || doc.plans.length === 0) issues.add('$.plans', 'must be a non-empty list of plans', doc.plans);
+  else {
+    doc.plans.forEach((p: unknown, i: number) => {
+      const id = isObject(p) ? p.id : undefined;
+      if (isNonEmptyString(id)) {
+        if (planIds.has(id)) issues.add(`$.plans[${i}].id`, 'duplicate plan id', id);
+        planIds.add(id);
+      }
+      const plan = compilePlan(issues, `$.plans[${i}]`, p);
+      if (plan && !plans.has(plan.id)) plans.set(plan.id, plan);
+    });
+  }
+
+  // participants
+  const participants: CompiledParticipant[] = [];
+  const participantIds = new Set<string>();
+  if (!Array.isArray(doc.participants)) issues.add('$.participants', 'must be a list of participants', doc.participants);
+  else {
+    doc.participants.forEach((p: unknown, i: number) => {
+      const pp = `$.participants[${i}]`;
+      if (!isObject(p)) return issues.add(pp, 'participant must be an object', p);
+      let ok = true;
+      if (!isNonEmptyString(p.id)) {
+        issues.add(`${pp}.id`, 'participant id must be a non-empty string', p.id);
+        ok = false;
+      } else if (participantIds.has(p.id)) {
+        issues.add(`${pp}.id`, 'duplicate participant id', p.id);
+        ok = false;
+      } else participantIds.add(p.id);
+      let plan: CompiledPlan | null = null;
+      if (!isNonEmptyString(p.planId) || !planIds.has(p.planId)) {
+        issues.add(`${pp}.planId`, 'unknown plan id', p.planId);
+        ok = false;
+      } else plan = plans.get(p.planId) ?? null;
+      const quota = new Map<string, bigint>();
+      if (p.quota !== undefined && p.quota !== null) {
+        if (!isObject(p.quota)) issues.add(`${pp}.quota`, 'must be an object of period id (or "default") → amount', p.quota);
+        else
+          for (const [k, v] of Object.entries(p.quota)) {
+            const q = decimal(issues, `${pp}.quota.${k}`, v, { what: 'quota' });
+            if (q !== null) quota.set(k, q);
+          }
+      }
+      if (plan?.needsQuota) {
+        for (const period of periods) {
+          const q = quota.get(period.id) ?? quota.get('default');
+          const key = quota.has(period.id) ? period.id : 'default';
+          if (q === undefined) issues.add(`${pp}.quota`, `plan "${plan.id}" is keyed on attainment, so a quota is needed for period "${period.id}" (or "default")`, p.quota ?? null);
+          else if (q <= 0n) issues.add(`${pp}.quota.${key}`, `quota must be positive for attainment (period "${period.id}")`, (p.quota as Json)[key]);
+        }
+      }
+      const state = compileState(issues, `${pp}.state`, p.state, plan);
+      if (ok) participants.push({ id: p.id as string, planId: p.planId as string, quota, state });
+    });
+  }
+
+  // transactions
+  const credits = new Map<string, CompiledCredit[]>();
+  for (const p of participants) credits.set(p.id, []);
+  interface TxInfo {
+    index: number;
+    date: string;
+    amount: bigint;
+    reversed: bigint;
+    type: string | null;
+    product: string | null;
+    credits: { participantId: string; share: bigint }[];
+  }
+  const txById = new Map<string, TxInfo>();
+  const txs = doc.transactions ?? [];
+  if (!Array.isArray(txs)) issues.add('$.transactions', 'must be a list of transactions', txs);
+  else {
+    txs.forEach((t: unknown, i: number) => {
+      const tp = `$.transactions[${i}]`;
+      if (!isObject(t)) return issues.add(tp, 'transaction must be an object', t);
+      let ok = true;
+      const id = t.id;
+      if (!isNonEmptyString(id)) {
+        issues.add(`${tp}.id`, 'transaction id must be a non-empty string', id);
+        ok = false;
+      } else if (txById.has(id)) {
+        issues.add(`${tp}.id`, 'duplicate transaction id', id);
+        ok = false;
+      }
+      let pIndex = -1;
+      if (!isIsoDate(t.date)) {
+        issues.add(`${tp}.date`, 'must be a date YYYY-MM-DD', t.date);
+        ok = false;
+      } else {
+        pIndex = periods.findIndex((p) => p.start <= (t.date as string) && (t.date as string) <= p.end);
+        if (pIndex < 0 && periods.length > 0) {
+          issues.add(`${tp}.date`, 'falls in no period of the document', t.date);
+          ok = false;
+        }
+      }
+      const amount = decimal(issues, `${tp}.amount`, t.amount, { what: 'amount' });
+      if (amount === null) ok = false;
+      for (const key of ['type', 'product'] as const) {
+        if (t[key] !== undefined && t[key] !== null && typeof t[key] !== 'string') {
+          issues.add(`${tp}.${key}`, 'must be a string', t[key]);
+          ok = false;
+        }
+      }
+      const txCredits: { participantId: string; share: bigint }[] = [];
+      if (t.credits !== undefined && t.credits !== null) {
+        if (!Array.isArray(t.credits)) {
+          issues.add(`${tp}.credits`, 'must be a list of {participantId, share}', t.credits);
+          ok = false;
+        } else {
+          let sum = 0n;
+          t.credits.forEach((c: unknown, j: number) => {
+            const cp = `${tp}.credits[${j}]`;
+            if (!isObject(c)) {
+              issues.add(cp, 'credit must be an object {participantId, share}', c);
+              ok = false;
+              return;
+            }
+            if (!isNonEmptyString(c.participantId) || !participantIds.has(c.participantId)) {
+              issues.add(`${cp}.participantId`, 'unknown participant id', c.participantId);
+              ok = false;
+            }
+            const share = decimal(issues, `${cp}.share`, c.share, { min: 0n, minExclusive: true, max: ONE, what: 'share' });
+            if (share === null) ok = false;
+            else {
+              sum += share;
+              if (isNonEmptyString(c.participantId)) txCredits.push({ participantId: c.participantId, share });
+            }
+          });
+          if (sum > ONE) {
+            issues.add(`${tp}.credits`, 'shares of one transaction add up to more than 1', t.credits.map((c) => (isObject(c) ? c.share : c)));
+            ok = false;
+          }
+        }
+      }
+      let original: TxInfo | undefined;
+      if (t.reverses !== undefined && t.reverses !== null) {
+        original = isNonEmptyString(t.reverses) ? txById.get(t.reverses) : undefined;
+        if (!original) {
+          issues.add(`${tp}.reverses`, 'points to no earlier transaction of this document', t.reverses);
+          ok = false;
+        } else if (isIsoDate(t.date) && (t.date as string) < original.date) {
+          issues.add(`${tp}.date`, `a reversal cannot be dated before the transaction it reverses (${original.date})`, t.date);
+          ok = false;
+        } else if (amount !== null) {
+          const abs = amount < 0n ? -amount : amount;
+          const origAbs = original.amount < 0n ? -original.amount : original.amount;
+          if (abs === 0n) {
+            issues.add(`${tp}.amount`, 'a reversal must have a non-zero amount', t.amount);
+            ok = false;
+          } else if (original.reversed + abs > origAbs) {
+            issues.add(`${tp}.amount`, `reversals of "${t.reverses as string}" add up to more than its amount`, t.amount);
+            ok = false;
+          } else original.reversed += abs;
+        }
+      }
+      if (isNonEmptyString(id) && !txById.has(id)) {
+        txById.set(id, {
+          index: i,
+          date: isIsoDate(t.date) ? t.date : '',
+          amount: amount ?? 0n,
+          reversed: 0n,
+          type: original ? original.type : typeof t.type === 'string' ? t.type : null,
+          product: original ? original.product : typeof t.product === 'string' ? t.product : null,
+          credits: original ? original.credits : txCredits,
+        });
+      }
+      if (!ok || amount === null) return;
+      const info = txById.get(id as string) as TxInfo;
+      for (const c of info.credits) {
+        credits.get(c.participantId)?.push({
+          transactionId: id as string,
+          seq: i,
+          date: t.date as string,
+          periodIndex: pIndex,
+          amount,
+          share: c.share,
+          type: info.type,
+          product: info.product,
+          reverses: original ? (t.reverses as string) : null,
+          reversedAmount: original ? original.amount : null,
+        });
+      }
+    });
+  }
+
+  // adjustments
+  const adjustments = new Map<string, CompiledAdjustment[]>();
+  const adj = doc.adjustments ?? [];
+  if (!Array.isArray(adj)) issues.add('$.adjustments', 'must be a list of adjustments', adj);
+  else {
+    adj.forEach((a: unknown, i: number) => {
+      const ap = `$.adjustments[${i}]`;
+      if (!isObject(a)) return issues.add(ap, 'adjustment must be an object', a);
+      let ok = true;
+      if (!isNonEmptyString(a.participantId) || !participantIds.has(a.participantId)) {
+        issues.add(`${ap}.participantId`, 'unknown participant id', a.participantId);
+        ok = false;
+      }
+      const pIndex = isNonEmptyString(a.periodId) ? (periodIndex.get(a.periodId) ?? -1) : -1;
+      if (pIndex < 0) {
+        issues.add(`${ap}.periodId`, 'unknown period id', a.periodId);
+        ok = false;
+      }
+      const amount = decimal(issues, `${ap}.amount`, a.amount, { what: 'amount' });
+      if (a.reason !== undefined && a.reason !== null && typeof a.reason !== 'string') issues.add(`${ap}.reason`, 'must be a string', a.reason);
+      if (!ok || amount === null) return;
+      const list = adjustments.get(a.participantId as string) ?? [];
+      list.push({ periodIndex: pIndex, amount, reason: typeof a.reason === 'string' ? a.reason : null });
+      adjustments.set(a.participantId as string, list);
+    });
+  }
+
+  if (issues.list.length > 0) return { ok: false, errors: issues.list };
+  for (const list of credits.values()) list.sort(compareCredits);
+  return { ok: true, value: { currency: doc.currency as string, periods, plans, participants, credits, adjustments } };
+}
+
+/** Calculation order of credits: date, then position in the document. */
+export function compareCredits(a: CompiledCredit, b: CompiledCredit): number {
+  if (a.date !== b.date) return a.date < b.date ? -1 : 1;
+  return a.seq - b.seq;
+}
+
+/** Validate a whole document (§7): every problem with its path and value. */
+export function validatePlanDocument(json: unknown): ValidationResult<PlanDocumentInput> {
+  const r = compilePlanDocument(json);
+  return r.ok ? { ok: true, value: json as PlanDocumentInput } : r;
+}
+
+export { Issues as ValidationIssues };

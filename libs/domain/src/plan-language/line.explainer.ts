@@ -111,7 +111,7 @@ export function explainCreditLine(ctx: LineContext): LineOutput {
       amount,
     };
   }
-  const out: LineOutput = { source: line.kind === 'true-up' ? 'true-up' : 'transaction', amount };
+  const out: LineOutput = { source: line.kind === 'true-up' ? 'true-up' : 'transaction', amount: '' };
   if (credit !== null) {
     out.transactionId = credit.transactionId;
     if (credit.reverses !== null) out.reverses = credit.reverses;
@@ -144,6 +144,8 @@ export function explainCreditLine(ctx: LineContext): LineOutput {
   }
   out.base = formatExact(line.n, line.d, 36, 2, 12);
   if (ctx.factor !== null) out.multiplier = rate12(ctx.factor.n, ctx.factor.d);
+  delete (out as Partial<LineOutput>).amount; // keep "amount" last in the JSON
+  out.amount = amount;
   return out;
 }
 

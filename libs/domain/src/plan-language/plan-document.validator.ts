@@ -157,13 +157,14 @@ function compileTable(issues: Issues, path: string, raw: unknown, role: 'table' 
     }
     tiers.push({ from: from ?? 0n, to, rate, amount });
   });
-  if (!ok) return null;
-  for (let i = 1; i < tiers.length; i++) {
+  const fromsValid = (raw.tiers as unknown[]).every((t) => isObject(t) && parseDecimal(t.from).ok);
+  for (let i = 1; fromsValid && i < tiers.length; i++) {
     if (tiers[i].from <= tiers[i - 1].from) {
       issues.add(`${path}.tiers[${i}].from`, 'tiers must be strictly increasing in "from"', (raw.tiers as Json[])[i].from);
       ok = false;
     }
   }
+  if (!ok) return null;
   tiers.forEach((t, i) => {
     if (t.to === null) return;
     const rawTo = (raw.tiers as Json[])[i].to;

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { createDataSource, PersonEntity, PlanVersionEntity, TeamEntity } from '@quotaflow/persistence';
-import { createTestDatabase, TestDatabase } from '@quotaflow/persistence/testing/test-database';
+import { createTestDatabase, TestDatabase } from '../../../../test/support/database';
 import { DEMO_PEOPLE } from './demo-organisation';
 import { seedDemo } from './seed-demo.service';
 import { uuidV5 } from './stable-id';

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../data-source';
 import { InvalidPlanDocumentError } from '../plan-document';
-import { createTestDatabase, TestDatabase } from '../testing/test-database';
+import { createTestDatabase, TestDatabase } from '../../../../test/support/database';
 import {
   AcceptanceEntity,
   ApprovalDecisionEntity,

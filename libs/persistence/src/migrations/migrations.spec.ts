@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { revertLastMigration, runMigrations } from '../data-source';
-import { createTestDatabase, TestDatabase } from '../testing/test-database';
+import { createTestDatabase, TestDatabase } from '../../../../test/support/database';
 import { MIGRATIONS } from './index';
 
 const TABLES = [

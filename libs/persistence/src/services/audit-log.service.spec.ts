@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../data-source';
 import { AuditEventEntity } from '../entities/audit-event.entity';
-import { createTestDatabase, TestDatabase } from '../testing/test-database';
+import { createTestDatabase, TestDatabase } from '../../../../test/support/database';
 import { AUDIT_GENESIS_HASH, AuditEventInput, AuditLog } from './audit-log.service';
 
 const ASSIGNMENT = '0b7c1c52-5d0e-4a31-9d38-1f0d39a4f1a1';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../data-source';
-import { createTestDatabase, TestDatabase } from '../testing/test-database';
+import { createTestDatabase, TestDatabase } from '../../../../test/support/database';
 import { EmailOutbox, EmailOutboxInput, messageIdFor } from './email-outbox.service';
 
 let db: TestDatabase;

@@ -3,5 +3,6 @@ import { loadConfig } from '@quotaflow/config';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source';
 
-export const dataSourceForCli = new DataSource(dataSourceOptions(loadConfig(process.env, ['database']).database, { role: 'owner' }));
+// The TypeORM CLI accepts exactly one DataSource export, hence default only.
+const dataSourceForCli = new DataSource(dataSourceOptions(loadConfig(process.env, ['database']).database, { role: 'owner' }));
 export default dataSourceForCli;

@@ -1,5 +1,5 @@
 import { DomainError } from '../errors';
-import { salesOrg, salesOrgWithout } from './__fixtures__/org.mother';
+import { person, salesOrg, salesOrgWith, salesOrgWithout } from './__fixtures__/org.mother';
 import {
   DEFAULT_APPROVAL_POLICY,
   resolveStages,
@@ -267,6 +267,18 @@ const cases: [string, ApprovalRequest, Organisation, Expected][] = [
     territoryChange(['west'], ['east'], '100'),
     salesOrgWithout('ops2'),
     { error: { code: 'APPROVAL.NO_ELIGIBLE_APPROVER', stageId: 'ops' } },
+  ],
+  [
+    'territory: the only possible finance signer is kept free of the earlier ops step',
+    territoryChange(['west'], ['east'], '75000.00'),
+    salesOrgWith([person('opsFin', ['ops', 'finance'])], 'fin1', 'fin2', 'mgrFin'),
+    { approvers: { ops: ['ops2'], finance: ['opsFin'] } },
+  ],
+  [
+    'territory: when that person is also the only ops signer, one of the steps has nobody',
+    territoryChange(['west'], ['east'], '75000.00'),
+    salesOrgWith([person('opsFin', ['ops', 'finance'])], 'fin1', 'fin2', 'mgrFin', 'ops2'),
+    { error: { code: 'APPROVAL.NO_ELIGIBLE_APPROVER', stageId: 'finance' } },
   ],
   [
     'territory: a malformed amount is refused with the field',

@@ -383,7 +383,48 @@ export function resolveStages(policy: ApprovalPolicy, request: ApprovalRequest, 
     stages.push(...stepStages);
     step += 1;
   }
-  return stages;
+  return reserveForLaterSteps(stages);
+}
+
+function requiredSigners(stage: ApprovalStage): readonly string[] {
+  return stage.mode === 'all' || stage.approverIds.length === 1 ? stage.approverIds : [];
+}
+
+/**
+ * Someone who is the only possible signer of a later step is taken out of an earlier 'any' stage
+ * that has others, so signing early cannot leave the later step without anyone. Taking them out
+ * can make another person the only signer of the earlier step, who then leaves the later steps:
+ * repeat until nothing changes (people are only ever removed, so it ends).
+ */
+function reserveForLaterSteps(stages: ApprovalStage[]): ApprovalStage[] {
+  const result = stages.map((stage) => ({ ...stage, approverIds: [...stage.approverIds] }));
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const later of result) {
+      for (const earlier of result.filter((s) => (s.step as number) < (later.step as number))) {
+        for (const personId of requiredSigners(later)) {
+          if (earlier.mode === 'any' && earlier.approverIds.length > 1 && earlier.approverIds.includes(personId)) {
+            earlier.approverIds = earlier.approverIds.filter((id) => id !== personId);
+            changed = true;
+          }
+        }
+        for (const personId of requiredSigners(earlier)) {
+          if (!later.approverIds.includes(personId)) continue;
+          later.approverIds = later.approverIds.filter((id) => id !== personId);
+          changed = true;
+          if (later.approverIds.length === 0) {
+            throw new DomainError('APPROVAL.NO_ELIGIBLE_APPROVER', `nobody may decide stage '${later.id}'`, {
+              stageId: later.id,
+              approvers: later.approvers,
+              excluded: [{ personId, reason: 'earlier-stage' }],
+            });
+          }
+        }
+      }
+    }
+  }
+  return result;
 }
 
 /** Plan acceptance of one assignment: `request.subjectPersonIds` is the rep. */

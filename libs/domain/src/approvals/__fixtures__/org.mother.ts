@@ -52,3 +52,11 @@ export function salesOrgWithout(...ids: string[]): Organisation {
   const org = salesOrg();
   return { ...org, people: org.people.filter((p) => !ids.includes(p.id)) };
 }
+
+/** The organisation with people removed and others added (e.g. someone in both ops and finance). */
+export function salesOrgWith(add: PersonRef[], ...remove: string[]): Organisation {
+  const org = salesOrgWithout(...remove);
+  return { ...org, people: [...org.people, ...add] };
+}
+
+export { person };

@@ -1,6 +1,7 @@
 /** One jest run for unit, workflow and end-to-end tests. TZ is pinned to UTC. */
 process.env.TZ = 'UTC';
 const swcConfig = {
+  swcrc: false, // .swcrc excludes specs from the build; tests use this config instead
   sourceMaps: 'inline',
   module: { type: 'commonjs' },
   jsc: {
@@ -8,6 +9,15 @@ const swcConfig = {
     parser: { syntax: 'typescript', decorators: true },
     transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
     keepClassNames: true,
+    // globalSetup/globalTeardown are loaded by Node's own require, where
+    // moduleNameMapper does not apply: let swc rewrite the aliases instead.
+    baseUrl: __dirname,
+    paths: Object.fromEntries(
+      ['domain', 'workflows', 'persistence', 'config', 'devstack'].flatMap((lib) => [
+        [`@quotaflow/${lib}`, [`libs/${lib}/src`]],
+        [`@quotaflow/${lib}/*`, [`libs/${lib}/src/*`]],
+      ]),
+    ),
   },
 };
 module.exports = {

@@ -16,7 +16,7 @@ function routes(): Route[] {
       .map((name) => {
         const handler = proto[name] as object;
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-        const path = `${base}/${String(Reflect.getMetadata(PATH_METADATA, handler))}`.replace(/\/+/g, '/');
+        const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler))].filter((x) => x && x !== '/').join('/')}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
         const roles = (Reflect.getMetadata(ROLES_KEY, handler) ?? Reflect.getMetadata(ROLES_KEY, controller)) as string[] | undefined;
         const isPublic = (Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, controller)) as boolean | undefined;
         const rule = isPublic ? 'public' : roles && roles.length > 0 ? roles.join(',') : undefined;

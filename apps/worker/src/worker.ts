@@ -1,0 +1,92 @@
+/**
+ * Builds and runs the Temporal worker in-process: `main.ts` wraps it for the command line,
+ * end-to-end tests call it directly. Runs from TypeScript sources (jest, tsx) and from `dist/`.
+ */
+import { Logger, type INestApplicationContext, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { AppConfig } from '@quotaflow/config';
+import * as path from 'node:path';
+import { planAcceptanceActivities } from './activities';
+import type { MailTransport } from './activities/email.activity';
+import { WorkerModule } from './worker.module';
+
+export interface CreateWorkerOptions {
+  config: AppConfig;
+  /** Overrides the task queue of the config (tests: one per file). */
+  taskQueue?: string;
+  /** A prebuilt bundle (`bundleWorkflowCode`); otherwise the workflows are bundled at start-up. */
+  workflowBundle?: WorkflowBundleOption;
+  mailTransport?: MailTransport;
+  /** Nest log levels; `false` silences the worker (tests). */
+  logger?: LogLevel[] | false;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  app: INestApplicationContext;
+  /** Settles when the worker stops (rejects if it failed). */
+  done: Promise<void>;
+  /** Graceful: lets running activities finish, then closes the connection and the database. */
+  shutdown(): Promise<void>;
+}
+
+/** Entry of the workflow bundle, next to this file in the source tree and in `dist/`. */
+export const WORKFLOWS_PATH = require.resolve('../../../libs/workflows/src/workflows');
+const DOMAIN_PATH = path.resolve(__dirname, '../../../libs/domain/src');
+
+export async function createWorker(options: CreateWorkerOptions): Promise<RunningWorker> {
+  const { config } = options;
+  const app = await NestFactory.createApplicationContext(
+    WorkerModule.forRoot({ config, mailTransport: options.mailTransport }),
+    { logger: options.logger ?? levelsFrom(config.logLevel) },
+  );
+  let connection: NativeConnection | undefined;
+  try {
+    connection = await NativeConnection.connect({ address: config.temporal.address });
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+      activities: planAcceptanceActivities(app),
+      ...(options.workflowBundle
+        ? { workflowBundle: options.workflowBundle }
+        : {
+            workflowsPath: WORKFLOWS_PATH,
+            // The bundler (webpack) ignores tsconfig paths; from dist/ the aliases are already rewritten.
+            bundlerOptions: {
+              webpackConfigHook: (webpack) => {
+                webpack.resolve = webpack.resolve ?? {};
+                webpack.resolve.alias = { ...webpack.resolve.alias, '@quotaflow/domain': DOMAIN_PATH };
+                return webpack;
+              },
+            },
+          }),
+    });
+    const done = worker.run();
+    const conn = connection;
+    let stopping: Promise<void> | undefined;
+    const shutdown = () =>
+      (stopping ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        try {
+          await done;
+        } finally {
+          await conn.close();
+          await app.close();
+        }
+      })());
+    Logger.log(`worker polling ${options.taskQueue ?? config.temporal.taskQueue} on ${config.temporal.address}`, 'Worker');
+    return { worker, app, done, shutdown };
+  } catch (e) {
+    await connection?.close();
+    await app.close();
+    throw e;
+  }
+}
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+function levelsFrom(level: AppConfig['logLevel']): LogLevel[] {
+  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
+}

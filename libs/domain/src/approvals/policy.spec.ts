@@ -131,6 +131,18 @@ const cases: [string, ApprovalRequest, Organisation, Expected][] = [
     { error: { code: 'VALIDATION.FAILED', field: 'settings.reminderEveryDays' } },
   ],
   [
+    'plan: escalating after the default expiry (14 d) is refused too',
+    planFor('repA1', { settings: { escalateAfterDays: 20 } }),
+    salesOrg(),
+    { error: { code: 'VALIDATION.FAILED', field: 'settings.escalateAfterDays' } },
+  ],
+  [
+    'plan: escalating on the day of expiry is allowed',
+    planFor('repA1', { settings: { escalateAfterDays: 14 } }),
+    salesOrg(),
+    { timing: { 'rep-acceptance': [3, 14, 14] } },
+  ],
+  [
     'plan: escalation after expiry is refused',
     planFor('repA1', { settings: { escalateAfterDays: 15, expireAfterDays: 14 } }),
     salesOrg(),

@@ -211,13 +211,6 @@ function validateRequest(request: ApprovalRequest): void {
       throw invalid(`settings.${key}`, 'must be a whole number of days above zero');
     }
   }
-  if (
-    settings.escalateAfterDays !== undefined &&
-    settings.expireAfterDays !== undefined &&
-    settings.escalateAfterDays > settings.expireAfterDays
-  ) {
-    throw invalid('settings.escalateAfterDays', 'escalation must not come after expiry');
-  }
 }
 
 function holds(condition: StageCondition, request: ApprovalRequest, policy: ApprovalPolicy): boolean {
@@ -310,6 +303,7 @@ function fanOut(template: StageTemplate, request: ApprovalRequest): (Item | unde
 export function resolveStages(policy: ApprovalPolicy, request: ApprovalRequest, org: Organisation): ApprovalStage[] {
   validateRequest(request);
   const route = policy.routes[request.kind];
+  if (!Array.isArray(route)) throw new DomainError('APPROVAL.INVALID_POLICY', `policy ${policy.version} has no route for ${request.kind}`);
   const index = new OrgIndex(org);
   const subjects = new Set(request.subjectPersonIds ?? []);
   const boundEarlier = new Set<string>();
@@ -325,6 +319,9 @@ export function resolveStages(policy: ApprovalPolicy, request: ApprovalRequest, 
       throw invalid(field, `stage '${template.id}' has one stage per ${template.forEach ?? 'item'} but the request names none`);
     }
     const timing = timingOf(template, request.settings ?? {});
+    if (timing.escalateAfterDays !== undefined && timing.deadlineDays !== undefined && timing.escalateAfterDays > timing.deadlineDays) {
+      throw invalid('settings.escalateAfterDays', `stage '${template.id}' would escalate after its deadline`);
+    }
     const approvesAboutSubjects = template.decisions[0] === 'approve';
     const stepStages: ApprovalStage[] = [];
 

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { withClient } from '@quotaflow/devstack';
+import { assertTestDatabaseName } from '../setup/test-database-name';
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run tests through jest (test/setup/global-setup.ts)`);
+  return value;
+}
+
+function urlFor(adminUrl: string, database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A fresh, migrated database of its own: a clone of the template made by the
+ * global setup. Call `drop()` in afterAll.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = requiredEnv('TEST_PG_ADMIN_URL');
+  const template = requiredEnv('TEST_TEMPLATE_DB');
+  assertTestDatabaseName(template);
+  const name = `quotaflow_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  assertTestDatabaseName(name);
+
+  await withClient(adminUrl, async (client) => {
+    // Cloning needs a template without sessions, and parallel clones can trip
+    // over each other ("source database is being accessed by other users"):
+    // serialise with an advisory lock and retry what is left.
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [template]);
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(template)}`);
+          return;
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (code !== '55006' || attempt >= 50) throw error;
+          await delay(100 * Math.min(attempt, 10));
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [template]);
+    }
+  });
+
+  let dropped = false;
+  return {
+    name,
+    url: urlFor(adminUrl, name),
+    async drop(): Promise<void> {
+      if (dropped) return;
+      dropped = true;
+      await withClient(adminUrl, async (client) => {
+        await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+      });
+    },
+  };
+}

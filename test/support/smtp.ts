@@ -1,0 +1,69 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { freePort } from '@quotaflow/devstack';
+
+export interface SmtpSink {
+  url: string;
+  port: number;
+  /** Every message received, parsed, in arrival order. */
+  messages: ParsedMail[];
+  /** Resolves with the first message (already received or arriving) matching `predicate`. */
+  waitFor(predicate: (mail: ParsedMail) => boolean, timeoutMs?: number): Promise<ParsedMail>;
+  stop(): Promise<void>;
+}
+
+/** A real SMTP server on a free port that keeps what it receives, for assertions. */
+export async function startSmtpSink(): Promise<SmtpSink> {
+  const messages: ParsedMail[] = [];
+  const waiters = new Set<{ predicate: (mail: ParsedMail) => boolean; resolve: (mail: ParsedMail) => void }>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      simpleParser(stream).then(
+        (mail) => {
+          messages.push(mail);
+          for (const waiter of [...waiters]) {
+            if (waiter.predicate(mail)) {
+              waiters.delete(waiter);
+              waiter.resolve(mail);
+            }
+          }
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    messages,
+    waitFor(predicate, timeoutMs = 30_000) {
+      const found = messages.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise<ParsedMail>((resolve, reject) => {
+        const waiter = {
+          predicate,
+          resolve: (mail: ParsedMail) => {
+            clearTimeout(timer);
+            resolve(mail);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`no matching email within ${timeoutMs} ms (received ${messages.length}: ${messages.map((m) => m.subject).join(' | ')})`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

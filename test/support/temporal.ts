@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { findRepoRoot, resolveTemporalTestServer } from '@quotaflow/devstack';
+
+const ROOT = findRepoRoot(__dirname);
+
+/** The time-skipping test server from .tools (never downloaded). Call `teardown()` after. */
+export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = process.env.TEST_TEMPORAL_TEST_SERVER_PATH ?? resolveTemporalTestServer();
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+}
+
+export interface DevServerConnection {
+  address: string;
+  connection: Connection;
+  client: Client;
+  close(): Promise<void>;
+}
+
+/** Client of the dev server started by the global setup (TEMPORAL_ADDRESS). */
+export async function connectDevServer(namespace = 'default'): Promise<DevServerConnection> {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run tests through jest (test/setup/global-setup.ts)');
+  const connection = await Connection.connect({ address });
+  return { address, connection, client: new Client({ connection, namespace }), close: () => connection.close() };
+}
+
+/** Name used in CONTRACTS.md. */
+export const devServerConnection = connectDevServer;
+
+/**
+ * The Temporal bundler (webpack) ignores tsconfig paths, so the `@quotaflow/*`
+ * aliases a workflow may use are added to its resolve.alias here.
+ */
+export const WORKFLOW_BUNDLE_ALIASES: Record<string, string> = {
+  '@quotaflow/domain': join(ROOT, 'libs/domain/src'),
+  '@quotaflow/workflows': join(ROOT, 'libs/workflows/src'),
+};
+
+let runtimeInstalled = false;
+/** Workers in tests log warnings only (the SDK default is INFO on every state change). */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by the test file itself: keep its choice
+  }
+}
+
+// Before any connection or worker of the test file creates the default runtime.
+installQuietRuntime();
+
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+
+/** Bundles `libs/workflows/src` (or `workflowsPath`) once per test file. */
+export function bundleWorkflows(workflowsPath = require.resolve(join(ROOT, 'libs/workflows/src'))): Promise<WorkflowBundleWithSourceMap> {
+  let bundle = bundles.get(workflowsPath);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath,
+      logger: quietLogger,
+      webpackConfigHook: (config) => {
+        config.resolve = config.resolve ?? {};
+        config.resolve.alias = { ...(config.resolve.alias as Record<string, string> | undefined), ...WORKFLOW_BUNDLE_ALIASES };
+        return config;
+      },
+    });
+    bundles.set(workflowsPath, bundle);
+  }
+  return bundle;
+}
+
+/** A task queue no other test file (or earlier run) uses. */
+export function uniqueTaskQueue(prefix: string): string {
+  return `${prefix}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+const noop = (): void => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, log: noop, warn: (message: string) => process.stderr.write(`[bundler] ${message}\n`), error: (message: string) => process.stderr.write(`[bundler] ${message}\n`) };

@@ -3,7 +3,7 @@
  * tier slices, multiplier, amount) and sentences a rep can read.
  */
 import type { CompiledComponent, CompiledCredit } from './compiled-plan';
-import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
+import { POW10, divRoundHalfUp, formatCents, formatExact, parseDecimal } from './exact-decimal';
 import type { ComponentOutput, LineOutput, ParticipantPeriodOutput, SliceOutput } from './plan-language.types';
 import type { TierTable } from './tier-table.evaluator';
 
@@ -163,13 +163,9 @@ export function formatMoney(text: string): string {
 
 /** "0.065" → "6.5%" (exact, no float). */
 export function formatPercent(rate: string): string {
-  const negative = rate.startsWith('-');
-  const [whole, frac = ''] = (negative ? rate.slice(1) : rate).split('.');
-  const digits = (whole + (frac + '00').slice(0, Math.max(2, frac.length))).replace(/^0+(?=\d)/, '');
-  const intLen = digits.length - Math.max(0, frac.length - 2);
-  let pct = `${digits.slice(0, intLen) || '0'}${intLen < digits.length ? '.' + digits.slice(intLen) : ''}`;
-  if (pct.includes('.')) pct = pct.replace(/0+$/, '').replace(/\.$/, '');
-  return `${negative ? '-' : ''}${pct}%`;
+  const parsed = parseDecimal(rate);
+  if (!parsed.ok) return `${rate}`;
+  return `${formatExact(parsed.value * 100n, 1n, 12, 0, 10)}%`;
 }
 
 function sliceSentence(s: SliceOutput): string {

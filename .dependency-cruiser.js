@@ -2,8 +2,8 @@
 module.exports = {
   forbidden: [
     { name: 'domain-is-pure', severity: 'error', comment: 'libs/domain imports nothing but itself (no frameworks, no Node built-ins).',
-      from: { path: '^libs/domain/src' }, to: { pathNot: '^libs/domain/src', dependencyTypesNot: ['type-only'] } },
-    { name: 'domain-no-builtins', severity: 'error', from: { path: '^libs/domain/src' }, to: { dependencyTypes: ['core'] } },
+      from: { path: '^libs/domain/src', pathNot: '\\.spec\\.ts$' }, to: { pathNot: '^libs/domain/src', dependencyTypesNot: ['type-only'] } },
+    { name: 'domain-no-builtins', severity: 'error', from: { path: '^libs/domain/src', pathNot: '\\.spec\\.ts$' }, to: { dependencyTypes: ['core'] } },
     { name: 'workflows-deterministic', severity: 'error', comment: 'libs/workflows may import libs/domain and @temporalio/workflow (and @temporalio/common types) only.',
       from: { path: '^libs/workflows/src', pathNot: '\\.spec\\.ts$' },
       to: { pathNot: ['^libs/workflows/src', '^libs/domain/src', 'node_modules/@temporalio/(workflow|common)/'] } },

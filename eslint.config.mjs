@@ -21,6 +21,7 @@ export default tseslint.config(
   {
     // The domain is pure: no frameworks, no ORM, no Node built-ins, no I/O.
     files: ['libs/domain/src/**/*.ts'],
+    ignores: ['libs/domain/src/**/*.spec.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ['@nestjs/*', 'typeorm', 'pg', 'pdfkit', 'nodemailer', '@temporalio/*', 'node:*', 'fs', 'path', 'crypto', 'os', 'child_process', 'http', 'https', 'net', 'stream', 'util', 'events', 'buffer'], message: 'libs/domain is pure TypeScript: no frameworks, ORM or Node built-ins.' },

@@ -2,11 +2,13 @@
  * Plan acceptance on the time-skipping server, with recording activities.
  * Days are measured from the `published` audit event (workflow time passed as occurredAt).
  */
-import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { bundleWorkflows, createTimeSkippingEnv } from '../../../../test/support/temporal';
 import type {
   PlanAcceptanceActivities,
   RecordAuditInput,
@@ -23,7 +25,6 @@ import {
   type PlanAcceptanceStatus,
 } from './messages';
 
-const REPO = path.resolve(__dirname, '../../../..');
 const DAY = 24 * 60 * 60 * 1000;
 
 let env: TestWorkflowEnvironment;
@@ -31,24 +32,23 @@ let bundle: WorkflowBundleWithSourceMap;
 let queueSeq = 0;
 
 beforeAll(async () => {
-  const server = process.env.TEST_TEMPORAL_TEST_SERVER_PATH ?? path.join(REPO, '.tools/venv/bin/temporal-test-server');
-  [env, bundle] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: server } } }),
-    bundleWorkflowCode({
-      workflowsPath: require.resolve('../__fixtures__/test-workflows'),
-      webpackConfigHook: (config) => {
-        config.resolve = config.resolve ?? {};
-        config.resolve.alias = { ...config.resolve.alias, '@quotaflow/domain': path.join(REPO, 'libs/domain/src') };
-        return config;
-      },
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
-    }),
-  ]);
+  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(require.resolve('../__fixtures__/test-workflows'))]);
 });
 
 afterAll(async () => {
   await env?.teardown();
 });
+
+/**
+ * `RECORD_HISTORIES=1 npx jest plan-acceptance.workflow` re-records the histories the replay
+ * spec replays (do it when the workflow changes on purpose, behind `patched()`).
+ */
+async function recordHistory(name: string, handle: WorkflowHandle) {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await handle.fetchHistory();
+  // protobufjs' own JSON (enum names, base64 payloads): what historyFromJSON reads back.
+  await writeFile(path.join(__dirname, '__histories__', `${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
+}
 
 /** Recording activities; `gate` lets a test hold `setAssignmentState` for a final status. */
 function recorder() {
@@ -154,7 +154,12 @@ describe('planAcceptanceWorkflow', () => {
   it('reminds on days 3, 6, 9 and 12, escalates to the manager on day 7 and expires on day 14 with a note to ops', async () => {
     const r = recorder();
     const args = input();
-    const result = await withWorker(r.activities, async (tq) => (await start(tq, args)).result());
+    const result = await withWorker(r.activities, async (tq) => {
+      const handle = await start(tq, args);
+      const done = await handle.result();
+      await recordHistory('expired-after-reminders-and-escalation', handle);
+      return done;
+    });
 
     expect(result.state).toBe('expired');
     const reminders = r.audits.filter((a) => a.action === 'plan-assignment.reminded');
@@ -228,6 +233,8 @@ describe('planAcceptanceWorkflow', () => {
       await until(handle, invited);
       const refused = await refusal(handle.executeUpdate(decideUpdate, { args: [rep('decline', { reason: '  ' })] }));
       const status = await handle.executeUpdate(decideUpdate, { args: [rep('decline', { reason: 'Quota too high' })] });
+      await handle.result();
+      await recordHistory('declined-with-reason', handle);
       return { refused, status };
     });
 
@@ -304,6 +311,8 @@ describe('planAcceptanceWorkflow', () => {
       });
       await until(handle, invited);
       const accepted = await handle.executeUpdate(decideUpdate, { args: [rep('accept')] });
+      await handle.result();
+      await recordHistory('manager-approved-then-accepted', handle);
       return { pending: pending.state, repTooEarly, rejectWithoutComment, approved: approved.state, accepted: accepted.state };
     });
 
@@ -351,7 +360,9 @@ describe('planAcceptanceWorkflow', () => {
       const handle = await start(tq, args);
       await until(handle, invited);
       await handle.signal(supersedeSignal, { byAssignmentId: 'a-new' });
-      return handle.result();
+      const done = await handle.result();
+      await recordHistory('superseded', handle);
+      return done;
     });
 
     expect(result.state).toBe('superseded');

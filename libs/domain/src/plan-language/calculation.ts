@@ -87,6 +87,7 @@ export function calculateBatch(input: BatchInput, options: EngineOptions = {}): 
   const { currency, periods, plans, participants, adjustments } = shell.value;
   const byParticipant = new Map<string, CompiledCredit[]>(participants.map((p) => [p.id, []]));
   const errors: ValidationIssue[] = [];
+  const reversedIds = new Set(input.credits.filter((r) => r.reverses).map((r) => r.reverses as string));
   input.credits.forEach((row, i) => {
     const list = byParticipant.get(row.participantId);
     const path = `$.credits[${i}]`;
@@ -102,6 +103,8 @@ export function calculateBatch(input: BatchInput, options: EngineOptions = {}): 
       periodIndex,
       amount: parsed.amount,
       share: parsed.share,
+      value: parsed.amount * parsed.share,
+      reversedLater: reversedIds.has(row.transactionId),
       type: row.type ?? null,
       product: row.product ?? null,
       reverses: row.reverses ?? null,

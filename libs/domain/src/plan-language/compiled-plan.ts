@@ -85,6 +85,10 @@ export interface CompiledCredit {
   periodIndex: number;
   amount: bigint;
   share: bigint;
+  /** amount × share at scale 24 */
+  value: bigint;
+  /** a later transaction reverses this one: remember what its lines paid */
+  reversedLater: boolean;
   type: string | null;
   product: string | null;
   reverses: string | null;

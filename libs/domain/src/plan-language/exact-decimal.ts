@@ -28,14 +28,47 @@ const DECIMAL_STRING = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 export function parseDecimal(raw: unknown): ParseResult {
   let text: string;
   if (typeof raw === 'number') {
+    const hit = numberCache.get(raw);
+    if (hit !== undefined) return hit;
     if (!Number.isFinite(raw)) return { ok: false, message: 'must be a finite number' };
-    text = String(raw);
+    const r = parseText(String(raw));
+    if (numberCache.size < 10_000) numberCache.set(raw, r);
+    return r;
   } else if (typeof raw === 'string') {
     text = raw.trim();
     if (text.length === 0 || text.length > 60) return { ok: false, message: 'must be a number or a decimal string' };
   } else {
     return { ok: false, message: 'must be a number or a decimal string' };
   }
+  return parseText(text);
+}
+
+/** Rates and shares repeat endlessly; their parse is cached (numbers only: a value, not an identity). */
+const numberCache = new Map<number, ParseResult>();
+
+/** "-1234.56": sign, digits, at most one dot, at most 12 decimals. Null when not that simple. */
+function parsePlain(text: string): bigint | null {
+  const negative = text.charCodeAt(0) === 45;
+  const start = negative ? 1 : 0;
+  const dot = text.indexOf('.');
+  const end = text.length;
+  if (start === end || dot === start || dot === end - 1) return null;
+  if (dot >= 0 && end - dot - 1 > SCALE) return null;
+  for (let i = start; i < end; i++) {
+    const ch = text.charCodeAt(i);
+    if ((ch < 48 || ch > 57) && i !== dot) return null;
+  }
+  if (end - start > 40) return null;
+  const digits = dot < 0 ? text.slice(start) + ZEROS : text.slice(start, dot) + text.slice(dot + 1) + ZEROS.slice(end - dot - 1);
+  const v = BigInt(digits);
+  return negative ? -v : v;
+}
+
+const ZEROS = '0'.repeat(SCALE);
+
+function parseText(text: string): ParseResult {
+  const plain = parsePlain(text);
+  if (plain !== null) return { ok: true, value: plain };
   const m = DECIMAL_STRING.exec(text);
   if (!m) return { ok: false, message: 'must be a number or a decimal string' };
   const negative = m[1] === '-';
@@ -91,17 +124,20 @@ export function formatCents(cents: bigint): string {
 export function formatExact(n: bigint, d: bigint, scale: number, minPlaces = 0, maxPlaces = SCALE): string {
   // bring to maxPlaces decimals
   let value: bigint;
-  if (scale >= maxPlaces) value = divRoundHalfUp(n, d * POW10[scale - maxPlaces]);
+  if (scale >= maxPlaces) value = d === 1n && scale === maxPlaces ? n : divRoundHalfUp(n, d * POW10[scale - maxPlaces]);
   else value = divRoundHalfUp(n * POW10[maxPlaces - scale], d);
   const negative = value < 0n;
   const abs = negative ? -value : value;
-  let text = abs.toString().padStart(maxPlaces + 1, '0');
-  let intPart = text.slice(0, text.length - maxPlaces);
-  let frac = maxPlaces > 0 ? text.slice(text.length - maxPlaces) : '';
-  while (frac.length > minPlaces && frac.endsWith('0')) frac = frac.slice(0, -1);
-  if (intPart === '') intPart = '0';
-  text = frac.length > 0 ? `${intPart}.${frac}` : intPart;
-  return negative && /[1-9]/.test(text) ? `-${text}` : text;
+  let text = abs.toString();
+  if (maxPlaces === 0) return negative && abs !== 0n ? `-${text}` : text;
+  if (text.length <= maxPlaces) text = text.padStart(maxPlaces + 1, '0');
+  const intPart = text.slice(0, text.length - maxPlaces);
+  let cut = text.length;
+  const minCut = text.length - maxPlaces + minPlaces;
+  while (cut > minCut && text.charCodeAt(cut - 1) === 48) cut--;
+  const frac = text.slice(text.length - maxPlaces, cut);
+  const body = frac.length > 0 ? `${intPart}.${frac}` : intPart;
+  return negative && abs !== 0n ? `-${body}` : body;
 }
 
 /** A fixed (scale 12) value as a plain decimal string, exact. */

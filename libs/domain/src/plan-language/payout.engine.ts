@@ -21,6 +21,13 @@ const E12 = POW10[12];
 const E24 = POW10[24];
 /** scale 36 (line before multiplier) → cents */
 const TO_CENTS_36 = POW10[34];
+const HALF_36 = TO_CENTS_36 / 2n;
+
+/** n / D rounded half away from zero, for a constant D with half = D / 2. */
+function roundScaled(n: bigint, D: bigint, half: bigint): bigint {
+  return n >= 0n ? (n + half) / D : (n - half) / D;
+}
+
 /** scale 48 (line × multiplier factor) → cents */
 const TO_CENTS_48 = POW10[46];
 
@@ -68,12 +75,6 @@ interface ComponentCarry {
 
 function quotaFor(p: CompiledParticipant, periodId: string): bigint | undefined {
   return p.quota.get(periodId) ?? p.quota.get('default');
-}
-
-function matches(c: CompiledComponent, credit: CompiledCredit): boolean {
-  if (c.types !== null && (credit.type === null || !c.types.has(credit.type))) return false;
-  if (c.products !== null && (credit.product === null || !c.products.has(credit.product))) return false;
-  return true;
 }
 
 function recoveryActive(periods: readonly CompiledPeriod[], k: number, recoverFrom: string | null): boolean {
@@ -169,30 +170,50 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
           gaN = table.n;
           gaD = table.d;
         }
+        // figures-only runs without a multiplier round each line at once and keep no line objects
+        const keepLines = full || c.multiplier !== null;
+        const types = c.types;
+        const products = c.products;
         for (let i = first; i < last; i++) {
           const credit = credits[i];
-          if (!matches(c, credit)) continue;
+          if (types !== null && (credit.type === null || !types.has(credit.type))) continue;
+          if (products !== null && (credit.product === null || !products.has(credit.product))) continue;
           if (credit.reverses !== null && !plan.clawbackReducesAttainment) {
             lines.push({ kind: 'clawback', credit, n: 0n, d: 1n, a: 0n, b: 0n, cents: 0n });
             continue;
           }
           // a reversal that reduces attainment is a credit note of −|amount| × share
-          const amount = credit.reverses !== null ? (credit.amount < 0n ? credit.amount : -credit.amount) : credit.amount;
-          const v = amount * credit.share;
+          const v = credit.reverses !== null && credit.amount > 0n ? -credit.value : credit.value;
           input += v;
+          let n: bigint;
+          let d: bigint;
+          let a = 0n;
           if (!windowed) {
             table.value(v);
-            lines.push({ kind: 'credit', credit, n: table.n, d: table.d, a: 0n, b: v, cents: 0n });
-            continue;
+            n = table.n;
+            d = table.d;
+          } else {
+            a = total;
+            const b = total + v;
+            g(b);
+            if (table.d === gaD) {
+              n = table.n - gaN;
+              d = gaD;
+            } else {
+              n = table.n * gaD - gaN * table.d;
+              d = table.d * gaD;
+            }
+            total = b;
+            gaN = table.n;
+            gaD = table.d;
           }
-          const b = total + v;
-          g(b);
-          const n = table.d === gaD ? table.n - gaN : table.n * gaD - gaN * table.d;
-          const d = table.d === gaD ? gaD : table.d * gaD;
-          lines.push({ kind: 'credit', credit, n, d, a: total, b, cents: 0n });
-          total = b;
-          gaN = table.n;
-          gaD = table.d;
+          if (keepLines) {
+            lines.push({ kind: 'credit', credit, n, d, a, b: windowed ? total : v, cents: 0n });
+          } else {
+            const cents = d === 1n ? roundScaled(n, TO_CENTS_36, HALF_36) : divRoundHalfUp(n, d * TO_CENTS_36);
+            creditCents += cents;
+            if (credit.reversedLater) carry.paidByTx.set(credit.transactionId, (carry.paidByTx.get(credit.transactionId) ?? 0n) + cents);
+          }
         }
         if (windowed) input = total;
         if (c.window === 'run') {
@@ -211,9 +232,10 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
         }
         for (const line of lines) {
           if (line.kind === 'clawback') continue;
-          line.cents = hasFactor ? divRoundHalfUp(line.n * factorN, line.d * factorD * TO_CENTS_48) : divRoundHalfUp(line.n, line.d * TO_CENTS_36);
+          if (hasFactor) line.cents = divRoundHalfUp(line.n * factorN, line.d * factorD * TO_CENTS_48);
+          else line.cents = line.d === 1n ? roundScaled(line.n, TO_CENTS_36, HALF_36) : divRoundHalfUp(line.n, line.d * TO_CENTS_36);
           creditCents += line.cents;
-          if (line.credit !== null) {
+          if (line.credit !== null && line.credit.reversedLater) {
             const id = line.credit.transactionId;
             carry.paidByTx.set(id, (carry.paidByTx.get(id) ?? 0n) + line.cents);
           }
@@ -237,7 +259,7 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
         const absT = (credit.reversedAmount as bigint) < 0n ? -(credit.reversedAmount as bigint) : (credit.reversedAmount as bigint);
         line.cents = absR === absT ? -original : divRoundHalfUp(-original * absR, absT);
         line.fraction = { n: absR, d: absT, original };
-        carry.paidByTx.set(credit.transactionId, (carry.paidByTx.get(credit.transactionId) ?? 0n) + line.cents);
+        if (credit.reversedLater) carry.paidByTx.set(credit.transactionId, (carry.paidByTx.get(credit.transactionId) ?? 0n) + line.cents);
         amount += line.cents;
       }
       amounts[ci] = amount;

@@ -447,6 +447,9 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
   }
   const txById = new Map<string, TxInfo>();
   const txs = doc.transactions ?? [];
+  const dateIndex = new Map<string, number>();
+  const reversedIds = new Set<string>();
+  if (Array.isArray(txs)) for (const t of txs) if (isObject(t) && typeof t.reverses === 'string') reversedIds.add(t.reverses);
   if (!Array.isArray(txs)) issues.add('$.transactions', 'must be a list of transactions', txs);
   else {
     txs.forEach((t: unknown, i: number) => {
@@ -461,16 +464,19 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
         issues.add(`${tp}.id`, 'duplicate transaction id', id);
         ok = false;
       }
-      let pIndex = -1;
-      if (!isIsoDate(t.date)) {
+      // dates repeat a lot: -2 = not a date, -1 = in no period
+      let pIndex = typeof t.date === 'string' ? dateIndex.get(t.date) : -2;
+      if (pIndex === undefined) {
+        const d = t.date as string;
+        pIndex = isIsoDate(d) ? periods.findIndex((p) => p.start <= d && d <= p.end) : -2;
+        dateIndex.set(d, pIndex);
+      }
+      if (pIndex === -2) {
         issues.add(`${tp}.date`, 'must be a date YYYY-MM-DD', t.date);
         ok = false;
-      } else {
-        pIndex = periods.findIndex((p) => p.start <= (t.date as string) && (t.date as string) <= p.end);
-        if (pIndex < 0 && periods.length > 0) {
-          issues.add(`${tp}.date`, 'falls in no period of the document', t.date);
-          ok = false;
-        }
+      } else if (pIndex < 0 && periods.length > 0) {
+        issues.add(`${tp}.date`, 'falls in no period of the document', t.date);
+        ok = false;
       }
       const amount = decimal(issues, `${tp}.amount`, t.amount, { what: 'amount' });
       if (amount === null) ok = false;
@@ -517,7 +523,7 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
         if (!original) {
           issues.add(`${tp}.reverses`, 'points to no earlier transaction of this document', t.reverses);
           ok = false;
-        } else if (isIsoDate(t.date) && (t.date as string) < original.date) {
+        } else if (pIndex !== -2 && (t.date as string) < original.date) {
           issues.add(`${tp}.date`, `a reversal cannot be dated before the transaction it reverses (${original.date})`, t.date);
           ok = false;
         } else if (amount !== null) {
@@ -535,7 +541,7 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
       if (isNonEmptyString(id) && !txById.has(id)) {
         txById.set(id, {
           index: i,
-          date: isIsoDate(t.date) ? t.date : '',
+          date: pIndex !== -2 ? (t.date as string) : '',
           amount: amount ?? 0n,
           reversed: 0n,
           type: original ? original.type : typeof t.type === 'string' ? t.type : null,
@@ -553,6 +559,8 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
           periodIndex: pIndex,
           amount,
           share: c.share,
+          value: amount * c.share,
+          reversedLater: reversedIds.has(id as string),
           type: info.type,
           product: info.product,
           reverses: original ? (t.reverses as string) : null,

@@ -58,7 +58,19 @@ function ensureDependencies() {
   if (mtime(hidden) >= mtime(lock)) return;
   const started = Date.now();
   process.stdout.write('setup: node_modules missing or older than package-lock.json, running npm ci...\n');
-  runSync(NPM, ['ci', '--no-audit', '--no-fund'], 'npm ci');
+  const ci = spawnSync(NPM, ['ci', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+  if (ci.error) fail(`npm ci: ${ci.error.message}`);
+  if (ci.status !== 0) {
+    // npm 11 rejects a lock file without entries for other platforms' optional
+    // packages (npm/cli#4828, #9846) when the registry (mirror) cannot resolve
+    // them. `npm install` installs the same locked versions and leaves the lock as is.
+    if (!/EUSAGE/.test(ci.stderr)) {
+      process.stderr.write(ci.stderr);
+      process.exit(ci.status ?? 1);
+    }
+    process.stdout.write('setup: npm ci refused the lock file (optional packages of other platforms missing); running npm install with the locked versions...\n');
+    runSync(NPM, ['install', '--no-audit', '--no-fund'], 'npm install');
+  }
   const now = new Date();
   if (existsSync(hidden)) utimesSync(hidden, now, now);
   process.stdout.write(`setup: npm ci done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

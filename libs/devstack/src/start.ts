@@ -51,10 +51,16 @@ async function main(): Promise<void> {
     })();
     return stopping;
   };
+  let stopRequestedAt = 0;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      if (stopping) process.stdout.write('(still stopping, please wait)\n');
-      else void stopAll(0);
+      // A terminal Ctrl-C reaches us twice (directly and forwarded by bootstrap).
+      if (!stopping) {
+        stopRequestedAt = Date.now();
+        void stopAll(0);
+      } else if (Date.now() - stopRequestedAt > 1_000) {
+        process.stdout.write('(still stopping, please wait)\n');
+      }
     });
   }
   const watch = (proc: ManagedProcess): void => {
@@ -135,9 +141,7 @@ async function main(): Promise<void> {
     for (const [name, entry] of [['worker', 'apps/worker/src/main.js'], ['api', 'apps/api/src/main.js']] as const) {
       const file = join(root, 'dist', entry);
       if (!existsSync(file)) {
-        // TEMPORARY while apps are being written: becomes an error once they exist.
-        process.stderr.write(`warning: ${relative(root, file)} is missing; ${name} not started\n`);
-        continue;
+        throw new Error(`${relative(root, file)} is missing: run \`npm run build\` (npm start does it for you).`);
       }
       const proc = spawnManaged(name, process.execPath, ['--enable-source-maps', file], { env, cwd: root, prefix: `[${name}] `, detached: true });
       children.push(proc);
@@ -145,6 +149,9 @@ async function main(): Promise<void> {
       watch(proc);
     }
 
+    const apiReady = await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000, () => Boolean(stopping));
+    if (stopping) return;
+    if (!apiReady) process.stderr.write(`warning: the API did not answer http://127.0.0.1:${port}/health within 60 s\n`);
     printBox([
       'Quotaflow dev stack is up',
       '',
@@ -162,6 +169,21 @@ async function main(): Promise<void> {
   } catch (error) {
     await stopAll(1, `\n✖ dev stack failed to start: ${(error as Error).message}`);
   }
+}
+
+/** Polls until `url` answers 2xx; false after `timeoutMs` or when `abort()` says so. */
+async function waitForHttp(url: string, timeoutMs: number, abort: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !abort()) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
 }
 
 function devJwtSecret(dataDir: string): string {

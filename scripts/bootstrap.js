@@ -45,8 +45,11 @@ function mtime(file) {
   }
 }
 
+// `npm test --silent` passes its log level down; set-up steps must still explain failures.
+const NPM_ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => key.toLowerCase() !== 'npm_config_loglevel'));
+
 function runSync(cmd, args, what) {
-  const result = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
+  const result = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', env: NPM_ENV });
   if (result.error) fail(`${what}: ${result.error.message}`);
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
@@ -58,7 +61,7 @@ function ensureDependencies() {
   if (mtime(hidden) >= mtime(lock)) return;
   const started = Date.now();
   process.stdout.write('setup: node_modules missing or older than package-lock.json, running npm ci...\n');
-  const ci = spawnSync(NPM, ['ci', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+  const ci = spawnSync(NPM, ['ci', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8', env: NPM_ENV });
   if (ci.error) fail(`npm ci: ${ci.error.message}`);
   if (ci.status !== 0) {
     // npm 11 rejects a lock file without entries for other platforms' optional
@@ -66,7 +69,7 @@ function ensureDependencies() {
     // them. `npm install` installs the same locked versions and leaves the lock as is.
     if (!/EUSAGE/.test(ci.stderr)) {
       process.stderr.write(ci.stderr);
-      process.exit(ci.status ?? 1);
+      fail(`npm ci failed (exit ${ci.status})`);
     }
     process.stdout.write('setup: npm ci refused the lock file (optional packages of other platforms missing); running npm install with the locked versions...\n');
     runSync(NPM, ['install', '--no-audit', '--no-fund'], 'npm install');

@@ -115,6 +115,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 }
 
 async function initialise(dataDir: string, password: string, logFile: string, initdb: string, owner: { uid: number; gid: number } | undefined, ephemeral: boolean): Promise<void> {
+  // Parents get the usual mode (the postgres user must traverse them); only the data dir is private.
+  mkdirSync(dirname(dataDir), { recursive: true });
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pwFile = join(dirname(dataDir), `.pg-password-${process.pid}`);
   writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });

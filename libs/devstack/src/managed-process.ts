@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface ManagedProcess {
@@ -32,7 +32,7 @@ export function spawnManaged(name: string, command: string, args: string[], opti
     detached: options.detached ?? false,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let log: NodeJS.WritableStream | undefined;
+  let log: WriteStream | undefined;
   if (options.logFile) {
     mkdirSync(dirname(options.logFile), { recursive: true });
     log = createWriteStream(options.logFile, { flags: 'a' });
@@ -60,11 +60,16 @@ export function spawnManaged(name: string, command: string, args: string[], opti
       log?.write(`spawn error: ${error.message}\n`);
       resolve({ code: 127, signal: null });
     });
-    child.once('exit', (code, signal) => {
+    // 'close' (not 'exit'): stdout/stderr are drained by then.
+    child.once('close', (code, signal) => {
       running = false;
       resolve({ code, signal });
     });
-  }).finally(() => log?.end());
+  }).then(async (result) => {
+    // Flush the log before anyone reads its tail for an error message.
+    if (log) await new Promise<void>((done) => log!.end(done));
+    return result;
+  });
 
   return {
     name,

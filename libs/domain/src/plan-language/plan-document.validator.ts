@@ -60,22 +60,36 @@ export function isIsoDate(v: unknown): v is string {
   return day <= days;
 }
 
-function decimal(issues: Issues, path: string, raw: unknown, opts: { min?: bigint; minExclusive?: boolean; max?: bigint; what?: string } = {}): bigint | null {
+interface DecimalRule {
+  min?: bigint;
+  minExclusive?: boolean;
+  max?: bigint;
+  what?: string;
+}
+
+/** The parsed value, or the reason it is not acceptable. */
+function checkDecimal(raw: unknown, opts: DecimalRule): bigint | string {
   const r = parseDecimal(raw);
-  if (!r.ok) {
-    issues.add(path, `${opts.what ?? 'value'} ${r.message}`, raw);
-    return null;
-  }
+  if (!r.ok) return `${opts.what ?? 'value'} ${r.message}`;
   if (opts.min !== undefined && (opts.minExclusive ? r.value <= opts.min : r.value < opts.min)) {
-    issues.add(path, `${opts.what ?? 'value'} must be ${opts.minExclusive ? 'greater than' : 'at least'} ${fmt(opts.min)}`, raw);
-    return null;
+    return `${opts.what ?? 'value'} must be ${opts.minExclusive ? 'greater than' : 'at least'} ${fmt(opts.min)}`;
   }
-  if (opts.max !== undefined && r.value > opts.max) {
-    issues.add(path, `${opts.what ?? 'value'} must be at most ${fmt(opts.max)}`, raw);
-    return null;
-  }
+  if (opts.max !== undefined && r.value > opts.max) return `${opts.what ?? 'value'} must be at most ${fmt(opts.max)}`;
   return r.value;
 }
+
+function decimal(issues: Issues, path: string, raw: unknown, opts: DecimalRule = {}): bigint | null {
+  const r = checkDecimal(raw, opts);
+  if (typeof r === 'string') {
+    issues.add(path, r, raw);
+    return null;
+  }
+  return r;
+}
+
+const AMOUNT_RULE: DecimalRule = { what: 'amount' };
+const SHARE_RULE: DecimalRule = { min: 0n, minExclusive: true, max: ONE, what: 'share' };
+const txPath = (i: number): string => `$.transactions[${i}]`;
 
 function fmt(v: bigint): string {
   const whole = v / ONE;
@@ -437,7 +451,6 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
   const credits = new Map<string, CompiledCredit[]>();
   for (const p of participants) credits.set(p.id, []);
   interface TxInfo {
-    index: number;
     date: string;
     amount: bigint;
     reversed: bigint;
@@ -446,22 +459,27 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
     credits: { participantId: string; share: bigint }[];
   }
   const txById = new Map<string, TxInfo>();
+  const seenTx = new Set<string>();
   const txs = doc.transactions ?? [];
   const dateIndex = new Map<string, number>();
   const reversedIds = new Set<string>();
   if (Array.isArray(txs)) for (const t of txs) if (isObject(t) && typeof t.reverses === 'string') reversedIds.add(t.reverses);
   if (!Array.isArray(txs)) issues.add('$.transactions', 'must be a list of transactions', txs);
   else {
-    txs.forEach((t: unknown, i: number) => {
-      const tp = `$.transactions[${i}]`;
-      if (!isObject(t)) return issues.add(tp, 'transaction must be an object', t);
+    // a plain loop with paths built only for errors: this runs for every transaction
+    for (let i = 0; i < txs.length; i++) {
+      const t: unknown = txs[i];
+      if (!isObject(t)) {
+        issues.add(txPath(i), 'transaction must be an object', t);
+        continue;
+      }
       let ok = true;
       const id = t.id;
       if (!isNonEmptyString(id)) {
-        issues.add(`${tp}.id`, 'transaction id must be a non-empty string', id);
+        issues.add(`${txPath(i)}.id`, 'transaction id must be a non-empty string', id);
         ok = false;
-      } else if (txById.has(id)) {
-        issues.add(`${tp}.id`, 'duplicate transaction id', id);
+      } else if (seenTx.has(id)) {
+        issues.add(`${txPath(i)}.id`, 'duplicate transaction id', id);
         ok = false;
       }
       // dates repeat a lot: -2 = not a date, -1 = in no period
@@ -472,47 +490,57 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
         dateIndex.set(d, pIndex);
       }
       if (pIndex === -2) {
-        issues.add(`${tp}.date`, 'must be a date YYYY-MM-DD', t.date);
+        issues.add(`${txPath(i)}.date`, 'must be a date YYYY-MM-DD', t.date);
         ok = false;
       } else if (pIndex < 0 && periods.length > 0) {
-        issues.add(`${tp}.date`, 'falls in no period of the document', t.date);
+        issues.add(`${txPath(i)}.date`, 'falls in no period of the document', t.date);
         ok = false;
       }
-      const amount = decimal(issues, `${tp}.amount`, t.amount, { what: 'amount' });
-      if (amount === null) ok = false;
-      for (const key of ['type', 'product'] as const) {
-        if (t[key] !== undefined && t[key] !== null && typeof t[key] !== 'string') {
-          issues.add(`${tp}.${key}`, 'must be a string', t[key]);
-          ok = false;
-        }
+      const parsedAmount = checkDecimal(t.amount, AMOUNT_RULE);
+      let amount: bigint | null = null;
+      if (typeof parsedAmount === 'string') {
+        issues.add(`${txPath(i)}.amount`, parsedAmount, t.amount);
+        ok = false;
+      } else amount = parsedAmount;
+      if (t.type !== undefined && t.type !== null && typeof t.type !== 'string') {
+        issues.add(`${txPath(i)}.type`, 'must be a string', t.type);
+        ok = false;
+      }
+      if (t.product !== undefined && t.product !== null && typeof t.product !== 'string') {
+        issues.add(`${txPath(i)}.product`, 'must be a string', t.product);
+        ok = false;
       }
       const txCredits: { participantId: string; share: bigint }[] = [];
-      if (t.credits !== undefined && t.credits !== null) {
-        if (!Array.isArray(t.credits)) {
-          issues.add(`${tp}.credits`, 'must be a list of {participantId, share}', t.credits);
+      const rawCredits = t.credits;
+      if (rawCredits !== undefined && rawCredits !== null) {
+        if (!Array.isArray(rawCredits)) {
+          issues.add(`${txPath(i)}.credits`, 'must be a list of {participantId, share}', rawCredits);
           ok = false;
         } else {
           let sum = 0n;
-          t.credits.forEach((c: unknown, j: number) => {
-            const cp = `${tp}.credits[${j}]`;
+          for (let j = 0; j < rawCredits.length; j++) {
+            const c: unknown = rawCredits[j];
             if (!isObject(c)) {
-              issues.add(cp, 'credit must be an object {participantId, share}', c);
+              issues.add(`${txPath(i)}.credits[${j}]`, 'credit must be an object {participantId, share}', c);
               ok = false;
-              return;
+              continue;
             }
-            if (!isNonEmptyString(c.participantId) || !participantIds.has(c.participantId)) {
-              issues.add(`${cp}.participantId`, 'unknown participant id', c.participantId);
+            const pid = c.participantId;
+            if (typeof pid !== 'string' || !participantIds.has(pid)) {
+              issues.add(`${txPath(i)}.credits[${j}].participantId`, 'unknown participant id', pid);
               ok = false;
             }
-            const share = decimal(issues, `${cp}.share`, c.share, { min: 0n, minExclusive: true, max: ONE, what: 'share' });
-            if (share === null) ok = false;
-            else {
+            const share = checkDecimal(c.share, SHARE_RULE);
+            if (typeof share === 'string') {
+              issues.add(`${txPath(i)}.credits[${j}].share`, share, c.share);
+              ok = false;
+            } else {
               sum += share;
-              if (isNonEmptyString(c.participantId)) txCredits.push({ participantId: c.participantId, share });
+              if (typeof pid === 'string') txCredits.push({ participantId: pid, share });
             }
-          });
+          }
           if (sum > ONE) {
-            issues.add(`${tp}.credits`, 'shares of one transaction add up to more than 1', t.credits.map((c) => (isObject(c) ? c.share : c)));
+            issues.add(`${txPath(i)}.credits`, 'shares of one transaction add up to more than 1', rawCredits.map((c: unknown) => (isObject(c) ? c.share : c)));
             ok = false;
           }
         }
@@ -521,26 +549,27 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
       if (t.reverses !== undefined && t.reverses !== null) {
         original = isNonEmptyString(t.reverses) ? txById.get(t.reverses) : undefined;
         if (!original) {
-          issues.add(`${tp}.reverses`, 'points to no earlier transaction of this document', t.reverses);
+          issues.add(`${txPath(i)}.reverses`, 'points to no earlier transaction of this document', t.reverses);
           ok = false;
         } else if (pIndex !== -2 && (t.date as string) < original.date) {
-          issues.add(`${tp}.date`, `a reversal cannot be dated before the transaction it reverses (${original.date})`, t.date);
+          issues.add(`${txPath(i)}.date`, `a reversal cannot be dated before the transaction it reverses (${original.date})`, t.date);
           ok = false;
         } else if (amount !== null) {
           const abs = amount < 0n ? -amount : amount;
           const origAbs = original.amount < 0n ? -original.amount : original.amount;
           if (abs === 0n) {
-            issues.add(`${tp}.amount`, 'a reversal must have a non-zero amount', t.amount);
+            issues.add(`${txPath(i)}.amount`, 'a reversal must have a non-zero amount', t.amount);
             ok = false;
           } else if (original.reversed + abs > origAbs) {
-            issues.add(`${tp}.amount`, `reversals of "${t.reverses as string}" add up to more than its amount`, t.amount);
+            issues.add(`${txPath(i)}.amount`, `reversals of "${t.reverses as string}" add up to more than its amount`, t.amount);
             ok = false;
           } else original.reversed += abs;
         }
       }
-      if (isNonEmptyString(id) && !txById.has(id)) {
-        txById.set(id, {
-          index: i,
+      // only transactions that something reverses need their details kept
+      const reversedLater = typeof id === 'string' && reversedIds.size > 0 && reversedIds.has(id);
+      if (reversedLater && !seenTx.has(id as string)) {
+        txById.set(id as string, {
           date: pIndex !== -2 ? (t.date as string) : '',
           amount: amount ?? 0n,
           reversed: 0n,
@@ -549,9 +578,12 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
           credits: original ? original.credits : txCredits,
         });
       }
-      if (!ok || amount === null) return;
-      const info = txById.get(id as string) as TxInfo;
-      for (const c of info.credits) {
+      if (isNonEmptyString(id)) seenTx.add(id);
+      if (!ok || amount === null) continue;
+      const creditList = original ? original.credits : txCredits;
+      const type = original ? original.type : typeof t.type === 'string' ? t.type : null;
+      const product = original ? original.product : typeof t.product === 'string' ? t.product : null;
+      for (const c of creditList) {
         credits.get(c.participantId)?.push({
           transactionId: id as string,
           seq: i,
@@ -560,14 +592,14 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
           amount,
           share: c.share,
           value: amount * c.share,
-          reversedLater: reversedIds.has(id as string),
-          type: info.type,
-          product: info.product,
+          reversedLater,
+          type,
+          product,
           reverses: original ? (t.reverses as string) : null,
           reversedAmount: original ? original.amount : null,
         });
       }
-    });
+    }
   }
 
   // adjustments

@@ -59,7 +59,13 @@ export default async function globalSetup(): Promise<void> {
       } else {
         const port = await freePort();
         stack.pg = await timed('postgres', () =>
-          startEmbeddedPostgres({ dataDir: join(stack.tempDir!, 'pg'), port, ephemeral: true, logFile: join(stack.tempDir!, 'postgres.log') }),
+          startEmbeddedPostgres({
+            dataDir: join(stack.tempDir!, 'pg'),
+            port,
+            ephemeral: true,
+            logFile: join(stack.tempDir!, 'postgres.log'),
+            initCacheDir: join(root, '.data', 'test-pg-initdb-cache'),
+          }),
         );
         stack.adminUrl = stack.pg.urlFor('postgres');
       }

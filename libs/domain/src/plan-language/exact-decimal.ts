@@ -124,7 +124,12 @@ export function formatCents(cents: bigint): string {
 export function formatExact(n: bigint, d: bigint, scale: number, minPlaces = 0, maxPlaces = SCALE): string {
   // bring to maxPlaces decimals
   let value: bigint;
-  if (scale >= maxPlaces) value = d === 1n && scale === maxPlaces ? n : divRoundHalfUp(n, d * POW10[scale - maxPlaces]);
+  if (scale === maxPlaces && d === 1n) value = n;
+  else if (d === 1n && scale > maxPlaces) {
+    const D = POW10[scale - maxPlaces];
+    const half = D / 2n;
+    value = n >= 0n ? (n + half) / D : (n - half) / D;
+  } else if (scale >= maxPlaces) value = divRoundHalfUp(n, d * POW10[scale - maxPlaces]);
   else value = divRoundHalfUp(n * POW10[maxPlaces - scale], d);
   const negative = value < 0n;
   const abs = negative ? -value : value;

@@ -220,8 +220,8 @@ export function compilePlan(issues: Issues, path: string, raw: unknown): Compile
       }
       if (!isNonEmptyString(c.id)) issues.add(`${cp}.id`, 'component id must be a non-empty string', c.id);
       else if (seen.has(c.id)) issues.add(`${cp}.id`, 'duplicate component id', c.id);
-      const kind = oneOf(issues, `${cp}.kind`, c.kind, ['commission', 'bonus'] as const, 'commission');
-      if (c.kind === undefined) issues.add(`${cp}.kind`, 'must be one of "commission", "bonus"', c.kind);
+      // kind only labels the component; when it is left out, "of" makes it a bonus
+      const kind = oneOf(issues, `${cp}.kind`, c.kind, ['commission', 'bonus'] as const, c.of !== undefined ? 'bonus' : 'commission');
       const window = oneOf(issues, `${cp}.window`, c.window, ['transaction', 'period', 'run'] as const, 'period');
       const basis = oneOf(issues, `${cp}.basis`, c.basis, ['amount', 'attainment'] as const, 'amount');
       const types = stringList(issues, `${cp}.types`, c.types);

@@ -22,7 +22,8 @@ export interface TableInput {
 
 export interface ComponentInput {
   id: string;
-  kind: 'commission' | 'bonus';
+  /** default: "bonus" with `of`, else "commission" */
+  kind?: 'commission' | 'bonus';
   types?: string[];
   products?: string[];
   window?: Window;

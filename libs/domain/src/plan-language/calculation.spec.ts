@@ -1,0 +1,97 @@
+/** The batch entry a close uses: rows of credits for a slice of participants give the cents of the whole document. */
+import { type CreditRow, calculate, calculateBatch } from './calculation';
+import { deal, document, flatRate, months, plan, rep, reversal, stepCommission } from './plan-document.mother';
+import type { PlanDocumentInput } from './plan-language.types';
+
+function rowsOf(doc: PlanDocumentInput, participantIds: string[]): CreditRow[] {
+  const txs = doc.transactions ?? [];
+  const byId = new Map(txs.map((t) => [t.id, t]));
+  return txs.flatMap((t, seq) => {
+    const original = t.reverses ? byId.get(t.reverses) : undefined;
+    const source = original ?? t;
+    return (source.credits ?? [])
+      .filter((c) => participantIds.includes(c.participantId))
+      .map((c) => ({
+        participantId: c.participantId,
+        transactionId: t.id,
+        seq,
+        date: t.date,
+        amount: String(t.amount),
+        share: String(c.share),
+        type: source.type ?? null,
+        product: source.product ?? null,
+        reverses: t.reverses ?? null,
+        reversedAmount: original ? String(original.amount) : null,
+      }));
+  });
+}
+
+describe('calculateBatch', () => {
+  const doc = document({
+    periods: months(3),
+    participants: [rep('ann', { quota: { default: 20000 } }), rep('bob', { quota: { default: 20000 } }), rep('cy', { quota: { default: 20000 } })],
+    plans: [
+      plan([
+        stepCommission('commission', [[0, 0.05], [1, 0.1]], { basis: 'attainment', window: 'run', multiplier: { split: 'flat', tiers: [{ from: 0, rate: 0.9 }, { from: 0.5, rate: 1 }] } }),
+        flatRate('spiff', 0.01, { window: 'transaction', products: ['addon'] }),
+        { id: 'kicker', kind: 'bonus', of: 'commission', rate: 0.1 },
+      ]),
+    ],
+    transactions: [
+      deal('T1', '2026-01-05', 12000.55, [['ann', 0.5], ['bob', 0.5]]),
+      deal('T2', '2026-01-20', 9000, 'cy', { product: 'addon' }),
+      deal('T3', '2026-02-02', 30000, [['ann', 0.3333], ['cy', 0.6667]]),
+      reversal('T1X', '2026-02-10', -6000.275, 'T1', [['ann', 0.5], ['bob', 0.5]]),
+      deal('T4', '2026-03-01', 5000, 'bob'),
+      deal('CN', '2026-03-02', -700, 'ann'),
+    ],
+    adjustments: [{ participantId: 'bob', periodId: '2026-02', amount: 12.34 }],
+  });
+
+  it('two batches of participants give exactly the figures and state of one whole-document run', () => {
+    const whole = calculate(doc);
+    const batch = (ids: string[]) =>
+      calculateBatch({
+        currency: doc.currency,
+        periods: doc.periods,
+        plans: doc.plans,
+        participants: doc.participants.filter((p) => ids.includes(p.id)),
+        credits: rowsOf(doc, ids),
+        adjustments: (doc.adjustments ?? []).filter((a) => ids.includes(a.participantId)),
+      });
+    const first = batch(['ann']);
+    const second = batch(['bob', 'cy']);
+    expect({ ...first.state, ...second.state }).toEqual(whole.state);
+    whole.periods.forEach((period, k) => {
+      expect([...first.periods[k].participants, ...second.periods[k].participants]).toEqual(period.participants);
+    });
+  });
+
+  it('rejects rows it cannot use with CALC.INVALID_DOCUMENT', () => {
+    const rows = rowsOf(doc, ['ann']);
+    rows[0].share = 'half';
+    expect(() => calculateBatch({ currency: 'USD', periods: doc.periods, plans: doc.plans, participants: [doc.participants[0]], credits: rows })).toThrow(
+      expect.objectContaining({ code: 'CALC.INVALID_DOCUMENT', details: { errors: [expect.objectContaining({ path: '$.credits[0].share', value: 'half' })] } }),
+    );
+  });
+});
+
+describe('year-to-date true-up', () => {
+  it('a run window on attainment trues up when the quota of the next period moves tier bounds under the running total', () => {
+    const doc = document({
+      periods: months(2),
+      plans: [plan([stepCommission('commission', [[0, 0.05], [1, 0.1]], { basis: 'attainment', window: 'run' })])],
+      participants: [rep('ann', { quota: { default: 100000, '2026-02': 200000 } })],
+      transactions: [deal('T1', '2026-01-05', 120000), deal('T2', '2026-02-05', 10000)],
+    });
+    const out = calculate(doc);
+    // Jan: 100,000 × 5 % + 20,000 × 10 % = 7,000. Feb: owed for 120,000 at a 200,000 quota = 6,000 → true-up −1,000; T2 500
+    expect(out.periods[0].participants[0].components[0].amount).toBe('7000.00');
+    expect(out.periods[1].participants[0].components[0].lines.map((l) => `${l.source}:${l.amount}`)).toEqual(['true-up:-1000.00', 'transaction:500.00']);
+  });
+
+  it('tiers written as from/to ranges are the same table', () => {
+    const ranges = document({ plans: [plan([{ id: 'commission', table: { tiers: [{ from: 0, to: 10000, rate: 0.05 }, { from: 10000, rate: 0.1 }] } }])], transactions: [deal('T1', '2026-01-05', 15000)] });
+    expect(calculate(ranges).periods[0].participants[0].components[0]).toMatchObject({ kind: 'commission', amount: '1000.00' });
+  });
+});

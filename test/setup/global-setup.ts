@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMigrations } from '@quotaflow/persistence';
 import {
@@ -6,6 +6,7 @@ import {
   freePort,
   resolveTemporalCli,
   resolveTemporalTestServer,
+  runningPostmaster,
   startEmbeddedPostgres,
   startTemporalDevServer,
   withClient,
@@ -49,6 +50,7 @@ export default async function globalSetup(): Promise<void> {
     const cliPath = resolveTemporalCli();
     const testServerPath = resolveTemporalTestServer();
     const root = findRepoRoot();
+    sweepAbandonedRuns(join(root, '.data'));
     stack.tempDir = join(root, '.data', `test-pg-${process.pid}`);
     mkdirSync(stack.tempDir, { recursive: true });
 
@@ -95,6 +97,26 @@ export default async function globalSetup(): Promise<void> {
   } catch (error) {
     await stopTestStack(stack);
     throw error;
+  }
+}
+
+/** Removes `.data/test-pg-<pid>` left by a killed run (its jest and its postgres both gone). */
+function sweepAbandonedRuns(dataDir: string): void {
+  if (!existsSync(dataDir)) return;
+  for (const entry of readdirSync(dataDir)) {
+    const pid = /^test-pg-(\d+)$/.exec(entry)?.[1];
+    if (!pid || isAlive(Number(pid))) continue;
+    if (runningPostmaster(join(dataDir, entry, 'pg'))) continue;
+    rmSync(join(dataDir, entry), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { runningPostmaster, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { assertPortFree } from './free-port';
 import { startMailCatcher, type MailCatcher } from './mail-catcher';
 import { spawnManaged, type ManagedProcess } from './managed-process';
@@ -74,6 +74,8 @@ async function main(): Promise<void> {
     let databaseUrl = process.env.DATABASE_URL;
     let pg: EmbeddedPostgres | undefined;
     if (!databaseUrl) {
+      const leftover = runningPostmaster(join(dataDir, 'pg'));
+      if (leftover) throw new Error(`an embedded PostgreSQL of an earlier \`npm start\` still runs on .data/pg (pid ${leftover}); stop it with \`kill ${leftover}\` and retry.`);
       await assertPortFree(PG_PORT, 'embedded PostgreSQL');
       const t0 = Date.now();
       pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), port: PG_PORT, logFile: join(logDir, 'postgres.log'), detached: true });

@@ -50,17 +50,18 @@ describe('describePlan', () => {
     const d = describePlan(plan, { currency: 'EUR' });
     const [logo, kicker] = d.components;
     expect(logo.summary).toBe(
-      'Commission on all credited sales, by amount, retroactive: the whole total earns the rate of the highest tier reached: EUR 0–EUR 10,000 at 5%, EUR 10,000–EUR 50,000 at 7%',
+      'Commission on all credited sales, by amount, retroactive: the whole total earns the rate of the highest tier reached: EUR 0.00–EUR 10,000.00 at 5%, EUR 10,000.00–EUR 50,000.00 at 7%',
     );
     expect(logo.details).toEqual([
       'Credits accumulate over the whole plan year; the running total does not restart each period.',
-      "Nothing is paid until the period's total passes EUR 3,500; a shortfall is added to the next period's threshold.",
+      "Nothing is paid until the period's total passes EUR 3,500.00; a shortfall is added to the next period's threshold.",
       "Every payment of the period is multiplied by a factor set by the period's attainment: 0%–60% of quota × 0.5, above 60% of quota × 1.",
-      'Capped at EUR 15,000 per period; anything above is not paid or carried.',
+      'Capped at EUR 15,000.00 per period; anything above is not paid or carried.',
     ]);
     expect(kicker.summary).toBe('Bonus of 10% of what the "new-logo" component pays in the period');
+    expect(kicker.details).toEqual([]);
     expect(d.terms).toEqual([
-      'Recoverable draw of EUR 1,000 per period in P1–P3: a shortfall is advanced to you and recovered from P2 from 50% of your earnings above the guarantee.',
+      'Recoverable draw of EUR 1,000.00 per period in P1–P3: a shortfall is advanced to you and recovered from P2 from 50% of your earnings above the guarantee.',
       'A cancelled deal takes back exactly what it paid (a clawback); it does not change your running total or attainment.',
     ]);
   });
@@ -70,6 +71,7 @@ describe('describePlan', () => {
     expect(percent(1.5)).toBe('150%');
     expect(percent('0.0001')).toBe('0.01%');
     expect(formatAmount('1234567.5')).toBe('1,234,567.50');
-    expect(formatAmount('-5')).toBe('-5');
+    expect(formatAmount('-5')).toBe('-5.00');
+    expect(formatAmount('480000.00')).toBe('480,000.00');
   });
 });

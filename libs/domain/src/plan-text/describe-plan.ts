@@ -86,7 +86,7 @@ function describeComponent(c: ComponentInput, byId: Map<string, ComponentInput>,
     summary = `${c.kind === 'bonus' ? 'Bonus' : 'Commission'} on ${what}`;
   }
 
-  details.push(windowText(c));
+  if (c.of === undefined) details.push(windowText(c));
   if (c.threshold) {
     details.push(
       `Nothing is paid until the period's total passes ${money(c.threshold.amount)}` +
@@ -195,10 +195,10 @@ export function percent(v: DecimalText): string {
   return `${join({ negative: p.negative, int: (p.int + frac.slice(0, 2)).replace(/^0+(?=\d)/, ''), frac: frac.slice(2) }, false)}%`;
 }
 
-/** `100000` → `100,000`, `1234.5` → `1,234.50`. */
+/** Money, at least to the cent: `100000` → `100,000.00`, `1234.5` → `1,234.50`. */
 export function formatAmount(v: DecimalText, currency?: string): string {
   const p = parts(v);
-  const frac = p.frac === '' ? '' : p.frac.padEnd(2, '0');
+  const frac = p.frac.padEnd(2, '0');
   const text = join({ ...p, frac }, true);
   return currency ? `${currency} ${text}` : text;
 }

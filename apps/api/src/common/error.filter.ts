@@ -37,6 +37,10 @@ export class ErrorFilter implements ExceptionFilter {
       if (typeof response === 'object' && response !== null && 'code' in response) {
         return { status, body: response as ApiErrorBody };
       }
+      const cause = (exception as { cause?: BodyParserError }).cause;
+      if (status === HttpStatus.BAD_REQUEST && (cause?.type === 'entity.parse.failed' || /JSON/.test(exception.message))) {
+        return { status, body: { code: 'VALIDATION.MALFORMED_JSON', message: 'The request body is not valid JSON.' } };
+      }
       if (status === HttpStatus.PAYLOAD_TOO_LARGE) {
         return { status, body: { code: 'REQUEST.TOO_LARGE', message: 'The request body is larger than the limit.' } };
       }

@@ -153,7 +153,7 @@ function main() {
 
   ensureDependencies();
   ensureTools();
-  if (!spec.noSecrets || !process.env.JWT_SECRET) ensureSecrets();
+  ensureSecrets();
   if (spec.build) ensureBuild();
   if (!spec.cmd) return;
 

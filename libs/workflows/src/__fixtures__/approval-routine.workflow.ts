@@ -3,6 +3,8 @@ import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate
 import {
   ApprovalRun,
   type ApprovalAuditEntry,
+  type ApprovalHooks,
+  type ApprovalRunOptions,
   type ApprovalOutcome,
   type ApprovalSnapshot,
   type StageDecisionInput,
@@ -30,8 +32,12 @@ export const routineCancel = defineSignal('cancel');
 
 const acts = proxyActivities<RoutineActivities>({ startToCloseTimeout: '10 seconds' });
 
-export async function approvalRoutineWorkflow(input: { subject: string; stages: ApprovalStage[] }): Promise<ApprovalOutcome> {
-  const run = new ApprovalRun(input.subject, input.stages, {
+export async function approvalRoutineWorkflow(input: {
+  subject: string;
+  stages: ApprovalStage[];
+  request?: ApprovalRunOptions['request'];
+}): Promise<ApprovalOutcome> {
+  const hooks: ApprovalHooks = {
     audit: (entry) => acts.audit(entry),
     notify: (e) =>
       acts.notify({
@@ -43,7 +49,8 @@ export async function approvalRoutineWorkflow(input: { subject: string; stages: 
         fromStageId: e.from?.id,
         comment: e.decision?.comment,
       }),
-  });
+  };
+  const run = new ApprovalRun(input.subject, input.stages, hooks, { request: input.request });
   setHandler(routineStatus, () => run.snapshot());
   setHandler(routineCancel, () => run.cancel());
   setHandler(

@@ -44,7 +44,7 @@ function recorder() {
   return { audits, notices, activities };
 }
 
-async function run(stages: ApprovalStage[], script: (h: Handle) => Promise<void>) {
+async function run(stages: ApprovalStage[], script: (h: Handle) => Promise<void>, request?: { requesterId: string; subjectPersonIds?: string[] }) {
   const r = recorder();
   const taskQueue = uniqueTaskQueue('run-stages');
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: r.activities });
@@ -52,7 +52,7 @@ async function run(stages: ApprovalStage[], script: (h: Handle) => Promise<void>
     const handle = await env.client.workflow.start('approvalRoutineWorkflow', {
       taskQueue,
       workflowId: taskQueue,
-      args: [{ subject: 'quota-set:q1', stages }],
+      args: [{ subject: 'quota-set:q1', stages, request }],
     });
     await script({
       decide: (d) => handle.executeUpdate(routineDecide, { args: [d] }).then(() => undefined),
@@ -139,6 +139,21 @@ describe('ApprovalRun', () => {
       expect(await h.refused({ actorId: 'x', decision: 'acknowledge' })).toBe('AUTH.NOT_AN_APPROVER');
       await h.decide({ actorId: 'r1', decision: 'acknowledge' });
     });
+  });
+
+  it('applies separation of duties: no self-decision, no second step by the same person', async () => {
+    const { outcome } = await run(
+      [stage('manager', ['m1', 'ops1', 'rep1']), stage('finance', ['f1', 'm1'])],
+      async (h) => {
+        expect(await h.refused({ actorId: 'ops1', decision: 'approve' })).toBe('AUTH.SELF_DECISION');
+        expect(await h.refused({ actorId: 'rep1', decision: 'approve' })).toBe('AUTH.SELF_DECISION');
+        await h.decide({ actorId: 'm1', decision: 'approve' });
+        expect(await h.refused({ actorId: 'm1', decision: 'approve' })).toBe('AUTH.SECOND_STAGE_SAME_PERSON');
+        await h.decide({ actorId: 'f1', decision: 'approve' });
+      },
+      { requesterId: 'ops1', subjectPersonIds: ['rep1'] },
+    );
+    expect(outcome.kind).toBe('approved');
   });
 
   it('escalate-only: reminds, escalates at the deadline and keeps waiting; proceed-flagged moves on', async () => {

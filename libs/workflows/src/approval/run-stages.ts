@@ -14,6 +14,7 @@
  * The caller owns the Update handler and calls `validate` (its synchronous validator) and `decide`.
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';
+import { checkDecision, type ApprovalRequest } from '@quotaflow/domain';
 import type { ApprovalStage } from './types';
 
 export type DecisionValue = 'approve' | 'reject' | 'accept' | 'decline' | 'acknowledge';
@@ -84,6 +85,16 @@ export const DEFAULT_APPROVAL_CODES: ApprovalCodes = {
   invalidDecision: 'VALIDATION.FAILED',
 };
 
+export interface ApprovalRunOptions {
+  codes?: ApprovalCodes;
+  /**
+   * Who asked and whom it is about: separation of duties (the domain's `checkDecision`) then
+   * refuses self-decisions (`AUTH.SELF_DECISION`) and one person signing two steps
+   * (`AUTH.SECOND_STAGE_SAME_PERSON`).
+   */
+  request?: Pick<ApprovalRequest, 'requesterId' | 'subjectPersonIds'>;
+}
+
 export interface ApprovalSnapshot {
   step: number;
   openStageIds: string[];
@@ -145,14 +156,16 @@ export class ApprovalRun {
   private readonly flagged: string[] = [];
   private clocks: StageClock[] = [];
   outcome?: ApprovalOutcome;
+  private readonly codes: ApprovalCodes;
 
   constructor(
     private readonly subject: string,
     stages: readonly ApprovalStage[],
     private readonly hooks: ApprovalHooks,
-    private readonly codes: ApprovalCodes = DEFAULT_APPROVAL_CODES,
+    private readonly options: ApprovalRunOptions = {},
   ) {
     if (stages.length === 0) throw new Error('an approval needs at least one stage');
+    this.codes = options.codes ?? DEFAULT_APPROVAL_CODES;
     this.steps = groupIntoSteps(stages);
     this.visits = this.steps.map(() => 0);
   }
@@ -232,6 +245,17 @@ export class ApprovalRun {
     }
     if (!(open.decisions as readonly string[]).includes(decision)) {
       refuse(this.codes.invalidDecision, `Decision must be one of: ${open.decisions.join(', ')}.`, 'decision');
+    }
+    if (this.options.request) {
+      const stepOf = new Map(all.map((s) => [s.id, s.step]));
+      const check = checkDecision({
+        actor: { id: actorId },
+        stage: open,
+        request: this.options.request,
+        priorDecisions: this.decisions.map((d) => ({ ...d, step: stepOf.get(d.stageId) })),
+        decision,
+      });
+      if (!check.ok) refuse(check.code, check.reason, check.field);
     }
     return open;
   }

@@ -335,6 +335,21 @@ describe('planAcceptanceWorkflow', () => {
     expect(r.sincePublished(r.states[0].nextDeadline!)).toBeCloseTo(15, 3);
   });
 
+  it('refuses a pre-approval by the manager who published the plan (AUTH.SELF_DECISION)', async () => {
+    const r = recorder();
+    const args = input({ publishedById: 'mgr-1', settings: { managerPreApproval: true } });
+    const refused = await withWorker(r.activities, async (tq) => {
+      const handle = await start(tq, args);
+      await until(handle, (s) => s.nextDeadline !== undefined);
+      const refused = await refusal(handle.executeUpdate(decideUpdate, { args: [{ actorId: 'mgr-1', actorRoles: ['manager'], decision: 'approve' }] }));
+      await handle.signal(supersedeSignal, { byAssignmentId: 'cleanup' });
+      await handle.result();
+      return refused;
+    });
+    expect(refused.type).toBe('AUTH.SELF_DECISION');
+    expect(r.actions()).not.toContain('plan-assignment.approved');
+  });
+
   it('ends as declined when the manager rejects, with the comment, and tells ops', async () => {
     const r = recorder();
     const args = input({ settings: { managerPreApproval: true } });

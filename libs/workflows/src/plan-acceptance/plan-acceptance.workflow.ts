@@ -194,7 +194,10 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput): Promis
     },
   };
 
-  const run = new ApprovalRun(subject, planAcceptanceStages(input, settings), hooks, PLAN_ACCEPTANCE_CODES);
+  const run = new ApprovalRun(subject, planAcceptanceStages(input, settings), hooks, {
+    codes: PLAN_ACCEPTANCE_CODES,
+    request: { requesterId: input.publishedById, subjectPersonIds: [input.personId] },
+  });
 
   const state = (): PlanAssignmentStatus =>
     finalState ?? (run.openStages.some((s) => s.id === MANAGER_STAGE_ID) ? 'pending_manager' : 'pending_rep');

@@ -510,7 +510,14 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
         issues.add(`${txPath(i)}.product`, 'must be a string', t.product);
         ok = false;
       }
-      const txCredits: { participantId: string; share: bigint }[] = [];
+      const isReversal = t.reverses !== undefined && t.reverses !== null;
+      const reversedLater = typeof id === 'string' && reversedIds.size > 0 && reversedIds.has(id);
+      // details of the credits are kept only for transactions that something reverses
+      const txCredits: { participantId: string; share: bigint }[] | null = reversedLater ? [] : null;
+      // ordinary credits are compiled on the spot: any error discards the whole result anyway
+      const direct = !isReversal && amount !== null && pIndex >= 0;
+      const type = typeof t.type === 'string' ? t.type : null;
+      const product = typeof t.product === 'string' ? t.product : null;
       const rawCredits = t.credits;
       if (rawCredits !== undefined && rawCredits !== null) {
         if (!Array.isArray(rawCredits)) {
@@ -526,7 +533,8 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
               continue;
             }
             const pid = c.participantId;
-            if (typeof pid !== 'string' || !participantIds.has(pid)) {
+            const list = typeof pid === 'string' ? credits.get(pid) : undefined;
+            if (list === undefined && (typeof pid !== 'string' || !participantIds.has(pid))) {
               issues.add(`${txPath(i)}.credits[${j}].participantId`, 'unknown participant id', pid);
               ok = false;
             }
@@ -536,7 +544,23 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
               ok = false;
             } else {
               sum += share;
-              if (typeof pid === 'string') txCredits.push({ participantId: pid, share });
+              if (txCredits !== null && typeof pid === 'string') txCredits.push({ participantId: pid, share });
+              if (direct && list !== undefined) {
+                list.push({
+                  transactionId: id as string,
+                  seq: i,
+                  date: t.date as string,
+                  periodIndex: pIndex,
+                  amount: amount as bigint,
+                  share,
+                  value: (amount as bigint) * share,
+                  reversedLater,
+                  type,
+                  product,
+                  reverses: null,
+                  reversedAmount: null,
+                });
+              }
             }
           }
           if (sum > ONE) {
@@ -567,7 +591,6 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
         }
       }
       // only transactions that something reverses need their details kept
-      const reversedLater = typeof id === 'string' && reversedIds.size > 0 && reversedIds.has(id);
       if (reversedLater && !seenTx.has(id as string)) {
         txById.set(id as string, {
           date: pIndex !== -2 ? (t.date as string) : '',
@@ -575,15 +598,13 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
           reversed: 0n,
           type: original ? original.type : typeof t.type === 'string' ? t.type : null,
           product: original ? original.product : typeof t.product === 'string' ? t.product : null,
-          credits: original ? original.credits : txCredits,
+          credits: original ? original.credits : (txCredits ?? []),
         });
       }
       if (isNonEmptyString(id)) seenTx.add(id);
-      if (!ok || amount === null) continue;
-      const creditList = original ? original.credits : txCredits;
-      const type = original ? original.type : typeof t.type === 'string' ? t.type : null;
-      const product = original ? original.product : typeof t.product === 'string' ? t.product : null;
-      for (const c of creditList) {
+      if (!ok || amount === null || !original) continue;
+      // a reversal is credited like the transaction it reverses
+      for (const c of original.credits) {
         credits.get(c.participantId)?.push({
           transactionId: id as string,
           seq: i,
@@ -593,10 +614,10 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
           share: c.share,
           value: amount * c.share,
           reversedLater,
-          type,
-          product,
-          reverses: original ? (t.reverses as string) : null,
-          reversedAmount: original ? original.amount : null,
+          type: original.type,
+          product: original.product,
+          reverses: t.reverses as string,
+          reversedAmount: original.amount,
         });
       }
     }

@@ -47,6 +47,12 @@ describe('a worker killed mid-workflow', () => {
     const assignmentId: string = published.body.assignments[0].assignmentId;
     await h.smtp.waitFor((m) => JSON.stringify(m.to).includes(h.org.rep.email), 90_000);
     await eventually(async () => (await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: assignmentId })).status === 'pending_rep', 'pending_rep');
+    // The acceptance now waits: the invitation is delivered and recorded as sent.
+    await eventually(async () => {
+      const rows = await h.db.getRepository(EmailOutboxEntity).find();
+      const invite = rows.find((o) => o.purpose.includes(assignmentId) && o.purpose.endsWith(':invite'));
+      return invite?.status === 'sent';
+    }, 'invite recorded as sent');
 
     // Kill -9 while the workflow waits for the rep's decision.
     first.child.kill('SIGKILL');

@@ -264,10 +264,11 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
       }
       amounts[ci] = amount;
 
-      const co: ComponentOutput = { id: c.id, kind: c.kind, amount: formatCents(amount), input: formatExact(input, 1n, 24, 2, 2), lines: [] };
+      const co = { id: c.id, kind: c.kind, amount: formatCents(amount), input: formatExact(input, 1n, 24, 2, 2) } as ComponentOutput;
       if (quota !== undefined && quota > 0n && c.of === null) co.attainment = formatExact(input, quota, 12, 0, 12);
       if (hasFactor) co.multiplier = formatExact(factorN, factorD, 12, 0, 12);
       if (c.threshold !== null) co.threshold = formatExact(thresholdUsed, 1n, 24, 2, 12);
+      co.lines = [];
       if (full) {
         for (const line of lines) {
           if (line.kind === 'clawback' && line.fraction === undefined) continue;

@@ -20,7 +20,11 @@ import {
 import { decideUpdate, planAcceptanceWorkflowId, statusQuery, type PlanAcceptanceInput } from '@quotaflow/workflows';
 import { createHash } from 'node:crypto';
 import pdfParse from 'pdf-parse';
-import type { DataSource } from 'typeorm';
+import { createTransport } from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+import { DataSource } from 'typeorm';
+import { freePort } from '@quotaflow/devstack';
+import { EmailActivity, PlanDocumentActivity } from './activities';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { startSmtpSink, type SmtpSink } from '../../../test/support/smtp';
 import { bundleWorkflows, connectDevServer, uniqueTaskQueue, type DevServerConnection } from '../../../test/support/temporal';
@@ -32,10 +36,11 @@ let temporal: DevServerConnection;
 let owner: DataSource;
 let running: RunningWorker;
 let taskQueue: string;
+let config: ReturnType<typeof loadConfig>;
 
 beforeAll(async () => {
   [database, smtp, temporal] = await Promise.all([createTestDatabase(), startSmtpSink(), connectDevServer()]);
-  const config = loadConfig(
+  config = loadConfig(
     { DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, SMTP_URL: smtp.url, PUBLIC_BASE_URL: 'http://quotaflow.test' },
     ['database', 'temporal', 'mail'],
   );
@@ -162,12 +167,73 @@ it('invites with the PDF once, refuses an outsider without touching history, rec
 
 it('renders the same document bytes twice (the hash the rep signs is stable)', async () => {
   const s = await seed();
-  const activities = await import('./activities');
-  const docs = running.app.get(activities.PlanDocumentActivity);
+  const docs = running.app.get(PlanDocumentActivity);
   const first = await docs.renderPlanDocument({ assignmentId: s.assignment.id });
   await owner.getRepository(PlanDocumentEntity).delete({ assignmentId: s.assignment.id });
   const second = await docs.renderPlanDocument({ assignmentId: s.assignment.id });
   expect(second).toEqual(first);
   // and a third call returns the stored row without rendering again
   expect(await docs.renderPlanDocument({ assignmentId: s.assignment.id })).toEqual(first);
+});
+
+describe('sendEmail', () => {
+  const invite = (assignmentId: string, purpose: string) =>
+    ({ purpose, assignmentId, template: 'plan-invite', to: 'rep' }) as const;
+
+  it('fails retryably while SMTP is down, then sends the same purpose exactly once', async () => {
+    const s = await seed();
+    const app = running.app.get(DataSource);
+    await running.app.get(PlanDocumentActivity).renderPlanDocument({ assignmentId: s.assignment.id });
+    const purpose = `spec:${s.assignment.id}:smtp-down`;
+    const down = new EmailActivity(app, config, createTransport(`smtp://127.0.0.1:${await freePort()}`));
+    const failure = await down.sendEmail(invite(s.assignment.id, purpose)).then(() => undefined, (e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'EMAIL.SMTP_UNAVAILABLE', nonRetryable: false });
+    const row = await owner.getRepository(EmailOutboxEntity).findOneByOrFail({ purpose });
+    expect([row.status, row.attempts]).toEqual(['failed', 1]);
+
+    const up = new EmailActivity(app, config, createTransport(smtp.url));
+    const sent = await up.sendEmail(invite(s.assignment.id, purpose));
+    expect(sent).toMatchObject({ status: 'sent', messageId: row.messageId });
+    expect(await up.sendEmail(invite(s.assignment.id, purpose))).toEqual(sent);
+    const mail = await smtp.waitFor((m) => m.messageId === row.messageId);
+    expect(mail.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
+    expect(smtp.messages.filter((m) => m.messageId === mail.messageId)).toHaveLength(1);
+  });
+
+  it('treats a 550 refusal as permanent (non-retryable)', async () => {
+    const s = await seed();
+    const port = await freePort();
+    const refusing = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      logger: false,
+      onRcptTo(_address, _session, callback) {
+        callback(Object.assign(new Error('no such mailbox'), { responseCode: 550 }));
+      },
+    });
+    await new Promise<void>((resolve) => refusing.listen(port, '127.0.0.1', resolve));
+    try {
+      const activity = new EmailActivity(running.app.get(DataSource), config, createTransport(`smtp://127.0.0.1:${port}`));
+      const failure = await activity
+        .sendEmail({ purpose: `spec:${s.assignment.id}:550`, assignmentId: s.assignment.id, template: 'plan-reminder', to: 'rep' })
+        .then(() => undefined, (e: unknown) => e);
+      expect(failure).toMatchObject({ type: 'EMAIL.REJECTED', nonRetryable: true });
+    } finally {
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+    }
+  });
+
+  it('leaves the row pending when mail is disabled, and refuses a purpose without recipients for good', async () => {
+    const s = await seed();
+    const off = new EmailActivity(running.app.get(DataSource), { ...config, mail: { ...config.mail, enabled: false } }, createTransport(smtp.url));
+    const purpose = `spec:${s.assignment.id}:disabled`;
+    expect(await off.sendEmail({ purpose, assignmentId: s.assignment.id, template: 'plan-reminder', to: 'rep' })).toMatchObject({ status: 'pending' });
+    expect((await owner.getRepository(EmailOutboxEntity).findOneByOrFail({ purpose })).status).toBe('pending');
+
+    const nobody = await off
+      .sendEmail({ purpose: `${purpose}:nobody`, assignmentId: s.assignment.id, template: 'plan-expired', to: 'ops', recipientIds: ['00000000-0000-0000-0000-000000000000'] })
+      .then(() => undefined, (e: unknown) => e);
+    expect(nobody).toMatchObject({ type: 'EMAIL.NO_RECIPIENT', nonRetryable: true });
+  });
 });

@@ -122,6 +122,17 @@ export function formatCents(cents: bigint): string {
  * `maxPlaces` decimals (rounded half-up only if the value needs more places).
  */
 export function formatExact(n: bigint, d: bigint, scale: number, minPlaces = 0, maxPlaces = SCALE): string {
+  // most figures are whole cents: format those without the long-number path
+  if (d === 1n && scale >= 2 && maxPlaces >= 2) {
+    const D = POW10[scale - 2];
+    const q = n / D;
+    if (q * D === n) {
+      const text = formatCents(q);
+      if (minPlaces >= 2) return text;
+      if (text.endsWith('00')) return minPlaces === 0 ? text.slice(0, -3) : text.slice(0, -1);
+      return text.endsWith('0') ? text.slice(0, -1) : text;
+    }
+  }
   // bring to maxPlaces decimals
   let value: bigint;
   if (scale === maxPlaces && d === 1n) value = n;

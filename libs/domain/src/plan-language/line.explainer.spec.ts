@@ -31,6 +31,25 @@ describe('explainLine', () => {
     expect(explainLine(line)).toBe('Deal B, your 100% of 4,000.00 = 4,000.00: 4,000.00 at 7% = 280.00; uplift of 2% on the earlier 8,000.00 = 160.00 = 440.00');
   });
 
+  it('walks a credit note down through the tiers it falls through, and marks what lies beyond "to"', () => {
+    const doc = document({
+      plans: [plan([{ id: 'commission', kind: 'commission', table: { split: 'step', tiers: [{ from: 0, rate: 0.05 }, { from: 10000, rate: 0.1, to: 20000 }] } }])],
+      transactions: [deal('T1', '2026-01-05', 25000), deal('CN', '2026-01-06', -17000)],
+    });
+    const [sale, note] = calculate(doc).periods[0].participants[0].components[0].lines;
+    expect(sale.slices).toEqual([
+      { from: '0.00', to: '10000.00', rate: '0.05', amount: '500.00' },
+      { from: '10000.00', to: '20000.00', rate: '0.1', amount: '1000.00' },
+      { from: '20000.00', to: '25000.00', rate: '0', amount: '0.00' },
+    ]);
+    expect(note.slices).toEqual([
+      { from: '25000.00', to: '20000.00', rate: '0', amount: '0.00' },
+      { from: '20000.00', to: '10000.00', rate: '0.1', amount: '-1000.00' },
+      { from: '10000.00', to: '8000.00', rate: '0.05', amount: '-100.00' },
+    ]);
+    expect(note.amount).toBe('-1100.00');
+  });
+
   it('explains clawbacks, caps, adjustments, draws and bonuses', () => {
     const doc = document({
       periods: months(2),

@@ -38,6 +38,7 @@ const cents36 = (n: bigint, d: bigint): string => formatCents(divRoundHalfUp(n, 
 /** Step: cut the path a→b at every tier bound (mirrored below zero) and price each piece. */
 function stepSlices(table: TierTable, a: bigint, b: bigint, offset: bigint): SliceOutput[] {
   if (a === b) return [];
+  if (a >= 0n && b >= 0n) return stepSlicesPositive(table, a, b, offset);
   const lo = a < b ? a : b;
   const hi = a < b ? b : a;
   const cuts = new Set<bigint>([lo, hi]);
@@ -59,6 +60,28 @@ function stepSlices(table: TierTable, a: bigint, b: bigint, offset: bigint): Sli
     slices.push({ from: money24(p + offset), to: money24(q + offset), rate: rate12(table.n, table.d), amount: cents36(n, table.d) });
   }
   return slices;
+}
+
+/** The usual case, both totals ≥ 0: walk the tiers once. */
+function stepSlicesPositive(table: TierTable, a: bigint, b: bigint, offset: bigint): SliceOutput[] {
+  const up = a < b;
+  const lo = up ? a : b;
+  const hi = up ? b : a;
+  const pieces: { from: bigint; to: bigint; rn: bigint; rd: bigint }[] = [];
+  const segs = table.segments;
+  if (lo < segs[0].lo) pieces.push({ from: lo, to: hi < segs[0].lo ? hi : segs[0].lo, rn: 0n, rd: 1n });
+  for (const s of segs) {
+    const sHi = s.hi ?? hi;
+    const from = lo > s.lo ? lo : s.lo;
+    const to = hi < sHi ? hi : sHi;
+    if (from < to) pieces.push({ from, to, rn: s.rn, rd: s.rd });
+  }
+  if (table.top !== null && hi > table.top) pieces.push({ from: lo > table.top ? lo : table.top, to: hi, rn: 0n, rd: 1n });
+  if (!up) pieces.reverse();
+  return pieces.map((p) => {
+    const [from, to] = up ? [p.from, p.to] : [p.to, p.from];
+    return { from: money24(from + offset), to: money24(to + offset), rate: rate12(p.rn, p.rd), amount: cents36(p.rn * (to - from), p.rd) };
+  });
 }
 
 /** Flat/curve: f(b) − f(a) = (b − a) × r(b) + a × (r(b) − r(a)): the new part, then the uplift on what came before. */

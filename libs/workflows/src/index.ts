@@ -1,6 +1,7 @@
 // Public surface of the workflows lib: messages and types for the API, workflows for the worker.
 export * from './approval/types';
 export * from './approval/run-stages';
+export * from './approval/task-activities';
 export * from './plan-acceptance/messages';
 export * from './plan-acceptance/activities';
 export { planAcceptanceWorkflow, planAcceptanceStages, PLAN_ACCEPTANCE_CODES, MANAGER_STAGE_ID, REP_STAGE_ID } from './plan-acceptance/plan-acceptance.workflow';

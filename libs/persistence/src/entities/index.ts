@@ -1,5 +1,6 @@
 import { AcceptanceEntity } from './acceptance.entity';
 import { ApprovalDecisionEntity } from './approval-decision.entity';
+import { ApprovalTaskEntity } from './approval-task.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { EmailOutboxEntity } from './email-outbox.entity';
 import { PersonEntity } from './person.entity';
@@ -11,6 +12,7 @@ import { TeamEntity } from './team.entity';
 
 export * from './acceptance.entity';
 export * from './approval-decision.entity';
+export * from './approval-task.entity';
 export * from './audit-event.entity';
 export * from './email-outbox.entity';
 export * from './person.entity';
@@ -29,6 +31,7 @@ export const ENTITIES = [
   PlanDocumentEntity,
   AcceptanceEntity,
   ApprovalDecisionEntity,
+  ApprovalTaskEntity,
   EmailOutboxEntity,
   AuditEventEntity,
 ] as const;

@@ -7,7 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AppConfig } from '@quotaflow/config';
 import * as path from 'node:path';
-import { planAcceptanceActivities } from './activities';
+import { approvalTaskActivities, planAcceptanceActivities } from './activities';
 import type { MailTransport } from './activities/email.activity';
 import { WorkerModule } from './worker.module';
 
@@ -48,7 +48,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Runnin
       connection,
       namespace: config.temporal.namespace,
       taskQueue: options.taskQueue ?? config.temporal.taskQueue,
-      activities: planAcceptanceActivities(app),
+      activities: { ...planAcceptanceActivities(app), ...approvalTaskActivities(app) },
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle }
         : {

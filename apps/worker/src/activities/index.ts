@@ -1,12 +1,14 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import type { PlanAcceptanceActivities } from '@quotaflow/workflows';
+import type { ApprovalTaskActivities, PlanAcceptanceActivities } from '@quotaflow/workflows';
+import { ApprovalTaskActivity } from './approval-task.activity';
 import { AssignmentStateActivity } from './assignment-state.activity';
 import { AuditActivity } from './audit.activity';
 import { EmailActivity } from './email.activity';
+import { OutboxDelivery } from './outbox-delivery';
 import { PlanDocumentActivity } from './plan-document.activity';
 
-export { AssignmentStateActivity, AuditActivity, EmailActivity, PlanDocumentActivity };
-export const ACTIVITY_CLASSES = [PlanDocumentActivity, EmailActivity, AuditActivity, AssignmentStateActivity];
+export { ApprovalTaskActivity, AssignmentStateActivity, AuditActivity, EmailActivity, OutboxDelivery, PlanDocumentActivity };
+export const ACTIVITY_CLASSES = [OutboxDelivery, PlanDocumentActivity, EmailActivity, AuditActivity, AssignmentStateActivity, ApprovalTaskActivity];
 
 /** The activity functions the worker registers, bound to their Nest-managed instances. */
 export function planAcceptanceActivities(app: INestApplicationContext): PlanAcceptanceActivities {
@@ -19,5 +21,15 @@ export function planAcceptanceActivities(app: INestApplicationContext): PlanAcce
     sendEmail: (input) => email.sendEmail(input),
     recordAudit: (input) => audit.recordAudit(input),
     setAssignmentState: (input) => state.setAssignmentState(input),
+  };
+}
+
+/** The approval inbox activities shared by every workflow with approval stages. */
+export function approvalTaskActivities(app: INestApplicationContext): ApprovalTaskActivities {
+  const tasks = app.get(ApprovalTaskActivity);
+  return {
+    openApprovalTasks: (input) => tasks.openApprovalTasks(input),
+    closeApprovalTasks: (input) => tasks.closeApprovalTasks(input),
+    sendNotice: (input) => tasks.sendNotice(input),
   };
 }

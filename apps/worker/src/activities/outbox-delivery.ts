@@ -1,0 +1,67 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ApplicationFailure } from '@temporalio/common';
+import type { AppConfig } from '@quotaflow/config';
+import { EmailOutbox, type EmailOutboxEntity, PlanDocumentEntity } from '@quotaflow/persistence';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, MAIL_TRANSPORT } from '../worker.tokens';
+import type { MailTransport } from './email.activity';
+
+export type DeliveryStatus = 'sent' | 'pending';
+
+/**
+ * Sends one outbox row unless it was sent already, with its deterministic Message-ID.
+ * A crash between SMTP accepting and `markSent` resends the same message with the same
+ * Message-ID (at least once at the SMTP level; receivers can de-duplicate on it).
+ */
+@Injectable()
+export class OutboxDelivery {
+  private readonly logger = new Logger(OutboxDelivery.name);
+  readonly outbox: EmailOutbox;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
+  ) {
+    this.outbox = new EmailOutbox(dataSource);
+  }
+
+  async deliver(row: EmailOutboxEntity): Promise<DeliveryStatus> {
+    if (row.status === 'sent') return 'sent';
+    if (!this.config.mail.enabled) {
+      this.logger.log(`mail disabled: ${row.purpose} stays in the outbox`);
+      return 'pending';
+    }
+    try {
+      await this.transport.sendMail({
+        from: this.config.mail.from,
+        to: row.toAddress,
+        subject: row.subject,
+        text: row.text,
+        html: row.html ?? undefined,
+        messageId: row.messageId,
+        attachments: await this.attachments(row),
+      });
+    } catch (e) {
+      if (e instanceof ApplicationFailure) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      await this.outbox.markFailed(row.id, message);
+      const code = (e as { responseCode?: number }).responseCode;
+      // 5xx from the server is a refusal of this message (bad address): retrying will not help.
+      if (code !== undefined && code >= 500 && code < 600) throw ApplicationFailure.nonRetryable(message, 'EMAIL.REJECTED');
+      throw ApplicationFailure.retryable(`SMTP unavailable: ${message}`, 'EMAIL.SMTP_UNAVAILABLE');
+    }
+    await this.outbox.markSent(row.id, row.messageId);
+    return 'sent';
+  }
+
+  private async attachments(row: EmailOutboxEntity) {
+    const out: { filename: string; content: Buffer; contentType: string }[] = [];
+    for (const a of row.attachments) {
+      const doc = await this.dataSource.manager.findOneBy(PlanDocumentEntity, { assignmentId: a.source.assignmentId });
+      if (!doc) throw ApplicationFailure.retryable(`plan document for ${a.source.assignmentId} not rendered yet`, 'PLAN_DOCUMENT.NOT_FOUND');
+      out.push({ filename: a.filename, content: doc.pdf, contentType: a.contentType });
+    }
+    return out;
+  }
+}

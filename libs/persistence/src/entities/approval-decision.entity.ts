@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type ApprovalDecisionValue = 'approve' | 'reject' | 'accept' | 'decline';
+export type ApprovalDecisionValue = 'approve' | 'reject' | 'accept' | 'decline' | 'acknowledge';
 
 @Entity('approval_decisions')
 export class ApprovalDecisionEntity {

@@ -27,9 +27,14 @@ export class ApprovalTasks1767225600010 implements MigrationInterface {
     await q.query(`CREATE INDEX approval_tasks_open_by_approver ON approval_tasks (approver_id, status)`);
     await q.query(`CREATE INDEX approval_tasks_subject ON approval_tasks (subject)`);
     await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON approval_tasks TO quotaflow_app`);
+    // Reps acknowledge (quota sign-off): a decision value of its own.
+    await q.query(`ALTER TABLE approval_decisions DROP CONSTRAINT approval_decisions_decision_check`);
+    await q.query(`ALTER TABLE approval_decisions ADD CONSTRAINT approval_decisions_decision_check CHECK (decision IN ('approve','reject','accept','decline','acknowledge'))`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE approval_decisions DROP CONSTRAINT approval_decisions_decision_check`);
+    await q.query(`ALTER TABLE approval_decisions ADD CONSTRAINT approval_decisions_decision_check CHECK (decision IN ('approve','reject','accept','decline'))`);
     await q.query(`DROP TABLE approval_tasks`);
   }
 }

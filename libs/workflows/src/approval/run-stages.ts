@@ -54,6 +54,8 @@ export interface ApprovalEvent {
   decision?: RecordedDecision;
   /** `returned`: the stage whose rejection sent the request back here. */
   from?: ApprovalStage;
+  /** `stage-opened`: when the stage's deadline passes, if it has one. */
+  deadline?: string;
 }
 
 export interface ApprovalAuditEntry {
@@ -270,7 +272,10 @@ export class ApprovalRun {
     const visit = ++this.visits[step];
     const openedAt = nowMs();
     this.clocks = this.steps[step].map((stage) => ({ stage, reminders: 0, escalated: false, deadlinePassed: false, done: false }));
-    for (const clock of this.clocks) await this.hooks.notify(this.event('stage-opened', clock.stage, visit));
+    for (const { stage } of this.clocks) {
+      const deadline = stage.deadlineDays !== undefined ? new Date(openedAt + stage.deadlineDays * DAY_MS).toISOString() : undefined;
+      await this.hooks.notify(this.event('stage-opened', stage, visit, { deadline }));
+    }
 
     for (;;) {
       const due = this.clocks

@@ -19,9 +19,17 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { ApprovalRun, refuse, type ApprovalAuditEntry, type ApprovalEvent, type ApprovalOutcome } from '../approval/run-stages';
+import {
+  ApprovalRun,
+  refuse,
+  type ApprovalAuditEntry,
+  type ApprovalEvent,
+  type ApprovalOutcome,
+  type RecordedDecision,
+} from '../approval/run-stages';
 import type { ApprovalStage } from '../approval/types';
 import type {
+  AssignmentDecision,
   EmailRecipient,
   PlanAcceptanceActivities,
   PlanEmailTemplate,
@@ -165,14 +173,15 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput): Promis
     async notify(event: ApprovalEvent): Promise<void> {
       const manager = event.stage.id === MANAGER_STAGE_ID;
       const suffix = `${event.stage.id}${visitSuffix(event.visit)}`;
+      // planAcceptanceStages points escalation at the manager, or at ops (manager stage, no manager).
       const escalateTo: EmailRecipient = manager || !input.managerId ? 'ops' : 'manager';
       switch (event.kind) {
         case 'stage-opened':
           if (manager) {
             await email(`manager-preapproval${visitSuffix(event.visit)}`, 'manager-preapproval', 'manager');
           } else {
-            const deadline = addDays(event.at, settings.expireAfterDays);
-            await setAssignmentState({ assignmentId: input.assignmentId, status: 'pending_rep', nextDeadline: deadline });
+            const { deadline } = event;
+            await setAssignmentState({ assignmentId: input.assignmentId, status: 'pending_rep', nextDeadline: deadline ?? null });
             await email(`invite${visitSuffix(event.visit)}`, 'plan-invite', 'rep', { data: { deadline } });
           }
           return;
@@ -184,7 +193,7 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput): Promis
           return;
         case 'escalation':
           await email(`${suffix}:escalation`, manager ? 'manager-escalation' : 'plan-escalation', escalateTo, {
-            ...(escalateTo === 'ops' ? toOps : { recipientIds: event.stage.escalateToIds }),
+            recipientIds: event.stage.escalateToIds,
             auditAsEmailed: false,
           });
           return;
@@ -239,6 +248,17 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput): Promis
     },
   );
 
+  /** The rep's e-signature: who, when, from where, on which document. */
+  const repDecision = (d: RecordedDecision, decision: AssignmentDecision['decision']): AssignmentDecision => ({
+    personId: input.personId,
+    decision,
+    reason: decision === 'declined' ? d.comment : undefined,
+    decidedAt: d.at,
+    ip: stringField(d.data, 'ip'),
+    userAgent: stringField(d.data, 'userAgent'),
+    documentHash: documentHash!,
+  });
+
   const finish = async (result: ApprovalOutcome): Promise<PlanAssignmentStatus> => {
     switch (result.kind) {
       case 'approved': {
@@ -249,14 +269,7 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput): Promis
           decidedAt: accepted.at,
           effectiveAt: accepted.at,
           nextDeadline: null,
-          decision: {
-            personId: input.personId,
-            decision: 'accepted',
-            decidedAt: accepted.at,
-            ip: stringField(accepted.data, 'ip'),
-            userAgent: stringField(accepted.data, 'userAgent'),
-            documentHash: documentHash!,
-          },
+          decision: repDecision(accepted, 'accepted'),
         });
         return 'accepted';
       }
@@ -267,15 +280,7 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput): Promis
           status: 'declined',
           decidedAt: declined.at,
           nextDeadline: null,
-          decision: {
-            personId: input.personId,
-            decision: 'declined',
-            reason: declined.comment,
-            decidedAt: declined.at,
-            ip: stringField(declined.data, 'ip'),
-            userAgent: stringField(declined.data, 'userAgent'),
-            documentHash: documentHash!,
-          },
+          decision: repDecision(declined, 'declined'),
         });
         const data = { reason: declined.comment };
         if (input.managerId) await email('declined:manager', 'plan-declined', 'manager', { data });
@@ -344,6 +349,3 @@ function stringField(data: Record<string, unknown> | undefined, key: string): st
   return typeof value === 'string' ? value : undefined;
 }
 
-function addDays(iso: string, days: number): string {
-  return new Date(new Date(iso).getTime() + days * 24 * 60 * 60 * 1000).toISOString();
-}

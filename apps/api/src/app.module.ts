@@ -4,7 +4,10 @@ import { JwtModule } from '@nestjs/jwt';
 import type { AppConfig } from '@quotaflow/config';
 import { createDataSource } from '@quotaflow/persistence';
 import { DataSource } from 'typeorm';
+import { ApprovalsController } from './approvals/approvals.controller';
+import { ApprovalsService } from './approvals/approvals.service';
 import { AuditController } from './audit/audit.controller';
+import { TraceService } from './audit/trace.service';
 import { AuthGuard } from './auth/auth.guard';
 import { CalculationsController } from './calculations/calculations.controller';
 import { ErrorFilter } from './common/error.filter';
@@ -42,7 +45,7 @@ class CoreModule implements OnApplicationShutdown {
 }
 
 /** Every controller of the API; the route-rule test walks this same list. */
-export const API_CONTROLLERS = [HealthController, PeopleController, PlansController, PlanAssignmentsController, AuditController, CalculationsController];
+export const API_CONTROLLERS = [HealthController, PeopleController, PlansController, PlanAssignmentsController, ApprovalsController, AuditController, CalculationsController];
 
 @Module({})
 export class AppModule {
@@ -54,6 +57,8 @@ export class AppModule {
       providers: [
         PlansService,
         PlanAssignmentsService,
+        ApprovalsService,
+        TraceService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

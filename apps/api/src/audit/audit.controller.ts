@@ -1,11 +1,13 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { AuditLog } from '@quotaflow/persistence';
+import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Roles } from '../auth/roles.decorator';
 import { ApiError } from '../common/api-error';
+import { TraceService } from './trace.service';
 
 const SUBJECT = /^[a-z][a-z-]*:[A-Za-z0-9._:-]+$/;
 
@@ -31,8 +33,28 @@ export class AuditQuery {
 export class AuditController {
   private readonly audit: AuditLog;
 
-  constructor(dataSource: DataSource) {
+  constructor(dataSource: DataSource, private readonly traces: TraceService) {
     this.audit = new AuditLog(dataSource);
+  }
+
+  @Get('trace/:subject')
+  @Roles('auditor', 'finance', 'admin')
+  @ApiOperation({ summary: 'The whole history of one subject (quota-set:<id>, territory-change:<id>, plan-assignment:<id>): every event, stage and decision with actor, role, time, comment, workflow and run id — JSON, or CSV with ?format=csv or Accept: text/csv' })
+  async trace(@Param('subject') subject: string, @Query('format') format: string | undefined, @Headers('accept') accept: string | undefined, @Res() res: Response): Promise<void> {
+    if (!SUBJECT.test(subject)) {
+      throw new ApiError(400, 'VALIDATION.FAILED', 'subject must look like "<type>:<id>"', [{ field: 'subject', problems: ['must look like "<type>:<id>"'] }]);
+    }
+    if (format !== undefined && format !== 'csv' && format !== 'json') {
+      throw new ApiError(400, 'VALIDATION.FAILED', 'format must be csv or json', [{ field: 'format', problems: ['must be csv or json'] }]);
+    }
+    const trace = await this.traces.trace(subject);
+    if (format === 'csv' || (format === undefined && /text\/csv/.test(accept ?? ''))) {
+      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+      res.setHeader('Content-Disposition', `attachment; filename="trace-${subject.replace(/[^A-Za-z0-9-]/g, '_')}.csv"`);
+      res.send(this.traces.toCsv(trace.events));
+      return;
+    }
+    res.json(trace);
   }
 
   @Get()

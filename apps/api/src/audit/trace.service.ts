@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { ApprovalDecisionEntity, ApprovalTaskEntity, AuditLog, PersonEntity } from '@quotaflow/persistence';
+import { DataSource, In } from 'typeorm';
+
+export interface TraceRow {
+  eventId: string;
+  at: string;
+  action: string;
+  actorId: string | null;
+  actorName: string | null;
+  actorRole: string | null;
+  stage: string | null;
+  decision: string | null;
+  version: string | null;
+  comment: string | null;
+  workflowId: string | null;
+  runId: string | null;
+  hash: string;
+}
+
+const CSV_COLUMNS: Array<keyof TraceRow> = ['eventId', 'at', 'action', 'actorId', 'actorName', 'actorRole', 'stage', 'decision', 'version', 'comment', 'workflowId', 'runId', 'hash'];
+
+function pick(data: unknown, ...keys: string[]): string | null {
+  if (!data || typeof data !== 'object') return null;
+  for (const k of keys) {
+    const v = (data as Record<string, unknown>)[k];
+    if (v !== undefined && v !== null && typeof v !== 'object') return String(v);
+  }
+  return null;
+}
+
+function csvCell(v: string | null): string {
+  if (v === null) return '';
+  // Quote everything that could break a row or be read as a formula by a spreadsheet.
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\n\r]/.test(safe) || safe !== v ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** The auditor's trace of one subject: every event (with its hash), stage task and decision. */
+@Injectable()
+export class TraceService {
+  private readonly audit: AuditLog;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.audit = new AuditLog(dataSource);
+  }
+
+  async trace(subject: string) {
+    const events = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page = await this.audit.list({ subject, limit: 1000, offset });
+      events.push(...page);
+      if (page.length < 1000) break;
+    }
+    const tasks = await this.dataSource.getRepository(ApprovalTaskEntity).find({ where: { subject }, order: { createdAt: 'ASC' } });
+    const decisions = await this.dataSource.getRepository(ApprovalDecisionEntity).find({ where: { subject }, order: { decidedAt: 'ASC' } });
+    const ids = new Set<string>([...events.map((e) => e.actorId), ...tasks.map((t) => t.approverId), ...decisions.map((d) => d.approverId)].filter((x): x is string => !!x));
+    const people = ids.size ? await this.dataSource.getRepository(PersonEntity).findBy({ id: In([...ids]) }) : [];
+    const name = (id: string | null) => (id ? people.find((p) => p.id === id)?.name ?? null : null);
+    const rows: TraceRow[] = events.map((e) => ({
+      eventId: e.id,
+      at: new Date(e.occurredAt).toISOString(),
+      action: e.action,
+      actorId: e.actorId,
+      actorName: name(e.actorId),
+      actorRole: e.actorRole,
+      stage: pick(e.data, 'stageId', 'stage'),
+      decision: pick(e.data, 'decision'),
+      version: pick(e.data, 'version') ?? pick(e.after, 'version'),
+      comment: e.comment,
+      workflowId: e.workflowId,
+      runId: e.runId,
+      hash: e.hash,
+    }));
+    return {
+      subject,
+      events: rows,
+      stages: tasks.map((t) => ({ stageId: t.stageId, label: t.stageLabel, visit: t.visit, approverId: t.approverId, approverName: name(t.approverId), status: t.status, decision: t.decision, deadline: t.deadline, openedAt: t.createdAt, closedAt: t.closedAt })),
+      decisions: decisions.map((d) => ({ stage: d.stage, approverId: d.approverId, approverName: name(d.approverId), approverRole: d.approverRole, decision: d.decision, comment: d.comment, decidedAt: d.decidedAt, workflowId: d.workflowId, runId: d.runId })),
+    };
+  }
+
+  toCsv(rows: TraceRow[]): string {
+    return [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\r\n') + '\r\n';
+  }
+}

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AcceptanceEntity, PlanAssignmentEntity, PlanVersionEntity } from '@quotaflow/persistence';
 import type { SetAssignmentStateInput } from '@quotaflow/workflows';
 import { DataSource } from 'typeorm';
-import { notFound } from './plan-document.activity';
+import { notFound } from './activity-failures';
 
 const FINAL = ['accepted', 'declined', 'expired', 'superseded'];
 

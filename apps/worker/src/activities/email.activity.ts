@@ -14,7 +14,7 @@ import type { SendEmailInput, SendEmailResult } from '@quotaflow/workflows';
 import { DataSource, In } from 'typeorm';
 import { APP_CONFIG, MAIL_TRANSPORT } from '../worker.tokens';
 import { renderEmail } from './email.templates';
-import { notFound } from './plan-document.activity';
+import { notFound } from './activity-failures';
 
 /** The part of a nodemailer transport the activity uses. */
 export interface MailTransport {

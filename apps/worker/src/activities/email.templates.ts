@@ -22,6 +22,7 @@ export interface RenderedEmail {
 export function renderEmail(template: PlanEmailTemplate, f: EmailFacts): RenderedEmail {
   const plan = `${f.planName} (version ${f.version}, ${f.periodLabel})`;
   const by = f.deadline ? ` by ${f.deadline.slice(0, 10)}` : '';
+  const reminder = f.reminder !== undefined ? `Reminder ${f.reminder}` : 'Reminder';
   const paragraphs = ((): [string, string[]] => {
     switch (template) {
       case 'plan-invite':
@@ -32,7 +33,7 @@ export function renderEmail(template: PlanEmailTemplate, f: EmailFacts): Rendere
           'If you decline, tell us why; your manager and sales operations will follow up.',
         ]];
       case 'plan-reminder':
-        return [`Reminder ${f.reminder ?? ''}: please accept or decline ${f.planName}`.replace('  ', ' '), [
+        return [`${reminder}: please accept or decline ${f.planName}`, [
           `Hello ${f.repName},`,
           `your compensation plan ${plan} is still waiting for your decision.`,
           `Accept or decline here: ${f.link}`,
@@ -48,7 +49,7 @@ export function renderEmail(template: PlanEmailTemplate, f: EmailFacts): Rendere
           `Approve or reject here: ${f.link}`,
         ]];
       case 'manager-reminder':
-        return [`Reminder ${f.reminder ?? ''}: pre-approval of ${f.planName} for ${f.repName}`.replace('  ', ' '), [
+        return [`${reminder}: pre-approval of ${f.planName} for ${f.repName}`, [
           `The compensation plan ${plan} for ${f.repName} still awaits your pre-approval.`,
           `Approve or reject here: ${f.link}`,
         ]];

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApplicationFailure } from '@temporalio/common';
 import type { PlanInput } from '@quotaflow/domain';
 import {
   PersonEntity,
@@ -10,6 +9,7 @@ import {
 } from '@quotaflow/persistence';
 import type { RenderPlanDocumentInput, RenderPlanDocumentResult } from '@quotaflow/workflows';
 import { DataSource } from 'typeorm';
+import { notFound } from './activity-failures';
 import { renderPlanPdf } from './plan-document.renderer';
 
 /** `renderPlanDocument`: idempotent by assignment (one `plan_documents` row, rendered once). */
@@ -65,8 +65,4 @@ export class PlanDocumentActivity {
     });
     return row ? { sha256: row.sha256, pages: row.pages } : undefined;
   }
-}
-
-export function notFound(type: string, message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, type);
 }

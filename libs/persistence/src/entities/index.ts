@@ -9,6 +9,11 @@ import { PlanDocumentEntity } from './plan-document.entity';
 import { PlanVersionEntity } from './plan-version.entity';
 import { PlanEntity } from './plan.entity';
 import { TeamEntity } from './team.entity';
+import { AccountOwnershipEntity } from './account-ownership.entity';
+import { AccountEntity } from './account.entity';
+import { DealEntity } from './deal.entity';
+import { TerritoryChangeEntity } from './territory-change.entity';
+import { TerritoryEntity } from './territory.entity';
 
 export * from './acceptance.entity';
 export * from './approval-decision.entity';
@@ -21,6 +26,11 @@ export * from './plan-document.entity';
 export * from './plan-version.entity';
 export * from './plan.entity';
 export * from './team.entity';
+export * from './account-ownership.entity';
+export * from './account.entity';
+export * from './deal.entity';
+export * from './territory-change.entity';
+export * from './territory.entity';
 
 export const ENTITIES = [
   TeamEntity,
@@ -34,4 +44,5 @@ export const ENTITIES = [
   ApprovalTaskEntity,
   EmailOutboxEntity,
   AuditEventEntity,
+  TerritoryEntity, AccountEntity, DealEntity, TerritoryChangeEntity, AccountOwnershipEntity,
 ] as const;

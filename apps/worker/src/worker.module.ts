@@ -4,7 +4,7 @@ import { createDataSource } from '@quotaflow/persistence';
 import { createTransport } from 'nodemailer';
 import { DataSource } from 'typeorm';
 import { ACTIVITY_CLASSES } from './activities';
-import type { MailTransport } from './activities/email.activity';
+import type { MailTransport } from './activities/mail-transport';
 import { APP_CONFIG, MAIL_TRANSPORT } from './worker.tokens';
 
 export interface WorkerModuleOptions {

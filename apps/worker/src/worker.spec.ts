@@ -24,7 +24,7 @@ import { createTransport } from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { DataSource } from 'typeorm';
 import { freePort } from '@quotaflow/devstack';
-import { EmailActivity, PlanDocumentActivity } from './activities';
+import { EmailActivity, OutboxDelivery, PlanDocumentActivity } from './activities';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { startSmtpSink, type SmtpSink } from '../../../test/support/smtp';
 import { bundleWorkflows, connectDevServer, uniqueTaskQueue, type DevServerConnection } from '../../../test/support/temporal';
@@ -176,23 +176,28 @@ it('renders the same document bytes twice (the hash the rep signs is stable)', a
   expect(await docs.renderPlanDocument({ assignmentId: s.assignment.id })).toEqual(first);
 });
 
+/** The activity with a transport of the test's choosing, on the worker's (app-role) database. */
+function emailActivity(cfg: typeof config, transport: ReturnType<typeof createTransport>): EmailActivity {
+  const ds = running.app.get(DataSource);
+  return new EmailActivity(ds, cfg, new OutboxDelivery(ds, cfg, transport));
+}
+
 describe('sendEmail', () => {
   const invite = (assignmentId: string, purpose: string) =>
     ({ purpose, assignmentId, template: 'plan-invite', to: 'rep' }) as const;
 
   it('fails retryably while SMTP is down, then sends the same purpose exactly once', async () => {
     const s = await seed();
-    const app = running.app.get(DataSource);
     await running.app.get(PlanDocumentActivity).renderPlanDocument({ assignmentId: s.assignment.id });
     const purpose = `spec:${s.assignment.id}:smtp-down`;
-    const down = new EmailActivity(app, config, createTransport(`smtp://127.0.0.1:${await freePort()}`));
+    const down = emailActivity(config, createTransport(`smtp://127.0.0.1:${await freePort()}`));
     const failure = await down.sendEmail(invite(s.assignment.id, purpose)).then(() => undefined, (e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'EMAIL.SMTP_UNAVAILABLE', nonRetryable: false });
     const row = await owner.getRepository(EmailOutboxEntity).findOneByOrFail({ purpose });
     expect([row.status, row.attempts]).toEqual(['failed', 1]);
 
-    const up = new EmailActivity(app, config, createTransport(smtp.url));
+    const up = emailActivity(config, createTransport(smtp.url));
     const sent = await up.sendEmail(invite(s.assignment.id, purpose));
     expect(sent).toMatchObject({ status: 'sent', messageId: row.messageId });
     expect(await up.sendEmail(invite(s.assignment.id, purpose))).toEqual(sent);
@@ -214,7 +219,7 @@ describe('sendEmail', () => {
     });
     await new Promise<void>((resolve) => refusing.listen(port, '127.0.0.1', resolve));
     try {
-      const activity = new EmailActivity(running.app.get(DataSource), config, createTransport(`smtp://127.0.0.1:${port}`));
+      const activity = emailActivity(config, createTransport(`smtp://127.0.0.1:${port}`));
       const failure = await activity
         .sendEmail({ purpose: `spec:${s.assignment.id}:550`, assignmentId: s.assignment.id, template: 'plan-reminder', to: 'rep' })
         .then(() => undefined, (e: unknown) => e);
@@ -226,7 +231,7 @@ describe('sendEmail', () => {
 
   it('leaves the row pending when mail is disabled, and refuses a purpose without recipients for good', async () => {
     const s = await seed();
-    const off = new EmailActivity(running.app.get(DataSource), { ...config, mail: { ...config.mail, enabled: false } }, createTransport(smtp.url));
+    const off = emailActivity({ ...config, mail: { ...config.mail, enabled: false } }, createTransport(smtp.url));
     const purpose = `spec:${s.assignment.id}:disabled`;
     expect(await off.sendEmail({ purpose, assignmentId: s.assignment.id, template: 'plan-reminder', to: 'rep' })).toMatchObject({ status: 'pending' });
     expect((await owner.getRepository(EmailOutboxEntity).findOneByOrFail({ purpose })).status).toBe('pending');

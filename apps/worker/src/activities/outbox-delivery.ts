@@ -4,7 +4,7 @@ import type { AppConfig } from '@quotaflow/config';
 import { EmailOutbox, type EmailOutboxEntity, PlanDocumentEntity } from '@quotaflow/persistence';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, MAIL_TRANSPORT } from '../worker.tokens';
-import type { MailTransport } from './email.activity';
+import type { MailTransport } from './mail-transport';
 
 export type DeliveryStatus = 'sent' | 'pending';
 

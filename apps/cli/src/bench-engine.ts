@@ -8,6 +8,7 @@
  * (started and stopped here). Figures are printed, never asserted.
  */
 import { mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { type CompiledPlan, type PlanDocumentInput, calculate, compilePlanDocument, computeParticipant } from '@quotaflow/domain/plan-language';
@@ -45,12 +46,15 @@ function sampleMemory(): void {
   if (m.heapUsed > peakHeap) peakHeap = m.heapUsed;
 }
 
-function time<T>(fn: () => T): { value: T; ms: number } {
+/** Wall and CPU time: on a shared, loaded machine the CPU time is the steadier figure. */
+function time<T>(fn: () => T): { value: T; ms: number; cpuMs: number } {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const value = fn();
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const c = process.cpuUsage(c0);
   sampleMemory();
-  return { value, ms };
+  return { value, ms, cpuMs: (c.user + c.system) / 1000 };
 }
 
 async function timeAsync<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
@@ -64,7 +68,7 @@ const fmtMs = (ms: number): string => `${ms.toFixed(0).padStart(8)} ms`;
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 /** The engine alone: compile (validate) once, then compute every participant. */
-function computeAll(doc: PlanDocumentInput): { compileMs: number; computeMs: number; payoutCents: bigint } {
+function computeAll(doc: PlanDocumentInput): { compileMs: number; computeMs: number; compileCpuMs: number; computeCpuMs: number; payoutCents: bigint } {
   const c = time(() => compilePlanDocument(doc));
   if (!c.value.ok) throw new Error(`bench document is invalid: ${JSON.stringify(c.value.errors.slice(0, 3))}`);
   const { periods, plans, participants, credits, adjustments } = c.value.value;
@@ -76,7 +80,7 @@ function computeAll(doc: PlanDocumentInput): { compileMs: number; computeMs: num
     }
     return total;
   });
-  return { compileMs: c.ms, computeMs: run.ms, payoutCents: run.value };
+  return { compileMs: c.ms, computeMs: run.ms, compileCpuMs: c.cpuMs, computeCpuMs: run.cpuMs, payoutCents: run.value };
 }
 
 function* creditChunks(doc: PlanDocumentInput): Generator<Buffer> {
@@ -139,6 +143,7 @@ async function main(): Promise<void> {
   const timer = setInterval(sampleMemory, 50);
   timer.unref();
   console.log(`engine benchmark: ${o.participants} participants, ${o.transactions} transactions, 3 periods, seed ${o.seed}`);
+  console.log(`machine: ${cpus().length} cpus, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at start`);
 
   const gen = time(() => generateBenchDocument(o));
   const text = time(() => JSON.stringify(gen.value));
@@ -152,12 +157,14 @@ async function main(): Promise<void> {
   const creditCount = (doc.transactions ?? []).reduce((n, t) => n + (t.credits?.length ?? 0), 0);
   const reversals = (doc.transactions ?? []).filter((t) => t.reverses).length;
 
-  const engineRuns: { compileMs: number; computeMs: number; payoutCents: bigint }[] = [];
+  const engineRuns: ReturnType<typeof computeAll>[] = [];
   for (let i = 0; i < o.runs; i++) engineRuns.push(computeAll(doc));
   const sameCents = engineRuns.every((r) => r.payoutCents === engineRuns[0].payoutCents);
   const totalMs = median(engineRuns.map((r) => r.compileMs + r.computeMs));
   const compileMs = median(engineRuns.map((r) => r.compileMs));
   const computeMs = median(engineRuns.map((r) => r.computeMs));
+  const compileCpuMs = median(engineRuns.map((r) => r.compileCpuMs));
+  const computeCpuMs = median(engineRuns.map((r) => r.computeCpuMs));
   const full = time(() => calculate(doc, { lines: 'full' }));
   const lineCount = full.value.periods.reduce((n, p) => n + p.participants.reduce((m, r) => m + r.components.reduce((k, c) => k + c.lines.length, 0), 0), 0);
   full.value.periods = [];
@@ -169,8 +176,8 @@ async function main(): Promise<void> {
   console.log(`  JSON.stringify             ${fmtMs(text.ms)}  (${mb(textBytes)})`);
   console.log(`  JSON.parse                 ${fmtMs(parsed.ms)}`);
   console.log('engine (median of ' + o.runs + ' runs, figures only)');
-  console.log(`  validate + compile         ${fmtMs(compileMs)}`);
-  console.log(`  compute                    ${fmtMs(computeMs)}`);
+  console.log(`  validate + compile         ${fmtMs(compileMs)}  (cpu ${fmtMs(compileCpuMs).trim()})`);
+  console.log(`  compute                    ${fmtMs(computeMs)}  (cpu ${fmtMs(computeCpuMs).trim()})`);
   console.log(`  total                      ${fmtMs(totalMs)}  = ${Math.round(creditCount / (totalMs / 1000)).toLocaleString('en-US')} credits/s`);
   console.log(`  same cents every run       ${sameCents ? 'yes' : 'NO'} (total payout ${engineRuns[0].payoutCents / 100n}.${String(engineRuns[0].payoutCents % 100n).padStart(2, '0')})`);
   console.log(`  with explained lines       ${fmtMs(full.ms)}  (${lineCount} lines)`);
@@ -185,6 +192,7 @@ async function main(): Promise<void> {
   console.log('ratio');
   console.log(`  engine total ÷ PostgreSQL  ${(totalMs / pgMs).toFixed(2)}  (target ≤ 2)`);
   console.log(`  engine compute ÷ PostgreSQL ${(computeMs / pgMs).toFixed(2)}`);
+  console.log(`  load average at end        ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 
 main().catch((e: unknown) => {

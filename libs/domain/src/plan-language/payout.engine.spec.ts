@@ -592,3 +592,56 @@ describe('output document', () => {
     });
   });
 });
+
+describe('decisions where the spec leaves room', () => {
+  it('window transaction: a credit note earns minus what a sale of its size earns (−12,000 → −700)', () => {
+    const doc = document({ plans: [plan([graduated({ window: 'transaction' })])], transactions: [deal('CN', '2026-01-05', -12000)] });
+    expect(figures(doc, JAN).components.commission).toBe('-700.00');
+  });
+
+  it('flat with window run: reaching a tier in February pays the uplift on January\'s credits', () => {
+    const doc = document({ periods: months(2), plans: [plan([flatCommission('commission', [[0, 0.05], [10000, 0.07]], { window: 'run' })])], transactions: [deal('T1', '2026-01-05', 8000), deal('T2', '2026-02-05', 4000)] });
+    expect(figures(doc, JAN).components.commission).toBe('400.00');
+    expect(figures(doc, FEB).components.commission).toBe('440.00');
+  });
+
+  it('reversing a reversal pays back what the reversal took', () => {
+    const doc = document({
+      periods: months(3),
+      plans: [plan([flatRate('commission', 0.1)])],
+      transactions: [deal('T1', '2026-01-05', 1000), reversal('T1X', '2026-02-05', -1000, 'T1'), reversal('T1XX', '2026-03-05', 1000, 'T1X')],
+    });
+    expect([JAN, FEB, MAR].map((p) => figures(doc, p).components.commission)).toEqual(['100.00', '-100.00', '100.00']);
+  });
+
+  it('a milestone bonus with boundary "lower" is not reached by a total exactly on the milestone', () => {
+    const milestone = (boundary: 'higher' | 'lower') =>
+      document({ plans: [plan([{ id: 'bonus', table: { split: 'flat', boundary, tiers: amountTiers([0, 0], [50000, 1000]) } }])], transactions: [deal('T1', '2026-01-05', 50000)] });
+    expect(figures(milestone('higher'), JAN).components.bonus).toBe('1000.00');
+    expect(figures(milestone('lower'), JAN).components.bonus).toBe('0.00');
+  });
+
+  it('a component without "kind" is a commission, or a bonus when it has "of"', () => {
+    const doc = document({ plans: [plan([{ id: 'c', table: { tiers: [{ from: 0, rate: 0.1 }] } }, { id: 'k', of: 'c', rate: 0.5 }])], transactions: [deal('T1', '2026-01-05', 1000)] });
+    expect(calculate(doc).periods[0].participants[0].components.map((c) => [c.id, c.kind, c.amount])).toEqual([
+      ['c', 'commission', '100.00'],
+      ['k', 'bonus', '50.00'],
+    ]);
+  });
+
+  it('a clawback takes back the whole line even when a cap cut that period (the cap line stays with its period)', () => {
+    const doc = document({ periods: months(2), plans: [plan([flatRate('commission', 0.1, { cap: 500 })])], transactions: [deal('T1', '2026-01-05', 8000), reversal('T1X', '2026-02-05', -8000, 'T1')] });
+    expect(figures(doc, JAN).components.commission).toBe('500.00');
+    expect(figures(doc, FEB).components.commission).toBe('-800.00');
+  });
+
+  it('a non-recoverable draw ignores a carried-in balance', () => {
+    const doc = document({
+      plans: [plan([flatRate('commission', 0.1)], { draw: { type: 'nonRecoverable', amount: 100, periods: [JAN] } })],
+      participants: [rep('ann', { state: { drawBalance: 500 } })],
+      transactions: [deal('T1', '2026-01-05', 5000)],
+    });
+    expect(figures(doc, JAN)).toMatchObject({ draw: '0.00', recovery: '0.00', payout: '500.00', drawBalance: '500.00' });
+  });
+});
+

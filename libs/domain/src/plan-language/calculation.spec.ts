@@ -95,3 +95,16 @@ describe('year-to-date true-up', () => {
     expect(calculate(ranges).periods[0].participants[0].components[0]).toMatchObject({ kind: 'commission', amount: '1000.00' });
   });
 });
+
+describe('state round trip with non-terminating figures', () => {
+  it('a curve on attainment split over two runs gives the same cents and no stray true-up', () => {
+    const periods = months(2);
+    const component = { id: 'c', basis: 'attainment' as const, window: 'run' as const, table: { split: 'curve' as const, tiers: [{ from: 0, rate: 0.01 }, { from: 1, rate: 0.07 }] } };
+    const base = { plans: [plan([component])], participants: [rep('ann', { quota: { default: 30000 } })] };
+    const whole = calculate(document({ ...base, periods, transactions: [deal('T1', '2026-01-05', 10000), deal('T2', '2026-02-05', 10000)] }));
+    const first = calculate(document({ ...base, periods: [periods[0]], transactions: [deal('T1', '2026-01-05', 10000)] }));
+    const second = calculate(document({ ...base, periods: [periods[1]], participants: [rep('ann', { quota: { default: 30000 }, state: first.state.ann })], transactions: [deal('T2', '2026-02-05', 10000)] }));
+    expect(second.periods[0].participants[0].components[0].lines.map((l) => l.source)).toEqual(['transaction']);
+    expect(second.periods[0].participants[0].payout).toBe(whole.periods[1].participants[0].payout);
+  });
+});

@@ -160,7 +160,8 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
           } else {
             const n = table.d === carry.paidD ? table.n - carry.paidN : table.n * carry.paidD - carry.paidN * table.d;
             const d = table.d === carry.paidD ? table.d : table.d * carry.paidD;
-            if (n !== 0n) lines.push({ kind: 'true-up', credit: null, n, d, a: total, b: total, cents: 0n });
+            // below half a cent is state rounding (12 places), not a difference worth a line
+            if (divRoundHalfUp(n, d * TO_CENTS_36) !== 0n) lines.push({ kind: 'true-up', credit: null, n, d, a: total, b: total, cents: 0n });
           }
         }
         let gaN = 0n;

@@ -8,6 +8,7 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import type { AppConfig } from '@quotaflow/config';
 import * as path from 'node:path';
 import { approvalTaskActivities, planAcceptanceActivities } from './activities';
+import { territoryChangeActivities } from './activities';
 import type { MailTransport } from './activities/mail-transport';
 import { WorkerModule } from './worker.module';
 
@@ -48,7 +49,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Runnin
       connection,
       namespace: config.temporal.namespace,
       taskQueue: options.taskQueue ?? config.temporal.taskQueue,
-      activities: { ...planAcceptanceActivities(app), ...approvalTaskActivities(app) },
+      activities: { ...planAcceptanceActivities(app), ...approvalTaskActivities(app), ...territoryChangeActivities(app) },
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle }
         : {

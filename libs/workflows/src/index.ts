@@ -5,3 +5,6 @@ export * from './approval/task-activities';
 export * from './plan-acceptance/messages';
 export * from './plan-acceptance/activities';
 export { planAcceptanceWorkflow, planAcceptanceStages, PLAN_ACCEPTANCE_CODES, MANAGER_STAGE_ID, REP_STAGE_ID } from './plan-acceptance/plan-acceptance.workflow';
+export * from './territory-change/messages';
+export * from './territory-change/activities';
+export { territoryChangeWorkflow, stageView as territoryChangeStageView } from './territory-change/territory-change.workflow';

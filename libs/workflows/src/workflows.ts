@@ -1,2 +1,3 @@
 // Entry of the workflow bundle: every export here is a workflow type the worker registers.
 export { planAcceptanceWorkflow } from './plan-acceptance/plan-acceptance.workflow';
+export { territoryChangeWorkflow } from './territory-change/territory-change.workflow';

@@ -1,14 +1,16 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { ApprovalTaskActivities, PlanAcceptanceActivities } from '@quotaflow/workflows';
+import type { TerritoryChangeActivities } from '@quotaflow/workflows';
 import { ApprovalTaskActivity } from './approval-task.activity';
 import { AssignmentStateActivity } from './assignment-state.activity';
 import { AuditActivity } from './audit.activity';
 import { EmailActivity } from './email.activity';
 import { OutboxDelivery } from './outbox-delivery';
 import { PlanDocumentActivity } from './plan-document.activity';
+import { TerritoryChangeActivity } from './territory-change.activity';
 
 export { ApprovalTaskActivity, AssignmentStateActivity, AuditActivity, EmailActivity, OutboxDelivery, PlanDocumentActivity };
-export const ACTIVITY_CLASSES = [OutboxDelivery, PlanDocumentActivity, EmailActivity, AuditActivity, AssignmentStateActivity, ApprovalTaskActivity];
+export const ACTIVITY_CLASSES = [OutboxDelivery, PlanDocumentActivity, EmailActivity, AuditActivity, AssignmentStateActivity, ApprovalTaskActivity, TerritoryChangeActivity];
 
 /** The activity functions the worker registers, bound to their Nest-managed instances. */
 export function planAcceptanceActivities(app: INestApplicationContext): PlanAcceptanceActivities {
@@ -31,5 +33,15 @@ export function approvalTaskActivities(app: INestApplicationContext): ApprovalTa
     openApprovalTasks: (input) => tasks.openApprovalTasks(input),
     closeApprovalTasks: (input) => tasks.closeApprovalTasks(input),
     sendNotice: (input) => tasks.sendNotice(input),
+  };
+}
+
+/** Territory change: impact over the database, the read model and the apply. */
+export function territoryChangeActivities(app: INestApplicationContext): TerritoryChangeActivities {
+  const territory = app.get(TerritoryChangeActivity);
+  return {
+    computeTerritoryChangeImpact: (input) => territory.computeTerritoryChangeImpact(input),
+    setTerritoryChangeState: (input) => territory.setTerritoryChangeState(input),
+    applyTerritoryChange: (input) => territory.applyTerritoryChange(input),
   };
 }

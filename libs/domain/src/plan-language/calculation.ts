@@ -6,7 +6,7 @@ import { DomainError } from '../errors';
 import type { CompiledAdjustment, CompiledCredit, CompiledParticipant, CompiledPeriod, CompiledPlan } from './compiled-plan';
 import { type DecimalInput, ONE, parseDecimal } from './exact-decimal';
 import { type EngineOptions, computeParticipant } from './payout.engine';
-import { compareCredits, compilePlanDocument } from './plan-document.validator';
+import { compilePlanDocument, sortCredits } from './plan-document.validator';
 import type { CalculationOutput, ParticipantInput, PeriodInput, PlanInput, ValidationIssue } from './plan-language.types';
 
 function assemble(currency: string, periods: readonly CompiledPeriod[], outcomes: ReturnType<typeof computeParticipant>[]): CalculationOutput {
@@ -114,7 +114,7 @@ export function calculateBatch(input: BatchInput, options: EngineOptions = {}): 
   if (errors.length > 0) throw new InvalidPlanDocumentError(errors);
   const outcomes = participants.map((participant: CompiledParticipant) => {
     const list = byParticipant.get(participant.id) as CompiledCredit[];
-    list.sort(compareCredits);
+    sortCredits(list);
     return computeParticipant(
       periods,
       { participant, plan: plans.get(participant.planId) as CompiledPlan, credits: list, adjustments: adjustments.get(participant.id) ?? ([] as CompiledAdjustment[]) },

@@ -651,8 +651,18 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
   }
 
   if (issues.list.length > 0) return { ok: false, errors: issues.list };
-  for (const list of credits.values()) list.sort(compareCredits);
+  for (const list of credits.values()) sortCredits(list);
   return { ok: true, value: { currency: doc.currency as string, periods, plans, participants, credits, adjustments } };
+}
+
+/** Sort into calculation order; imports usually arrive in date order, so check first. */
+export function sortCredits(list: CompiledCredit[]): void {
+  for (let i = 1; i < list.length; i++) {
+    if (compareCredits(list[i - 1], list[i]) > 0) {
+      list.sort(compareCredits);
+      return;
+    }
+  }
 }
 
 /** Calculation order of credits: date, then position in the document. */

@@ -1,3 +1,4 @@
 // Entry of the workflow bundle: every export here is a workflow type the worker registers.
 export { planAcceptanceWorkflow } from './plan-acceptance/plan-acceptance.workflow';
+export { quotaSignoffWorkflow } from './quota-signoff/quota-signoff.workflow';
 export { territoryChangeWorkflow } from './territory-change/territory-change.workflow';

@@ -9,6 +9,9 @@ import { PlanDocumentEntity } from './plan-document.entity';
 import { PlanVersionEntity } from './plan-version.entity';
 import { PlanEntity } from './plan.entity';
 import { TeamEntity } from './team.entity';
+import { QuotaLineEntity } from './quota-line.entity';
+import { QuotaSetVersionEntity } from './quota-set-version.entity';
+import { QuotaSetEntity } from './quota-set.entity';
 import { AccountOwnershipEntity } from './account-ownership.entity';
 import { AccountEntity } from './account.entity';
 import { DealEntity } from './deal.entity';
@@ -26,6 +29,9 @@ export * from './plan-document.entity';
 export * from './plan-version.entity';
 export * from './plan.entity';
 export * from './team.entity';
+export * from './quota-line.entity';
+export * from './quota-set-version.entity';
+export * from './quota-set.entity';
 export * from './account-ownership.entity';
 export * from './account.entity';
 export * from './deal.entity';
@@ -44,5 +50,6 @@ export const ENTITIES = [
   ApprovalTaskEntity,
   EmailOutboxEntity,
   AuditEventEntity,
+  QuotaSetEntity, QuotaSetVersionEntity, QuotaLineEntity,
   TerritoryEntity, AccountEntity, DealEntity, TerritoryChangeEntity, AccountOwnershipEntity,
 ] as const;

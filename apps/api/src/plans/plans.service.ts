@@ -105,6 +105,7 @@ export class PlansService {
    */
   async publish(actor: Principal, versionId: string, dto: PublishPlanVersionDto): Promise<PublishResult> {
     const version = await this.getVersion(versionId);
+    const planName = (await this.dataSource.getRepository(PlanEntity).findOneByOrFail({ id: version.planId })).name;
     const settings = {
       managerPreApproval: dto.managerPreApproval ?? false,
       reminderEveryDays: dto.reminderEveryDays ?? 3,
@@ -160,6 +161,7 @@ export class PlansService {
         const input: PlanAcceptanceInput = {
           assignmentId: assignment.id, personId: person.id, managerId: person.managerId ?? undefined,
           opsIds: ops.map((o) => o.id), planVersionId: version.id, publishedById: actor.id, settings,
+          planLabel: `${planName} v${version.version}`, personName: person.name,
         };
         try {
           await this.temporal.workflow.start('planAcceptanceWorkflow', {

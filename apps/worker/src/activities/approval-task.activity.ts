@@ -31,6 +31,7 @@ export class ApprovalTaskActivity {
     const tasks = await this.dataSource.getRepository(ApprovalTaskEntity).findBy({
       workflowId: input.workflowId, stageId: input.stageId, visit: input.visit, approverId: In(input.approverIds),
     });
+    if (input.notify === false) return { opened: tasks.length };
     for (const task of tasks) {
       const person = people.get(task.approverId)!;
       const link = `${this.config.http.publicBaseUrl}/api/v1/approvals/${task.id}`;

@@ -15,6 +15,8 @@ export interface OpenApprovalTasksInput {
   deadline?: string;
   /** One line for the inbox and the email ("Quota set 2026-Q1: approve team West"). */
   summary: string;
+  /** Email each approver that something waits (default true; false when the workflow sends its own). */
+  notify?: boolean;
 }
 
 export interface CloseApprovalTasksInput {

@@ -25,6 +25,9 @@ export interface PlanAcceptanceInput {
   planVersionId: string;
   publishedById: string;
   settings: Partial<PlanAcceptanceSettings>;
+  /** For people reading the inbox, e.g. "Account Executive 2026 v1" and the rep's name. */
+  planLabel?: string;
+  personName?: string;
 }
 
 export interface DecisionRequest {

@@ -9,6 +9,7 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { bundleWorkflows, createTimeSkippingEnv } from '../../../../test/support/temporal';
+import type { ApprovalTaskActivities, CloseApprovalTasksInput, OpenApprovalTasksInput } from '../approval/task-activities';
 import type {
   PlanAcceptanceActivities,
   RecordAuditInput,
@@ -57,7 +58,19 @@ function recorder() {
   const states: SetAssignmentStateInput[] = [];
   let release: () => void = () => undefined;
   let gate: Promise<void> | undefined;
-  const activities: PlanAcceptanceActivities = {
+  const tasks: Array<OpenApprovalTasksInput | CloseApprovalTasksInput> = [];
+  const activities: PlanAcceptanceActivities & ApprovalTaskActivities = {
+    async openApprovalTasks(input) {
+      tasks.push(input);
+      return { opened: input.approverIds.length };
+    },
+    async closeApprovalTasks(input) {
+      tasks.push(input);
+      return { closed: 1 };
+    },
+    async sendNotice() {
+      return { sent: 1 };
+    },
     async renderPlanDocument() {
       return { sha256: 'doc-hash-1', pages: 2 };
     },
@@ -87,7 +100,7 @@ function recorder() {
     return (Date.parse(iso!) - Date.parse(published.occurredAt!)) / DAY;
   };
   const actions = () => audits.map((a) => a.action);
-  return { audits, emails, states, activities, hold, release: () => release(), day, sincePublished, actions };
+  return { audits, emails, states, tasks, activities, hold, release: () => release(), day, sincePublished, actions };
 }
 
 const input = (over: Partial<PlanAcceptanceInput> = {}): PlanAcceptanceInput => ({
@@ -110,7 +123,7 @@ const rep = (decision: DecisionRequest['decision'], over: Partial<DecisionReques
   ...over,
 });
 
-async function withWorker<T>(activities: PlanAcceptanceActivities, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+async function withWorker<T>(activities: PlanAcceptanceActivities & ApprovalTaskActivities, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `plan-acceptance-spec-${queueSeq}-${process.pid}`;
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
   return worker.runUntil(fn(taskQueue));
@@ -217,6 +230,11 @@ describe('planAcceptanceWorkflow', () => {
       decision: { personId: 'rep-1', decision: 'accepted', ip: '203.0.113.7', userAgent: 'jest', documentHash: 'doc-hash-1' },
     });
     expect(final.effectiveAt).toBe(accepted.occurredAt);
+    // The inbox: the rep's task opened with the stage (no extra email: the invite is the notice), closed by the decision.
+    expect(r.tasks[0]).toMatchObject({ stageId: 'rep-acceptance', approverIds: ['rep-1'], notify: false, subjectType: 'plan-assignment' });
+    expect(r.tasks[1]).toMatchObject({ stageId: 'rep-acceptance', status: 'done', decision: 'accept', decidedById: 'rep-1' });
+    expect(r.tasks.at(-1)).toMatchObject({ status: 'cancelled' });
+    expect((r.tasks.at(-1) as CloseApprovalTasksInput).stageId).toBeUndefined();
     expect(r.actions()).toEqual([
       'plan-assignment.published',
       'plan-assignment.emailed',

@@ -15,6 +15,7 @@ import {
   allHandlersFinished,
   condition,
   currentUpdateInfo,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -27,6 +28,7 @@ import {
   type ApprovalOutcome,
   type RecordedDecision,
 } from '../approval/run-stages';
+import type { ApprovalTaskActivities } from '../approval/task-activities';
 import type { ApprovalStage } from '../approval/types';
 import type {
   AssignmentDecision,
@@ -63,6 +65,14 @@ const { renderPlanDocument, sendEmail, recordAudit, setAssignmentState } = proxy
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
+
+const { openApprovalTasks, closeApprovalTasks } = proxyActivities<ApprovalTaskActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** Patch marker: runs recorded before the approval inbox existed replay without its activities. */
+const INBOX_PATCH = 'approval-inbox';
 
 export function planAcceptanceStages(input: PlanAcceptanceInput, settings: PlanAcceptanceSettings): ApprovalStage[] {
   const deadlines = {
@@ -169,6 +179,9 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput): Promis
         },
       });
       note(entry.action, entry.actorId, entry.comment);
+      if (decision && patched(INBOX_PATCH)) {
+        await closeApprovalTasks({ workflowId, stageId: event.stage.id, visit: event.visit, status: 'done', decision: decision.decision, decidedById: decision.actorId });
+      }
     },
     async notify(event: ApprovalEvent): Promise<void> {
       const manager = event.stage.id === MANAGER_STAGE_ID;
@@ -177,6 +190,17 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput): Promis
       const escalateTo: EmailRecipient = manager || !input.managerId ? 'ops' : 'manager';
       switch (event.kind) {
         case 'stage-opened':
+          if (patched(INBOX_PATCH)) {
+            const plan = input.planLabel ?? 'Compensation plan';
+            const who = input.personName ?? 'the rep';
+            await openApprovalTasks({
+              subject, subjectType: 'plan-assignment', workflowId, stageId: event.stage.id, stageLabel: event.stage.label, visit: event.visit,
+              approverIds: event.stage.approverIds, deadline: event.deadline,
+              summary: manager ? `Pre-approve ${plan} for ${who}` : `Accept or decline ${plan}`,
+              // The workflow's own emails (pre-approval request, invite with the PDF) are the notice.
+              notify: false,
+            });
+          }
           if (manager) {
             await email(`manager-preapproval${visitSuffix(event.visit)}`, 'manager-preapproval', 'manager');
           } else {
@@ -317,6 +341,7 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput): Promis
   started = true;
   const outcome = await run.run();
   finalState = await finish(outcome);
+  if (patched(INBOX_PATCH)) await closeApprovalTasks({ workflowId, status: 'cancelled' });
   await condition(allHandlersFinished);
   return status();
 }

@@ -1,0 +1,83 @@
+import { ApprovalDecisionEntity, PlanAssignmentEntity } from '@quotaflow/persistence';
+import { aePlanDocument, eventually, type Harness, startHarness } from './harness';
+
+jest.setTimeout(180_000);
+
+describe('the approval inbox and the auditor’s trace', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness('approval-inbox');
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('lists what waits for me, takes decisions once per Idempotency-Key, and traces every step', async () => {
+    const { ops, rep, manager, otherManager, auditor } = h.org;
+    const plan = await h.http('POST', '/api/v1/plans', { as: ops, body: { key: 'inbox-plan', name: 'Inbox Plan', periodLabel: 'FY2026', effectiveFrom: '2026-01-01', document: aePlanDocument() } });
+    const published = await h.http('POST', `/api/v1/plan-versions/${plan.body.versions[0].id}/publish`, { as: ops, body: { personIds: [rep.id], managerPreApproval: true } });
+    const assignmentId: string = published.body.assignments[0].assignmentId;
+    const subject = `plan-assignment:${assignmentId}`;
+
+    const managerInbox = await eventually(async () => {
+      const r = await h.http('GET', '/api/v1/me/approvals', { as: manager });
+      return r.body.tasks.find((t: { subject: string }) => t.subject === subject) ? r.body : undefined;
+    }, 'the manager’s task');
+    const task = managerInbox.tasks.find((t: { subject: string }) => t.subject === subject);
+    expect(task).toMatchObject({ subjectType: 'plan-assignment', stage: { id: 'manager-preapproval', label: 'Manager pre-approval', visit: 1 }, status: 'open' });
+    expect(task.summary).toContain('Inbox Plan v1');
+    expect(task.summary).toContain(rep.name);
+    expect(task.deadline).toBeTruthy();
+    expect(task.links).toMatchObject({ subject: `/api/v1/plan-assignments/${assignmentId}`, decisions: `/api/v1/approvals/${task.id}/decisions` });
+    expect((await h.http('GET', '/api/v1/me/approvals', { as: rep })).body.count).toBe(0);
+
+    // Not yours, and not a decision this stage allows.
+    const intruder = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: otherManager, body: { decision: 'approve' } });
+    expect(intruder.status).toBe(403);
+    expect((await h.http('GET', `/api/v1/approvals/${task.id}`, { as: otherManager })).status).toBe(403);
+    const wrongValue = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'acknowledge' } });
+    expect(wrongValue.status).toBe(400);
+    const badValue = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'maybe' } });
+    expect(badValue.body).toMatchObject({ code: 'VALIDATION.FAILED', details: [{ field: 'decision' }] });
+
+    const key = 'inbox-approve-0001';
+    const approved = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'approve', comment: 'fits the team' }, headers: { 'Idempotency-Key': key } });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ decision: 'approve', recorded: true });
+    const again = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'approve' }, headers: { 'Idempotency-Key': key } });
+    expect(again.status).toBe(200);
+    expect(again.body.recorded).toBe(false);
+    expect(await h.db.getRepository(ApprovalDecisionEntity).countBy({ idempotencyKey: key })).toBe(1);
+    expect((await h.http('GET', '/api/v1/me/approvals', { as: manager })).body.tasks.some((t: { subject: string }) => t.subject === subject)).toBe(false);
+    const late = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'reject', comment: 'no' }, headers: { 'Idempotency-Key': 'inbox-reject-0002' } });
+    expect(late.status).toBe(409);
+
+    // Now the rep's task waits; the rep accepts from the inbox.
+    const repTask = await eventually(async () => {
+      const r = await h.http('GET', '/api/v1/me/approvals', { as: rep });
+      return r.body.tasks.find((t: { subject: string }) => t.subject === subject);
+    }, 'the rep’s task');
+    expect(repTask.stage.id).toBe('rep-acceptance');
+    const accepted = await h.http('POST', `/api/v1/approvals/${repTask.id}/decisions`, { as: rep, body: { decision: 'accept' }, headers: { 'Idempotency-Key': 'inbox-accept-0003' } });
+    expect(accepted.status).toBe(200);
+    await eventually(async () => (await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: assignmentId })).status === 'accepted', 'accepted');
+
+    // The auditor's trace: JSON with every event, stage and decision; CSV for a spreadsheet.
+    const trace = await h.http('GET', `/api/v1/audit/trace/${subject}`, { as: auditor });
+    expect(trace.status).toBe(200);
+    expect(trace.body.events.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['plan-assignment.published', 'plan-assignment.approved', 'plan-assignment.accepted']));
+    const approval = trace.body.events.find((e: { action: string }) => e.action === 'plan-assignment.approved');
+    expect(approval).toMatchObject({ actorId: manager.id, actorName: manager.name, actorRole: 'manager', comment: 'fits the team', workflowId: `plan-acceptance:${assignmentId}` });
+    expect(approval.runId).toBeTruthy();
+    expect(trace.body.stages.map((s: { stageId: string; status: string }) => `${s.stageId}:${s.status}`)).toEqual(['manager-preapproval:done', 'rep-acceptance:done']);
+    expect(trace.body.decisions.map((d: { decision: string }) => d.decision)).toEqual(['approve', 'accept']);
+    const csv = await h.http('GET', `/api/v1/audit/trace/${subject}?format=csv`, { as: auditor });
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (csv.body as string).trim().split('\r\n');
+    expect(lines[0]).toBe('eventId,at,action,actorId,actorName,actorRole,stage,decision,version,comment,workflowId,runId,hash');
+    expect(lines).toHaveLength(trace.body.events.length + 1);
+    expect(lines.some((l) => l.includes('plan-assignment.approved') && l.includes('fits the team'))).toBe(true);
+    expect((await h.http('GET', `/api/v1/audit/trace/${subject}`, { as: rep })).status).toBe(403);
+  });
+});

@@ -30,6 +30,8 @@ export interface Harness {
   smtp: SmtpSink;
   org: Org;
   token(p: PersonEntity): string;
+  // Response bodies are whatever JSON the API returned; the tests assert their shape.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   http(method: string, path: string, opts?: { as?: PersonEntity; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; body: any; headers: Headers }>;
   startWorker(): Promise<RunningWorker>;
   stopWorker(): Promise<void>;

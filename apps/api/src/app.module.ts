@@ -19,6 +19,8 @@ import { PlanAssignmentsService } from './plan-assignments/plan-assignments.serv
 import { PlansController } from './plans/plans.controller';
 import { PlansService } from './plans/plans.service';
 import { TemporalModule } from './temporal/temporal.module';
+import { TerritoriesController } from './territories/territories.controller';
+import { TerritoriesService } from './territories/territories.service';
 
 @Global()
 @Module({})
@@ -45,7 +47,7 @@ class CoreModule implements OnApplicationShutdown {
 }
 
 /** Every controller of the API; the route-rule test walks this same list. */
-export const API_CONTROLLERS = [HealthController, PeopleController, PlansController, PlanAssignmentsController, ApprovalsController, AuditController, CalculationsController];
+export const API_CONTROLLERS = [HealthController, PeopleController, PlansController, PlanAssignmentsController, ApprovalsController, AuditController, CalculationsController, TerritoriesController];
 
 @Module({})
 export class AppModule {
@@ -58,6 +60,7 @@ export class AppModule {
         PlansService,
         PlanAssignmentsService,
         ApprovalsService,
+        TerritoriesService,
         TraceService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },

@@ -1,0 +1,37 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+
+export const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const MONEY = /^\d{1,16}(\.\d{1,2})?$/;
+
+export class CreateTerritoryChangeDto {
+  @ApiProperty({ format: 'uuid', description: 'The territory losing the accounts.' })
+  @IsUUID() fromTerritoryId!: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The territory gaining them.' })
+  @IsUUID() toTerritoryId!: string;
+
+  @ApiProperty({ type: [String], description: 'Accounts of the losing territory that move (1–500).' })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ArrayUnique() @IsUUID('all', { each: true }) accountIds!: string[];
+
+  @ApiProperty({ example: '2027-01-01', description: 'From this day (00:00 UTC) the accounts and their credits belong to the new owner; today or later.' })
+  @IsString() @Matches(DATE_PATTERN, { message: 'effectiveDate must be a date YYYY-MM-DD' }) effectiveDate!: string;
+
+  @ApiProperty({ description: 'Why the accounts move (shown to every approver).' })
+  @IsString() @MinLength(3) @MaxLength(2000) reason!: string;
+
+  @ApiPropertyOptional({ description: 'Record the suggested quota adjustment for the affected reps once applied.' })
+  @IsOptional() @IsBoolean() openQuotaAdjustment?: boolean;
+
+  @ApiPropertyOptional({ example: '50000.00', description: 'Finance signs off above this revenue moved (default: the approval policy, 50,000.00).' })
+  @IsOptional() @IsString() @Matches(MONEY, { message: 'financeThreshold must be a decimal like "50000.00"' }) financeThreshold?: string;
+}
+
+export class CancelTerritoryChangeDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) comment?: string;
+}
+
+export class OwnerQueryDto {
+  @ApiPropertyOptional({ example: '2026-12-01', description: 'Default: today (UTC).' })
+  @IsOptional() @IsString() @Matches(DATE_PATTERN, { message: 'date must be a date YYYY-MM-DD' }) date?: string;
+}

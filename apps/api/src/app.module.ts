@@ -21,6 +21,8 @@ import { PlansService } from './plans/plans.service';
 import { TemporalModule } from './temporal/temporal.module';
 import { TerritoriesController } from './territories/territories.controller';
 import { TerritoriesService } from './territories/territories.service';
+import { QuotaSetsController } from './quota-sets/quota-sets.controller';
+import { QuotaSetsService } from './quota-sets/quota-sets.service';
 
 @Global()
 @Module({})
@@ -47,7 +49,7 @@ class CoreModule implements OnApplicationShutdown {
 }
 
 /** Every controller of the API; the route-rule test walks this same list. */
-export const API_CONTROLLERS = [HealthController, PeopleController, PlansController, PlanAssignmentsController, ApprovalsController, AuditController, CalculationsController, TerritoriesController];
+export const API_CONTROLLERS = [HealthController, PeopleController, PlansController, PlanAssignmentsController, ApprovalsController, AuditController, CalculationsController, TerritoriesController, QuotaSetsController];
 
 @Module({})
 export class AppModule {
@@ -61,6 +63,7 @@ export class AppModule {
         PlanAssignmentsService,
         ApprovalsService,
         TerritoriesService,
+        QuotaSetsService,
         TraceService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },

@@ -9,6 +9,7 @@ import type { AppConfig } from '@quotaflow/config';
 import * as path from 'node:path';
 import { approvalTaskActivities, planAcceptanceActivities } from './activities';
 import { territoryChangeActivities } from './activities';
+import { quotaSignoffActivities } from './activities';
 import type { MailTransport } from './activities/mail-transport';
 import { WorkerModule } from './worker.module';
 
@@ -49,7 +50,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Runnin
       connection,
       namespace: config.temporal.namespace,
       taskQueue: options.taskQueue ?? config.temporal.taskQueue,
-      activities: { ...planAcceptanceActivities(app), ...approvalTaskActivities(app), ...territoryChangeActivities(app) },
+      activities: { ...planAcceptanceActivities(app), ...approvalTaskActivities(app), ...territoryChangeActivities(app), ...quotaSignoffActivities(app) },
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle }
         : {

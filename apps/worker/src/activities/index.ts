@@ -8,9 +8,11 @@ import { EmailActivity } from './email.activity';
 import { OutboxDelivery } from './outbox-delivery';
 import { PlanDocumentActivity } from './plan-document.activity';
 import { TerritoryChangeActivity } from './territory-change.activity';
+import { QuotaSignoffActivity, quotaSignoffActivities } from './quota-signoff.activity';
 
+export { QuotaSignoffActivity, quotaSignoffActivities };
 export { ApprovalTaskActivity, AssignmentStateActivity, AuditActivity, EmailActivity, OutboxDelivery, PlanDocumentActivity };
-export const ACTIVITY_CLASSES = [OutboxDelivery, PlanDocumentActivity, EmailActivity, AuditActivity, AssignmentStateActivity, ApprovalTaskActivity, TerritoryChangeActivity];
+export const ACTIVITY_CLASSES = [OutboxDelivery, PlanDocumentActivity, EmailActivity, AuditActivity, AssignmentStateActivity, ApprovalTaskActivity, TerritoryChangeActivity, QuotaSignoffActivity];
 
 /** The activity functions the worker registers, bound to their Nest-managed instances. */
 export function planAcceptanceActivities(app: INestApplicationContext): PlanAcceptanceActivities {

@@ -1,0 +1,64 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, ArrayMinSize, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateNested,
+} from 'class-validator';
+
+/** Money as an exact decimal string: up to 16 digits and at most 2 decimals (numeric(18,2)). */
+export const MONEY = /^\d{1,16}(\.\d{1,2})?$/;
+const MONEY_MESSAGE = 'must be a decimal string with at most 2 decimals, e.g. "480000.00"';
+
+export class QuotaLineDto {
+  @ApiProperty() @IsUUID()
+  personId!: string;
+
+  @ApiProperty({ example: '300000.00' }) @IsString() @Matches(MONEY, { message: `amount ${MONEY_MESSAGE}` })
+  amount!: string;
+}
+
+export class QuotaContentDto {
+  @ApiProperty({ example: '1000000.00' }) @IsString() @Matches(MONEY, { message: `companyTarget ${MONEY_MESSAGE}` })
+  companyTarget!: string;
+
+  @ApiProperty({ description: 'Team id → target (decimal string).', example: { '00000000-0000-0000-0000-000000000000': '600000.00' } })
+  @IsObject()
+  teamTargets!: Record<string, string>;
+
+  @ApiProperty({ type: [QuotaLineDto] })
+  @ValidateNested({ each: true }) @Type(() => QuotaLineDto) @ArrayMinSize(1) @ArrayMaxSize(5000)
+  quotas!: QuotaLineDto[];
+}
+
+export class CreateQuotaSetDto extends QuotaContentDto {
+  @ApiProperty({ example: '2026-Q1', description: 'The engine period id: "2026", "2026-Q1", "2026-H1" or "2026-01".' })
+  @Matches(/^\d{4}(-(Q[1-4]|H[12]|(0[1-9]|1[0-2])))?$/, { message: 'periodId must look like 2026, 2026-Q1, 2026-H1 or 2026-01' })
+  periodId!: string;
+
+  @ApiProperty({ example: '2026-01-01' }) @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'periodStart must be a date' })
+  periodStart!: string;
+
+  @ApiProperty({ example: '2026-03-31' }) @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'periodEnd must be a date' })
+  periodEnd!: string;
+
+  @ApiPropertyOptional({ example: '20', default: '20', description: 'Flag for finance a rep whose quota moves more than this percent from last period.' })
+  @IsOptional() @IsString() @Matches(/^\d{1,3}(\.\d{1,2})?$/, { message: 'changePercentFlag must be a percent as a decimal string, e.g. "20"' })
+  changePercentFlag?: string;
+}
+
+export class RevisionDto extends QuotaContentDto {
+  @ApiProperty({ description: 'Why this version: answered rejection, or the mid-period change.' })
+  @IsString() @MinLength(1) @MaxLength(2000)
+  comment!: string;
+}
+
+export class AdjustmentDto {
+  @ApiProperty() @IsUUID()
+  teamId!: string;
+
+  @ApiProperty({ type: [QuotaLineDto], description: "New amounts for some of the team's reps; the team total must stay the same." })
+  @ValidateNested({ each: true }) @Type(() => QuotaLineDto) @ArrayMinSize(1) @ArrayMaxSize(1000)
+  changes!: QuotaLineDto[];
+
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(2000)
+  comment!: string;
+}

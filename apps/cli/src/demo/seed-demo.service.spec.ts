@@ -1,7 +1,10 @@
 import { DataSource } from 'typeorm';
 import { createDataSource, PersonEntity, PlanVersionEntity, TeamEntity } from '@quotaflow/persistence';
 import { createTestDatabase, TestDatabase } from '../../../../test/support/database';
+import { computeTerritoryImpact, OrgIndex, routeTerritoryChange, validateTerritoryHierarchy, type Role } from '@quotaflow/domain';
+import { AccountEntity, DealEntity, TerritoryEntity } from '@quotaflow/persistence';
 import { DEMO_PEOPLE } from './demo-organisation';
+import { DEMO_ACCOUNTS, DEMO_TERRITORIES } from './demo-territories';
 import { seedDemo } from './seed-demo.service';
 import { uuidV5 } from './stable-id';
 
@@ -58,5 +61,73 @@ describe('seedDemo', () => {
     expect(version).toMatchObject({ periodLabel: 'FY2026', effectiveFrom: '2026-01-01' });
     expect(version.document.id).toBe('ae-2026');
     expect(version.documentHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('seedDemo: sales territory', () => {
+  const today = new Date('2026-11-23T12:00:00Z');
+
+  it('a territory tree over the three teams, 30 accounts with an ownership row each, 210 deals; re-running changes nothing', async () => {
+    const first = await seedDemo(ds, today);
+    expect(first.sales).toEqual({ territories: 15, accounts: 30, deals: 210 });
+    const ownership = async () => ((await ds.query('SELECT count(*)::int AS n FROM account_ownership')) as { n: number }[])[0]!.n;
+    expect(await ownership()).toBe(30);
+    const deals = await ds.getRepository(DealEntity).find();
+    const won = deals.filter((d) => d.stage === 'won');
+    const open = deals.filter((d) => d.stage === 'open');
+    expect(won.length).toBeGreaterThan(120);
+    expect(open.length).toBeGreaterThan(20);
+    expect(won.every((d) => d.closeDate > '2025-11-23' && d.closeDate < '2026-11-23')).toBe(true);
+    expect(open.every((d) => d.closeDate > '2026-11-23')).toBe(true);
+    expect(deals.every((d) => /^\d+\.\d{2}$/.test(d.amount))).toBe(true);
+
+    const again = await seedDemo(ds, today);
+    expect(again.sales).toEqual(first.sales);
+    expect(await ownership()).toBe(30);
+  });
+
+  it('keeps an account where a territory change moved it (its history says so)', async () => {
+    await seedDemo(ds, today);
+    const account = DEMO_ACCOUNTS[0]!;
+    const target = DEMO_TERRITORIES.find((t) => t.key === 'new-york')!;
+    await ds.getRepository(AccountEntity).update(account.id, { territoryId: target.id });
+    await seedDemo(ds, today);
+    expect((await ds.getRepository(AccountEntity).findOneByOrFail({ id: account.id })).territoryId).toBe(target.id);
+    await ds.getRepository(AccountEntity).update(account.id, { territoryId: DEMO_TERRITORIES.find((t) => t.key === account.territoryKey)!.id });
+  });
+
+  it('every territory has a manager, and a change routes through managers, ops and finance when large', async () => {
+    await seedDemo(ds, today);
+    const territories = (await ds.getRepository(TerritoryEntity).find()).map((t) => ({
+      id: t.id, ...(t.parentId ? { parentId: t.parentId } : {}), ...(t.ownerPersonId ? { ownerId: t.ownerPersonId } : {}), ...(t.teamId ? { teamId: t.teamId } : {}),
+    }));
+    expect(() => validateTerritoryHierarchy(territories)).not.toThrow();
+    const people = (await ds.getRepository(PersonEntity).find()).map((p) => ({ id: p.id, roles: p.roles as Role[], active: p.active, ...(p.teamId ? { teamId: p.teamId } : {}), ...(p.managerId ? { managerId: p.managerId } : {}) }));
+    const teams = (await ds.getRepository(TeamEntity).find()).map((t) => ({ id: t.id, ...(t.managerId ? { managerId: t.managerId } : {}) }));
+    const org = new OrgIndex({ people, teams, territories });
+    expect(territories.filter((t) => t.teamId).every((t) => org.managerOfTerritory(t.id))).toBe(true);
+
+    const accounts = await ds.getRepository(AccountEntity).find();
+    const deals = await ds.getRepository(DealEntity).find();
+    const moving = DEMO_ACCOUNTS.filter((a) => a.territoryKey === 'northern-california');
+    const toNewYork = DEMO_TERRITORIES.find((t) => t.key === 'new-york')!.id;
+    const impact = computeTerritoryImpact({
+      territories, ownership: accounts.map((a) => ({ accountId: a.id, territoryId: a.territoryId })),
+      moves: moving.map((a) => ({ accountId: a.id, toTerritoryId: toNewYork })),
+      transactions: deals.map((d) => ({ accountId: d.accountId, amount: d.amount, date: d.closeDate, status: d.stage })),
+      asOf: '2026-11-23', quotas: [], people, teams,
+    });
+    const priya = DEMO_PEOPLE.find((p) => p.key === 'priya.patel')!.id;
+    const stages = routeTerritoryChange({
+      requesterId: priya, subjectPersonIds: impact.repsAffected, losingTerritoryIds: impact.losingTerritoryIds, gainingTerritoryIds: impact.gainingTerritoryIds,
+      impact: { revenueMoved: impact.revenueMoved },
+    }, { people, teams, territories });
+    const id = (key: string) => DEMO_PEOPLE.find((p) => p.key === key)!.id;
+    expect(Number(impact.revenueMoved)).toBeGreaterThan(50000);
+    expect(stages.map((s) => [s.id, [...s.approverIds].sort()])).toEqual([
+      ['territory-managers', [id('olivia.bennett'), id('james.whitaker')].sort()],
+      ['ops', [id('marcus.chen')]],
+      ['finance', [id('sofia.rossi'), id('daniel.okafor')].sort()],
+    ]);
   });
 });

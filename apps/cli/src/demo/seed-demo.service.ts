@@ -1,7 +1,8 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { PersonEntity, PlanEntity, PlanVersionEntity, preparePlanDocument, TeamEntity } from '@quotaflow/persistence';
+import { AccountEntity, DealEntity, PersonEntity, PlanEntity, PlanVersionEntity, preparePlanDocument, TeamEntity, TerritoryEntity } from '@quotaflow/persistence';
 import { AE_2026_DOCUMENT, DEMO_PEOPLE, DEMO_PLAN, DEMO_TEAMS, DemoPerson } from './demo-organisation';
+import { seedDemoTerritories } from './seed-territories';
 
 export interface SeededPerson {
   id: string;
@@ -14,6 +15,8 @@ export interface SeededPerson {
 export interface SeedResult {
   people: SeededPerson[];
   counts: { teams: number; people: number; plans: number; planVersions: number };
+  /** The demo sales territory (for territory changes). */
+  sales: { territories: number; accounts: number; deals: number };
 }
 
 const byKey = new Map(DEMO_PEOPLE.map((p) => [p.key, p]));
@@ -27,7 +30,7 @@ const personId = (key: string): string => {
  * Writes the demo organisation in one transaction. Re-running restores the demo rows to their
  * defined state (same ids) and adds nothing; a published plan version is never rewritten.
  */
-export async function seedDemo(dataSource: DataSource): Promise<SeedResult> {
+export async function seedDemo(dataSource: DataSource, today: Date = new Date()): Promise<SeedResult> {
   await dataSource.transaction(async (m) => {
     await m.createQueryBuilder().insert().into(TeamEntity)
       .values(DEMO_TEAMS.map((t) => ({ id: t.id, name: t.name })))
@@ -47,6 +50,7 @@ export async function seedDemo(dataSource: DataSource): Promise<SeedResult> {
       .execute();
 
     await insertPlanVersionOnce(m);
+    await seedDemoTerritories(m, today);
   });
 
   const people = await dataSource.getRepository(PersonEntity).findBy(DEMO_PEOPLE.map((p) => ({ id: p.id })));
@@ -60,6 +64,11 @@ export async function seedDemo(dataSource: DataSource): Promise<SeedResult> {
       people: await dataSource.getRepository(PersonEntity).count(),
       plans: await dataSource.getRepository(PlanEntity).count(),
       planVersions: await dataSource.getRepository(PlanVersionEntity).count(),
+    },
+    sales: {
+      territories: await dataSource.getRepository(TerritoryEntity).count(),
+      accounts: await dataSource.getRepository(AccountEntity).count(),
+      deals: await dataSource.getRepository(DealEntity).count(),
     },
   };
 }

@@ -210,7 +210,9 @@ export class QuotaSetsService {
         actorId: actor.id, actorRoles: actor.roles, set: content, previous: await this.previousQuotas(set.periodStart),
         org: await this.organisation(), comment: dto.comment,
       };
-      await this.update<QuotaReviseRequest>(set.workflowId, 'revise', request);
+      const status = await this.update<QuotaReviseRequest>(set.workflowId, 'revise', request);
+      // The workflow records it too; written here so the answer already shows the new round.
+      await this.dataSource.getRepository(QuotaSetEntity).update({ id, status: 'returned' }, { status: 'in_review', currentVersion: status.version });
       return this.view(actor, id);
     }
     if (set.status === 'locked' && set.effectiveVersion !== null) {

@@ -1,0 +1,198 @@
+import { QuotaLineEntity, QuotaSetVersionEntity } from '@quotaflow/persistence';
+import type { PersonEntity } from '@quotaflow/persistence';
+import { eventually, type Harness, startHarness } from './harness';
+
+jest.setTimeout(240_000);
+
+/**
+ * Quota sign-off over HTTP: ops proposes and submits; West (Mia: Rita, Ravi) and East (Max: Rosa)
+ * are signed off in parallel, then finance (Fay), then each rep acknowledges. Decisions go through
+ * the approval inbox (`POST /approvals/:taskId/decisions`), mail through a real SMTP server.
+ */
+describe('quota sign-off, end to end over HTTP', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness('quota-signoff');
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const mailsTo = (email: string) => h.smtp.messages.filter((m) => (m.to && 'text' in m.to ? m.to.text : JSON.stringify(m.to)).includes(email));
+
+  /** The person's open inbox task on this set (waits for the workflow to open it). */
+  async function taskOf(person: PersonEntity, quotaSetId: string, stagePrefix: string) {
+    return eventually(async () => {
+      const inbox = await h.http('GET', '/api/v1/me/approvals', { as: person });
+      const tasks = (inbox.body?.tasks ?? []) as { id: string; subject: string; stage: { id: string; visit: number }; summary: string }[];
+      return tasks.find((t) => t.subject === `quota-set:${quotaSetId}` && t.stage.id.startsWith(stagePrefix));
+    }, `${person.name}'s ${stagePrefix} task`, 60_000);
+  }
+
+  async function decide(person: PersonEntity, quotaSetId: string, stagePrefix: string, decision: string, comment?: string) {
+    const task = await taskOf(person, quotaSetId, stagePrefix);
+    const res = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, {
+      as: person, body: comment ? { decision, comment } : { decision }, headers: { 'Idempotency-Key': `qs-${task.id}` },
+    });
+    expect([res.status, res.body?.code]).toEqual([200, undefined]);
+    return task;
+  }
+
+  const view = (id: string, as: PersonEntity = h.org.ops) => h.http('GET', `/api/v1/quota-sets/${id}`, { as });
+  const waitStatus = (id: string, status: string) =>
+    eventually(async () => {
+      const res = await view(id);
+      return res.body?.status === status ? res.body : undefined;
+    }, `quota set ${status}`, 60_000);
+
+  it('ops proposes, managers adjust and reject, ops revises, everyone signs, reps acknowledge; the set locks and a mid-period change supersedes it', async () => {
+    const { ops, finance, manager, otherManager, rep, otherRep, farRep, team, otherTeam, auditor } = h.org;
+    const body = {
+      periodId: '2026-Q1', periodStart: '2026-01-01', periodEnd: '2026-03-31', companyTarget: '1000000.00',
+      teamTargets: { [team.id]: '600000.00', [otherTeam.id]: '400000.00' },
+      quotas: [{ personId: rep.id, amount: '300000.00' }, { personId: otherRep.id, amount: '300000.00' }, { personId: farRep.id, amount: '350000.00' }],
+    };
+
+    // Validation: stable codes and the offending field; only ops proposes.
+    const notOps = await h.http('POST', '/api/v1/quota-sets', { as: manager, body });
+    expect([notOps.status, notOps.body.code]).toEqual([403, 'AUTH.FORBIDDEN']);
+    const float = await h.http('POST', '/api/v1/quota-sets', { as: ops, body: { ...body, companyTarget: 1000000.5 } });
+    expect([float.status, float.body.code, float.body.details[0].field]).toEqual([400, 'VALIDATION.FAILED', 'companyTarget']);
+    const teamless = await h.http('POST', '/api/v1/quota-sets', { as: ops, body: { ...body, teamTargets: { [team.id]: '600000.00' } } });
+    expect([teamless.status, teamless.body.code, teamless.body.details.field]).toEqual([400, 'VALIDATION.FAILED', 'quotas[2].personId']);
+
+    const created = await h.http('POST', '/api/v1/quota-sets', { as: ops, body });
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    expect(created.body).toMatchObject({ status: 'draft', currentVersion: 1, flags: { shortfall: '50000.00', shortfallFlag: true } });
+
+    const submitted = await h.http('POST', `/api/v1/quota-sets/${id}/submit`, { as: ops });
+    expect(submitted.status).toBe(202);
+    expect(submitted.body.status).toBe('in_review');
+    expect((await h.http('POST', `/api/v1/quota-sets/${id}/submit`, { as: ops })).status).toBe(202); // idempotent
+
+    // Both team stages are open at once; each manager gets one email.
+    const miaTask = await taskOf(manager, id, 'team:');
+    const maxTask = await taskOf(otherManager, id, 'team:');
+    expect([miaTask.stage.id, maxTask.stage.id]).toEqual([`team:${team.id}`, `team:${otherTeam.id}`]);
+    await h.smtp.waitFor((m) => mailsTo(manager.email).includes(m) && /Waiting for you: Quota set 2026-Q1/.test(m.subject ?? ''), 60_000);
+
+    // Mia moves quota between her reps (team total unchanged): version 2. Max may not touch West.
+    const moved = await h.http('POST', `/api/v1/quota-sets/${id}/adjustments`, {
+      as: manager, body: { teamId: team.id, changes: [{ personId: rep.id, amount: '280000.00' }, { personId: otherRep.id, amount: '320000.00' }], comment: 'Ravi has the bigger patch' },
+    });
+    expect([moved.status, moved.body.currentVersion]).toEqual([200, 2]);
+    const totalMoves = await h.http('POST', `/api/v1/quota-sets/${id}/adjustments`, {
+      as: manager, body: { teamId: team.id, changes: [{ personId: rep.id, amount: '1.00' }], comment: 'oops' },
+    });
+    expect(totalMoves.body.code).toBe('QUOTA.TEAM_TOTAL_CHANGED');
+    const foreign = await h.http('POST', `/api/v1/quota-sets/${id}/adjustments`, {
+      as: otherManager, body: { teamId: team.id, changes: [{ personId: rep.id, amount: '300000.00' }, { personId: otherRep.id, amount: '300000.00' }], comment: 'x' },
+    });
+    expect([foreign.status, foreign.body.code]).toEqual([403, 'AUTH.NOT_AN_APPROVER']);
+    // Ops (the requester) cannot decide a manager's task.
+    const opsDecides = await h.http('POST', `/api/v1/approvals/${miaTask.id}/decisions`, { as: ops, body: { decision: 'approve' } });
+    expect(opsDecides.status).toBe(403);
+
+    // Max rejects East: the set goes back to ops with the comment.
+    await decide(manager, id, 'team:', 'approve');
+    await decide(otherManager, id, 'team:', 'reject', 'East cannot carry 350k with Rosa alone');
+    const returned = await waitStatus(id, 'returned');
+    expect(returned.workflow.returned).toMatchObject({ byId: otherManager.id, comment: 'East cannot carry 350k with Rosa alone' });
+    const returnMail = await h.smtp.waitFor((m) => mailsTo(ops.email).includes(m) && /returned/.test(m.subject ?? ''), 60_000);
+    expect(returnMail.text).toContain('East cannot carry 350k with Rosa alone');
+
+    // Ops revises: version 3 through the same sign-off (the same workflow, a new round).
+    const revised = await h.http('POST', `/api/v1/quota-sets/${id}/revisions`, {
+      as: ops,
+      body: {
+        companyTarget: '1000000.00', teamTargets: { [team.id]: '650000.00', [otherTeam.id]: '350000.00' },
+        quotas: [{ personId: rep.id, amount: '300000.00' }, { personId: otherRep.id, amount: '350000.00' }, { personId: farRep.id, amount: '350000.00' }],
+        comment: 'West takes 50k from East',
+      },
+    });
+    expect([revised.status, revised.body.status, revised.body.currentVersion]).toEqual([200, 'in_review', 3]);
+
+    await decide(manager, id, 'team:', 'approve');
+    await decide(otherManager, id, 'team:', 'approve', 'fine now');
+    const financeTask = await taskOf(finance, id, 'finance');
+    expect(financeTask.summary).toContain('total 1000000.00 vs target 1000000.00');
+    await decide(finance, id, 'finance', 'approve');
+
+    // Every rep acknowledges their own quota.
+    for (const person of [rep, otherRep, farRep]) await decide(person, id, 'acknowledge:', 'acknowledge');
+    const locked = await waitStatus(id, 'locked');
+    expect(locked).toMatchObject({ effectiveVersion: 3, currentVersion: 3, flagged: false });
+    expect(locked.versions.map((v: { version: number; reason: string; locked: boolean }) => [v.version, v.reason, v.locked])).toEqual([
+      [1, 'submission', false], [2, 'manager-adjustment', false], [3, 'revision', true],
+    ]);
+    expect(locked.versions[1].comment).toBe('Ravi has the bigger patch');
+    expect(locked.versions[2].lines.every((l: { acknowledgedAt: string | null }) => l.acknowledgedAt !== null)).toBe(true);
+    await h.smtp.waitFor((m) => mailsTo(rep.email).includes(m) && /locked/.test(m.subject ?? ''), 60_000);
+
+    // Who sees what: a manager their team, a rep their own line.
+    const asManager = (await view(id, otherManager)).body;
+    expect(asManager.versions[2].lines.map((l: { personId: string }) => l.personId)).toEqual([farRep.id]);
+    expect(asManager.companyTarget).toBeNull();
+    const asRep = (await view(id, rep)).body;
+    expect(asRep.versions[2].lines).toEqual([expect.objectContaining({ personId: rep.id, amount: '300000.00' })]);
+    const mine = await h.http('GET', '/api/v1/me/quotas', { as: rep });
+    expect(mine.body.quotas).toEqual([expect.objectContaining({ quotaSetId: id, periodId: '2026-Q1', amount: '300000.00', version: 3 })]);
+    const engine = await h.http('GET', `/api/v1/quota-sets/${id}/engine-quotas`, { as: finance });
+    expect(engine.body).toEqual({
+      periodId: '2026-Q1', version: 3,
+      participants: expect.arrayContaining([{ id: rep.id, quota: { '2026-Q1': '300000.00' } }, { id: farRep.id, quota: { '2026-Q1': '350000.00' } }]),
+    });
+    expect((await h.http('GET', `/api/v1/quota-sets/${id}/engine-quotas`, { as: rep })).status).toBe(403);
+
+    // Locked means immutable, even for the database owner.
+    const v3 = await h.db.getRepository(QuotaSetVersionEntity).findOneByOrFail({ quotaSetId: id, version: 3 });
+    await expect(h.db.getRepository(QuotaLineEntity).update({ quotaSetVersionId: v3.id, personId: rep.id }, { amount: '1.00' })).rejects.toThrow(/immutable/);
+    await expect(h.db.getRepository(QuotaSetVersionEntity).update({ id: v3.id }, { locked: false, lockedAt: null })).rejects.toThrow(/stays locked|immutable/);
+    await expect(h.db.getRepository(QuotaLineEntity).delete({ quotaSetVersionId: v3.id })).rejects.toThrow(/DELETE refused/);
+    // A second set for the same period is refused: a change is a revision.
+    const second = await h.http('POST', '/api/v1/quota-sets', { as: ops, body });
+    expect([second.status, second.body.code]).toEqual([409, 'QUOTA_SET.ALREADY_LOCKED']);
+
+    // Mid-period change: version 4 through the same workflow type; v3 stays in force until v4 locks.
+    const change = await h.http('POST', `/api/v1/quota-sets/${id}/revisions`, {
+      as: ops,
+      body: {
+        companyTarget: '1000000.00', teamTargets: { [team.id]: '650000.00', [otherTeam.id]: '350000.00' },
+        quotas: [{ personId: rep.id, amount: '320000.00' }, { personId: otherRep.id, amount: '330000.00' }, { personId: farRep.id, amount: '350000.00' }],
+        comment: 'Rita takes over an account in February',
+      },
+    });
+    expect([change.status, change.body.status, change.body.currentVersion, change.body.effectiveVersion, change.body.workflowId]).toEqual([
+      200, 'in_review', 4, 3, `quota-signoff:${id}:v4`,
+    ]);
+    expect((await h.http('GET', '/api/v1/me/quotas', { as: rep })).body.quotas[0].amount).toBe('300000.00');
+    await decide(manager, id, 'team:', 'approve');
+    await decide(otherManager, id, 'team:', 'approve');
+    await decide(finance, id, 'finance', 'approve');
+    for (const person of [rep, otherRep, farRep]) await decide(person, id, 'acknowledge:', 'acknowledge');
+    const relocked = await eventually(async () => {
+      const res = await view(id);
+      return res.body?.effectiveVersion === 4 ? res.body : undefined;
+    }, 'version 4 in force', 60_000);
+    expect(relocked.versions[2]).toMatchObject({ version: 3, locked: true, supersededByVersion: 4 });
+    expect(relocked.versions[3]).toMatchObject({ version: 4, locked: true, reason: 'mid-period-change', supersededByVersion: null });
+    expect((await h.http('GET', '/api/v1/me/quotas', { as: rep })).body.quotas.map((q: { amount: string }) => q.amount)).toEqual(['320000.00']);
+
+    // The auditor's trace: every step, actor, role, workflow and run.
+    const trail = await h.http('GET', `/api/v1/audit?subject=quota-set:${id}&limit=1000`, { as: auditor });
+    expect(trail.status).toBe(200);
+    const events = trail.body.events as { action: string; actorId: string | null; actorRole: string | null; workflowId: string | null; runId: string | null; comment: string | null }[];
+    const actions = events.map((e) => e.action);
+    for (const action of ['quota-set.created', 'quota-set.submitted', 'quota-set.adjusted', 'quota-set.approved', 'quota-set.rejected', 'quota-set.returned',
+      'quota-set.revised', 'quota-set.acknowledged', 'quota-set.locked', 'quota-set.change-proposed', 'quota-set.change-submitted']) {
+      expect(actions).toContain(action);
+    }
+    expect(events.find((e) => e.action === 'quota-set.rejected')).toMatchObject({ actorId: otherManager.id, actorRole: 'manager', comment: 'East cannot carry 350k with Rosa alone' });
+    expect(events.filter((e) => e.action === 'quota-set.locked').map((e) => e.workflowId)).toEqual([`quota-signoff:${id}`, `quota-signoff:${id}:v4`]);
+    expect(events.filter((e) => e.workflowId).every((e) => e.runId)).toBe(true);
+    expect((await h.http('GET', '/api/v1/audit/verify', { as: auditor })).body.ok).toBe(true);
+  });
+});

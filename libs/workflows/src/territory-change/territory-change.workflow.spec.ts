@@ -6,6 +6,8 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import { computeTerritoryImpact, type Organisation, type PersonRef } from '@quotaflow/domain';
 import { bundleWorkflows, createTimeSkippingEnv } from '../../../../test/support/temporal';
 import type { RecordAuditInput } from '../plan-acceptance/activities';
@@ -32,6 +34,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.teardown();
 });
+
+/** `RECORD_HISTORIES=1 npx jest territory-change.workflow` re-records the histories the replay spec replays. */
+async function recordHistory(name: string, handle: WorkflowHandle): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await handle.fetchHistory();
+  await writeFile(path.join(__dirname, '__histories__', `${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
+}
 
 const person = (id: string, roles: PersonRef['roles'], teamId?: string): PersonRef => ({ id, roles, active: true, ...(teamId ? { teamId } : {}) });
 
@@ -196,7 +205,9 @@ describe('territoryChangeWorkflow', () => {
       // One hour before the date nothing has moved.
       await env.sleep(effectiveAt - (await env.currentTimeMs()) - 60 * 60 * 1000);
       const beforeDate = { state: (await handle.query(territoryStatusQuery)).state, applies: r.applies.length };
-      return { result: (await handle.result()) as TerritoryChangeStatus, beforeDate };
+      const result = (await handle.result()) as TerritoryChangeStatus;
+      await recordHistory('applied-on-effective-date-with-finance', handle);
+      return { result, beforeDate };
     });
 
     expect(beforeDate).toEqual({ state: 'scheduled', applies: 0 });
@@ -271,7 +282,9 @@ describe('territoryChangeWorkflow', () => {
       const returned = await until(handle, waitingFor('territory-managers', 2));
       // Back at the managers: they decide again; then the first stage rejects → back to the requester.
       await handle.executeUpdate(territoryDecideUpdate, { args: [decide('mgrA', 'reject', { comment: 'Not this quarter' })] });
-      return { returned, result: (await handle.result()) as TerritoryChangeStatus };
+      const result = (await handle.result()) as TerritoryChangeStatus;
+      await recordHistory('rejected-one-stage-back-then-to-requester', handle);
+      return { returned, result };
     });
     expect(returned.decisions).toEqual([]);
     expect(r.opened.map((o) => [o.stageId, o.visit])).toEqual([['territory-managers', 1], ['ops', 1], ['territory-managers', 2]]);
@@ -300,7 +313,9 @@ describe('territoryChangeWorkflow', () => {
       const forbidden = await refusal(handle.executeUpdate(territoryCancelUpdate, { args: [{ actorId: 'mgrA', actorRoles: ['manager'] }] }));
       const cancelled = await handle.executeUpdate(territoryCancelUpdate, { args: [{ actorId: 'ops2', actorRoles: ['ops'], comment: 'Reorg postponed' }] });
       expect(cancelled.state).toBe('cancelled');
-      return { forbidden, result: (await handle.result()) as TerritoryChangeStatus };
+      const result = (await handle.result()) as TerritoryChangeStatus;
+      await recordHistory('cancelled-while-scheduled', handle);
+      return { forbidden, result };
     });
     expect(forbidden).toEqual({ type: 'AUTH.FORBIDDEN', field: 'actorId' });
     expect(result).toMatchObject({ state: 'cancelled', cancelledById: 'ops2' });

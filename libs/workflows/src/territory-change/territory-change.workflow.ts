@@ -10,6 +10,9 @@
  *    ops may cancel (Update `cancel`) until the apply starts;
  * 4. apply activity (idempotent by change id) → `applied`; 5. with `openQuotaAdjustment` the
  *    suggested quota adjustment is recorded (audit + result) for the quota sign-off to pick up.
+ *
+ * Changing this file: wrap changed steps in `patched('<id>')` so running histories replay, and
+ * record new histories under `__histories__` (the replay spec replays every file there).
  */
 import {
   ActivityFailure,

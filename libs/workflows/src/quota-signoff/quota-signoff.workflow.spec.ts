@@ -166,6 +166,18 @@ async function until(handle: Handle, pred: (s: QuotaSignoffStatus) => boolean): 
   throw new Error('status never reached the expected state');
 }
 
+/** The history once the workflow waits (its activities for the open stages have completed). */
+async function idleHistory(handle: Handle) {
+  let last = -1;
+  for (let i = 0; i < 200; i++) {
+    const events = (await handle.fetchHistory()).events!;
+    if (events.length === last && events.at(-1)?.workflowTaskCompletedEventAttributes) return events;
+    last = events.length;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the workflow never became idle');
+}
+
 const openIs = (...ids: string[]) => (s: QuotaSignoffStatus) => [...s.openStageIds].sort().join() === [...ids].sort().join();
 
 async function refusal(p: Promise<unknown>): Promise<{ type?: string | null; field?: unknown }> {
@@ -437,7 +449,7 @@ describe('quotaSignoffWorkflow', () => {
     const seen = await withWorker(r.activities, async (tq) => {
       const handle = await start(tq, args);
       await until(handle, openIs('team:t-west', 'team:t-east'));
-      const before = (await handle.fetchHistory()).events!;
+      const before = await idleHistory(handle);
       const requester = await refusal(handle.executeUpdate(quotaDecideUpdate, { args: [{ actorId: 'ops-1', actorRoles: ['ops'], decision: 'approve' }] }));
       const subject = await refusal(handle.executeUpdate(quotaDecideUpdate, { args: [as('r1', 'approve')] }));
       const outOfTurn = await refusal(handle.executeUpdate(quotaDecideUpdate, { args: [as('fin-1', 'approve')] }));

@@ -6,6 +6,8 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import type { Organisation, QuotaSet } from '@quotaflow/domain';
 import { bundleWorkflows, createTimeSkippingEnv } from '../../../../test/support/temporal';
 import type { ApprovalTaskActivities, CloseApprovalTasksInput, OpenApprovalTasksInput, SendNoticeInput } from '../approval/task-activities';
@@ -144,6 +146,17 @@ const as = (actorId: string, decision: QuotaDecisionRequest['decision'], over: P
   ...over,
 });
 
+/**
+ * `RECORD_HISTORIES=1 npx jest quota-signoff.workflow` re-records the histories the replay spec
+ * replays (do it when the workflow changes on purpose, behind `patched()`).
+ */
+async function recordHistory(name: string, handle: Handle) {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await handle.fetchHistory();
+  await mkdir(path.join(__dirname, '__histories__'), { recursive: true });
+  await writeFile(path.join(__dirname, '__histories__', `${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
+}
+
 async function withWorker<T>(activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `quota-signoff-spec-${++seq}-${process.pid}`;
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
@@ -222,6 +235,7 @@ describe('quotaSignoffWorkflow', () => {
       await handle.executeUpdate(quotaDecideUpdate, { args: [as('fin-1', 'approve', { idempotencyKey: 'fin-approve-0001' })] });
       const locked = await acknowledgeAll(handle);
       await handle.result();
+      await recordHistory('parallel-teams-finance-acknowledged-locked', handle);
       return { teamsOpen, financeView, locked };
     });
 
@@ -302,6 +316,7 @@ describe('quotaSignoffWorkflow', () => {
       await handle.executeUpdate(quotaDecideUpdate, { args: [as('fin-1', 'approve')] });
       const locked = await acknowledgeAll(handle);
       await handle.result();
+      await recordHistory('finance-reject-team-reject-revised-locked', handle);
       return { rejectNoComment, backToTeams, returned, decideWhileReturned, reviseByRep, revised, financeReview, locked };
     });
 
@@ -371,6 +386,7 @@ describe('quotaSignoffWorkflow', () => {
       await handle.executeUpdate(quotaDecideUpdate, { args: [as('fin-1', 'approve')] });
       const locked = await acknowledgeAll(handle);
       await handle.result();
+      await recordHistory('manager-adjustment-locked', handle);
       return { totalMoves, otherTeam, repOfOtherTeam, noComment, adjusted, afterApproval, locked };
     });
 
@@ -414,7 +430,9 @@ describe('quotaSignoffWorkflow', () => {
       await handle.executeUpdate(quotaDecideUpdate, { args: [as('fin-1', 'approve')] });
       await until(handle, (s) => s.openStageIds.length === 3 && s.openStageIds.every((id) => id.startsWith('acknowledge:')));
       await handle.executeUpdate(quotaDecideUpdate, { args: [as('r1', 'acknowledge')] });
-      return handle.result();
+      const done = await handle.result();
+      await recordHistory('acknowledgement-deadline-locked-flagged', handle);
+      return done;
     });
 
     expect(result).toMatchObject({ state: 'locked', flagged: true });

@@ -73,11 +73,14 @@ describe('plan acceptance, end to end over HTTP', () => {
     const second = await h.http('POST', `/api/v1/plan-assignments/${assignmentId}/decline`, { as: rep, body: { reason: 'changed my mind' }, headers: { 'Idempotency-Key': 'decline-rita-0002' } });
     expect(second.status).toBe(409);
 
-    const acceptance = await h.db.getRepository(AcceptanceEntity).findOneByOrFail({ assignmentId });
+    // The Update answered once the decision was durable; the acceptance record follows from the workflow.
+    const acceptance = await eventually(() => h.db.getRepository(AcceptanceEntity).findOneBy({ assignmentId }), 'the acceptance record');
     expect(acceptance).toMatchObject({ decision: 'accepted', personId: rep.id, userAgent: 'e2e-browser/1.0', documentHash: stored.sha256 });
     expect(acceptance.ip).toBeTruthy();
-    const assignment = await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: assignmentId });
-    expect(assignment.status).toBe('accepted');
+    const assignment = await eventually(async () => {
+      const a = await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: assignmentId });
+      return a.status === 'accepted' ? a : undefined;
+    }, 'accepted assignment');
     expect(assignment.effectiveAt).toBeTruthy();
 
     // Exactly one invitation was sent.
@@ -117,7 +120,7 @@ describe('plan acceptance, end to end over HTTP', () => {
     expect(declined.body.status).toBe('declined');
     await h.smtp.waitFor((m) => mailsTo(manager.email).includes(m) && /declin/i.test(m.subject ?? ''), 60_000);
     await h.smtp.waitFor((m) => mailsTo(ops.email).includes(m) && /declin/i.test(m.subject ?? ''), 60_000);
-    const acceptance = await h.db.getRepository(AcceptanceEntity).findOneByOrFail({ assignmentId });
+    const acceptance = await eventually(() => h.db.getRepository(AcceptanceEntity).findOneBy({ assignmentId }), 'the decline record');
     expect(acceptance).toMatchObject({ decision: 'declined', reason: 'The accelerator is below last year' });
   });
 

@@ -3,7 +3,8 @@
  * bare Temporal `executeUpdate`, in one run on one machine (not a test; prints figures).
  *
  * Starts its own embedded PostgreSQL, Temporal dev server and SMTP catcher (or uses
- * DATABASE_URL / TEMPORAL_ADDRESS), the worker and the API in this process, publishes a plan to
+ * BENCH_DATABASE_URL / TEMPORAL_ADDRESS), the worker and the API as their own processes (from
+ * `dist/`, as in production; this process only generates load), publishes a plan to
  * 2 × ROUNDS × CONCURRENCY reps, then in each round lets CONCURRENCY reps accept at once through
  * `POST /plan-assignments/:id/accept`, and CONCURRENCY other workflows receive the same `decide`
  * Update straight from a Temporal client. Rounds alternate so both paths see the same machine.
@@ -15,8 +16,8 @@ import { loadConfig, mintToken } from '@quotaflow/config';
 import { freePort, startEmbeddedPostgres, startMailCatcher, startTemporalDevServer, findRepoRoot } from '@quotaflow/devstack';
 import { createDataSource, PersonEntity, PlanAssignmentEntity, runMigrations, TeamEntity } from '@quotaflow/persistence';
 import { Client, Connection } from '@temporalio/client';
-import { createApiApp } from '../../api/src/app.factory';
-import { createWorker } from '../../worker/src/worker';
+import { IsNull, Not } from 'typeorm';
+import { spawnManaged } from '@quotaflow/devstack';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -70,12 +71,23 @@ async function main(): Promise<void> {
       name: `Rep ${String(i).padStart(4, '0')}`, email: `rep${i}-${process.pid}@bench.test`, roles: ['rep'], teamId: team.id, managerId: manager.id, active: true, attributes: {},
     })));
 
-    const worker = await createWorker({ config, logger: ['error', 'warn'] });
-    cleanups.unshift(() => worker.shutdown());
-    const app = await createApiApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    cleanups.unshift(() => app.close());
-    const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}/api/v1`;
+    const port = await freePort();
+    const env = {
+      NODE_ENV: 'production', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      SMTP_URL: mail.url, JWT_SECRET: config.auth.secret, PORT: String(port), LOG_LEVEL: 'warn',
+    };
+    const root = findRepoRoot();
+    for (const app of ['worker', 'api']) {
+      const proc = spawnManaged(`bench-${app}`, process.execPath, [join(root, 'dist', 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, logFile: join(scratch, `${app}.log`) });
+      cleanups.unshift(() => proc.stop());
+    }
+    const base = `http://127.0.0.1:${port}/api/v1`;
+    for (let i = 0; ; i++) {
+      const up = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+      if (up) break;
+      if (i > 240) throw new Error('the API did not come up');
+      await new Promise((r) => setTimeout(r, 250));
+    }
     const auth = (p: PersonEntity) => ({ authorization: `Bearer ${mintToken(config.auth, p)}`, 'content-type': 'application/json' });
 
     const setupStart = performance.now();
@@ -85,7 +97,8 @@ async function main(): Promise<void> {
     }) })).json() as { versions: Array<{ id: string }> };
     const published = await (await fetch(`${base}/plan-versions/${plan.versions[0]!.id}/publish`, { method: 'POST', headers: auth(ops), body: JSON.stringify({ teamId: team.id }) })).json() as { assignments: Array<{ assignmentId: string; personId: string }> };
     for (;;) {
-      const pending = await ds.getRepository(PlanAssignmentEntity).countBy({ status: 'pending_rep' });
+      // Ready once the workflow has rendered the PDF and opened the rep's stage (it sets the deadline).
+      const pending = await ds.getRepository(PlanAssignmentEntity).countBy({ status: 'pending_rep', nextDeadline: Not(IsNull()) });
       if (pending >= total) break;
       await new Promise((r) => setTimeout(r, 250));
     }

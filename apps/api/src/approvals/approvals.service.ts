@@ -68,7 +68,7 @@ export class ApprovalsService {
         if (prior.approverId !== actor.id || prior.subject !== task.subject) {
           throw new DomainError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was used for another request.', { field: 'Idempotency-Key' });
         }
-        return { task: present(await this.load(id)), decision: prior.decision, recorded: false };
+        return { task: present(await this.load(id)), decision: prior.decision, replayed: true };
       }
     }
     if (task.status !== 'open') {
@@ -83,6 +83,6 @@ export class ApprovalsService {
     } catch (e) {
       throw toDomainError(e);
     }
-    return { task: present(await this.load(id)), decision, recorded: true };
+    return { task: present(await this.load(id)), decision, replayed: false };
   }
 }

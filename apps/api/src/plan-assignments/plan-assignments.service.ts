@@ -112,7 +112,11 @@ export class PlanAssignmentsService {
         if (prior.subject !== `plan-assignment:${id}` || prior.approverId !== actor.id) {
           throw new DomainError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was used for another request.', { field: 'Idempotency-Key' });
         }
-        return this.view(actor, id);
+        const current = await this.load(id);
+        return {
+          id, status: current.assignment.status, decision: prior.decision, workflowId: assignment.workflowId, documentHash: null,
+          nextDeadline: current.assignment.nextDeadline, links: { self: `/api/v1/plan-assignments/${id}` }, replayed: true,
+        };
       }
     }
     if (!PENDING.includes(assignment.status)) {
@@ -129,14 +133,19 @@ export class PlanAssignmentsService {
       actorId: actor.id, actorRoles: actor.roles, decision, reason: text.reason, comment: text.comment, ip: ctx.ip, userAgent: ctx.userAgent,
       idempotencyKey: ctx.idempotencyKey,
     };
+    let result: PlanAcceptanceStatus;
     try {
-      await this.temporal.workflow.getHandle(assignment.workflowId).executeUpdate('decide', {
+      result = await this.temporal.workflow.getHandle(assignment.workflowId).executeUpdate<PlanAcceptanceStatus, [DecisionRequest]>('decide', {
         args: [request], updateId: ctx.idempotencyKey ?? randomUUID(),
       });
     } catch (e) {
       throw toDomainError(e);
     }
-    return this.view(actor, id);
+    // The Update answers with the workflow's own state once the decision is recorded: no re-read needed.
+    return {
+      id, status: result.state, decision, workflowId: assignment.workflowId, documentHash: result.documentHash ?? null,
+      nextDeadline: result.nextDeadline ?? null, links: { self: `/api/v1/plan-assignments/${id}` },
+    };
   }
 }
 

@@ -188,6 +188,16 @@ export class ApprovalRun {
    * resolves once the routine has processed it.
    */
   async decide(input: StageDecisionInput): Promise<void> {
+    const seq = this.submit(input);
+    await condition(() => this.processed >= seq);
+  }
+
+  /**
+   * Records a validated decision synchronously and returns at once: the decision is durable in
+   * the workflow's history when the Update completes; its effects (audit, next stage) follow in
+   * the routine. Returns the sequence number `decide` waits for.
+   */
+  submit(input: StageDecisionInput): number {
     const stage = this.resolve(input);
     const recorded: RecordedDecision = {
       ...input,
@@ -198,8 +208,7 @@ export class ApprovalRun {
     };
     this.decisions.push(recorded);
     this.inbox.push(recorded);
-    const seq = ++this.submitted;
-    await condition(() => this.processed >= seq);
+    return ++this.submitted;
   }
 
   cancel(): void {

@@ -374,9 +374,12 @@ describe('planAcceptanceWorkflow', () => {
     const status = await withWorker(r.activities, async (tq) => {
       const handle = await start(tq, args);
       await until(handle, (s) => s.history.some((h) => h.event === 'emailed'));
-      return handle.executeUpdate(decideUpdate, {
+      const answer = await handle.executeUpdate(decideUpdate, {
         args: [{ actorId: 'mgr-1', actorRoles: ['manager'], decision: 'reject', comment: 'Wrong territory' }],
       });
+      // The Update answers once the decision is recorded; its effects follow before the run ends.
+      await handle.result();
+      return answer;
     });
 
     expect(status.state).toBe('declined');

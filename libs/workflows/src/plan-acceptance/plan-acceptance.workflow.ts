@@ -73,6 +73,13 @@ const { openApprovalTasks, closeApprovalTasks } = proxyActivities<ApprovalTaskAc
 
 /** Patch marker: runs recorded before the approval inbox existed replay without its activities. */
 const INBOX_PATCH = 'approval-inbox';
+/** Patch marker: the decide Update returns once the decision is recorded, not after its effects. */
+const FAST_DECISION_PATCH = 'fast-decision';
+
+/** What the assignment becomes through a decision (the manager's approve hands over to the rep). */
+function stateAfter(decision: DecisionRequest['decision']): PlanAssignmentStatus {
+  return decision === 'accept' ? 'accepted' : decision === 'approve' ? 'pending_rep' : 'declined';
+}
 
 export function planAcceptanceStages(input: PlanAcceptanceInput, settings: PlanAcceptanceSettings): ApprovalStage[] {
   const deadlines = {
@@ -255,7 +262,14 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput): Promis
   setHandler(
     decideUpdate,
     async (request) => {
-      await run.decide(toStageDecision(request, currentUpdateInfo()?.id));
+      const decision = toStageDecision(request, currentUpdateInfo()?.id);
+      if (patched(FAST_DECISION_PATCH)) {
+        // The decision is durable once this Update completes; the acceptance record, audit
+        // event and emails follow from the workflow at once (the API answers in milliseconds).
+        run.submit(decision);
+        return { ...status(), state: stateAfter(request.decision), nextDeadline: undefined };
+      }
+      await run.decide(decision);
       // A decision that ends the routine returns the final state, not a half-written one.
       if (run.outcome) await condition(() => finalState !== undefined);
       return status();

@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     const a = summary(api, apiWall);
     const d = summary(direct, directWall);
     const f = (x: number) => x.toFixed(1).padStart(8);
-    process.stdout.write(`\n${CONCURRENCY} concurrent deciders × ${ROUNDS} rounds per path (plan acceptance: validator + handler that records the decision, its audit event and the assignment)\n`);
+    process.stdout.write(`\n${CONCURRENCY} concurrent deciders × ${ROUNDS} rounds per path (plan acceptance: the validator, then the handler records the decision durably; audit, records and emails follow in the workflow)\n`);
     process.stdout.write(`path                         n   dec/s      p50      p95      p99      max  (ms)\n`);
     process.stdout.write(`API POST …/accept      ${String(a.n).padStart(5)} ${f(a.perSecond)} ${f(a.p50)} ${f(a.p95)} ${f(a.p99)} ${f(a.max)}\n`);
     process.stdout.write(`bare executeUpdate     ${String(d.n).padStart(5)} ${f(d.perSecond)} ${f(d.p50)} ${f(d.p95)} ${f(d.p99)} ${f(d.max)}\n`);

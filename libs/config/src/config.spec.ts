@@ -108,6 +108,7 @@ describe('loadConfig', () => {
     ['MAIL_ENABLED must be boolean', { MAIL_ENABLED: 'maybe', SMTP_URL: 'smtp://m:25' }, ['mail'], ['MAIL_ENABLED: must be true or false, got "maybe"']],
     ['JWT_SECRET too short', { JWT_SECRET: 'short' }, ['auth'], ['JWT_SECRET: must be at least 32 characters, got 5']],
     ['JWT_TTL_SECONDS positive', { JWT_SECRET: SECRET, JWT_TTL_SECONDS: '-1' }, ['auth'], ['JWT_TTL_SECONDS: must be an integer 1..31536000, got "-1"']],
+    ['APPROVAL_FINANCE_THRESHOLD a decimal amount', { APPROVAL_FINANCE_THRESHOLD: '1e6' }, [], ['APPROVAL_FINANCE_THRESHOLD: must be a non-negative amount like "50000.00", got "1e6"']],
     ['NODE_ENV is always checked', { NODE_ENV: 'staging' }, ['http'], ['NODE_ENV: must be one of development|test|production, got "staging"']],
     ['LOG_LEVEL is always checked', { LOG_LEVEL: 'trace' }, [], ['LOG_LEVEL: must be one of fatal|error|warn|log|debug|verbose, got "trace"']],
     ['all parts by default', FULL, undefined, []],

@@ -28,7 +28,14 @@ export interface AppConfig {
   temporal: TemporalConfig;
   mail: MailConfig;
   auth: AuthConfig;
+  approvals: ApprovalsConfig;
   logLevel: LogLevel;
+}
+
+/** Organisation-wide routing defaults (a request may carry its own). */
+export interface ApprovalsConfig {
+  /** Revenue moved by a territory change above which finance must approve; decimal string. */
+  financeThreshold: string;
 }
 
 /** Every environment variable the application reads (the docker-compose test checks against it). */
@@ -48,6 +55,7 @@ export const CONFIG_VARIABLES = [
   'JWT_ISSUER',
   'JWT_AUDIENCE',
   'JWT_TTL_SECONDS',
+  'APPROVAL_FINANCE_THRESHOLD',
   'LOG_LEVEL',
   'DATA_DIR',
   'TEMPORAL_CLI_PATH',
@@ -179,6 +187,11 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
   }
   const ttlSeconds = r.integer('JWT_TTL_SECONDS', 1, 31_536_000, 28_800, auth);
 
+  const financeThreshold = r.raw('APPROVAL_FINANCE_THRESHOLD') ?? '50000.00';
+  if (!/^\d{1,14}(\.\d{1,2})?$/.test(financeThreshold)) {
+    r.fail('APPROVAL_FINANCE_THRESHOLD', `must be a non-negative amount like "50000.00", got "${financeThreshold}"`, true);
+  }
+
   if (r.issues.length > 0) throw new ConfigError(r.issues);
 
   return {
@@ -201,6 +214,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
       audience: r.raw('JWT_AUDIENCE') ?? 'quotaflow-api',
       ttlSeconds,
     },
+    approvals: { financeThreshold },
     logLevel,
   };
 }

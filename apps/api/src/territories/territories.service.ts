@@ -125,7 +125,7 @@ export class TerritoriesService {
     const repo = this.dataSource.getRepository(TerritoryChangeEntity);
     const change = await repo.save(repo.create({
       requesterId: actor.id, fromTerritoryId: dto.fromTerritoryId, toTerritoryId: dto.toTerritoryId, accountIds: dto.accountIds,
-      effectiveDate: dto.effectiveDate, reason: dto.reason, status: 'requested', financeThreshold: dto.financeThreshold ?? null,
+      effectiveDate: dto.effectiveDate, reason: dto.reason, status: 'requested', financeThreshold: dto.financeThreshold ?? this.config.approvals.financeThreshold,
       openQuotaAdjustment: dto.openQuotaAdjustment ?? false, workflowId: 'pending',
     }));
     change.workflowId = territoryChangeWorkflowId(change.id);
@@ -135,7 +135,7 @@ export class TerritoriesService {
       changeId: change.id, requesterId: actor.id, requesterRole: actor.roles.includes('ops') ? 'ops' : primaryRole(actor),
       fromTerritoryId: dto.fromTerritoryId, toTerritoryId: dto.toTerritoryId, fromTerritoryName: name(dto.fromTerritoryId), toTerritoryName: name(dto.toTerritoryId),
       accountIds: dto.accountIds, effectiveDate: dto.effectiveDate, reason: dto.reason,
-      ...(dto.financeThreshold !== undefined ? { financeThreshold: dto.financeThreshold } : {}),
+      financeThreshold: dto.financeThreshold ?? this.config.approvals.financeThreshold,
       ...(dto.openQuotaAdjustment ? { openQuotaAdjustment: true } : {}),
     };
     try {

@@ -179,18 +179,6 @@ async function until(handle: Handle, pred: (s: QuotaSignoffStatus) => boolean): 
   throw new Error('status never reached the expected state');
 }
 
-/** The history once the workflow waits (its activities for the open stages have completed). */
-async function idleHistory(handle: Handle) {
-  let last = -1;
-  for (let i = 0; i < 200; i++) {
-    const events = (await handle.fetchHistory()).events!;
-    if (events.length === last && events.at(-1)?.workflowTaskCompletedEventAttributes) return events;
-    last = events.length;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the workflow never became idle');
-}
-
 const openIs = (...ids: string[]) => (s: QuotaSignoffStatus) => [...s.openStageIds].sort().join() === [...ids].sort().join();
 
 async function refusal(p: Promise<unknown>): Promise<{ type?: string | null; field?: unknown }> {
@@ -467,7 +455,7 @@ describe('quotaSignoffWorkflow', () => {
     const seen = await withWorker(r.activities, async (tq) => {
       const handle = await start(tq, args);
       await until(handle, openIs('team:t-west', 'team:t-east'));
-      const before = await idleHistory(handle);
+      const before = (await handle.fetchHistory()).events!;
       const requester = await refusal(handle.executeUpdate(quotaDecideUpdate, { args: [{ actorId: 'ops-1', actorRoles: ['ops'], decision: 'approve' }] }));
       const subject = await refusal(handle.executeUpdate(quotaDecideUpdate, { args: [as('r1', 'approve')] }));
       const outOfTurn = await refusal(handle.executeUpdate(quotaDecideUpdate, { args: [as('fin-1', 'approve')] }));
@@ -489,10 +477,13 @@ describe('quotaSignoffWorkflow', () => {
     // The router kept mgr-w (who must sign West) out of finance; signing there again is refused.
     expect(seen.status.stages.find((s) => s.id === 'finance')!.approverIds).toEqual(['fin-1']);
     expect(seen.secondStage.type).toMatch(/^(APPROVAL\.ALREADY_DECIDED|AUTH\.SECOND_STAGE_SAME_PERSON)$/);
-    // Only workflow-task events (time-skipping server) may follow refused updates: no update was accepted.
-    const added = seen.after.slice(seen.before.length);
-    expect(added.every((e) => e.workflowTaskScheduledEventAttributes || e.workflowTaskStartedEventAttributes || e.workflowTaskCompletedEventAttributes)).toBe(true);
-    expect(seen.after.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
-    expect(r.actions()).toEqual(['quota-set.submitted', 'quota-set.approved', 'quota-set.approved']);
+    // A refused update leaves no trace in history: nothing accepted, nothing completed. (Activity
+    // events of the open stages may still land meanwhile, so the check names the update events.)
+    expect(seen.before.length).toBeGreaterThan(0);
+    const updateEvents = seen.after.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes);
+    expect(updateEvents).toEqual([]);
+    expect(r.actions().filter((a) => a !== 'quota-set.reminded' && a !== 'quota-set.escalated')).toEqual([
+      'quota-set.submitted', 'quota-set.approved', 'quota-set.approved',
+    ]);
   });
 });

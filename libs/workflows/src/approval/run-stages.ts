@@ -323,6 +323,8 @@ export class ApprovalRun {
   private async drainInbox(step: number, visit: number): Promise<boolean> {
     let leave = false;
     while (this.inbox.length > 0) {
+      // A decision taken while a hook ran after the step moved belongs to the next visit.
+      if (this.inbox[0]!.step !== step) break;
       const decision = this.inbox.shift()!;
       const stage = this.steps[step].find((s) => s.id === decision.stageId)!;
       const event = this.event('decision', stage, visit, { decision });

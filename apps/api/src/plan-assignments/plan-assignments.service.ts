@@ -9,21 +9,12 @@ import type { DecisionRequest, PlanAcceptanceStatus } from '@quotaflow/workflows
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { READ_ALL, type Principal } from '../auth/principal';
+import { liveStatus } from '../common/live-status';
 
 export interface DecisionContext { idempotencyKey?: string; ip?: string; userAgent?: string }
 
 const PENDING = ['pending_manager', 'pending_rep'];
 
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); })]);
-  } catch {
-    return undefined;
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-}
 
 @Injectable()
 export class PlanAssignmentsService {
@@ -72,7 +63,7 @@ export class PlanAssignmentsService {
     const events = await this.audit.list({ subject: `plan-assignment:${assignment.id}`, limit: 500 });
     let live: PlanAcceptanceStatus | undefined;
     if (withLive && PENDING.includes(assignment.status)) {
-      live = await withTimeout(this.temporal.workflow.getHandle(assignment.workflowId).query<PlanAcceptanceStatus>('status'), 2000);
+      live = await liveStatus<PlanAcceptanceStatus>(this.temporal, assignment.workflowId);
     }
     return {
       id: assignment.id,

@@ -16,19 +16,10 @@ import { READ_ALL, type Principal } from '../auth/principal';
 import { APP_CONFIG } from '../config.token';
 import { toDomainError } from '../plan-assignments/plan-assignments.service';
 import { MONEY, type AdjustmentDto, type CreateQuotaSetDto, type QuotaContentDto, type RevisionDto } from './quota-sets.dto';
+import { liveStatus } from '../common/live-status';
 
 const DEFAULT_CHANGE_PERCENT = '20';
 
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); })]);
-  } catch {
-    return undefined;
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-}
 
 function invalid(field: string, message: string): DomainError {
   return new DomainError('VALIDATION.FAILED', message, { field });
@@ -278,7 +269,7 @@ export class QuotaSetsService {
 
     let live: QuotaSignoffStatus | undefined;
     if (set.workflowId && (set.status === 'in_review' || set.status === 'returned')) {
-      live = await withTimeout(this.temporal.workflow.getHandle(set.workflowId).query<QuotaSignoffStatus>('status'), 2000);
+      live = await liveStatus<QuotaSignoffStatus>(this.temporal, set.workflowId);
     }
     const current = versions.find((v) => v.version === set.currentVersion);
     const currentLines = current ? lines.filter((l) => l.quotaSetVersionId === current.id) : [];

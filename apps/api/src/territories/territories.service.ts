@@ -12,6 +12,7 @@ import { READ_ALL, type Principal } from '../auth/principal';
 import { APP_CONFIG } from '../config.token';
 import { primaryRole } from '../plans/plans.service';
 import type { CreateTerritoryChangeDto } from './territories.dto';
+import { liveStatus } from '../common/live-status';
 
 const PENDING = ['requested', 'in_review', 'approved', 'scheduled'];
 
@@ -19,16 +20,6 @@ function invalid(field: string, message: string, value?: unknown): DomainError {
   return new DomainError('VALIDATION.FAILED', `${field}: ${message}`, [{ field, problems: [message], ...(value !== undefined ? { value } : {}) }]);
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); })]);
-  } catch {
-    return undefined;
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-}
 
 const today = (): string => new Date().toISOString().slice(0, 10);
 
@@ -170,7 +161,7 @@ export class TerritoriesService {
     const change = await this.load(id);
     let live: TerritoryChangeStatus | undefined;
     if (withLive && PENDING.includes(change.status)) {
-      live = await withTimeout(this.temporal.workflow.getHandle(change.workflowId).query<TerritoryChangeStatus>('status'), 2000);
+      live = await liveStatus<TerritoryChangeStatus>(this.temporal, change.workflowId);
     }
     const events = await this.audit.list({ subject: `territory-change:${id}`, limit: 500 });
     return {

@@ -1,0 +1,19 @@
+import type { Client } from '@temporalio/client';
+
+/**
+ * A workflow's `status` Query, or undefined when it does not answer within `ms` (no worker
+ * running, workflow closed): read models answer from the database, the live view is a bonus.
+ */
+export async function liveStatus<T>(temporal: Client, workflowId: string, ms = 2000): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      temporal.workflow.getHandle(workflowId).query<T>('status'),
+      new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); }),
+    ]);
+  } catch {
+    return undefined;
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}

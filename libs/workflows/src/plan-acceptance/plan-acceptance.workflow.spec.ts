@@ -41,14 +41,17 @@ afterAll(async () => {
 });
 
 /**
- * `RECORD_HISTORIES=1 npx jest plan-acceptance.workflow` re-records the histories the replay
- * spec replays (do it when the workflow changes on purpose, behind `patched()`).
+ * `RECORD_HISTORIES=1 RECORD_HISTORIES_PREFIX=v3- npx jest plan-acceptance.workflow` records the
+ * histories the replay spec replays (do it when the workflow changes on purpose, behind `patched()`,
+ * under a new prefix so the recordings of earlier code keep being replayed).
  */
 async function recordHistory(name: string, handle: WorkflowHandle) {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await handle.fetchHistory();
   // protobufjs' own JSON (enum names, base64 payloads): what historyFromJSON reads back.
-  await writeFile(path.join(__dirname, '__histories__', `${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
+  // A prefix keeps older recordings: each generation of the code (its patches) stays replayed.
+  const prefix = process.env.RECORD_HISTORIES_PREFIX ?? '';
+  await writeFile(path.join(__dirname, '__histories__', `${prefix}${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
 }
 
 /** Recording activities; `gate` lets a test hold `setAssignmentState` for a final status. */

@@ -2,7 +2,7 @@
  * Engine benchmark: a seeded data set (10,000 participants, 1,000,000 transactions,
  * 3 periods) calculated in memory, against PostgreSQL summing the same credits.
  *
- *   npx tsx apps/cli/src/bench-engine.ts [--participants N] [--transactions N] [--seed N] [--runs N] [--skip-pg]
+ *   npx tsx apps/cli/src/bench-engine.ts [--participants N] [--transactions N] [--seed N] [--runs N] [--skip-pg] [--skip-lines]
  *
  * PostgreSQL: DATABASE_URL if set, else an embedded PostgreSQL under .data/bench-pg
  * (started and stopped here). Figures are printed, never asserted.
@@ -22,10 +22,12 @@ interface Options {
   seed: number;
   runs: number;
   skipPg: boolean;
+  /** skip the (slow) explained-lines run, for quick iterations */
+  skipLines: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { participants: 10_000, transactions: 1_000_000, seed: 20260101, runs: 3, skipPg: false };
+  const o: Options = { participants: 10_000, transactions: 1_000_000, seed: 20260101, runs: 3, skipPg: false, skipLines: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): number => Number(argv[++i]);
@@ -34,6 +36,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--seed') o.seed = next();
     else if (a === '--runs') o.runs = next();
     else if (a === '--skip-pg') o.skipPg = true;
+    else if (a === '--skip-lines') o.skipLines = true;
   }
   return o;
 }
@@ -74,8 +77,10 @@ function computeAll(doc: PlanDocumentInput): { compileMs: number; computeMs: num
   const { periods, plans, participants, credits, adjustments } = c.value.value;
   const run = time(() => {
     let total = 0n;
-    for (const participant of participants) {
-      const out = computeParticipant(periods, { participant, plan: plans.get(participant.planId) as CompiledPlan, credits: credits.get(participant.id) ?? [], adjustments: adjustments.get(participant.id) ?? [] }, { lines: 'none' });
+    for (let i = 0; i < participants.length; i++) {
+      const participant = participants[i];
+      const job = { participant, plan: plans.get(participant.planId) as CompiledPlan, store: credits, rows: credits.rowsOf(i), adjustments: adjustments.get(participant.id) ?? [] };
+      const out = computeParticipant(periods, job, { lines: 'none' });
       for (const p of out.periods) total += BigInt(p.payout.replace('.', ''));
     }
     return total;
@@ -165,9 +170,9 @@ async function main(): Promise<void> {
   const computeMs = median(engineRuns.map((r) => r.computeMs));
   const compileCpuMs = median(engineRuns.map((r) => r.compileCpuMs));
   const computeCpuMs = median(engineRuns.map((r) => r.computeCpuMs));
-  const full = time(() => calculate(doc, { lines: 'full' }));
-  const lineCount = full.value.periods.reduce((n, p) => n + p.participants.reduce((m, r) => m + r.components.reduce((k, c) => k + c.lines.length, 0), 0), 0);
-  full.value.periods = [];
+  const full = o.skipLines ? null : time(() => calculate(doc, { lines: 'full' }));
+  const lineCount = full === null ? 0 : full.value.periods.reduce((n, p) => n + p.participants.reduce((m, r) => m + r.components.reduce((k, c) => k + c.lines.length, 0), 0), 0);
+  if (full !== null) full.value.periods = [];
 
   console.log('');
   console.log('data set');
@@ -180,7 +185,7 @@ async function main(): Promise<void> {
   console.log(`  compute                    ${fmtMs(computeMs)}  (cpu ${fmtMs(computeCpuMs).trim()})`);
   console.log(`  total                      ${fmtMs(totalMs)}  = ${Math.round(creditCount / (totalMs / 1000)).toLocaleString('en-US')} credits/s`);
   console.log(`  same cents every run       ${sameCents ? 'yes' : 'NO'} (total payout ${engineRuns[0].payoutCents / 100n}.${String(engineRuns[0].payoutCents % 100n).padStart(2, '0')})`);
-  console.log(`  with explained lines       ${fmtMs(full.ms)}  (${lineCount} lines)`);
+  if (full !== null) console.log(`  with explained lines       ${fmtMs(full.ms)}  (${lineCount} lines)`);
   console.log(`  peak memory                rss ${mb(peakRss)}, heap ${mb(peakHeap)}`);
 
   if (o.skipPg) return;

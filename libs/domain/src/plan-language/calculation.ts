@@ -3,10 +3,11 @@
  * participants read from a database (same engine, same cents).
  */
 import { DomainError } from '../errors';
-import type { CompiledAdjustment, CompiledCredit, CompiledParticipant, CompiledPeriod, CompiledPlan } from './compiled-plan';
+import type { CompiledAdjustment, CompiledParticipant, CompiledPeriod, CompiledPlan } from './compiled-plan';
+import { CreditStore } from './credit.store';
 import { type DecimalInput, ONE, parseDecimal } from './exact-decimal';
 import { type EngineOptions, computeParticipant } from './payout.engine';
-import { compilePlanDocument, sortCredits } from './plan-document.validator';
+import { compilePlanDocument } from './plan-document.validator';
 import type { CalculationOutput, ParticipantInput, PeriodInput, PlanInput, ValidationIssue } from './plan-language.types';
 
 function assemble(currency: string, periods: readonly CompiledPeriod[], outcomes: ReturnType<typeof computeParticipant>[]): CalculationOutput {
@@ -30,13 +31,14 @@ export function calculate(doc: unknown, options: EngineOptions = {}): Calculatio
   const compiled = compilePlanDocument(doc);
   if (!compiled.ok) throw new InvalidPlanDocumentError(compiled.errors);
   const { currency, periods, plans, participants, credits, adjustments } = compiled.value;
-  const outcomes = participants.map((participant) =>
+  const outcomes = participants.map((participant, i) =>
     computeParticipant(
       periods,
       {
         participant,
         plan: plans.get(participant.planId) as CompiledPlan,
-        credits: credits.get(participant.id) ?? [],
+        store: credits,
+        rows: credits.rowsOf(i),
         adjustments: adjustments.get(participant.id) ?? [],
       },
       options,
@@ -85,42 +87,51 @@ export function calculateBatch(input: BatchInput, options: EngineOptions = {}): 
   const shell = compilePlanDocument({ ...input, transactions: [], credits: undefined });
   if (!shell.ok) throw new InvalidPlanDocumentError(shell.errors);
   const { currency, periods, plans, participants, adjustments } = shell.value;
-  const byParticipant = new Map<string, CompiledCredit[]>(participants.map((p) => [p.id, []]));
+  const participantIndex = new Map<string, number>(participants.map((p, i) => [p.id, i]));
   const errors: ValidationIssue[] = [];
   const reversedIds = new Set(input.credits.filter((r) => r.reverses).map((r) => r.reverses as string));
+  const store = new CreditStore(input.credits.length, input.credits.length);
+  store.useKeys();
+  // rows of one transaction id share a key, which is what clawbacks look up
+  const keys = new Map<string, number>();
+  const keyOf = (id: string): number => {
+    let k = keys.get(id);
+    if (k === undefined) keys.set(id, (k = keys.size));
+    return k;
+  };
   input.credits.forEach((row, i) => {
-    const list = byParticipant.get(row.participantId);
+    const p = participantIndex.get(row.participantId);
     const path = `$.credits[${i}]`;
-    if (!list) return errors.push({ path: `${path}.participantId`, message: 'participant is not in this batch', value: row.participantId });
-    const periodIndex = periods.findIndex((p) => p.start <= row.date && row.date <= p.end);
+    if (p === undefined) return errors.push({ path: `${path}.participantId`, message: 'participant is not in this batch', value: row.participantId });
+    const periodIndex = periods.findIndex((x) => x.start <= row.date && row.date <= x.end);
     if (periodIndex < 0) return errors.push({ path: `${path}.date`, message: 'falls in no period', value: row.date });
     const parsed = parseRowDecimals(row, path, errors);
     if (!parsed) return;
-    list.push({
-      transactionId: row.transactionId,
-      seq: row.seq,
-      date: row.date,
-      periodIndex,
-      amount: parsed.amount,
-      share: parsed.share,
-      value: parsed.amount * parsed.share,
-      reversedLater: reversedIds.has(row.transactionId),
-      type: row.type ?? null,
-      product: row.product ?? null,
-      reverses: row.reverses ?? null,
-      reversedAmount: parsed.reversedAmount,
-    });
+    const t = store.addTransaction(row.transactionId);
+    (store.txKey as Int32Array)[t] = keyOf(row.transactionId);
+    (store.seq as Int32Array)[t] = row.seq;
+    store.dateCode[t] = store.dateCodeOf(row.date);
+    store.period[t] = periodIndex;
+    store.setAmountBig(t, parsed.amount);
+    store.type[t] = store.code(row.type ?? null);
+    store.product[t] = store.code(row.product ?? null);
+    if (reversedIds.has(row.transactionId)) store.reversedLater[t] = 1;
+    if (row.reverses) {
+      store.reverses[t] = keyOf(row.reverses);
+      store.reversesId.set(t, row.reverses);
+      store.reversedAmount.set(t, parsed.reversedAmount as bigint);
+    }
+    store.addCredit(t, p, parsed.share);
   });
   if (errors.length > 0) throw new InvalidPlanDocumentError(errors);
-  const outcomes = participants.map((participant: CompiledParticipant) => {
-    const list = byParticipant.get(participant.id) as CompiledCredit[];
-    sortCredits(list);
-    return computeParticipant(
+  store.finish(participants.length);
+  const outcomes = participants.map((participant: CompiledParticipant, i) =>
+    computeParticipant(
       periods,
-      { participant, plan: plans.get(participant.planId) as CompiledPlan, credits: list, adjustments: adjustments.get(participant.id) ?? ([] as CompiledAdjustment[]) },
+      { participant, plan: plans.get(participant.planId) as CompiledPlan, store, rows: store.rowsOf(i), adjustments: adjustments.get(participant.id) ?? ([] as CompiledAdjustment[]) },
       options,
-    );
-  });
+    ),
+  );
   return assemble(currency, periods, outcomes);
 }
 

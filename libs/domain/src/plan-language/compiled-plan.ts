@@ -74,26 +74,16 @@ export interface CompiledParticipant {
 }
 
 /**
- * One participant's credit from one transaction. For a reversal (`reverses` set)
- * `share`, `type` and `product` are those of the reversed transaction.
+ * One participant's credit from one transaction, as an explanation shows it (the
+ * engine itself reads the columns of a `CreditStore`). For a reversal `share` is
+ * that of the reversed transaction.
  */
 export interface CompiledCredit {
   transactionId: string;
-  /** position in the document: the tie-break for equal dates */
-  seq: number;
   date: string;
-  periodIndex: number;
   amount: bigint;
   share: bigint;
-  /** amount × share at scale 24 */
-  value: bigint;
-  /** a later transaction reverses this one: remember what its lines paid */
-  reversedLater: boolean;
-  type: string | null;
-  product: string | null;
   reverses: string | null;
-  /** amount of the reversed transaction (for the partial-reversal fraction) */
-  reversedAmount: bigint | null;
 }
 
 export interface CompiledAdjustment {

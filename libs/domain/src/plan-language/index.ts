@@ -1,6 +1,7 @@
 export * from './plan-language.types';
 export * from './exact-decimal';
 export * from './compiled-plan';
+export * from './credit.store';
 export * from './tier-table.evaluator';
 export * from './plan-document.validator';
 export * from './payout.engine';

@@ -6,11 +6,11 @@
 import type {
   CompiledAdjustment,
   CompiledComponent,
-  CompiledCredit,
   CompiledParticipant,
   CompiledPeriod,
   CompiledPlan,
 } from './compiled-plan';
+import type { CreditStore } from './credit.store';
 import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
 import { explainCreditLine } from './line.explainer';
 import type { ComponentOutput, LineOutput, ParticipantPeriodOutput, ParticipantStateOutput } from './plan-language.types';
@@ -39,8 +39,10 @@ export interface EngineOptions {
 export interface ParticipantJob {
   participant: CompiledParticipant;
   plan: CompiledPlan;
-  /** this participant's credits in calculation order (date, then document order) */
-  credits: readonly CompiledCredit[];
+  /** the credit columns of the document or batch */
+  store: CreditStore;
+  /** this participant's credit rows in calculation order (date, then document order) */
+  rows: ArrayLike<number>;
   adjustments: readonly CompiledAdjustment[];
 }
 
@@ -53,7 +55,8 @@ export interface ParticipantOutcome {
 /** A credit line while the period is open: exact value n/d at scale 36. */
 interface RawLine {
   kind: 'credit' | 'true-up' | 'clawback' | 'cap';
-  credit: CompiledCredit | null;
+  /** credit row in the store, −1 for none */
+  row: number;
   n: bigint;
   d: bigint;
   /** running totals (scale 24) before/after, or the credit for window transaction */
@@ -69,8 +72,8 @@ interface ComponentCarry {
   paidN: bigint | null;
   paidD: bigint;
   deficit: bigint;
-  /** cents paid per transaction id, for clawbacks */
-  paidByTx: Map<string, bigint>;
+  /** cents paid per transaction key, for clawbacks */
+  paidByTx: Map<number, bigint>;
 }
 
 function quotaFor(p: CompiledParticipant, periodId: string): bigint | undefined {
@@ -86,7 +89,17 @@ function recoveryActive(periods: readonly CompiledPeriod[], k: number, recoverFr
 
 export function computeParticipant(periods: readonly CompiledPeriod[], job: ParticipantJob, options: EngineOptions = {}): ParticipantOutcome {
   const full = options.lines !== 'none';
-  const { participant, plan, credits, adjustments } = job;
+  const { participant, plan, store, rows, adjustments } = job;
+  const creditTx = store.creditTx;
+  const txPeriod = store.period;
+  const txReverses = store.reverses;
+  const txKey = store.txKey;
+  const reversedLater = store.reversedLater;
+  const txType = store.type;
+  const txProduct = store.product;
+  // amount × share once per credit, not once per component
+  const values = new Array<bigint>(rows.length);
+  for (let i = 0; i < rows.length; i++) values[i] = store.value(rows[i]);
   const comps = plan.components;
   const carries: ComponentCarry[] = comps.map((c) => {
     const paid = participant.state.paid.get(c.id);
@@ -116,7 +129,7 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
   for (let k = 0; k < periods.length; k++) {
     const period = periods[k];
     const first = cursor;
-    while (cursor < credits.length && credits[cursor].periodIndex === k) cursor++;
+    while (cursor < rows.length && txPeriod[creditTx[rows[cursor]]] === k) cursor++;
     const last = cursor;
     const quota = quotaFor(participant, period.id);
     const componentOutputs: ComponentOutput[] = [];
@@ -138,7 +151,7 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
         const base = amounts[c.ofIndex];
         if (base !== 0n) {
           const cents = divRoundHalfUp((c.rate as bigint) * base, E12);
-          lines.push({ kind: 'credit', credit: null, n: base, d: 1n, a: 0n, b: 0n, cents });
+          lines.push({ kind: 'credit', row: -1, n: base, d: 1n, a: 0n, b: 0n, cents });
           creditCents += cents;
         }
       } else {
@@ -161,7 +174,7 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
             const n = table.d === carry.paidD ? table.n - carry.paidN : table.n * carry.paidD - carry.paidN * table.d;
             const d = table.d === carry.paidD ? table.d : table.d * carry.paidD;
             // below half a cent is state rounding (12 places), not a difference worth a line
-            if (divRoundHalfUp(n, d * TO_CENTS_36) !== 0n) lines.push({ kind: 'true-up', credit: null, n, d, a: total, b: total, cents: 0n });
+            if (divRoundHalfUp(n, d * TO_CENTS_36) !== 0n) lines.push({ kind: 'true-up', row: -1, n, d, a: total, b: total, cents: 0n });
           }
         }
         let gaN = 0n;
@@ -173,18 +186,20 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
         }
         // figures-only runs without a multiplier round each line at once and keep no line objects
         const keepLines = full || c.multiplier !== null;
-        const types = c.types;
-        const products = c.products;
+        const types = c.types !== null ? store.mask(c.types) : null;
+        const products = c.products !== null ? store.mask(c.products) : null;
         for (let i = first; i < last; i++) {
-          const credit = credits[i];
-          if (types !== null && (credit.type === null || !types.has(credit.type))) continue;
-          if (products !== null && (credit.product === null || !products.has(credit.product))) continue;
-          if (credit.reverses !== null && !plan.clawbackReducesAttainment) {
-            lines.push({ kind: 'clawback', credit, n: 0n, d: 1n, a: 0n, b: 0n, cents: 0n });
+          const row = rows[i];
+          const tx = creditTx[row];
+          if (types !== null && types[txType[tx]] === 0) continue;
+          if (products !== null && products[txProduct[tx]] === 0) continue;
+          const isReversal = txReverses[tx] >= 0;
+          if (isReversal && !plan.clawbackReducesAttainment) {
+            lines.push({ kind: 'clawback', row, n: 0n, d: 1n, a: 0n, b: 0n, cents: 0n });
             continue;
           }
           // a reversal that reduces attainment is a credit note of −|amount| × share
-          const v = credit.reverses !== null && credit.amount > 0n ? -credit.value : credit.value;
+          const v = isReversal && store.amountSign(tx) > 0 ? -values[i] : values[i];
           input += v;
           let n: bigint;
           let d: bigint;
@@ -209,11 +224,14 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
             gaD = table.d;
           }
           if (keepLines) {
-            lines.push({ kind: 'credit', credit, n, d, a, b: windowed ? total : v, cents: 0n });
+            lines.push({ kind: 'credit', row, n, d, a, b: windowed ? total : v, cents: 0n });
           } else {
             const cents = d === 1n ? roundScaled(n, TO_CENTS_36, HALF_36) : divRoundHalfUp(n, d * TO_CENTS_36);
             creditCents += cents;
-            if (credit.reversedLater) carry.paidByTx.set(credit.transactionId, (carry.paidByTx.get(credit.transactionId) ?? 0n) + cents);
+            if (reversedLater[tx] === 1) {
+              const key = txKey === null ? tx : txKey[tx];
+              carry.paidByTx.set(key, (carry.paidByTx.get(key) ?? 0n) + cents);
+            }
           }
         }
         if (windowed) input = total;
@@ -236,9 +254,9 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
           if (hasFactor) line.cents = divRoundHalfUp(line.n * factorN, line.d * factorD * TO_CENTS_48);
           else line.cents = line.d === 1n ? roundScaled(line.n, TO_CENTS_36, HALF_36) : divRoundHalfUp(line.n, line.d * TO_CENTS_36);
           creditCents += line.cents;
-          if (line.credit !== null && line.credit.reversedLater) {
-            const id = line.credit.transactionId;
-            carry.paidByTx.set(id, (carry.paidByTx.get(id) ?? 0n) + line.cents);
+          if (line.row >= 0 && reversedLater[creditTx[line.row]] === 1) {
+            const key = txKey === null ? creditTx[line.row] : txKey[creditTx[line.row]];
+            carry.paidByTx.set(key, (carry.paidByTx.get(key) ?? 0n) + line.cents);
           }
         }
       }
@@ -247,20 +265,25 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
       if (c.cap !== null) {
         const capCents = divRoundHalfUp(c.cap, E10);
         if (creditCents > capCents) {
-          lines.push({ kind: 'cap', credit: null, n: 0n, d: 1n, a: 0n, b: 0n, cents: capCents - creditCents });
+          lines.push({ kind: 'cap', row: -1, n: 0n, d: 1n, a: 0n, b: 0n, cents: capCents - creditCents });
           amount = capCents;
         }
       }
       for (const line of lines) {
         if (line.kind !== 'clawback') continue;
-        const credit = line.credit as CompiledCredit;
-        const original = carry.paidByTx.get(credit.reverses as string);
+        const tx = creditTx[line.row];
+        const original = carry.paidByTx.get(txReverses[tx]);
         if (original === undefined) continue;
-        const absR = credit.amount < 0n ? -credit.amount : credit.amount;
-        const absT = (credit.reversedAmount as bigint) < 0n ? -(credit.reversedAmount as bigint) : (credit.reversedAmount as bigint);
+        const txAmount = store.amount(tx);
+        const reversedAmount = store.reversedAmount.get(tx) as bigint;
+        const absR = txAmount < 0n ? -txAmount : txAmount;
+        const absT = reversedAmount < 0n ? -reversedAmount : reversedAmount;
         line.cents = absR === absT ? -original : divRoundHalfUp(-original * absR, absT);
         line.fraction = { n: absR, d: absT, original };
-        if (credit.reversedLater) carry.paidByTx.set(credit.transactionId, (carry.paidByTx.get(credit.transactionId) ?? 0n) + line.cents);
+        if (reversedLater[tx] === 1) {
+          const key = txKey === null ? tx : txKey[tx];
+          carry.paidByTx.set(key, (carry.paidByTx.get(key) ?? 0n) + line.cents);
+        }
         amount += line.cents;
       }
       amounts[ci] = amount;
@@ -275,7 +298,7 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
           if (line.kind === 'clawback' && line.fraction === undefined) continue;
           co.lines.push(
             explainCreditLine({
-              line,
+              line: { ...line, credit: line.row >= 0 ? store.view(line.row) : null },
               component: c,
               table,
               quota,

@@ -6,7 +6,6 @@
 import type {
   CompiledAdjustment,
   CompiledComponent,
-  CompiledCredit,
   CompiledDraw,
   CompiledParticipant,
   CompiledPeriod,
@@ -15,6 +14,7 @@ import type {
   CompiledTable,
   CompiledTier,
 } from './compiled-plan';
+import { CreditStore, TransactionIdIndex } from './credit.store';
 import { ONE, parseDecimal } from './exact-decimal';
 import type { PlanDocumentInput, PlanInput, ValidationIssue, ValidationResult } from './plan-language.types';
 
@@ -23,8 +23,8 @@ export interface CompiledDocument {
   periods: CompiledPeriod[];
   plans: Map<string, CompiledPlan>;
   participants: CompiledParticipant[];
-  /** credits by participant id, in calculation order (date, then document order) */
-  credits: Map<string, CompiledCredit[]>;
+  /** every credit; `credits.rowsOf(i)` are participants[i]'s in calculation order */
+  credits: CreditStore;
   adjustments: Map<string, CompiledAdjustment[]>;
 }
 
@@ -87,7 +87,6 @@ function decimal(issues: Issues, path: string, raw: unknown, opts: DecimalRule =
   return r;
 }
 
-const AMOUNT_RULE: DecimalRule = { what: 'amount' };
 const SHARE_RULE: DecimalRule = { min: 0n, minExclusive: true, max: ONE, what: 'share' };
 const txPath = (i: number): string => `$.transactions[${i}]`;
 
@@ -448,180 +447,10 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
   }
 
   // transactions
-  const credits = new Map<string, CompiledCredit[]>();
-  for (const p of participants) credits.set(p.id, []);
-  interface TxInfo {
-    date: string;
-    amount: bigint;
-    reversed: bigint;
-    type: string | null;
-    product: string | null;
-    credits: { participantId: string; share: bigint }[];
-  }
-  const txById = new Map<string, TxInfo>();
-  const seenTx = new Set<string>();
   const txs = doc.transactions ?? [];
-  const dateIndex = new Map<string, number>();
-  const reversedIds = new Set<string>();
-  if (Array.isArray(txs)) for (const t of txs) if (isObject(t) && typeof t.reverses === 'string') reversedIds.add(t.reverses);
+  let store = new CreditStore();
   if (!Array.isArray(txs)) issues.add('$.transactions', 'must be a list of transactions', txs);
-  else {
-    // a plain loop with paths built only for errors: this runs for every transaction
-    for (let i = 0; i < txs.length; i++) {
-      const t: unknown = txs[i];
-      if (!isObject(t)) {
-        issues.add(txPath(i), 'transaction must be an object', t);
-        continue;
-      }
-      let ok = true;
-      const id = t.id;
-      if (!isNonEmptyString(id)) {
-        issues.add(`${txPath(i)}.id`, 'transaction id must be a non-empty string', id);
-        ok = false;
-      } else if (seenTx.has(id)) {
-        issues.add(`${txPath(i)}.id`, 'duplicate transaction id', id);
-        ok = false;
-      }
-      // dates repeat a lot: -2 = not a date, -1 = in no period
-      let pIndex = typeof t.date === 'string' ? dateIndex.get(t.date) : -2;
-      if (pIndex === undefined) {
-        const d = t.date as string;
-        pIndex = isIsoDate(d) ? periods.findIndex((p) => p.start <= d && d <= p.end) : -2;
-        dateIndex.set(d, pIndex);
-      }
-      if (pIndex === -2) {
-        issues.add(`${txPath(i)}.date`, 'must be a date YYYY-MM-DD', t.date);
-        ok = false;
-      } else if (pIndex < 0 && periods.length > 0) {
-        issues.add(`${txPath(i)}.date`, 'falls in no period of the document', t.date);
-        ok = false;
-      }
-      const parsedAmount = checkDecimal(t.amount, AMOUNT_RULE);
-      let amount: bigint | null = null;
-      if (typeof parsedAmount === 'string') {
-        issues.add(`${txPath(i)}.amount`, parsedAmount, t.amount);
-        ok = false;
-      } else amount = parsedAmount;
-      if (t.type !== undefined && t.type !== null && typeof t.type !== 'string') {
-        issues.add(`${txPath(i)}.type`, 'must be a string', t.type);
-        ok = false;
-      }
-      if (t.product !== undefined && t.product !== null && typeof t.product !== 'string') {
-        issues.add(`${txPath(i)}.product`, 'must be a string', t.product);
-        ok = false;
-      }
-      const isReversal = t.reverses !== undefined && t.reverses !== null;
-      const reversedLater = typeof id === 'string' && reversedIds.size > 0 && reversedIds.has(id);
-      // details of the credits are kept only for transactions that something reverses
-      const txCredits: { participantId: string; share: bigint }[] | null = reversedLater ? [] : null;
-      // ordinary credits are compiled on the spot: any error discards the whole result anyway
-      const direct = !isReversal && amount !== null && pIndex >= 0;
-      const type = typeof t.type === 'string' ? t.type : null;
-      const product = typeof t.product === 'string' ? t.product : null;
-      const rawCredits = t.credits;
-      if (rawCredits !== undefined && rawCredits !== null) {
-        if (!Array.isArray(rawCredits)) {
-          issues.add(`${txPath(i)}.credits`, 'must be a list of {participantId, share}', rawCredits);
-          ok = false;
-        } else {
-          let sum = 0n;
-          for (let j = 0; j < rawCredits.length; j++) {
-            const c: unknown = rawCredits[j];
-            if (!isObject(c)) {
-              issues.add(`${txPath(i)}.credits[${j}]`, 'credit must be an object {participantId, share}', c);
-              ok = false;
-              continue;
-            }
-            const pid = c.participantId;
-            const list = typeof pid === 'string' ? credits.get(pid) : undefined;
-            if (list === undefined && (typeof pid !== 'string' || !participantIds.has(pid))) {
-              issues.add(`${txPath(i)}.credits[${j}].participantId`, 'unknown participant id', pid);
-              ok = false;
-            }
-            const share = checkDecimal(c.share, SHARE_RULE);
-            if (typeof share === 'string') {
-              issues.add(`${txPath(i)}.credits[${j}].share`, share, c.share);
-              ok = false;
-            } else {
-              sum += share;
-              if (txCredits !== null && typeof pid === 'string') txCredits.push({ participantId: pid, share });
-              if (direct && list !== undefined) {
-                list.push({
-                  transactionId: id as string,
-                  seq: i,
-                  date: t.date as string,
-                  periodIndex: pIndex,
-                  amount: amount as bigint,
-                  share,
-                  value: (amount as bigint) * share,
-                  reversedLater,
-                  type,
-                  product,
-                  reverses: null,
-                  reversedAmount: null,
-                });
-              }
-            }
-          }
-          if (sum > ONE) {
-            issues.add(`${txPath(i)}.credits`, 'shares of one transaction add up to more than 1', rawCredits.map((c: unknown) => (isObject(c) ? c.share : c)));
-            ok = false;
-          }
-        }
-      }
-      let original: TxInfo | undefined;
-      if (t.reverses !== undefined && t.reverses !== null) {
-        original = isNonEmptyString(t.reverses) ? txById.get(t.reverses) : undefined;
-        if (!original) {
-          issues.add(`${txPath(i)}.reverses`, 'points to no earlier transaction of this document', t.reverses);
-          ok = false;
-        } else if (pIndex !== -2 && (t.date as string) < original.date) {
-          issues.add(`${txPath(i)}.date`, `a reversal cannot be dated before the transaction it reverses (${original.date})`, t.date);
-          ok = false;
-        } else if (amount !== null) {
-          const abs = amount < 0n ? -amount : amount;
-          const origAbs = original.amount < 0n ? -original.amount : original.amount;
-          if (abs === 0n) {
-            issues.add(`${txPath(i)}.amount`, 'a reversal must have a non-zero amount', t.amount);
-            ok = false;
-          } else if (original.reversed + abs > origAbs) {
-            issues.add(`${txPath(i)}.amount`, `reversals of "${t.reverses as string}" add up to more than its amount`, t.amount);
-            ok = false;
-          } else original.reversed += abs;
-        }
-      }
-      // only transactions that something reverses need their details kept
-      if (reversedLater && !seenTx.has(id as string)) {
-        txById.set(id as string, {
-          date: pIndex !== -2 ? (t.date as string) : '',
-          amount: amount ?? 0n,
-          reversed: 0n,
-          type: original ? original.type : typeof t.type === 'string' ? t.type : null,
-          product: original ? original.product : typeof t.product === 'string' ? t.product : null,
-          credits: original ? original.credits : (txCredits ?? []),
-        });
-      }
-      if (isNonEmptyString(id)) seenTx.add(id);
-      if (!ok || amount === null || !original) continue;
-      // a reversal is credited like the transaction it reverses
-      for (const c of original.credits) {
-        credits.get(c.participantId)?.push({
-          transactionId: id as string,
-          seq: i,
-          date: t.date as string,
-          periodIndex: pIndex,
-          amount,
-          share: c.share,
-          value: amount * c.share,
-          reversedLater,
-          type: original.type,
-          product: original.product,
-          reverses: t.reverses as string,
-          reversedAmount: original.amount,
-        });
-      }
-    }
-  }
+  else store = compileTransactions(issues, txs, periods, participants, participantIds);
 
   // adjustments
   const adjustments = new Map<string, CompiledAdjustment[]>();
@@ -651,24 +480,182 @@ export function compilePlanDocument(json: unknown): ValidationResult<CompiledDoc
   }
 
   if (issues.list.length > 0) return { ok: false, errors: issues.list };
-  for (const list of credits.values()) sortCredits(list);
-  return { ok: true, value: { currency: doc.currency as string, periods, plans, participants, credits, adjustments } };
+  store.finish(participants.length);
+  return { ok: true, value: { currency: doc.currency as string, periods, plans, participants, credits: store, adjustments } };
 }
 
-/** Sort into calculation order; imports usually arrive in date order, so check first. */
-export function sortCredits(list: CompiledCredit[]): void {
-  for (let i = 1; i < list.length; i++) {
-    if (compareCredits(list[i - 1], list[i]) > 0) {
-      list.sort(compareCredits);
-      return;
+/** What the transaction pass shares between rows. */
+interface TransactionPass {
+  issues: Issues;
+  periods: CompiledPeriod[];
+  participantIds: ReadonlySet<string>;
+  participantIndex: Map<string, number>;
+  store: CreditStore;
+  index: TransactionIdIndex;
+  /** period index by date code: -2 = not a date, -1 = in no period */
+  dateIndex: number[];
+  /** sum of |amount| of the reversals of a transaction so far */
+  reversedSoFar: Map<number, bigint>;
+}
+
+/**
+ * Transactions: one row per transaction and per credit in typed columns; paths and
+ * messages are built only when something is wrong. Kept in small functions: this
+ * runs a million times, and the optimizing compiler takes a small function early and
+ * cheaply where a large one ran unoptimized for a good part of the pass.
+ */
+function compileTransactions(issues: Issues, txs: unknown[], periods: CompiledPeriod[], participants: CompiledParticipant[], participantIds: ReadonlySet<string>): CreditStore {
+  const participantIndex = new Map<string, number>();
+  participants.forEach((p, i) => participantIndex.set(p.id, i));
+  const store = new CreditStore(txs.length, txs.length + (txs.length >> 1));
+  const pass: TransactionPass = {
+    issues,
+    periods,
+    participantIds,
+    participantIndex,
+    store,
+    index: new TransactionIdIndex(store.txId, txs.length),
+    dateIndex: [],
+    reversedSoFar: new Map(),
+  };
+  for (let i = 0; i < txs.length; i++) compileTransaction(pass, i, txs[i]);
+  return store;
+}
+
+function compileTransaction(pass: TransactionPass, i: number, t: unknown): void {
+  const { issues, store, index, dateIndex, periods, participantIndex, participantIds } = pass;
+  const row = store.addTransaction(isObject(t) && typeof t.id === 'string' ? t.id : '');
+  if (!isObject(t)) {
+    issues.add(txPath(i), 'transaction must be an object', t);
+    return;
+  }
+  let ok = true;
+  const id = t.id;
+  if (!isNonEmptyString(id)) {
+    issues.add(`${txPath(i)}.id`, 'transaction id must be a non-empty string', id);
+    ok = false;
+  } else if (!index.add(row)) {
+    issues.add(`${txPath(i)}.id`, 'duplicate transaction id', id);
+    ok = false;
+  }
+  // dates repeat a lot: their period is found once per distinct date (-2 = not a date, -1 = in no period)
+  const dateCode = typeof t.date === 'string' ? store.dateCodeOf(t.date) : 0;
+  let pIndex = dateCode === 0 ? -2 : dateIndex[dateCode];
+  if (pIndex === undefined) {
+    const d = t.date as string;
+    pIndex = isIsoDate(d) ? periods.findIndex((p) => p.start <= d && d <= p.end) : -2;
+    dateIndex[dateCode] = pIndex;
+  }
+  if (pIndex === -2) {
+    issues.add(`${txPath(i)}.date`, 'must be a date YYYY-MM-DD', t.date);
+    ok = false;
+  } else {
+    store.dateCode[row] = dateCode;
+    if (pIndex < 0 && periods.length > 0) {
+      issues.add(`${txPath(i)}.date`, 'falls in no period of the document', t.date);
+      ok = false;
     }
   }
+  store.period[row] = pIndex;
+  const amountError = store.setAmount(row, t.amount);
+  if (amountError !== null) {
+    issues.add(`${txPath(i)}.amount`, `amount ${amountError}`, t.amount);
+    ok = false;
+  }
+  if (t.type !== undefined && t.type !== null && typeof t.type !== 'string') {
+    issues.add(`${txPath(i)}.type`, 'must be a string', t.type);
+    ok = false;
+  }
+  if (t.product !== undefined && t.product !== null && typeof t.product !== 'string') {
+    issues.add(`${txPath(i)}.product`, 'must be a string', t.product);
+    ok = false;
+  }
+  const isReversal = t.reverses !== undefined && t.reverses !== null;
+  // a reversal is credited like the transaction it reverses, so its own credits are only checked
+  const direct = !isReversal && amountError === null && pIndex >= 0;
+  if (!isReversal) {
+    store.type[row] = store.code(typeof t.type === 'string' ? t.type : null);
+    store.product[row] = store.code(typeof t.product === 'string' ? t.product : null);
+  }
+  const rawCredits = t.credits;
+  if (rawCredits !== undefined && rawCredits !== null) {
+    if (!Array.isArray(rawCredits)) {
+      issues.add(`${txPath(i)}.credits`, 'must be a list of {participantId, share}', rawCredits);
+      ok = false;
+    } else {
+      let sum = 0n;
+      // a single credit's share was already checked to be at most 1
+      const several = rawCredits.length > 1;
+      for (let j = 0; j < rawCredits.length; j++) {
+        const c: unknown = rawCredits[j];
+        if (!isObject(c)) {
+          issues.add(`${txPath(i)}.credits[${j}]`, 'credit must be an object {participantId, share}', c);
+          ok = false;
+          continue;
+        }
+        const pid = c.participantId;
+        const p = typeof pid === 'string' ? participantIndex.get(pid) : undefined;
+        if (p === undefined && (typeof pid !== 'string' || !participantIds.has(pid))) {
+          issues.add(`${txPath(i)}.credits[${j}].participantId`, 'unknown participant id', pid);
+          ok = false;
+        }
+        const share = checkDecimal(c.share, SHARE_RULE);
+        if (typeof share === 'string') {
+          issues.add(`${txPath(i)}.credits[${j}].share`, share, c.share);
+          ok = false;
+        } else {
+          if (several) sum += share;
+          if (direct && p !== undefined) store.addCredit(row, p, share);
+        }
+      }
+      if (sum > ONE) {
+        issues.add(`${txPath(i)}.credits`, 'shares of one transaction add up to more than 1', rawCredits.map((c: unknown) => (isObject(c) ? c.share : c)));
+        ok = false;
+      }
+    }
+  }
+  if (isReversal) linkReversal(pass, i, t, row, pIndex, amountError, ok);
 }
 
-/** Calculation order of credits: date, then position in the document. */
-export function compareCredits(a: CompiledCredit, b: CompiledCredit): number {
-  if (a.date !== b.date) return a.date < b.date ? -1 : 1;
-  return a.seq - b.seq;
+/** A reversal: checked against the transaction it reverses, and credited like it. */
+function linkReversal(pass: TransactionPass, i: number, t: Json, row: number, pIndex: number, amountError: string | null, ok: boolean): void {
+  const { issues, store, index, reversedSoFar } = pass;
+  const original = isNonEmptyString(t.reverses) ? index.get(t.reverses) : -1;
+  // only an earlier transaction counts (a later one is not in the index yet; a transaction cannot reverse itself)
+  if (original < 0 || original >= row) {
+    issues.add(`${txPath(i)}.reverses`, 'points to no earlier transaction of this document', t.reverses);
+    return;
+  }
+  // the engine remembers what the original's lines paid
+  store.reversedLater[original] = 1;
+  store.type[row] = store.type[original];
+  store.product[row] = store.product[original];
+  if (pIndex !== -2 && (t.date as string) < store.date(original)) {
+    issues.add(`${txPath(i)}.date`, `a reversal cannot be dated before the transaction it reverses (${store.date(original)})`, t.date);
+    return;
+  }
+  if (amountError !== null) return;
+  const amount = store.amount(row);
+  const origAmount = store.amount(original);
+  const abs = amount < 0n ? -amount : amount;
+  const origAbs = origAmount < 0n ? -origAmount : origAmount;
+  const before = reversedSoFar.get(original) ?? 0n;
+  if (abs === 0n) {
+    issues.add(`${txPath(i)}.amount`, 'a reversal must have a non-zero amount', t.amount);
+    return;
+  } else if (before + abs > origAbs) {
+    issues.add(`${txPath(i)}.amount`, `reversals of "${t.reverses as string}" add up to more than its amount`, t.amount);
+    return;
+  }
+  reversedSoFar.set(original, before + abs);
+  if (!ok) return;
+  store.reverses[row] = original;
+  store.reversesId.set(row, t.reverses as string);
+  store.reversedAmount.set(row, origAmount);
+  const from = store.creditFrom[original];
+  // rows are added in transaction order: the original's end where the next transaction's start
+  const to = store.creditFrom[original + 1];
+  for (let r = from; r < to; r++) store.addCredit(row, store.creditParticipant[r], store.shares[store.creditShare[r]]);
 }
 
 /** Validate a whole document (§7): every problem with its path and value. */

@@ -4,7 +4,7 @@
  * time-skipping server in the workflow spec), cancel before a future date, and refusals.
  */
 import {
-  AccountEntity, AccountOwnershipEntity, DealEntity, PersonEntity, TerritoryChangeEntity, TerritoryEntity,
+  AccountEntity, AccountOwnershipEntity, ApprovalDecisionEntity, AuditEventEntity, DealEntity, PersonEntity, TerritoryChangeEntity, TerritoryEntity,
 } from '@quotaflow/persistence';
 import { eventually, type Harness, startHarness } from './harness';
 
@@ -207,5 +207,29 @@ describe('territory change, end to end over HTTP', () => {
     expect([twice.status, twice.body.code]).toEqual([409, 'TERRITORY_CHANGE.ALREADY_CANCELLED']);
     expect((await h.db.getRepository(AccountEntity).findOneByOrFail({ id: acc.Initech.id })).territoryId).toBe(t.bay.id);
     expect(await h.db.getRepository(AccountOwnershipEntity).countBy({ changeId: id })).toBe(0);
+  });
+  it('two approvers of a parallel stage deciding at the same moment (each request sent twice) are both recorded once', async () => {
+    const { ops, manager, otherManager } = h.org;
+    const requested = await h.http('POST', '/api/v1/territory-changes', {
+      as: ops, body: { fromTerritoryId: t.west.id, toTerritoryId: t.east.id, accountIds: [acc.Umbrella.id], effectiveDate: isoDay(Date.now() + 60 * DAY), reason: 'Simultaneous decisions' },
+    });
+    expect(requested.status).toBe(202);
+    const id: string = requested.body.id;
+    await statusIs(id, 'in_review');
+    const [mine, theirs] = await Promise.all([taskOf(manager, id, 'territory-managers'), taskOf(otherManager, id, 'territory-managers')]);
+    const send = (who: PersonEntity, taskId: string, key: string) =>
+      h.http('POST', `/api/v1/approvals/${taskId}/decisions`, { as: who, body: { decision: 'approve' }, headers: { 'Idempotency-Key': key } });
+    const answers = await Promise.all([
+      send(manager, mine.id, `simul-${id}-a`), send(otherManager, theirs.id, `simul-${id}-b`),
+      send(manager, mine.id, `simul-${id}-a`), send(otherManager, theirs.id, `simul-${id}-b`),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    // The stage is complete with exactly one decision per approver; the request moved on to ops.
+    await taskOf(olga, id, 'ops');
+    const decisions = await h.db.getRepository(ApprovalDecisionEntity).findBy({ subject: `territory-change:${id}`, stage: 'territory-managers' });
+    expect(decisions.map((d) => d.approverId).sort()).toEqual([manager.id, otherManager.id].sort());
+    const approvals = await h.db.getRepository(AuditEventEntity).findBy({ subject: `territory-change:${id}`, action: 'territory-change.approved' });
+    expect(approvals).toHaveLength(2);
+    expect((await h.http('POST', `/api/v1/territory-changes/${id}/cancel`, { as: ops, body: { comment: 'done testing' } })).status).toBe(200);
   });
 });

@@ -79,7 +79,7 @@ function computeAll(doc: PlanDocumentInput): { compileMs: number; computeMs: num
     let total = 0n;
     for (let i = 0; i < participants.length; i++) {
       const participant = participants[i];
-      const job = { participant, plan: plans.get(participant.planId) as CompiledPlan, store: credits, rows: credits.rowsOf(i), adjustments: adjustments.get(participant.id) ?? [] };
+      const job = { participant, plan: plans.get(participant.planId) as CompiledPlan, store: credits, slot: i, adjustments: adjustments.get(participant.id) ?? [] };
       const out = computeParticipant(periods, job, { lines: 'none' });
       for (const p of out.periods) total += BigInt(p.payout.replace('.', ''));
     }

@@ -38,7 +38,7 @@ export function calculate(doc: unknown, options: EngineOptions = {}): Calculatio
         participant,
         plan: plans.get(participant.planId) as CompiledPlan,
         store: credits,
-        rows: credits.rowsOf(i),
+        slot: i,
         adjustments: adjustments.get(participant.id) ?? [],
       },
       options,
@@ -128,7 +128,7 @@ export function calculateBatch(input: BatchInput, options: EngineOptions = {}): 
   const outcomes = participants.map((participant: CompiledParticipant, i) =>
     computeParticipant(
       periods,
-      { participant, plan: plans.get(participant.planId) as CompiledPlan, store, rows: store.rowsOf(i), adjustments: adjustments.get(participant.id) ?? ([] as CompiledAdjustment[]) },
+      { participant, plan: plans.get(participant.planId) as CompiledPlan, store, slot: i, adjustments: adjustments.get(participant.id) ?? ([] as CompiledAdjustment[]) },
       options,
     ),
   );

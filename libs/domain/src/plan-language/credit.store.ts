@@ -51,6 +51,11 @@ function fastMantissa(raw: unknown, out: { mant: number; dec: number }): boolean
 
 const scratch = { mant: 0, dec: 0 };
 
+/** posFlags bits */
+export const POS_REVERSAL = 1;
+export const POS_REVERSED_LATER = 2;
+export const POS_POSITIVE = 4;
+
 export class CreditStore {
   // ---- per transaction (index t) ----
   txCount = 0;
@@ -59,6 +64,7 @@ export class CreditStore {
   dateCode: Int32Array;
   readonly dates: string[] = [''];
   private readonly dateCodes = new Map<string, number>();
+  private lastDateCode = 0;
   /**
    * One number per transaction id, the key of paid-per-transaction and of `reverses`,
    * and the position in the import (tie-break for equal dates). Null: both are the
@@ -98,8 +104,22 @@ export class CreditStore {
   private readonly shareScaled: bigint[][] = [];
 
   // ---- grouping, after finish() ----
+  /** rows in calculation order, participant by participant: order[start[p]] .. order[start[p + 1] − 1] */
   order: Int32Array = new Int32Array(0);
   start: Int32Array = new Int32Array(1);
+  /**
+   * What the engine reads for every credit, gathered in that same order (position i
+   * is row order[i]): read one after another instead of a jump through the row and
+   * transaction columns for each credit and component.
+   */
+  posPeriod: Int32Array = new Int32Array(0);
+  posType: Int32Array = new Int32Array(0);
+  posProduct: Int32Array = new Int32Array(0);
+  /** POS_REVERSAL | POS_REVERSED_LATER | POS_POSITIVE */
+  posFlags: Uint8Array = new Uint8Array(0);
+  posMant: Float64Array = new Float64Array(0);
+  posDec: Int8Array = new Int8Array(0);
+  posShare: Int32Array = new Int32Array(0);
 
   constructor(txCapacity = 16, creditCapacity = 16) {
     const t = Math.max(txCapacity, 16);
@@ -122,6 +142,9 @@ export class CreditStore {
   /** Code of a type or product name (0 for none). */
   code(name: string | null): number {
     if (name === null) return 0;
+    // few distinct names: a short scan beats hashing each one
+    const names = this.names;
+    for (let i = 1; i < names.length && i < 9; i++) if (names[i] === name) return i;
     let c = this.nameCodes.get(name);
     if (c === undefined) {
       c = this.names.length;
@@ -189,12 +212,15 @@ export class CreditStore {
 
   /** Code of a date string (repeats a lot). */
   dateCodeOf(date: string): number {
+    // imports mostly arrive in date order: the same date as the last one is common
+    if (date === this.dates[this.lastDateCode]) return this.lastDateCode;
     let c = this.dateCodes.get(date);
     if (c === undefined) {
       c = this.dates.length;
       this.dates.push(date);
       this.dateCodes.set(date, c);
     }
+    if (c !== 0) this.lastDateCode = c;
     return c;
   }
 
@@ -260,17 +286,53 @@ export class CreditStore {
       if (ra !== rb) return ra - rb;
       return seq === null ? ta - tb : seq[ta] - seq[tb];
     };
+    this.order = order;
+    this.start = start;
+    this.posPeriod = new Int32Array(n);
+    this.posType = new Int32Array(n);
+    this.posProduct = new Int32Array(n);
+    this.posFlags = new Uint8Array(n);
+    this.posMant = new Float64Array(n);
+    this.posDec = new Int8Array(n);
+    this.posShare = new Int32Array(n);
+    // the sort keys are gathered too, so the check below reads them one after another
+    const rank = new Int32Array(n);
+    const seqAt = new Int32Array(n);
+    this.gather(0, n, rankOfCode, rank, seqAt);
     // imports usually arrive in date order: check before sorting
     for (let p = 0; p < participantCount; p++) {
       for (let i = start[p] + 1; i < start[p + 1]; i++) {
-        if (compare(order[i - 1], order[i]) > 0) {
+        if (rank[i - 1] > rank[i] || (rank[i - 1] === rank[i] && seqAt[i - 1] > seqAt[i])) {
           order.subarray(start[p], start[p + 1]).sort(compare);
+          this.gather(start[p], start[p + 1], rankOfCode, rank, seqAt);
           break;
         }
       }
     }
-    this.order = order;
-    this.start = start;
+  }
+
+  private gather(from: number, to: number, rankOfCode: Int32Array, rank: Int32Array, seqAt: Int32Array): void {
+    const order = this.order;
+    const seq = this.seq;
+    for (let i = from; i < to; i++) {
+      const r = order[i];
+      const t = this.creditTx[r];
+      rank[i] = rankOfCode[this.dateCode[t]];
+      seqAt[i] = seq === null ? t : seq[t];
+      this.posPeriod[i] = this.period[t];
+      this.posType[i] = this.type[t];
+      this.posProduct[i] = this.product[t];
+      this.posFlags[i] = (this.reverses[t] >= 0 ? POS_REVERSAL : 0) | (this.reversedLater[t] === 1 ? POS_REVERSED_LATER : 0) | (this.amountMant[t] > 0 ? POS_POSITIVE : 0);
+      this.posMant[i] = this.amountMant[t];
+      this.posDec[i] = this.amountDec[t];
+      this.posShare[i] = this.creditShare[r];
+    }
+  }
+
+  /** amount × share of the credit at position i (after finish), exact at scale 24. */
+  valueAt(i: number): bigint {
+    const dec = this.posDec[i];
+    return dec < 0 ? this.value(this.order[i]) : BigInt(this.posMant[i]) * this.shareScaled[this.posShare[i]][dec];
   }
 
   /** Participant p's rows in calculation order (after finish). */
@@ -329,6 +391,7 @@ export class CreditStore {
  * everything else in the validation pass).
  */
 export class TransactionIdIndex {
+  /** pairs (hash, row + 1); 0 = empty. The hash beside the row spares reading the id string of every slot probed. */
   private table: Int32Array;
   private mask: number;
   private size = 0;
@@ -339,50 +402,54 @@ export class TransactionIdIndex {
   ) {
     let cap = 16;
     while (cap < expected * 2) cap *= 2;
-    this.table = new Int32Array(cap).fill(-1);
+    this.table = new Int32Array(cap * 2);
     this.mask = cap - 1;
   }
 
   private static hash(s: string): number {
     let h = 0x811c9dc5;
     for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
-    return h >>> 0;
+    return h | 0;
   }
 
   /** Row of the first transaction with this id, or −1. */
   get(id: string): number {
-    const ids = this.ids;
-    for (let j = TransactionIdIndex.hash(id) & this.mask; ; j = (j + 1) & this.mask) {
-      const t = this.table[j];
+    const table = this.table;
+    const h = TransactionIdIndex.hash(id);
+    for (let j = h & this.mask; ; j = (j + 1) & this.mask) {
+      const t = table[2 * j + 1] - 1;
       if (t < 0) return -1;
-      if (ids[t] === id) return t;
+      if (table[2 * j] === h && this.ids[t] === id) return t;
     }
   }
 
   /** Register row t (whose id is ids[t]); false if the id was already there. */
   add(t: number): boolean {
-    const ids = this.ids;
-    const id = ids[t];
-    let j = TransactionIdIndex.hash(id) & this.mask;
+    const table = this.table;
+    const id = this.ids[t];
+    const h = TransactionIdIndex.hash(id);
+    let j = h & this.mask;
     for (; ; j = (j + 1) & this.mask) {
-      const u = this.table[j];
+      const u = table[2 * j + 1] - 1;
       if (u < 0) break;
-      if (ids[u] === id) return false;
+      if (table[2 * j] === h && this.ids[u] === id) return false;
     }
-    this.table[j] = t;
-    if (++this.size * 2 > this.table.length) this.rehash();
+    table[2 * j] = h;
+    table[2 * j + 1] = t + 1;
+    if (++this.size * 2 > this.mask + 1) this.rehash();
     return true;
   }
 
   private rehash(): void {
     const old = this.table;
-    this.table = new Int32Array(old.length * 2).fill(-1);
-    this.mask = this.table.length - 1;
-    for (const t of old) {
-      if (t < 0) continue;
-      let j = TransactionIdIndex.hash(this.ids[t]) & this.mask;
-      while (this.table[j] >= 0) j = (j + 1) & this.mask;
-      this.table[j] = t;
+    this.table = new Int32Array(old.length * 2);
+    this.mask = this.table.length / 2 - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i + 1] === 0) continue;
+      let j = old[i] & this.mask;
+      while (this.table[2 * j + 1] !== 0) j = (j + 1) & this.mask;
+      this.table[2 * j] = old[i];
+      this.table[2 * j + 1] = old[i + 1];
     }
   }
 }

@@ -10,7 +10,7 @@ import type {
   CompiledPeriod,
   CompiledPlan,
 } from './compiled-plan';
-import type { CreditStore } from './credit.store';
+import { type CreditStore, POS_POSITIVE, POS_REVERSAL, POS_REVERSED_LATER } from './credit.store';
 import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
 import { explainCreditLine } from './line.explainer';
 import type { ComponentOutput, LineOutput, ParticipantPeriodOutput, ParticipantStateOutput } from './plan-language.types';
@@ -23,9 +23,15 @@ const E24 = POW10[24];
 const TO_CENTS_36 = POW10[34];
 const HALF_36 = TO_CENTS_36 / 2n;
 
-/** n / D rounded half away from zero, for a constant D with half = D / 2. */
-function roundScaled(n: bigint, D: bigint, half: bigint): bigint {
-  return n >= 0n ? (n + half) / D : (n - half) / D;
+const E17 = POW10[17];
+
+/**
+ * Scale 36 → cents, rounded half away from zero: (n ± half) / 10^34 as two divisions
+ * by 10^17, which fits one 64-bit digit (BigInt's fast path; one division by a
+ * two-digit 10^34 costs more). Exact: trunc(trunc(x / a) / b) = trunc(x / ab).
+ */
+function centsOf36(n: bigint): bigint {
+  return n >= 0n ? (n + HALF_36) / E17 / E17 : (n - HALF_36) / E17 / E17;
 }
 
 /** scale 48 (line × multiplier factor) → cents */
@@ -41,8 +47,8 @@ export interface ParticipantJob {
   plan: CompiledPlan;
   /** the credit columns of the document or batch */
   store: CreditStore;
-  /** this participant's credit rows in calculation order (date, then document order) */
-  rows: ArrayLike<number>;
+  /** this participant's slot in the store: its credits are positions start[slot] .. start[slot + 1] − 1 */
+  slot: number;
   adjustments: readonly CompiledAdjustment[];
 }
 
@@ -89,17 +95,21 @@ function recoveryActive(periods: readonly CompiledPeriod[], k: number, recoverFr
 
 export function computeParticipant(periods: readonly CompiledPeriod[], job: ParticipantJob, options: EngineOptions = {}): ParticipantOutcome {
   const full = options.lines !== 'none';
-  const { participant, plan, store, rows, adjustments } = job;
+  const { participant, plan, store, slot, adjustments } = job;
   const creditTx = store.creditTx;
-  const txPeriod = store.period;
   const txReverses = store.reverses;
   const txKey = store.txKey;
   const reversedLater = store.reversedLater;
-  const txType = store.type;
-  const txProduct = store.product;
+  const order = store.order;
+  const posPeriod = store.posPeriod;
+  const posType = store.posType;
+  const posProduct = store.posProduct;
+  const posFlags = store.posFlags;
+  const startPos = store.start[slot];
+  const endPos = store.start[slot + 1];
   // amount × share once per credit, not once per component
-  const values = new Array<bigint>(rows.length);
-  for (let i = 0; i < rows.length; i++) values[i] = store.value(rows[i]);
+  const values = new Array<bigint>(endPos - startPos);
+  for (let i = startPos; i < endPos; i++) values[i - startPos] = store.valueAt(i);
   const comps = plan.components;
   const carries: ComponentCarry[] = comps.map((c) => {
     const paid = participant.state.paid.get(c.id);
@@ -114,7 +124,7 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
   let drawBalance = participant.state.drawBalance; // scale 12
   const out: ParticipantPeriodOutput[] = [];
   const amounts: bigint[] = new Array<bigint>(comps.length).fill(0n);
-  let cursor = 0;
+  let cursor = startPos;
   const tableCache = new Map<string, TierTable>();
   const tableFor = (c: CompiledComponent, which: 'table' | 'multiplier', unit: bigint): TierTable => {
     const key = `${c.index}:${which}:${unit}`;
@@ -129,7 +139,7 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
   for (let k = 0; k < periods.length; k++) {
     const period = periods[k];
     const first = cursor;
-    while (cursor < rows.length && txPeriod[creditTx[rows[cursor]]] === k) cursor++;
+    while (cursor < endPos && posPeriod[cursor] === k) cursor++;
     const last = cursor;
     const quota = quotaFor(participant, period.id);
     const componentOutputs: ComponentOutput[] = [];
@@ -189,17 +199,16 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
         const types = c.types !== null ? store.mask(c.types) : null;
         const products = c.products !== null ? store.mask(c.products) : null;
         for (let i = first; i < last; i++) {
-          const row = rows[i];
-          const tx = creditTx[row];
-          if (types !== null && types[txType[tx]] === 0) continue;
-          if (products !== null && products[txProduct[tx]] === 0) continue;
-          const isReversal = txReverses[tx] >= 0;
+          if (types !== null && types[posType[i]] === 0) continue;
+          if (products !== null && products[posProduct[i]] === 0) continue;
+          const flags = posFlags[i];
+          const isReversal = (flags & POS_REVERSAL) !== 0;
           if (isReversal && !plan.clawbackReducesAttainment) {
-            lines.push({ kind: 'clawback', row, n: 0n, d: 1n, a: 0n, b: 0n, cents: 0n });
+            lines.push({ kind: 'clawback', row: order[i], n: 0n, d: 1n, a: 0n, b: 0n, cents: 0n });
             continue;
           }
           // a reversal that reduces attainment is a credit note of −|amount| × share
-          const v = isReversal && store.amountSign(tx) > 0 ? -values[i] : values[i];
+          const v = isReversal && (flags & POS_POSITIVE) !== 0 ? -values[i - startPos] : values[i - startPos];
           input += v;
           let n: bigint;
           let d: bigint;
@@ -224,11 +233,12 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
             gaD = table.d;
           }
           if (keepLines) {
-            lines.push({ kind: 'credit', row, n, d, a, b: windowed ? total : v, cents: 0n });
+            lines.push({ kind: 'credit', row: order[i], n, d, a, b: windowed ? total : v, cents: 0n });
           } else {
-            const cents = d === 1n ? roundScaled(n, TO_CENTS_36, HALF_36) : divRoundHalfUp(n, d * TO_CENTS_36);
+            const cents = d === 1n ? centsOf36(n) : divRoundHalfUp(n, d * TO_CENTS_36);
             creditCents += cents;
-            if (reversedLater[tx] === 1) {
+            if ((flags & POS_REVERSED_LATER) !== 0) {
+              const tx = creditTx[order[i]];
               const key = txKey === null ? tx : txKey[tx];
               carry.paidByTx.set(key, (carry.paidByTx.get(key) ?? 0n) + cents);
             }
@@ -252,7 +262,7 @@ export function computeParticipant(periods: readonly CompiledPeriod[], job: Part
         for (const line of lines) {
           if (line.kind === 'clawback') continue;
           if (hasFactor) line.cents = divRoundHalfUp(line.n * factorN, line.d * factorD * TO_CENTS_48);
-          else line.cents = line.d === 1n ? roundScaled(line.n, TO_CENTS_36, HALF_36) : divRoundHalfUp(line.n, line.d * TO_CENTS_36);
+          else line.cents = line.d === 1n ? centsOf36(line.n) : divRoundHalfUp(line.n, line.d * TO_CENTS_36);
           creditCents += line.cents;
           if (line.row >= 0 && reversedLater[creditTx[line.row]] === 1) {
             const key = txKey === null ? creditTx[line.row] : txKey[creditTx[line.row]];

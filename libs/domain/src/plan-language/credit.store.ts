@@ -196,12 +196,6 @@ export class CreditStore {
     return dec < 0 ? (this.amountBig.get(t) as bigint) : BigInt(this.amountMant[t]) * POW10[12 - dec];
   }
 
-  /** Sign of transaction t's amount (−1, 0, 1). */
-  amountSign(t: number): number {
-    const m = this.amountMant[t];
-    return m > 0 ? 1 : m < 0 ? -1 : 0;
-  }
-
   /** Rows carry their own transaction keys and import positions (a batch of database rows). */
   useKeys(): void {
     if (this.txKey === null) {
@@ -333,11 +327,6 @@ export class CreditStore {
   valueAt(i: number): bigint {
     const dec = this.posDec[i];
     return dec < 0 ? this.value(this.order[i]) : BigInt(this.posMant[i]) * this.shareScaled[this.posShare[i]][dec];
-  }
-
-  /** Participant p's rows in calculation order (after finish). */
-  rowsOf(p: number): Int32Array {
-    return this.order.subarray(this.start[p], this.start[p + 1]);
   }
 
   /** Row r as an object, for explanations. */

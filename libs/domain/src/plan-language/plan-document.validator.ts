@@ -23,7 +23,7 @@ export interface CompiledDocument {
   periods: CompiledPeriod[];
   plans: Map<string, CompiledPlan>;
   participants: CompiledParticipant[];
-  /** every credit; `credits.rowsOf(i)` are participants[i]'s in calculation order */
+  /** every credit; slot i (`start[i]` .. `start[i + 1]`) holds participants[i]'s in calculation order */
   credits: CreditStore;
   adjustments: Map<string, CompiledAdjustment[]>;
 }

@@ -66,14 +66,15 @@ describe('a worker killed mid-workflow', () => {
       return r.status === 200 ? r : undefined;
     }, `accept after restart (worker output: ${second.output().slice(-2000)})`, 90_000);
     expect(accepted.body.status).toBe('accepted');
-    await eventually(async () => (await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: assignmentId })).status === 'accepted', 'accepted in the database');
+    // An activity the killed worker had started is retried once its attempt times out (20 s).
+    await eventually(async () => (await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: assignmentId })).status === 'accepted', 'accepted in the database', 90_000);
 
     // Every outbox purpose was delivered once, and the SMTP server saw each Message-ID once.
     const outbox = await h.db.getRepository(EmailOutboxEntity).find();
     const mine = outbox.filter((o) => o.purpose.includes(assignmentId));
     expect(mine.length).toBeGreaterThanOrEqual(1);
     for (const row of mine) {
-      await eventually(async () => (await h.db.getRepository(EmailOutboxEntity).findOneByOrFail({ id: row.id })).status === 'sent', `outbox ${row.purpose} sent`);
+      await eventually(async () => (await h.db.getRepository(EmailOutboxEntity).findOneByOrFail({ id: row.id })).status === 'sent', `outbox ${row.purpose} sent`, 90_000);
       expect(h.smtp.messages.filter((m) => m.messageId === row.messageId)).toHaveLength(1);
     }
     second.child.kill('SIGTERM');

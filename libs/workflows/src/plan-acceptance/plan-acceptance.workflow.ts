@@ -61,13 +61,15 @@ export const PLAN_ACCEPTANCE_CODES = {
   invalidDecision: 'VALIDATION.FAILED',
 } as const;
 
+// Activities are short (database, PDF, one SMTP message): an attempt lost with a killed worker
+// is retried after 20 s instead of waiting out a long timeout.
 const { renderPlanDocument, sendEmail, recordAudit, setAssignmentState } = proxyActivities<PlanAcceptanceActivities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
 const { openApprovalTasks, closeApprovalTasks } = proxyActivities<ApprovalTaskActivities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 

@@ -50,9 +50,9 @@ import {
 } from './messages';
 
 const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
-const { recordAudit } = proxyActivities<Pick<PlanAcceptanceActivities, 'recordAudit'>>({ startToCloseTimeout: '1 minute', retry });
-const { openApprovalTasks, closeApprovalTasks, sendNotice } = proxyActivities<ApprovalTaskActivities>({ startToCloseTimeout: '1 minute', retry });
-const quota = proxyActivities<QuotaSignoffActivities>({ startToCloseTimeout: '1 minute', retry });
+const { recordAudit } = proxyActivities<Pick<PlanAcceptanceActivities, 'recordAudit'>>({ startToCloseTimeout: '20 seconds', retry });
+const { openApprovalTasks, closeApprovalTasks, sendNotice } = proxyActivities<ApprovalTaskActivities>({ startToCloseTimeout: '20 seconds', retry });
+const quota = proxyActivities<QuotaSignoffActivities>({ startToCloseTimeout: '20 seconds', retry });
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -42,7 +42,7 @@ import {
 } from './messages';
 
 const acts = proxyActivities<TerritoryChangeWorkflowActivities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 

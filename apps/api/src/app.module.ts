@@ -2,7 +2,7 @@ import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@n
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import type { AppConfig } from '@quotaflow/config';
-import { createDataSource } from '@quotaflow/persistence';
+import { AuditLog, createDataSource } from '@quotaflow/persistence';
 import { DataSource } from 'typeorm';
 import { ApprovalsController } from './approvals/approvals.controller';
 import { ApprovalsService } from './approvals/approvals.service';
@@ -38,8 +38,10 @@ class CoreModule implements OnApplicationShutdown {
           provide: DataSource,
           useFactory: async () => createDataSource(config.database, { role: 'app' }).initialize(),
         },
+        // The append-only, hash-chained audit trail, one instance for the whole API.
+        { provide: AuditLog, inject: [DataSource], useFactory: (dataSource: DataSource) => new AuditLog(dataSource) },
       ],
-      exports: [APP_CONFIG, DataSource],
+      exports: [APP_CONFIG, DataSource, AuditLog],
     };
   }
 

@@ -4,7 +4,6 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { AuditLog } from '@quotaflow/persistence';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { Roles } from '../auth/roles.decorator';
 import { ApiError } from '../common/api-error';
 import { TraceService } from './trace.service';
@@ -31,11 +30,7 @@ export class AuditQuery {
 @ApiBearerAuth()
 @Controller('audit')
 export class AuditController {
-  private readonly audit: AuditLog;
-
-  constructor(dataSource: DataSource, private readonly traces: TraceService) {
-    this.audit = new AuditLog(dataSource);
-  }
+  constructor(private readonly traces: TraceService, private readonly audit: AuditLog) {}
 
   @Get('trace/:subject')
   @Roles('auditor', 'finance', 'admin')

@@ -39,11 +39,7 @@ function csvCell(v: string | null): string {
 /** The auditor's trace of one subject: every event (with its hash), stage task and decision. */
 @Injectable()
 export class TraceService {
-  private readonly audit: AuditLog;
-
-  constructor(private readonly dataSource: DataSource) {
-    this.audit = new AuditLog(dataSource);
-  }
+  constructor(private readonly dataSource: DataSource, private readonly audit: AuditLog) {}
 
   async trace(subject: string) {
     const events = [];

@@ -25,11 +25,7 @@ export class CreateTeamDto {
 @ApiBearerAuth()
 @Controller()
 export class PeopleController {
-  private readonly audit: AuditLog;
-
-  constructor(private readonly dataSource: DataSource) {
-    this.audit = new AuditLog(dataSource);
-  }
+  constructor(private readonly dataSource: DataSource, private readonly audit: AuditLog) {}
 
   @Get('me')
   @Roles(...ALL_ROLES)

@@ -18,11 +18,7 @@ const PENDING = ['pending_manager', 'pending_rep'];
 
 @Injectable()
 export class PlanAssignmentsService {
-  private readonly audit: AuditLog;
-
-  constructor(private readonly dataSource: DataSource, private readonly temporal: Client) {
-    this.audit = new AuditLog(dataSource);
-  }
+  constructor(private readonly dataSource: DataSource, private readonly temporal: Client, private readonly audit: AuditLog) {}
 
   private async load(id: string): Promise<{ assignment: PlanAssignmentEntity; person: PersonEntity }> {
     const assignment = await this.dataSource.getRepository(PlanAssignmentEntity).findOne({ where: { id } });

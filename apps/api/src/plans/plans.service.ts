@@ -22,15 +22,12 @@ function sha256(text: string): string {
 @Injectable()
 export class PlansService {
   private readonly logger = new Logger(PlansService.name);
-  private readonly audit: AuditLog;
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly temporal: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.audit = new AuditLog(dataSource);
-  }
+    private readonly audit: AuditLog,
+  ) {}
 
   private checkDocument(document: unknown): void {
     const result = validatePlan(document);

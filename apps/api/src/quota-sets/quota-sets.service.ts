@@ -27,15 +27,12 @@ function invalid(field: string, message: string): DomainError {
 
 @Injectable()
 export class QuotaSetsService {
-  private readonly audit: AuditLog;
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly temporal: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.audit = new AuditLog(dataSource);
-  }
+    private readonly audit: AuditLog,
+  ) {}
 
   private async load(id: string, m: EntityManager = this.dataSource.manager): Promise<QuotaSetEntity> {
     const set = await m.findOne(QuotaSetEntity, { where: { id } });

@@ -26,15 +26,12 @@ const today = (): string => new Date().toISOString().slice(0, 10);
 @Injectable()
 export class TerritoriesService {
   private readonly logger = new Logger(TerritoriesService.name);
-  private readonly audit: AuditLog;
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly temporal: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.audit = new AuditLog(dataSource);
-  }
+    private readonly audit: AuditLog,
+  ) {}
 
   private async hierarchy(): Promise<{ rows: TerritoryEntity[]; tree: Territory[] }> {
     const rows = await this.dataSource.getRepository(TerritoryEntity).find({ order: { name: 'ASC' } });

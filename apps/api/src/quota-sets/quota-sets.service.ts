@@ -133,9 +133,9 @@ export class QuotaSetsService {
     const teams = await this.dataSource.getRepository(TeamEntity).find({ order: { id: 'ASC' } });
     return {
       people: people.map((p) => ({
-        id: p.id, roles: p.roles as Role[], active: p.active, ...(p.teamId ? { teamId: p.teamId } : {}), ...(p.managerId ? { managerId: p.managerId } : {}),
+        id: p.id, name: p.name, roles: p.roles as Role[], active: p.active, ...(p.teamId ? { teamId: p.teamId } : {}), ...(p.managerId ? { managerId: p.managerId } : {}),
       })),
-      teams: teams.map((t) => ({ id: t.id, ...(t.managerId ? { managerId: t.managerId } : {}) })),
+      teams: teams.map((t) => ({ id: t.id, name: t.name, ...(t.managerId ? { managerId: t.managerId } : {}) })),
     };
   }
 

@@ -354,6 +354,17 @@ describe('approval policy details', () => {
     expect(stages[0].label).toBe('Team A manager approval');
   });
 
+  it('labels a fanned-out stage with the team or person name when the organisation knows it', () => {
+    const org = salesOrg();
+    const named = {
+      ...org,
+      teams: org.teams.map((t) => (t.id === 'A' ? { ...t, name: 'Enterprise West' } : t)),
+      people: org.people.map((p) => (p.id === 'repA1' ? { ...p, name: 'Liam Carter' } : p)),
+    };
+    const stages = routeQuotaSignoff(quotaFor(['A'], ['repA1']), named);
+    expect(stages.map((s) => s.label)).toEqual(['Team Enterprise West manager approval', expect.any(String), 'Quota acknowledgement by Liam Carter']);
+  });
+
   it('territory managers decide together (mode all) and expiry of a plan notifies ops', () => {
     const [managers] = routeTerritoryChange(territoryChange(['west'], ['east'], '1'), salesOrg());
     expect(managers.mode).toBe('all');

@@ -305,6 +305,9 @@ export function resolveStages(policy: ApprovalPolicy, request: ApprovalRequest, 
   const route = policy.routes[request.kind];
   if (!Array.isArray(route)) throw new DomainError('APPROVAL.INVALID_POLICY', `policy ${policy.version} has no route for ${request.kind}`);
   const index = new OrgIndex(org);
+  // Stage labels name the team or person a fanned-out stage is for, when the organisation knows the name.
+  const names = new Map<string, string>();
+  for (const ref of [...org.teams, ...org.people]) if (ref.name) names.set(ref.id, ref.name);
   const subjects = new Set(request.subjectPersonIds ?? []);
   const boundEarlier = new Set<string>();
   const stages: ApprovalStage[] = [];
@@ -358,7 +361,7 @@ export function resolveStages(policy: ApprovalPolicy, request: ApprovalRequest, 
       );
       stepStages.push({
         id,
-        label: template.label.replace('{item}', item?.id ?? ''),
+        label: template.label.replace('{item}', item ? (names.get(item.id) ?? item.id) : ''),
         approvers,
         approverIds,
         mode: template.mode,

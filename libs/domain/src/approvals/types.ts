@@ -42,6 +42,8 @@ export interface ApprovalStage {
 
 export interface PersonRef {
   id: string;
+  /** For people reading stage labels; routing never keys on it. */
+  name?: string;
   roles: Role[];
   teamId?: string;
   managerId?: string;
@@ -50,6 +52,8 @@ export interface PersonRef {
 
 export interface TeamRef {
   id: string;
+  /** For people reading stage labels; routing never keys on it. */
+  name?: string;
   managerId?: string;
   parentTeamId?: string;
 }

@@ -1,30 +1,10 @@
 /**
- * Replays recorded histories of completed runs against today's workflow code: a change that is
- * not replay-safe (missing `patched()`) fails here instead of in production.
- * Re-record with `RECORD_HISTORIES=1 npx jest libs/workflows/src/plan-acceptance/plan-acceptance.workflow.spec.ts`.
+ * Replays every recorded plan-acceptance history (all generations) against today's workflow code: a change
+ * that is not replay-safe (missing `patched()`) fails here instead of in production.
+ * Record with `RECORD_HISTORIES=1 RECORD_HISTORIES_PREFIX=<generation>- npx jest libs/workflows/src/plan-acceptance/plan-acceptance.workflow.spec.ts`.
  */
-import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
-import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { bundleWorkflows } from '../../../../test/support/temporal';
+import { describeReplay } from '../../../../test/support/histories';
 
-const DIR = path.join(__dirname, '__histories__');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
-
-describe('planAcceptanceWorkflow replay', () => {
-  it('has recorded histories to replay', () => {
-    expect(files.length).toBeGreaterThanOrEqual(4);
-  });
-
-  it.each(files)('replays %s without non-determinism', async (file) => {
-    // fromObject rather than historyFromJSON: the latter trips over the second protobufjs copy
-    // under node_modules/@temporalio/common ("type must be a Type").
-    const history = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(path.join(DIR, file), 'utf8')));
-    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-    expect(started?.workflowType?.name).toBe('planAcceptanceWorkflow');
-    // the production bundle: the same entry the worker loads
-    const workflowBundle = await bundleWorkflows(require.resolve('../workflows'));
-    await expect(Worker.runReplayHistory({ workflowBundle }, history, `replay-${file}`)).resolves.toBeUndefined();
-  });
-});
+// The production bundle: the same entry the worker loads.
+describeReplay('planAcceptanceWorkflow', path.join(__dirname, '__histories__'), 4, require.resolve('../workflows'));

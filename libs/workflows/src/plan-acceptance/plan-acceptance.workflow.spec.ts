@@ -2,13 +2,13 @@
  * Plan acceptance on the time-skipping server, with recording activities.
  * Days are measured from the `published` audit event (workflow time passed as occurredAt).
  */
-import { WorkflowUpdateFailedError, WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { bundleWorkflows, createTimeSkippingEnv } from '../../../../test/support/temporal';
+import { recordHistory } from '../../../../test/support/histories';
 import type { ApprovalTaskActivities, CloseApprovalTasksInput, OpenApprovalTasksInput } from '../approval/task-activities';
 import type {
   PlanAcceptanceActivities,
@@ -27,6 +27,8 @@ import {
 } from './messages';
 
 const DAY = 24 * 60 * 60 * 1000;
+/** `RECORD_HISTORIES=1 RECORD_HISTORIES_PREFIX=<generation>- npx jest <this file>` records what the replay spec replays. */
+const HISTORIES = path.join(__dirname, '__histories__');
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -39,20 +41,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.teardown();
 });
-
-/**
- * `RECORD_HISTORIES=1 RECORD_HISTORIES_PREFIX=v3- npx jest plan-acceptance.workflow` records the
- * histories the replay spec replays (do it when the workflow changes on purpose, behind `patched()`,
- * under a new prefix so the recordings of earlier code keep being replayed).
- */
-async function recordHistory(name: string, handle: WorkflowHandle) {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await handle.fetchHistory();
-  // protobufjs' own JSON (enum names, base64 payloads): what historyFromJSON reads back.
-  // A prefix keeps older recordings: each generation of the code (its patches) stays replayed.
-  const prefix = process.env.RECORD_HISTORIES_PREFIX ?? '';
-  await writeFile(path.join(__dirname, '__histories__', `${prefix}${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
-}
 
 /** Recording activities; `gate` lets a test hold `setAssignmentState` for a final status. */
 function recorder() {
@@ -173,7 +161,7 @@ describe('planAcceptanceWorkflow', () => {
     const result = await withWorker(r.activities, async (tq) => {
       const handle = await start(tq, args);
       const done = await handle.result();
-      await recordHistory('expired-after-reminders-and-escalation', handle);
+      await recordHistory(HISTORIES, 'expired-after-reminders-and-escalation', handle);
       return done;
     });
 
@@ -255,7 +243,7 @@ describe('planAcceptanceWorkflow', () => {
       const refused = await refusal(handle.executeUpdate(decideUpdate, { args: [rep('decline', { reason: '  ' })] }));
       const status = await handle.executeUpdate(decideUpdate, { args: [rep('decline', { reason: 'Quota too high' })] });
       await handle.result();
-      await recordHistory('declined-with-reason', handle);
+      await recordHistory(HISTORIES, 'declined-with-reason', handle);
       return { refused, status };
     });
 
@@ -333,7 +321,7 @@ describe('planAcceptanceWorkflow', () => {
       await until(handle, invited);
       const accepted = await handle.executeUpdate(decideUpdate, { args: [rep('accept')] });
       await handle.result();
-      await recordHistory('manager-approved-then-accepted', handle);
+      await recordHistory(HISTORIES, 'manager-approved-then-accepted', handle);
       return { pending: pending.state, repTooEarly, rejectWithoutComment, approved: approved.state, accepted: accepted.state };
     });
 
@@ -400,7 +388,7 @@ describe('planAcceptanceWorkflow', () => {
       await until(handle, invited);
       await handle.signal(supersedeSignal, { byAssignmentId: 'a-new' });
       const done = await handle.result();
-      await recordHistory('superseded', handle);
+      await recordHistory(HISTORIES, 'superseded', handle);
       return done;
     });
 

@@ -6,10 +6,10 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Organisation, QuotaSet } from '@quotaflow/domain';
 import { bundleWorkflows, createTimeSkippingEnv } from '../../../../test/support/temporal';
+import { recordHistory } from '../../../../test/support/histories';
 import type { ApprovalTaskActivities, CloseApprovalTasksInput, OpenApprovalTasksInput, SendNoticeInput } from '../approval/task-activities';
 import type { RecordAuditInput } from '../plan-acceptance/activities';
 import type {
@@ -31,6 +31,8 @@ import {
 } from './messages';
 
 const DAY = 24 * 60 * 60 * 1000;
+/** `RECORD_HISTORIES=1 RECORD_HISTORIES_PREFIX=<generation>- npx jest <this file>` records what the replay spec replays. */
+const HISTORIES = path.join(__dirname, '__histories__');
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -146,17 +148,6 @@ const as = (actorId: string, decision: QuotaDecisionRequest['decision'], over: P
   ...over,
 });
 
-/**
- * `RECORD_HISTORIES=1 npx jest quota-signoff.workflow` re-records the histories the replay spec
- * replays (do it when the workflow changes on purpose, behind `patched()`).
- */
-async function recordHistory(name: string, handle: Handle) {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await handle.fetchHistory();
-  await mkdir(path.join(__dirname, '__histories__'), { recursive: true });
-  await writeFile(path.join(__dirname, '__histories__', `${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
-}
-
 async function withWorker<T>(activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `quota-signoff-spec-${++seq}-${process.pid}`;
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
@@ -223,7 +214,7 @@ describe('quotaSignoffWorkflow', () => {
       await handle.executeUpdate(quotaDecideUpdate, { args: [as('fin-1', 'approve', { idempotencyKey: 'fin-approve-0001' })] });
       const locked = await acknowledgeAll(handle);
       await handle.result();
-      await recordHistory('parallel-teams-finance-acknowledged-locked', handle);
+      await recordHistory(HISTORIES, 'parallel-teams-finance-acknowledged-locked', handle);
       return { teamsOpen, financeView, locked };
     });
 
@@ -304,7 +295,7 @@ describe('quotaSignoffWorkflow', () => {
       await handle.executeUpdate(quotaDecideUpdate, { args: [as('fin-1', 'approve')] });
       const locked = await acknowledgeAll(handle);
       await handle.result();
-      await recordHistory('finance-reject-team-reject-revised-locked', handle);
+      await recordHistory(HISTORIES, 'finance-reject-team-reject-revised-locked', handle);
       return { rejectNoComment, backToTeams, returned, decideWhileReturned, reviseByRep, revised, financeReview, locked };
     });
 
@@ -374,7 +365,7 @@ describe('quotaSignoffWorkflow', () => {
       await handle.executeUpdate(quotaDecideUpdate, { args: [as('fin-1', 'approve')] });
       const locked = await acknowledgeAll(handle);
       await handle.result();
-      await recordHistory('manager-adjustment-locked', handle);
+      await recordHistory(HISTORIES, 'manager-adjustment-locked', handle);
       return { totalMoves, otherTeam, repOfOtherTeam, noComment, adjusted, afterApproval, locked };
     });
 
@@ -419,7 +410,7 @@ describe('quotaSignoffWorkflow', () => {
       await until(handle, (s) => s.openStageIds.length === 3 && s.openStageIds.every((id) => id.startsWith('acknowledge:')));
       await handle.executeUpdate(quotaDecideUpdate, { args: [as('r1', 'acknowledge')] });
       const done = await handle.result();
-      await recordHistory('acknowledgement-deadline-locked-flagged', handle);
+      await recordHistory(HISTORIES, 'acknowledgement-deadline-locked-flagged', handle);
       return done;
     });
 

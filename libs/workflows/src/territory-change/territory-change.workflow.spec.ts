@@ -6,10 +6,10 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { computeTerritoryImpact, type Organisation, type PersonRef } from '@quotaflow/domain';
 import { bundleWorkflows, createTimeSkippingEnv } from '../../../../test/support/temporal';
+import { recordHistory } from '../../../../test/support/histories';
 import type { RecordAuditInput } from '../plan-acceptance/activities';
 import type { OpenApprovalTasksInput, CloseApprovalTasksInput, SendNoticeInput } from '../approval/task-activities';
 import type { ApplyTerritoryChangeInput, SetTerritoryChangeStateInput, TerritoryChangeWorkflowActivities } from './activities';
@@ -24,6 +24,8 @@ import {
 } from './messages';
 
 const DAY = 24 * 60 * 60 * 1000;
+/** `RECORD_HISTORIES=1 RECORD_HISTORIES_PREFIX=<generation>- npx jest <this file>` records what the replay spec replays. */
+const HISTORIES = path.join(__dirname, '__histories__');
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 let seq = 0;
@@ -34,13 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.teardown();
 });
-
-/** `RECORD_HISTORIES=1 npx jest territory-change.workflow` re-records the histories the replay spec replays. */
-async function recordHistory(name: string, handle: WorkflowHandle): Promise<void> {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await handle.fetchHistory();
-  await writeFile(path.join(__dirname, '__histories__', `${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
-}
 
 const person = (id: string, roles: PersonRef['roles'], teamId?: string): PersonRef => ({ id, roles, active: true, ...(teamId ? { teamId } : {}) });
 
@@ -206,7 +201,7 @@ describe('territoryChangeWorkflow', () => {
       await env.sleep(effectiveAt - (await env.currentTimeMs()) - 60 * 60 * 1000);
       const beforeDate = { state: (await handle.query(territoryStatusQuery)).state, applies: r.applies.length };
       const result = (await handle.result()) as TerritoryChangeStatus;
-      await recordHistory('applied-on-effective-date-with-finance', handle);
+      await recordHistory(HISTORIES, 'applied-on-effective-date-with-finance', handle);
       return { result, beforeDate };
     });
 
@@ -283,7 +278,7 @@ describe('territoryChangeWorkflow', () => {
       // Back at the managers: they decide again; then the first stage rejects → back to the requester.
       await handle.executeUpdate(territoryDecideUpdate, { args: [decide('mgrA', 'reject', { comment: 'Not this quarter' })] });
       const result = (await handle.result()) as TerritoryChangeStatus;
-      await recordHistory('rejected-one-stage-back-then-to-requester', handle);
+      await recordHistory(HISTORIES, 'rejected-one-stage-back-then-to-requester', handle);
       return { returned, result };
     });
     expect(returned.decisions).toEqual([]);
@@ -314,7 +309,7 @@ describe('territoryChangeWorkflow', () => {
       const cancelled = await handle.executeUpdate(territoryCancelUpdate, { args: [{ actorId: 'ops2', actorRoles: ['ops'], comment: 'Reorg postponed' }] });
       expect(cancelled.state).toBe('cancelled');
       const result = (await handle.result()) as TerritoryChangeStatus;
-      await recordHistory('cancelled-while-scheduled', handle);
+      await recordHistory(HISTORIES, 'cancelled-while-scheduled', handle);
       return { forbidden, result };
     });
     expect(forbidden).toEqual({ type: 'AUTH.FORBIDDEN', field: 'actorId' });

@@ -1,0 +1,44 @@
+/**
+ * Recorded workflow histories: the workflow specs record them (`RECORD_HISTORIES=1`, optionally
+ * `RECORD_HISTORIES_PREFIX=v3-` so earlier generations stay), the replay specs replay every one
+ * against today's workflow bundle, so a change that is not replay-safe fails in CI.
+ */
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bundleWorkflows } from './temporal';
+
+interface HasHistory { fetchHistory(): Promise<unknown> }
+
+/** Writes the run's history as `<dir>/<prefix><name>.json` when RECORD_HISTORIES=1; otherwise nothing. */
+export async function recordHistory(dir: string, name: string, handle: HasHistory): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await handle.fetchHistory();
+  await mkdir(dir, { recursive: true });
+  // protobufjs' own JSON (enum names, base64 payloads): what History.fromObject reads back.
+  await writeFile(join(dir, `${process.env.RECORD_HISTORIES_PREFIX ?? ''}${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
+}
+
+/**
+ * The replay suite of one workflow type: at least `minimum` recordings in `dir`, each started as
+ * `workflowType` and replayed without non-determinism by the production bundle `workflowsPath`.
+ */
+export function describeReplay(workflowType: string, dir: string, minimum: number, workflowsPath: string): void {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  describe(`${workflowType} replay`, () => {
+    it('has recorded histories to replay', () => {
+      expect(files.length).toBeGreaterThanOrEqual(minimum);
+    });
+
+    it.each(files)('replays %s without non-determinism', async (file) => {
+      // fromObject rather than historyFromJSON: the latter trips over the second protobufjs copy
+      // under node_modules/@temporalio/common ("type must be a Type").
+      const history = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+      expect(history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name).toBe(workflowType);
+      const workflowBundle = await bundleWorkflows(workflowsPath);
+      await expect(Worker.runReplayHistory({ workflowBundle }, history, `replay-${file}`)).resolves.toBeUndefined();
+    });
+  });
+}

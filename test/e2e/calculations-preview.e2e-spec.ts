@@ -1,11 +1,36 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { PersonEntity } from '@quotaflow/persistence';
 import { type Harness, startHarness } from './harness';
 
 jest.setTimeout(120_000);
 
-const EXAMPLE = resolve(__dirname, '../../../shared/spec/examples/01-tiered-commission-with-split.json');
+/**
+ * Graduated tiers, a 50/50 split and a 5 % kicker, worked by hand:
+ * ana 25,000 + 20,000 = 45,000: 20,000 × 4 % + 25,000 × 6 % = 2,300.00, kicker 115.00;
+ * ben 20,000 × 4 % = 800.00, kicker 40.00.
+ */
+const SPLIT_WITH_KICKER = {
+  currency: 'USD',
+  periods: [{ id: '2026-01', start: '2026-01-01', end: '2026-01-31' }],
+  plans: [{
+    id: 'ae',
+    components: [
+      { id: 'commission', kind: 'commission', table: { split: 'step', tiers: [{ from: 0, rate: 0.04 }, { from: 20000, rate: 0.06 }, { from: 60000, rate: 0.09 }] } },
+      { id: 'kicker', kind: 'bonus', of: 'commission', rate: 0.05 },
+    ],
+  }],
+  participants: [
+    { id: 'ana', name: 'Ana', planId: 'ae', quota: { default: 50000 } },
+    { id: 'ben', name: 'Ben', planId: 'ae', quota: { default: 50000 } },
+  ],
+  transactions: [
+    { id: 'O-1', date: '2026-01-06', amount: 25000, type: 'revenue', credits: [{ participantId: 'ana', share: 1 }] },
+    { id: 'O-2', date: '2026-01-19', amount: 40000, type: 'revenue', credits: [{ participantId: 'ana', share: 0.5 }, { participantId: 'ben', share: 0.5 }] },
+  ],
+};
+const EXPECTED: Record<string, { payout: string; components: Record<string, string> }> = {
+  ana: { payout: '2415.00', components: { commission: '2300.00', kicker: '115.00' } },
+  ben: { payout: '840.00', components: { commission: '800.00', kicker: '40.00' } },
+};
 
 /** A small what-if document whose participants are the given people. */
 function whatIf(...people: PersonEntity[]) {
@@ -28,16 +53,14 @@ describe('POST /api/v1/calculations/preview (the what-if estimator)', () => {
     await h?.close();
   });
 
-  it('finance previews a spec example and gets its exact figures', async () => {
-    const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { input: unknown; expect: Record<string, Record<string, { payout: string; components: Record<string, string> }>> };
-    const r = await h.http('POST', '/api/v1/calculations/preview', { as: h.org.finance, body: example.input });
+  it('finance previews a split with a kicker and gets the hand-worked figures', async () => {
+    const r = await h.http('POST', '/api/v1/calculations/preview', { as: h.org.finance, body: SPLIT_WITH_KICKER });
     expect(r.status).toBe(200);
-    for (const period of r.body.periods) {
-      for (const p of period.participants) {
-        const want = example.expect[period.id]![p.participantId]!;
-        expect(p.payout).toBe(want.payout);
-        for (const c of p.components) expect(c.amount).toBe(want.components[c.id]);
-      }
+    const participants = r.body.periods[0].participants as Array<{ participantId: string; payout: string; components: Array<{ id: string; amount: string }> }>;
+    expect(participants.map((p) => p.participantId).sort()).toEqual(['ana', 'ben']);
+    for (const p of participants) {
+      expect(p.payout).toBe(EXPECTED[p.participantId]!.payout);
+      for (const c of p.components) expect(c.amount).toBe(EXPECTED[p.participantId]!.components[c.id]);
     }
   });
 

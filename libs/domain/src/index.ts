@@ -3,3 +3,6 @@ export * from './plan-language';
 export * from './approvals';
 export * from './quota';
 export * from './territory';
+export * from './text';
+export * from './access';
+export * from './error-codes';

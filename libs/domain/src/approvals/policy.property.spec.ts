@@ -1,7 +1,7 @@
 // Property tests over generated organisations and requests. A small seeded generator (not
 // fast-check) keeps libs/domain free of outside imports and every run identical.
 import { DomainError } from '../errors';
-import { activeStages, applyDecision, createApprovalState, type ApprovalState } from './approval-state';
+import { apply, checkApply, createApprovalState, groupIntoSteps, openStages, type ApprovalState } from './approval-state';
 import { DEFAULT_APPROVAL_POLICY, resolveStages } from './policy';
 import type { ApprovalRequest, ApprovalStage, Organisation, Role } from './types';
 
@@ -93,36 +93,45 @@ describe('approval policy properties (random organisations and requests)', () =>
     expect(resolved).toBeGreaterThan(SEEDS.length / 10);
   });
 
-  it('any order of decisions keeps one signer per step and completes only with every stage done', () => {
+  it('any order of decisions keeps one signer per step and approves only with every stage done', () => {
+    const reached = { approved: 0, returned: 0, declined: 0, pending: 0 };
     for (const seed of SEEDS) {
       const g = generator(seed);
       const org = randomOrg(g);
       const request = randomRequest(g);
       const stages = resolveOrSkip(request, org);
       if (!stages) continue;
-      let state: ApprovalState = createApprovalState(request, stages);
+      const steps = groupIntoSteps(stages).map((s) => ({ kind: 'inline' as const, stages: s }));
+      let state: ApprovalState = createApprovalState({ requesterId: request.requesterId, subjectPersonIds: request.subjectPersonIds ?? [] }, steps, { now: 0 }).state;
       for (let attempt = 0; attempt < 30; attempt += 1) {
-        const open = activeStages(state);
+        const open = openStages(state);
         if (open.length === 0) break;
         const stage = g.pick(open);
         const decision = g.int(10) === 0 ? stage.decisions[stage.decisions.length - 1] : stage.decisions[0];
         // Half the attempts come from a listed approver, half from anyone (mostly refused).
         const actorId = g.bool() ? g.pick(stage.approverIds) : g.pick(PEOPLE);
-        const result = applyDecision(state, { stageId: stage.id, actorId, decision });
-        if (result.ok) state = result.state;
+        const input = { actorId, decision, stageId: stage.id, comment: 'because' };
+        if (checkApply(state, input).ok) state = apply(state, input, attempt).state;
       }
-      const effective = Object.values(state.decisions).flat();
-      for (const d of effective) {
-        expect(effective.filter((e) => e.actorId === d.actorId).every((e) => e.step === d.step)).toBe(true);
-        expect(d.actorId).not.toBe(request.requesterId);
-      }
-      if (state.status === 'approved') {
-        for (const stage of state.stages) {
-          const positives = (state.decisions[stage.id] ?? []).map((d) => d.actorId);
-          if (stage.mode === 'all') expect(stage.approverIds.every((id) => positives.includes(id))).toBe(true);
-          else expect(positives.length).toBeGreaterThan(0);
+      if (state.status in reached) reached[state.status as keyof typeof reached] += 1;
+      try {
+        for (const d of state.decisions) {
+          expect(state.decisions.filter((e) => e.actorId === d.actorId).every((e) => e.step === d.step)).toBe(true);
+          expect(d.actorId).not.toBe(request.requesterId);
         }
+        if (state.status === 'approved') {
+          for (const stage of steps.flatMap((s) => s.stages)) {
+            const positives = state.decisions.filter((d) => d.stageId === stage.id).map((d) => d.actorId);
+            if (stage.mode === 'all') expect(stage.approverIds.every((id) => positives.includes(id))).toBe(true);
+            else expect(positives.length).toBeGreaterThan(0);
+          }
+        }
+      } catch (error) {
+        throw new Error(`seed ${seed}: ${(error as Error).message}`);
       }
     }
+    // Fixed seeds: these guard against a generator that stops reaching the states checked.
+    expect(reached.approved).toBeGreaterThan(40);
+    expect(reached.returned + reached.declined).toBeGreaterThan(10);
   });
 });

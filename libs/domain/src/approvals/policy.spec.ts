@@ -6,6 +6,7 @@ import {
   routePlanAcceptance,
   routeQuotaSignoff,
   routeTerritoryChange,
+  withThresholds,
   type ApprovalPolicy,
 } from './policy';
 import type { ApprovalRequest, ApprovalStage, Organisation } from './types';
@@ -113,10 +114,10 @@ const cases: [string, ApprovalRequest, Organisation, Expected][] = [
     { approvers: { 'manager-preapproval': ['director'] }, escalateTo: { 'rep-acceptance': ['director'] } },
   ],
   [
-    'plan: a rep without a manager gets no escalation target',
+    'plan: a rep without a manager escalates to sales operations instead',
     planFor('loner'),
     salesOrg(),
-    { approvers: { 'rep-acceptance': ['loner'] }, escalateTo: { 'rep-acceptance': [] } },
+    { approvers: { 'rep-acceptance': ['loner'] }, escalateTo: { 'rep-acceptance': ['ops1', 'ops2'] } },
   ],
   [
     'plan: an inactive rep cannot accept',
@@ -231,6 +232,12 @@ const cases: [string, ApprovalRequest, Organisation, Expected][] = [
     territoryChange(['west'], ['east'], '10000.00', { thresholds: { financeAbove: '5000' } }),
     salesOrg(),
     { stages: ['territory-managers@0', 'ops@1', 'finance@2'] },
+  ],
+  [
+    'territory: a request may not raise the threshold above the organisation\'s (it would switch finance off)',
+    territoryChange(['west'], ['east'], '60000.00', { thresholds: { financeAbove: '9999999999999999.99' } }),
+    salesOrg(),
+    { error: { code: 'VALIDATION.LOOSER_THAN_POLICY', field: 'thresholds.financeAbove' } },
   ],
   [
     'territory: an unknown impact goes to finance rather than skipping it',
@@ -376,6 +383,14 @@ describe('approval policy details', () => {
     expect([acceptance.onDeadline, acceptance.deadlineNotifyIds]).toEqual(['expire', ['ops1', 'ops2']]);
   });
 
+  it('the configured threshold replaces the default, and a request can only go below it', () => {
+    const policy = withThresholds(DEFAULT_APPROVAL_POLICY, { financeAbove: '100000.00' });
+    const ids = (request: ApprovalRequest) => resolveStages(policy, request, salesOrg()).map((s) => s.id);
+    expect(ids(territoryChange(['west'], ['east'], '60000.00'))).toEqual(['territory-managers', 'ops']);
+    expect(ids(territoryChange(['west'], ['east'], '60000.00', { thresholds: { financeAbove: '50000.00' } }))).toEqual(['territory-managers', 'ops', 'finance']);
+    expect(() => ids(territoryChange(['west'], ['east'], '60000.00', { thresholds: { financeAbove: '100000.01' } }))).toThrow(DomainError);
+  });
+
   it('the route wrappers are the resolver with the kind filled in', () => {
     const request = { requesterId: 'ops1', subjectPersonIds: ['repA1'] };
     const settings = { managerPreApproval: true, reminderEveryDays: 4 };
@@ -415,6 +430,7 @@ describe('approval policy details', () => {
             id: 'team-rep-review',
             label: 'Peer review',
             approvers: [{ kind: 'role', role: 'rep', teamId: 'A' }],
+            actingRole: 'rep',
             mode: 'any',
             decisions: ['approve', 'reject'],
             escalateTo: [{ kind: 'person', personId: 'director' }],

@@ -1,184 +1,14 @@
-// The approval policy: routing is data. A route is an ordered list of stage templates; the
-// resolver binds them to a request and an organisation and applies separation of duties.
+// The approval policy resolver: binds a route's stage templates to one request and one
+// organisation snapshot and applies separation of duties. The routes are data (policy.data.ts).
 import { DomainError } from '../errors';
 import { decAbs, decCmp, isDecimalString } from '../quota/decimal';
 import { OrgIndex } from './organisation';
-import {
-  ACCEPT_DECLINE,
-  ACKNOWLEDGE,
-  APPROVE_REJECT,
-  type ApprovalImpact,
-  type ApprovalRequest,
-  type ApprovalRequestKind,
-  type ApprovalSettings,
-  type ApprovalStage,
-  type ApprovalThresholds,
-  type ApproverRef,
-  type OnDeadline,
-  type Organisation,
-  type StageDecisions,
-} from './types';
+import { DEFAULT_APPROVAL_POLICY } from './policy.data';
+import type { ApprovalPolicy, ApproverSelector, ApproverTemplate, StageCondition, StageTemplate, StageTiming, TimingSetting } from './policy.types';
+import type { ApprovalRequest, ApprovalRequestKind, ApprovalSettings, ApprovalStage, ApprovalThresholds, ApproverRef, Organisation } from './types';
 
-/** What a template reference points at in the request; 'each' is the item of a fan-out stage. */
-export type ApproverSelector =
-  | 'requester'
-  | 'subject-people'
-  | 'subject-teams'
-  | 'losing-territories'
-  | 'gaining-territories'
-  | 'each';
-
-export type ApproverTemplate =
-  | ApproverRef
-  /** The people themselves (territories: their owners). */
-  | { kind: 'people-of'; of: ApproverSelector }
-  /** The managers of the people, teams or territories selected. */
-  | { kind: 'managers-of'; of: ApproverSelector };
-
-export type StageCondition =
-  | { kind: 'setting'; setting: 'managerPreApproval' }
-  /** Unknown amount or threshold counts as above: finance looks rather than being skipped. */
-  | { kind: 'amount-above'; amount: keyof ApprovalImpact; threshold: keyof ApprovalThresholds }
-  | { kind: 'not'; condition: StageCondition };
-
-export interface StageTiming {
-  reminderEveryDays?: number;
-  escalateAfterDays?: number;
-  deadlineDays?: number;
-}
-
-export type TimingSetting = 'reminderEveryDays' | 'escalateAfterDays' | 'expireAfterDays';
-
-export interface StageTemplate {
-  /** Stage id; a fan-out stage gets `<id>:<itemId>`. */
-  id: string;
-  /** `{item}` is replaced by the fan-out item id. */
-  label: string;
-  /** One parallel stage per subject team / subject person, all in the same step. */
-  forEach?: 'subject-team' | 'subject-person';
-  approvers: ApproverTemplate[];
-  mode: 'any' | 'all';
-  decisions: StageDecisions;
-  when?: StageCondition;
-  timing?: StageTiming;
-  /** Which request setting overrides which timing field. */
-  timingFromSettings?: Partial<Record<keyof StageTiming, TimingSetting>>;
-  escalateTo?: ApproverTemplate[];
-  onDeadline: OnDeadline;
-  notifyOnDeadline?: ApproverTemplate[];
-  /** Drop the stage instead of failing when nobody is eligible. */
-  skipIfEmpty?: boolean;
-}
-
-export interface ApprovalPolicy {
-  version: string;
-  thresholds: ApprovalThresholds;
-  routes: Record<ApprovalRequestKind, StageTemplate[]>;
-}
-
-export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
-  version: '2026-1',
-  thresholds: { financeAbove: '50000.00' },
-  routes: {
-    'plan-acceptance': [
-      {
-        id: 'manager-preapproval',
-        label: 'Manager pre-approval',
-        when: { kind: 'setting', setting: 'managerPreApproval' },
-        approvers: [{ kind: 'managers-of', of: 'subject-people' }],
-        mode: 'any',
-        decisions: APPROVE_REJECT,
-        timing: { reminderEveryDays: 3 },
-        timingFromSettings: { reminderEveryDays: 'reminderEveryDays' },
-        escalateTo: [{ kind: 'role', role: 'ops' }],
-        onDeadline: 'escalate-only',
-      },
-      {
-        id: 'rep-acceptance',
-        label: 'Rep acceptance',
-        approvers: [{ kind: 'people-of', of: 'subject-people' }],
-        mode: 'any',
-        decisions: ACCEPT_DECLINE,
-        timing: { reminderEveryDays: 3, escalateAfterDays: 7, deadlineDays: 14 },
-        timingFromSettings: {
-          reminderEveryDays: 'reminderEveryDays',
-          escalateAfterDays: 'escalateAfterDays',
-          deadlineDays: 'expireAfterDays',
-        },
-        escalateTo: [{ kind: 'managers-of', of: 'subject-people' }],
-        onDeadline: 'expire',
-        notifyOnDeadline: [{ kind: 'role', role: 'ops' }],
-      },
-    ],
-    'quota-signoff': [
-      {
-        id: 'team',
-        label: 'Team {item} manager approval',
-        forEach: 'subject-team',
-        approvers: [{ kind: 'managers-of', of: 'each' }],
-        mode: 'any',
-        decisions: APPROVE_REJECT,
-        timing: { reminderEveryDays: 2, escalateAfterDays: 5 },
-        escalateTo: [{ kind: 'role', role: 'ops' }],
-        onDeadline: 'escalate-only',
-      },
-      {
-        id: 'finance',
-        label: 'Finance approval of the quota set',
-        approvers: [{ kind: 'role', role: 'finance' }],
-        mode: 'any',
-        decisions: APPROVE_REJECT,
-        timing: { reminderEveryDays: 2 },
-        onDeadline: 'escalate-only',
-      },
-      {
-        id: 'acknowledge',
-        label: 'Quota acknowledgement by {item}',
-        forEach: 'subject-person',
-        approvers: [{ kind: 'people-of', of: 'each' }],
-        mode: 'any',
-        decisions: ACKNOWLEDGE,
-        timing: { reminderEveryDays: 3, escalateAfterDays: 5, deadlineDays: 10 },
-        escalateTo: [{ kind: 'managers-of', of: 'each' }],
-        onDeadline: 'proceed-flagged',
-      },
-    ],
-    'territory-change': [
-      {
-        id: 'territory-managers',
-        label: 'Managers of the losing and gaining territories',
-        approvers: [
-          { kind: 'managers-of', of: 'losing-territories' },
-          { kind: 'managers-of', of: 'gaining-territories' },
-        ],
-        mode: 'all',
-        decisions: APPROVE_REJECT,
-        timing: { reminderEveryDays: 2, escalateAfterDays: 5 },
-        escalateTo: [{ kind: 'role', role: 'ops' }],
-        onDeadline: 'escalate-only',
-      },
-      {
-        id: 'ops',
-        label: 'Sales operations approval',
-        approvers: [{ kind: 'role', role: 'ops' }],
-        mode: 'any',
-        decisions: APPROVE_REJECT,
-        timing: { reminderEveryDays: 2 },
-        onDeadline: 'escalate-only',
-      },
-      {
-        id: 'finance',
-        label: 'Finance approval of the money impact',
-        when: { kind: 'amount-above', amount: 'revenueMoved', threshold: 'financeAbove' },
-        approvers: [{ kind: 'role', role: 'finance' }],
-        mode: 'any',
-        decisions: APPROVE_REJECT,
-        timing: { reminderEveryDays: 2 },
-        onDeadline: 'escalate-only',
-      },
-    ],
-  },
-};
+export * from './policy.types';
+export { DEFAULT_APPROVAL_POLICY } from './policy.data';
 
 /** Why a person was left out of a stage (carried in the error details). */
 export interface ApproverExclusion {
@@ -193,7 +23,24 @@ function invalid(field: string, message: string): DomainError {
   return new DomainError('VALIDATION.FAILED', message, { field });
 }
 
-function validateRequest(request: ApprovalRequest): void {
+/**
+ * A request may make routing stricter, never looser: its own threshold counts only when it is
+ * lower than the policy's (the organisation's configuration). validateRequest refuses a higher one.
+ */
+function effectiveThreshold(key: keyof ApprovalThresholds, request: ApprovalRequest, policy: ApprovalPolicy): string | undefined {
+  const own = request.thresholds?.[key];
+  const organisation = policy.thresholds[key];
+  if (own === undefined) return organisation;
+  if (organisation === undefined) return own;
+  return decCmp(own, organisation) < 0 ? own : organisation;
+}
+
+/** The policy with the organisation's configured thresholds (APPROVAL_FINANCE_THRESHOLD). */
+export function withThresholds(policy: ApprovalPolicy, thresholds: ApprovalThresholds): ApprovalPolicy {
+  return { ...policy, thresholds: { ...policy.thresholds, ...thresholds } };
+}
+
+function validateRequest(request: ApprovalRequest, policy: ApprovalPolicy): void {
   if (!REQUEST_KINDS.includes(request.kind)) throw invalid('kind', `unknown request kind ${String(request.kind)}`);
   if (typeof request.requesterId !== 'string' || request.requesterId.length === 0) {
     throw invalid('requesterId', 'a request needs its requester');
@@ -201,8 +48,17 @@ function validateRequest(request: ApprovalRequest): void {
   for (const [key, value] of Object.entries(request.impact ?? {})) {
     if (value !== undefined && !isDecimalString(value)) throw invalid(`impact.${key}`, 'must be a decimal string');
   }
-  for (const [key, value] of Object.entries(request.thresholds ?? {})) {
-    if (value !== undefined && !isDecimalString(value)) throw invalid(`thresholds.${key}`, 'must be a decimal string');
+  for (const [key, value] of Object.entries(request.thresholds ?? {}) as [keyof ApprovalThresholds, string | undefined][]) {
+    if (value === undefined) continue;
+    if (!isDecimalString(value)) throw invalid(`thresholds.${key}`, 'must be a decimal string');
+    const organisation = policy.thresholds[key];
+    if (organisation !== undefined && decCmp(value, organisation) > 0) {
+      throw new DomainError('VALIDATION.LOOSER_THAN_POLICY', `thresholds.${key} ${value} is above the organisation's ${organisation}: a request may make routing stricter, never looser`, {
+        field: `thresholds.${key}`,
+        value,
+        limit: organisation,
+      });
+    }
   }
   const settings: ApprovalSettings = request.settings ?? {};
   for (const key of TIMING_SETTINGS) {
@@ -219,7 +75,7 @@ function holds(condition: StageCondition, request: ApprovalRequest, policy: Appr
       return request.settings?.[condition.setting] === true;
     case 'amount-above': {
       const amount = request.impact?.[condition.amount];
-      const threshold = request.thresholds?.[condition.threshold] ?? policy.thresholds[condition.threshold];
+      const threshold = effectiveThreshold(condition.threshold, request, policy);
       if (amount === undefined || threshold === undefined) return true;
       return decCmp(decAbs(amount), threshold) > 0;
     }
@@ -301,7 +157,7 @@ function fanOut(template: StageTemplate, request: ApprovalRequest): (Item | unde
  * steps. Whoever merely *could* sign two steps stays, and checkDecision refuses the second signature.
  */
 export function resolveStages(policy: ApprovalPolicy, request: ApprovalRequest, org: Organisation): ApprovalStage[] {
-  validateRequest(request);
+  validateRequest(request, policy);
   const route = policy.routes[request.kind];
   if (!Array.isArray(route)) throw new DomainError('APPROVAL.INVALID_POLICY', `policy ${policy.version} has no route for ${request.kind}`);
   const index = new OrgIndex(org);
@@ -353,9 +209,12 @@ export function resolveStages(policy: ApprovalPolicy, request: ApprovalRequest, 
           excluded,
         });
       }
-      const escalateToIds = unique(
-        (template.escalateTo ?? []).flatMap((t) => bind(t, request, index, item)).flatMap((ref) => index.resolve(ref)),
-      ).filter((personId) => !approverIds.includes(personId));
+      const resolveAll = (templates: ApproverTemplate[] | undefined) =>
+        unique((templates ?? []).flatMap((t) => bind(t, request, index, item)).flatMap((ref) => index.resolve(ref))).filter(
+          (personId) => !approverIds.includes(personId),
+        );
+      const primaryEscalation = resolveAll(template.escalateTo);
+      const escalateToIds = primaryEscalation.length > 0 ? primaryEscalation : resolveAll(template.escalateToFallback);
       const deadlineNotifyIds = unique(
         (template.notifyOnDeadline ?? []).flatMap((t) => bind(t, request, index, item)).flatMap((ref) => index.resolve(ref)),
       );
@@ -365,6 +224,7 @@ export function resolveStages(policy: ApprovalPolicy, request: ApprovalRequest, 
         approvers,
         approverIds,
         mode: template.mode,
+        actingRole: template.actingRole,
         decisions: template.decisions,
         ...(timing.reminderEveryDays !== undefined ? { reminderEveryDays: timing.reminderEveryDays } : {}),
         ...(timing.escalateAfterDays !== undefined ? { escalateAfterDays: timing.escalateAfterDays } : {}),

@@ -1,11 +1,11 @@
 // Separation of duties at decision time: the resolver already left barred people out of the
 // stages; this check is the last word when a decision arrives (the workflow's update validator).
-import type { ApprovalActor, ApprovalRequest, ApprovalStage, DecisionCheckResult, ApprovalDecision, DecisionRecord } from './types';
+import type { ApprovalActor, ApprovalStage, DecisionCheckResult, ApprovalDecision, DecisionRecord } from './types';
 
 export interface DecisionCheckInput {
   actor: ApprovalActor;
   stage: ApprovalStage;
-  request: Pick<ApprovalRequest, 'requesterId' | 'subjectPersonIds'>;
+  request: { requesterId: string; subjectPersonIds?: readonly string[] };
   /** Effective decisions so far on the request (all stages). */
   priorDecisions: readonly DecisionRecord[];
   /** The decision being taken; checked against the stage's choices when given. */
@@ -64,7 +64,7 @@ export function checkDecision(input: DecisionCheckInput): DecisionCheckResult {
 export function canActOnStage(
   actorId: string,
   stage: ApprovalStage,
-  request: Pick<ApprovalRequest, 'requesterId' | 'subjectPersonIds'>,
+  request: { requesterId: string; subjectPersonIds?: readonly string[] },
   priorDecisions: readonly DecisionRecord[] = [],
   activeStageIds?: readonly string[],
 ): boolean {

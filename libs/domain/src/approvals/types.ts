@@ -11,9 +11,12 @@ export type ApproverRef =
 export const APPROVE_REJECT = ['approve', 'reject'] as const;
 export const ACCEPT_DECLINE = ['accept', 'decline'] as const;
 export const ACKNOWLEDGE = ['acknowledge'] as const;
+/** A reviewer approves, or asks for an adjustment (the owner changes something and asks again), or rejects. */
+export const APPROVE_ADJUST_REJECT = ['approve', 'request-adjustment', 'reject'] as const;
 
-export type StageDecisions = typeof APPROVE_REJECT | typeof ACCEPT_DECLINE | typeof ACKNOWLEDGE;
-export type ApprovalDecision = 'approve' | 'reject' | 'accept' | 'decline' | 'acknowledge';
+export type StageDecisions = typeof APPROVE_REJECT | typeof ACCEPT_DECLINE | typeof ACKNOWLEDGE | typeof APPROVE_ADJUST_REJECT;
+export type ApprovalDecision = 'approve' | 'reject' | 'accept' | 'decline' | 'acknowledge' | 'request-adjustment';
+export const APPROVAL_DECISIONS: readonly ApprovalDecision[] = ['approve', 'reject', 'accept', 'decline', 'acknowledge', 'request-adjustment'];
 export type OnDeadline = 'expire' | 'escalate-only' | 'proceed-flagged';
 
 export interface ApprovalStage {
@@ -38,6 +41,8 @@ export interface ApprovalStage {
   step?: number;
   /** Extension: who is told when the deadline passes (e.g. ops when an acceptance expires). */
   deadlineNotifyIds?: string[];
+  /** In what capacity its approvers act (recorded with each decision): `manager`, `finance`, `rep`… */
+  actingRole?: Role;
 }
 
 export interface PersonRef {

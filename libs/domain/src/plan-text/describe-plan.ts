@@ -32,9 +32,9 @@ export interface DescribeOptions {
 
 /** What accepting means; printed on the document and repeated in the invitation email. */
 export const ACCEPTANCE_TERMS: readonly string[] = [
-  'By accepting, you confirm that you have received and read this plan document, identified by the SHA-256 fingerprint printed on it.',
+  'By accepting, you confirm that you have received and read this plan document, whose rules are identified by the plan rules fingerprint printed at its end.',
   'The plan applies to you from its effective date once you accept it; until then no payout is calculated under it.',
-  'Your acceptance is recorded with the time, your network address and browser, and the document fingerprint.',
+  'Your acceptance is recorded with the time, your network address and browser, the plan rules fingerprint printed here, and the SHA-256 of this PDF file as you received it.',
   'You may decline with a reason instead; your manager and sales operations are told and will follow up.',
 ];
 
@@ -57,7 +57,7 @@ type Money = (v: DecimalText) => string;
 
 function describeComponent(c: ComponentInput, byId: Map<string, ComponentInput>, money: Money): ComponentDescription {
   const basis = c.basis ?? 'amount';
-  const heading = `${c.kind === 'bonus' ? 'Bonus' : 'Commission'}: ${c.id}`;
+  const heading = `${humanize(c.id)} (${c.kind === 'bonus' ? 'bonus' : 'commission'})`;
   const what = scope(c);
   const details: string[] = [];
   let summary: string;
@@ -186,6 +186,17 @@ function join(p: Parts, group: boolean): string {
   const int = group ? p.int.replace(/\B(?=(\d{3})+(?!\d))/g, ',') : p.int;
   const sign = p.negative && (p.int !== '0' || p.frac !== '') ? '-' : '';
   return `${sign}${int}${p.frac ? `.${p.frac}` : ''}`;
+}
+
+/** A component id as a heading: `new-business` → `New business`, `enterpriseKicker` → `Enterprise kicker`. */
+export function humanize(id: string): string {
+  const words = id
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[-_\s]+/)
+    .filter((w) => w !== '')
+    .map((w) => w.toLowerCase());
+  const text = words.join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** `0.045` → `4.5%`, `1.5` → `150%`: the decimal point moves two places. */

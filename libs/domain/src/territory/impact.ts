@@ -55,13 +55,64 @@ export function computeTerritoryImpact(input: TerritoryImpactInput): TerritoryIm
   }
 
   const seenMoves = new Set<string>();
-  const accountsMoving: AccountMoveImpact[] = input.moves.map((move, i) => {
+  const moves: AccountMoveTotals[] = input.moves.map((move, i) => {
     const fromTerritoryId = territoryOfAccount.get(move.accountId);
     if (fromTerritoryId === undefined) throw invalid(`moves[${i}].accountId`, `account ${move.accountId} has no territory`);
     if (seenMoves.has(move.accountId)) throw invalid(`moves[${i}].accountId`, `account ${move.accountId} moves twice`);
     seenMoves.add(move.accountId);
+    return {
+      accountId: move.accountId,
+      fromTerritoryId,
+      toTerritoryId: move.toTerritoryId,
+      trailingRevenue: revenue.get(move.accountId) ?? '0',
+      openPipeline: pipeline.get(move.accountId) ?? '0',
+    };
+  });
+  return summariseTerritoryImpact({
+    territories: input.territories,
+    moves,
+    repRevenue: Object.fromEntries(repRevenue),
+    quotas: input.quotas,
+    ...(input.people ? { people: input.people } : {}),
+    ...(input.teams ? { teams: input.teams } : {}),
+  });
+}
+
+/** One moving account with its figures already summed (by the caller, or by SQL over many rows). */
+export interface AccountMoveTotals {
+  accountId: string;
+  fromTerritoryId: string;
+  toTerritoryId: string;
+  trailingRevenue: string;
+  openPipeline: string;
+}
+
+export interface TerritoryImpactTotals {
+  territories: TerritoryImpactInput['territories'];
+  moves: AccountMoveTotals[];
+  /** Trailing-twelve-month revenue of each rep whose accounts move (the base their quota share is taken from). */
+  repRevenue: Record<string, string>;
+  quotas: TerritoryImpactInput['quotas'];
+  people?: TerritoryImpactInput['people'];
+  teams?: TerritoryImpactInput['teams'];
+}
+
+/**
+ * The impact from figures summed per account and per rep: what the database computes for a
+ * change of ten thousand accounts, and what computeTerritoryImpact computes from rows.
+ */
+export function summariseTerritoryImpact(input: TerritoryImpactTotals): TerritoryImpact {
+  validateTerritoryHierarchy(input.territories);
+  const territoryIds = new Set(input.territories.map((t) => t.id));
+  const owner = (territoryId: string): string | undefined => ownerOfTerritory(input.territories, territoryId);
+  const repRevenue = new Map(Object.entries(input.repRevenue));
+  const accountsMoving: AccountMoveImpact[] = input.moves.map((move, i) => {
+    const { fromTerritoryId } = move;
     if (!territoryIds.has(move.toTerritoryId)) throw invalid(`moves[${i}].toTerritoryId`, `unknown territory ${move.toTerritoryId}`);
     if (move.toTerritoryId === fromTerritoryId) throw invalid(`moves[${i}].toTerritoryId`, 'the account is already there');
+    for (const field of ['trailingRevenue', 'openPipeline'] as const) {
+      if (!isDecimalString(move[field])) throw invalid(`moves[${i}].${field}`, 'must be a decimal string');
+    }
     const fromOwnerId = owner(fromTerritoryId);
     const toOwnerId = owner(move.toTerritoryId);
     return {
@@ -70,8 +121,8 @@ export function computeTerritoryImpact(input: TerritoryImpactInput): TerritoryIm
       toTerritoryId: move.toTerritoryId,
       ...(fromOwnerId !== undefined ? { fromOwnerId } : {}),
       ...(toOwnerId !== undefined ? { toOwnerId } : {}),
-      trailingRevenue: toMoney(revenue.get(move.accountId) ?? '0'),
-      openPipeline: toMoney(pipeline.get(move.accountId) ?? '0'),
+      trailingRevenue: toMoney(move.trailingRevenue),
+      openPipeline: toMoney(move.openPipeline),
     };
   });
 

@@ -27,7 +27,8 @@ describe('loadConfig', () => {
       temporal: { address: 'temporal:7233', namespace: 'default', taskQueue: 'quotaflow' },
       mail: { enabled: true, smtpUrl: 'smtp://mail:2525', from: 'Quotaflow <no-reply@quotaflow.local>' },
       auth: { secret: SECRET, issuer: 'quotaflow', audience: 'quotaflow-api', ttlSeconds: 28800 },
-      approvals: { financeThreshold: '50000.00' },
+      approvals: { financeThreshold: '50000.00', quotaChangePercentFlag: '20' },
+      organisation: { name: 'Quotaflow Demo Inc.', currency: 'USD' },
       logLevel: 'log',
     });
   });

@@ -29,13 +29,24 @@ export interface AppConfig {
   mail: MailConfig;
   auth: AuthConfig;
   approvals: ApprovalsConfig;
+  organisation: OrganisationConfig;
   logLevel: LogLevel;
+}
+
+/** Who the organisation is, for documents and emails. */
+export interface OrganisationConfig {
+  /** Printed on plan documents and statements. */
+  name: string;
+  /** ISO 4217 code of the one currency the organisation pays in. */
+  currency: string;
 }
 
 /** Organisation-wide routing defaults (a request may carry its own). */
 export interface ApprovalsConfig {
   /** Revenue moved by a territory change above which finance must approve; decimal string. */
   financeThreshold: string;
+  /** A rep's quota moving more than this percent from last period is flagged for finance; decimal string. */
+  quotaChangePercentFlag: string;
 }
 
 /** Every environment variable the application reads (the docker-compose test checks against it). */
@@ -56,6 +67,9 @@ export const CONFIG_VARIABLES = [
   'JWT_AUDIENCE',
   'JWT_TTL_SECONDS',
   'APPROVAL_FINANCE_THRESHOLD',
+  'QUOTA_CHANGE_PERCENT_FLAG',
+  'ORGANISATION_NAME',
+  'ORGANISATION_CURRENCY',
   'LOG_LEVEL',
   'DATA_DIR',
   'TEMPORAL_CLI_PATH',
@@ -192,6 +206,17 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     r.fail('APPROVAL_FINANCE_THRESHOLD', `must be a non-negative amount like "50000.00", got "${financeThreshold}"`, true);
   }
 
+  const quotaChangePercentFlag = r.raw('QUOTA_CHANGE_PERCENT_FLAG') ?? '20';
+  if (!/^\d{1,3}(\.\d{1,2})?$/.test(quotaChangePercentFlag)) {
+    r.fail('QUOTA_CHANGE_PERCENT_FLAG', `must be a percent like "20" or "12.5", got "${quotaChangePercentFlag}"`, true);
+  }
+  const organisationName = r.raw('ORGANISATION_NAME') ?? 'Quotaflow Demo Inc.';
+  if (organisationName.length > 200 || /[\u0000-\u001f\u007f]/.test(organisationName)) {
+    r.fail('ORGANISATION_NAME', 'must be at most 200 printable characters', true);
+  }
+  const currency = r.raw('ORGANISATION_CURRENCY') ?? 'USD';
+  if (!/^[A-Z]{3}$/.test(currency)) r.fail('ORGANISATION_CURRENCY', `must be an ISO 4217 code like "USD", got "${currency}"`, true);
+
   if (r.issues.length > 0) throw new ConfigError(r.issues);
 
   return {
@@ -214,7 +239,8 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
       audience: r.raw('JWT_AUDIENCE') ?? 'quotaflow-api',
       ttlSeconds,
     },
-    approvals: { financeThreshold },
+    approvals: { financeThreshold, quotaChangePercentFlag },
+    organisation: { name: organisationName, currency },
     logLevel,
   };
 }

@@ -13,5 +13,8 @@ export class AcceptanceEntity {
   @Column('timestamptz') decidedAt!: Date;
   @Column('text', { nullable: true }) ip!: string | null;
   @Column('text', { nullable: true }) userAgent!: string | null;
+  /** SHA-256 of the PDF the rep was sent (recorded, not printed: a PDF cannot carry its own hash). */
   @Column('text') documentHash!: string;
+  /** SHA-256 of the plan version's canonical JSON: the fingerprint printed on the PDF. */
+  @Column('text', { nullable: true }) rulesFingerprint!: string | null;
 }

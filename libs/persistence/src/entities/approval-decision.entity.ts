@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type ApprovalDecisionValue = 'approve' | 'reject' | 'accept' | 'decline' | 'acknowledge';
+export type ApprovalDecisionValue = 'approve' | 'reject' | 'accept' | 'decline' | 'acknowledge' | 'request-adjustment';
 
 @Entity('approval_decisions')
 export class ApprovalDecisionEntity {
@@ -16,4 +16,8 @@ export class ApprovalDecisionEntity {
   @Column('text') workflowId!: string;
   @Column('text') runId!: string;
   @Column('timestamptz') decidedAt!: Date;
+  /** Where in the request (null for decisions recorded before the approval kernel). */
+  @Column('int', { nullable: true }) round!: number | null;
+  @Column('int', { nullable: true }) step!: number | null;
+  @Column('int', { nullable: true }) visit!: number | null;
 }

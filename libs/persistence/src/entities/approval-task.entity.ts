@@ -8,7 +8,7 @@ export type ApprovalTaskStatus = (typeof APPROVAL_TASK_STATUSES)[number];
  * workflows' activities. The workflow stays the source of truth; this answers "what waits for me?".
  */
 @Entity('approval_tasks')
-@Unique('approval_tasks_stage_visit_approver_key', ['workflowId', 'stageId', 'visit', 'approverId'])
+@Unique('approval_tasks_round_stage_visit_approver_key', ['workflowId', 'round', 'stageId', 'visit', 'approverId'])
 @Index('approval_tasks_open_by_approver', ['approverId', 'status'])
 export class ApprovalTaskEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
@@ -17,6 +17,9 @@ export class ApprovalTaskEntity {
   @Column('text') workflowId!: string;
   @Column('text') stageId!: string;
   @Column('text') stageLabel!: string;
+  /** A resubmission (a quota set revised after a return) is a new round. */
+  @Column('int', { default: 1 }) round!: number;
+  @Column('int', { nullable: true }) step!: number | null;
   @Column('int') visit!: number;
   @Column('uuid') approverId!: string;
   @Column('text') status!: ApprovalTaskStatus;

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
-export const PLAN_ASSIGNMENT_STATUSES = ['pending_manager', 'pending_rep', 'accepted', 'declined', 'expired', 'superseded'] as const;
+export const PLAN_ASSIGNMENT_STATUSES = ['pending_manager', 'pending_rep', 'accepted', 'declined', 'expired', 'superseded', 'failed'] as const;
 export type PlanAssignmentStatus = (typeof PLAN_ASSIGNMENT_STATUSES)[number];
 
 export interface PlanAssignmentSettings {
@@ -28,4 +28,6 @@ export class PlanAssignmentEntity {
   @Column('timestamptz', { nullable: true }) effectiveAt!: Date | null;
   @Column('uuid', { nullable: true }) supersededById!: string | null;
   @Column('timestamptz', { nullable: true }) nextDeadline!: Date | null;
+  /** The publish that created it (null for assignments made before publishes were recorded). */
+  @Column('uuid', { nullable: true }) publishId!: string | null;
 }

@@ -12,6 +12,8 @@ export class PlanVersionEntity {
   @Column('text') periodLabel!: string;
   /** `YYYY-MM-DD`. */
   @Column('date') effectiveFrom!: string;
+  /** Last day of the period the version covers (YYYY-MM-DD). */
+  @Column('date') effectiveTo!: string;
   @Column('text') documentHash!: string;
   @Column('uuid') createdById!: string;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
@@ -20,5 +22,14 @@ export class PlanVersionEntity {
   @BeforeUpdate()
   protected validateDocument(): void {
     this.documentHash = preparePlanDocument(this.document);
+    if (!this.effectiveTo && this.effectiveFrom) this.effectiveTo = oneYearFrom(this.effectiveFrom);
   }
+}
+
+/** The default period of a version: a year from its start (2026-01-01 → 2026-12-31). */
+export function oneYearFrom(start: string): string {
+  const d = new Date(`${start}T00:00:00.000Z`);
+  d.setUTCFullYear(d.getUTCFullYear() + 1);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
 }

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const QUOTA_SET_STATUSES = ['draft', 'in_review', 'returned', 'locked', 'superseded'] as const;
+export const QUOTA_SET_STATUSES = ['draft', 'in_review', 'returned', 'locked', 'superseded', 'failed'] as const;
 export type QuotaSetStatus = (typeof QUOTA_SET_STATUSES)[number];
 
 /**

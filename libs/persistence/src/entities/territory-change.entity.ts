@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const TERRITORY_CHANGE_STATUSES = ['requested', 'in_review', 'approved', 'scheduled', 'applied', 'cancelled', 'rejected'] as const;
+export const TERRITORY_CHANGE_STATUSES = ['requested', 'in_review', 'approved', 'scheduled', 'applied', 'cancelled', 'rejected', 'failed'] as const;
 export type TerritoryChangeState = (typeof TERRITORY_CHANGE_STATUSES)[number];
 
 /** Read model of one territory change; the workflow `territory-change:<id>` is its only writer after creation. */

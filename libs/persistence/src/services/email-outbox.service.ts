@@ -1,4 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { sha256Hex } from '../canonical-json';
 import { EmailAttachmentRef, EmailOutboxEntity } from '../entities/email-outbox.entity';
 
@@ -45,6 +45,33 @@ export class EmailOutbox {
       .updateEntity(false)
       .execute();
     return m.findOneByOrFail(EmailOutboxEntity, { purpose: row.purpose });
+  }
+
+  /** Many rows at once (a notice to every rep of a set): batched inserts, existing purposes kept. */
+  async enqueueMany(rows: readonly EmailOutboxInput[], manager?: EntityManager): Promise<EmailOutboxEntity[]> {
+    const m = this.manager(manager);
+    const out: EmailOutboxEntity[] = [];
+    for (let i = 0; i < rows.length; i += 500) {
+      const batch = rows.slice(i, i + 500);
+      await m
+        .createQueryBuilder()
+        .insert()
+        .into(EmailOutboxEntity)
+        .values(batch.map((row) => ({
+          purpose: row.purpose,
+          toAddress: row.toAddress,
+          subject: row.subject,
+          text: row.text,
+          html: row.html ?? null,
+          attachments: row.attachments ?? [],
+          messageId: messageIdFor(row.purpose),
+        })))
+        .orIgnore('("purpose")')
+        .updateEntity(false)
+        .execute();
+      out.push(...(await m.findBy(EmailOutboxEntity, { purpose: In(batch.map((r) => r.purpose)) })));
+    }
+    return out;
   }
 
   findByPurpose(purpose: string, manager?: EntityManager): Promise<EmailOutboxEntity | null> {

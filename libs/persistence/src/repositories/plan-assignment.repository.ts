@@ -1,0 +1,126 @@
+import { DataSource, type EntityManager } from 'typeorm';
+import { AcceptanceEntity } from '../entities/acceptance.entity';
+import { PersonEntity } from '../entities/person.entity';
+import { PlanAssignmentEntity, type PlanAssignmentStatus } from '../entities/plan-assignment.entity';
+import { PlanDocumentEntity } from '../entities/plan-document.entity';
+import { PlanVersionEntity } from '../entities/plan-version.entity';
+import { PlanEntity } from '../entities/plan.entity';
+
+export const FINAL_ASSIGNMENT_STATES: readonly PlanAssignmentStatus[] = ['accepted', 'declined', 'expired', 'superseded', 'failed'];
+export const PENDING_ASSIGNMENT_STATES: readonly PlanAssignmentStatus[] = ['pending_manager', 'pending_rep'];
+
+export interface AssignmentContext {
+  assignment: PlanAssignmentEntity;
+  version: PlanVersionEntity;
+  plan: PlanEntity;
+  rep: PersonEntity;
+}
+
+export interface AcceptanceRecord {
+  assignmentId: string;
+  personId: string;
+  decision: 'accepted' | 'declined';
+  reason?: string | null;
+  decidedAt: Date;
+  ip?: string | null;
+  userAgent?: string | null;
+  /** SHA-256 of the PDF the rep was sent. */
+  documentHash: string;
+  /** SHA-256 of the plan version's canonical JSON, printed on the PDF. */
+  rulesFingerprint: string;
+}
+
+/** Plan assignments, their documents and acceptances: the one place that writes them. */
+export class PlanAssignmentRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private m(manager?: EntityManager): EntityManager {
+    return manager ?? this.dataSource.manager;
+  }
+
+  ofPerson(personId: string, manager?: EntityManager): Promise<PlanAssignmentEntity[]> {
+    return this.m(manager).find(PlanAssignmentEntity, { where: { personId }, order: { publishedAt: 'DESC' } });
+  }
+
+  find(id: string, manager?: EntityManager): Promise<PlanAssignmentEntity | null> {
+    return this.m(manager).findOneBy(PlanAssignmentEntity, { id });
+  }
+
+  /** The assignment with its plan version, plan and rep, or null when the assignment is unknown. */
+  async context(id: string, manager?: EntityManager): Promise<AssignmentContext | null> {
+    const m = this.m(manager);
+    const assignment = await m.findOneBy(PlanAssignmentEntity, { id });
+    if (!assignment) return null;
+    const version = await m.findOneByOrFail(PlanVersionEntity, { id: assignment.planVersionId });
+    const plan = await m.findOneByOrFail(PlanEntity, { id: version.planId });
+    const rep = await m.findOneByOrFail(PersonEntity, { id: assignment.personId });
+    return { assignment, version, plan, rep };
+  }
+
+  /**
+   * Moves the assignment (the workflow is its only writer). A final state is never overwritten by
+   * another: a retried older write is a no-op, reported as false.
+   */
+  async setState(
+    m: EntityManager,
+    id: string,
+    changes: { status: PlanAssignmentStatus; nextDeadline?: Date | null; decidedAt?: Date; effectiveAt?: Date; supersededById?: string },
+  ): Promise<boolean> {
+    const assignment = await m.findOne(PlanAssignmentEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!assignment) return false;
+    if (FINAL_ASSIGNMENT_STATES.includes(assignment.status) && assignment.status !== changes.status) return false;
+    const update: Partial<PlanAssignmentEntity> = { status: changes.status };
+    if (changes.nextDeadline !== undefined) update.nextDeadline = changes.nextDeadline;
+    if (changes.decidedAt) update.decidedAt = changes.decidedAt;
+    if (changes.supersededById) update.supersededById = changes.supersededById;
+    if (changes.effectiveAt) {
+      const version = await m.findOneByOrFail(PlanVersionEntity, { id: assignment.planVersionId });
+      // Effective from the later of the acceptance and the version's own start date.
+      const from = new Date(`${version.effectiveFrom}T00:00:00.000Z`);
+      update.effectiveAt = changes.effectiveAt > from ? changes.effectiveAt : from;
+    }
+    await m.update(PlanAssignmentEntity, { id }, update);
+    return true;
+  }
+
+  /** The rep's e-signature (append-only; one per assignment). */
+  async recordAcceptance(m: EntityManager, record: AcceptanceRecord): Promise<void> {
+    await m
+      .createQueryBuilder()
+      .insert()
+      .into(AcceptanceEntity)
+      .values({
+        assignmentId: record.assignmentId,
+        personId: record.personId,
+        decision: record.decision,
+        reason: record.reason ?? null,
+        decidedAt: record.decidedAt,
+        ip: record.ip ?? null,
+        userAgent: record.userAgent ?? null,
+        documentHash: record.documentHash,
+        rulesFingerprint: record.rulesFingerprint,
+      })
+      .orIgnore('("assignment_id")')
+      .updateEntity(false)
+      .execute();
+  }
+
+  acceptance(assignmentId: string, manager?: EntityManager): Promise<AcceptanceEntity | null> {
+    return this.m(manager).findOneBy(AcceptanceEntity, { assignmentId });
+  }
+
+  documentInfo(assignmentId: string, manager?: EntityManager): Promise<Pick<PlanDocumentEntity, 'id' | 'sha256' | 'pages' | 'createdAt'> | null> {
+    return this.m(manager).findOne(PlanDocumentEntity, { where: { assignmentId }, select: { id: true, sha256: true, pages: true, createdAt: true } });
+  }
+
+  document(assignmentId: string, manager?: EntityManager): Promise<PlanDocumentEntity | null> {
+    return this.m(manager).findOneBy(PlanDocumentEntity, { assignmentId });
+  }
+
+  /** Stores the rendered PDF once; the stored one is the one signed (a concurrent attempt loses). */
+  async storeDocument(assignmentId: string, pdf: Buffer, sha256: string, pages: number, manager?: EntityManager): Promise<Pick<PlanDocumentEntity, 'sha256' | 'pages'>> {
+    const m = this.m(manager);
+    await m.createQueryBuilder().insert().into(PlanDocumentEntity).values({ assignmentId, pdf, sha256, pages }).orIgnore('("assignment_id")').updateEntity(false).execute();
+    return m.findOneOrFail(PlanDocumentEntity, { where: { assignmentId }, select: { sha256: true, pages: true, id: true } });
+  }
+}

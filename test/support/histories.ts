@@ -21,15 +21,23 @@ export async function recordHistory(dir: string, name: string, handle: HasHistor
   await writeFile(join(dir, `${process.env.RECORD_HISTORIES_PREFIX ?? ''}${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
 }
 
+/** The generation a recording belongs to: its prefix (`v2-…`, `gen2-…`), `v1` for the first, unprefixed ones. */
+export function generationOf(file: string): string {
+  return /^((?:v|gen)\d+)-/.exec(file)?.[1] ?? 'v1';
+}
+
 /**
- * The replay suite of one workflow type: at least `minimum` recordings in `dir`, each started as
+ * The replay suite of one workflow type: the recordings in `dir` cover exactly the generations
+ * `generations` (no generation silently lost, none unaccounted for), each started as
  * `workflowType` and replayed without non-determinism by the production bundle `workflowsPath`.
  */
-export function describeReplay(workflowType: string, dir: string, minimum: number, workflowsPath: string): void {
+export function describeReplay(workflowType: string, dir: string, generations: Record<string, number>, workflowsPath: string): void {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   describe(`${workflowType} replay`, () => {
-    it('has recorded histories to replay', () => {
-      expect(files.length).toBeGreaterThanOrEqual(minimum);
+    it('has the recorded histories of exactly the expected generations', () => {
+      const counts: Record<string, number> = {};
+      for (const file of files) counts[generationOf(file)] = (counts[generationOf(file)] ?? 0) + 1;
+      expect(counts).toEqual(generations);
     });
 
     it.each(files)('replays %s without non-determinism', async (file) => {

@@ -1,13 +1,23 @@
-// Public surface of the workflows lib: messages and types for the API, workflows for the worker.
+// Public surface of the workflows lib: typed definitions (workflow functions, Updates, Queries,
+// Signals) for the API, activity contracts for the worker.
 export * from './approval/types';
-export * from './approval/run-stages';
-export * from './approval/task-activities';
+export * from './approval/messages';
+export * from './approval/activities';
+export * from './approval/limits';
+export * from './approval/codes';
+export * from './approval/patches';
+export type { ApprovalStepInput, ApprovalStepResult } from './approval/step.types';
 export * from './plan-acceptance/messages';
 export * from './plan-acceptance/activities';
 export * from './quota-signoff/messages';
 export * from './quota-signoff/activities';
-export { quotaSignoffWorkflow, approverRoleOf as quotaApproverRoleOf } from './quota-signoff/quota-signoff.workflow';
-export { planAcceptanceWorkflow, planAcceptanceStages, PLAN_ACCEPTANCE_CODES, MANAGER_STAGE_ID, REP_STAGE_ID } from './plan-acceptance/plan-acceptance.workflow';
 export * from './territory-change/messages';
 export * from './territory-change/activities';
-export { territoryChangeWorkflow, stageView as territoryChangeStageView } from './territory-change/territory-change.workflow';
+export { MANAGER_STAGE_ID, REP_STAGE_ID, planAcceptanceWorkflow } from './plan-acceptance/plan-acceptance.workflow';
+export { quotaSignoffWorkflow } from './quota-signoff/quota-signoff.workflow';
+export { territoryChangeWorkflow } from './territory-change/territory-change.workflow';
+export { approvalStepWorkflow } from './approval/step.workflow';
+export type * from './legacy/gen1';
+export * from './publish/messages';
+export * from './publish/activities';
+export { publishWorkflow } from './publish/publish.workflow';

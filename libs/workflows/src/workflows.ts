@@ -2,3 +2,5 @@
 export { planAcceptanceWorkflow } from './plan-acceptance/plan-acceptance.workflow';
 export { quotaSignoffWorkflow } from './quota-signoff/quota-signoff.workflow';
 export { territoryChangeWorkflow } from './territory-change/territory-change.workflow';
+export { approvalStepWorkflow } from './approval/step.workflow';
+export { publishWorkflow } from './publish/publish.workflow';

@@ -1,3 +1,2 @@
-// Bundle entry for workflow specs: the production workflows plus test-only ones.
+// Bundle entry for workflow specs: the production workflows, as the worker registers them.
 export * from '../workflows';
-export { approvalRoutineWorkflow } from './approval-routine.workflow';

@@ -1,7 +1,9 @@
-// Input, Update, Signal and Query of the plan-acceptance workflow (CONTRACTS.md "Temporal").
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+// Input, Signal and Query of the plan-acceptance workflow, id `plan-acceptance:<assignmentId>`.
+// Decisions (the rep's accept/decline, the manager's pre-approval) arrive through the shared
+// `decide` Update (approval/messages.ts).
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 
-export type PlanAssignmentStatus = 'pending_manager' | 'pending_rep' | 'accepted' | 'declined' | 'expired' | 'superseded';
+export type PlanAssignmentStatus = 'pending_manager' | 'pending_rep' | 'accepted' | 'declined' | 'expired' | 'superseded' | 'failed';
 
 export interface PlanAcceptanceSettings {
   managerPreApproval: boolean;
@@ -17,49 +19,21 @@ export const DEFAULT_PLAN_ACCEPTANCE_SETTINGS: PlanAcceptanceSettings = {
   expireAfterDays: 14,
 };
 
+/** Ids only: the rep, the manager, the settings and the plan are read by the activities. */
 export interface PlanAcceptanceInput {
   assignmentId: string;
-  personId: string;
-  managerId?: string;
-  opsIds: string[];
-  planVersionId: string;
-  publishedById: string;
-  settings: Partial<PlanAcceptanceSettings>;
-  /** For people reading the inbox, e.g. "Account Executive 2026 v1" and the rep's name. */
-  planLabel?: string;
-  personName?: string;
-}
-
-export interface DecisionRequest {
-  actorId: string;
-  actorRoles: string[];
-  decision: 'accept' | 'decline' | 'approve' | 'reject';
-  reason?: string;
-  comment?: string;
-  ip?: string;
-  userAgent?: string;
-  /** Written to `approval_decisions`; defaults to the Update id. */
-  idempotencyKey?: string;
-}
-
-export interface PlanAcceptanceHistoryEntry {
-  at: string;
-  event: string;
-  actorId?: string;
-  detail?: string;
 }
 
 export interface PlanAcceptanceStatus {
   state: PlanAssignmentStatus;
-  history: PlanAcceptanceHistoryEntry[];
   nextDeadline?: string;
   remindersSent: number;
   escalated: boolean;
   documentHash?: string;
+  failure?: { code: string; reason: string };
 }
 
 export const planAcceptanceWorkflowId = (assignmentId: string): string => `plan-acceptance:${assignmentId}`;
 
-export const decideUpdate = defineUpdate<PlanAcceptanceStatus, [DecisionRequest]>('decide');
 export const supersedeSignal = defineSignal<[{ byAssignmentId: string }]>('supersede');
-export const statusQuery = defineQuery<PlanAcceptanceStatus>('status');
+export const planAcceptanceStatusQuery = defineQuery<PlanAcceptanceStatus>('status');

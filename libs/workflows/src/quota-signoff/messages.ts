@@ -1,42 +1,22 @@
-// Input, Updates and Query of the quota sign-off workflow (CONTRACTS.md "Approval inbox").
+// Input, Updates and Query of the quota sign-off workflow, id `quota-signoff:<quotaSetId>`
+// (a mid-period change of a locked set: `quota-signoff:<quotaSetId>:v<version>`).
+// Decisions arrive through the shared `decide` Update (approval/messages.ts).
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Organisation, QuotaReview, QuotaSet } from '@quotaflow/domain';
-import type { QuotaSetState } from './activities';
 
-export const DEFAULT_CHANGE_PERCENT_FLAG = '20';
+export type QuotaSetState = 'draft' | 'in_review' | 'returned' | 'locked' | 'superseded' | 'failed';
 
+/** Ids only: the organisation, the set's lines and the finance review are read by activities. */
 export interface QuotaSignoffInput {
   quotaSetId: string;
   /** The version under review (already stored by the API). */
   version: number;
   requesterId: string;
   periodId: string;
-  /** `periodLabel` is the period id; every rep's line names their team. */
-  set: QuotaSet;
-  /** Last period's locked quotas, for finance's change flags. */
-  previous?: { personId: string; amount: string }[];
-  /** A rep's change above this percent of last period is flagged (default 20). */
-  changePercentFlag?: string;
-  /** Organisation snapshot the stages are routed on (taken at submission). */
-  org: Organisation;
   /** A change of a locked set: its workflow id carries the version. */
   midPeriod?: boolean;
 }
 
-/** `decide` (CONTRACTS "Approval inbox"): approve/reject for managers and finance, acknowledge for reps. */
-export interface QuotaDecisionRequest {
-  actorId: string;
-  actorRoles: string[];
-  decision: 'approve' | 'reject' | 'acknowledge' | 'accept' | 'decline';
-  comment?: string;
-  reason?: string;
-  stageId?: string;
-  idempotencyKey?: string;
-  ip?: string;
-  userAgent?: string;
-}
-
-/** A team's manager moves quota between their reps; the team total stays. */
+/** A team's manager moves quota between their reps during their stage; the team total stays. */
 export interface QuotaAdjustRequest {
   actorId: string;
   actorRoles: string[];
@@ -45,52 +25,44 @@ export interface QuotaAdjustRequest {
   comment: string;
 }
 
-/** Ops sends a returned set through again as a new version. */
+export interface QuotaAdjustResult {
+  version: number;
+  teamId: string;
+}
+
+/** Ops sends a returned set through again: the new version is already stored by the API. */
 export interface QuotaReviseRequest {
   actorId: string;
   actorRoles: string[];
-  set: QuotaSet;
-  previous?: { personId: string; amount: string }[];
-  org?: Organisation;
-  comment?: string;
+  version: number;
+  comment: string;
 }
 
-export interface QuotaStageStatus {
-  id: string;
-  label: string;
-  step: number;
-  approverIds: string[];
-  state: 'waiting' | 'open' | 'done' | 'flagged';
-}
-
-export interface QuotaHistoryEntry {
-  at: string;
-  event: string;
-  actorId?: string;
-  stageId?: string;
-  version?: number;
-  comment?: string;
+export interface QuotaReviseResult {
+  version: number;
+  round: number;
 }
 
 export interface QuotaSignoffStatus {
-  state: QuotaSetState | 'failed';
+  state: QuotaSetState;
+  /** The version the workflow submitted (a manager's adjustment makes newer ones: see the set). */
   version: number;
   /** Rounds of review: a return to ops and a resubmission open the next one. */
   round: number;
-  stages: QuotaStageStatus[];
-  openStageIds: string[];
-  review: QuotaReview;
+  step?: number;
+  openStages: { id: string; label: string; approverIds: string[] }[];
+  /** A step with many stages (every rep's acknowledgement) runs in child workflows. */
+  delegated?: { step: number; stageCount: number; label: string };
   flagged: boolean;
-  flaggedStageIds: string[];
+  flaggedCount: number;
   returned?: { byId: string; stageId: string; comment?: string; at: string };
   nextDeadline?: string;
-  history: QuotaHistoryEntry[];
+  failure?: { code: string; reason: string };
 }
 
 export const quotaSignoffWorkflowId = (quotaSetId: string, version?: number): string =>
   version === undefined ? `quota-signoff:${quotaSetId}` : `quota-signoff:${quotaSetId}:v${version}`;
 
-export const quotaDecideUpdate = defineUpdate<QuotaSignoffStatus, [QuotaDecisionRequest]>('decide');
-export const quotaAdjustUpdate = defineUpdate<QuotaSignoffStatus, [QuotaAdjustRequest]>('adjust');
-export const quotaReviseUpdate = defineUpdate<QuotaSignoffStatus, [QuotaReviseRequest]>('revise');
+export const quotaAdjustUpdate = defineUpdate<QuotaAdjustResult, [QuotaAdjustRequest]>('adjust');
+export const quotaReviseUpdate = defineUpdate<QuotaReviseResult, [QuotaReviseRequest]>('revise');
 export const quotaStatusQuery = defineQuery<QuotaSignoffStatus>('status');

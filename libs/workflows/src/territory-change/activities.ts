@@ -1,51 +1,37 @@
-// Activity interfaces of the territory change (types only: implementations live in apps/worker).
-import type { Organisation, TerritoryImpact } from '@quotaflow/domain';
-import type { ApprovalTaskActivities } from '../approval/task-activities';
-import type { PlanAcceptanceActivities } from '../plan-acceptance/activities';
-import type { TerritoryChangeStageView, TerritoryChangeState } from './messages';
+// Activity interfaces of the territory change (types only: the worker implements them).
+import type { RecordedDecision } from '@quotaflow/domain';
+import type { RoutedApproval } from '../approval/activities';
+import type { TerritoryChangeState } from './messages';
 
-export interface ComputeTerritoryImpactInput {
+export interface TerritoryPosition {
   changeId: string;
-  /** Last day of the trailing twelve months (workflow date, so a retry computes the same). */
-  asOf: string;
+  workflowId: string;
+  runId: string;
+  /** Workflow time. */
+  at: string;
 }
 
-export interface ComputeTerritoryImpactResult {
-  impact: TerritoryImpact;
-  /** Snapshot for routing: people, teams and territories as they are now. */
-  organisation: Organisation;
-}
+export type RoutedTerritoryChange =
+  | { kind: 'routed'; route: RoutedApproval; effectiveDate: string }
+  /** Nobody may approve it (e.g. no eligible finance person): back to the requester with the reason. */
+  | { kind: 'refused'; code: string; message: string; effectiveDate: string };
 
-export interface SetTerritoryChangeStateInput {
-  changeId: string;
-  status: TerritoryChangeState;
-  impact?: TerritoryImpact;
-  stages?: TerritoryChangeStageView[];
-  /** `null` clears it. */
-  nextDeadline?: string | null;
-  comment?: string | null;
-  decidedAt?: string;
+export interface FinishTerritoryChangeInput extends TerritoryPosition {
+  state: Extract<TerritoryChangeState, 'rejected' | 'cancelled'>;
+  /** rejected: the rejecting decision, or the routing refusal's reason. */
+  decision?: RecordedDecision;
+  reason?: string;
   cancelledById?: string;
-  cancelledAt?: string;
-}
-
-export interface ApplyTerritoryChangeInput {
-  changeId: string;
-  /** Workflow time of the apply, recorded as `applied_at`. */
-  appliedAt: string;
-}
-
-export interface ApplyTerritoryChangeResult {
-  accountsMoved: number;
-  /** True when an earlier attempt had already applied it (nothing changed this time). */
-  alreadyApplied: boolean;
+  cancelComment?: string;
 }
 
 export interface TerritoryChangeActivities {
-  computeTerritoryChangeImpact(input: ComputeTerritoryImpactInput): Promise<ComputeTerritoryImpactResult>;
-  setTerritoryChangeState(input: SetTerritoryChangeStateInput): Promise<void>;
-  applyTerritoryChange(input: ApplyTerritoryChangeInput): Promise<ApplyTerritoryChangeResult>;
+  /** Audit `requested`, the impact over the database rows (SQL), and the stages by the policy. */
+  routeTerritoryChange(input: TerritoryPosition): Promise<RoutedTerritoryChange>;
+  /** Approved: waits for its effective date. */
+  scheduleTerritoryChange(input: TerritoryPosition): Promise<{ scheduledFor: string }>;
+  /** Idempotent by change id: splits the ownership history at the date; audit, notices, quota suggestion. */
+  applyTerritoryMoves(input: TerritoryPosition): Promise<{ accountsMoved: number; alreadyApplied: boolean }>;
+  /** Returned to the requester, or cancelled: state, audit, notices, open tasks closed. */
+  finishTerritoryChange(input: FinishTerritoryChangeInput): Promise<void>;
 }
-
-/** Everything the workflow calls: its own activities, the audit and the approval inbox. */
-export type TerritoryChangeWorkflowActivities = TerritoryChangeActivities & Pick<PlanAcceptanceActivities, 'recordAudit'> & ApprovalTaskActivities;

@@ -1,41 +1,13 @@
-// Input, Updates and Query of the territory-change workflow (id `territory-change:<changeId>`).
+// Input, Update and Query of the territory-change workflow, id `territory-change:<changeId>`.
+// Decisions arrive through the shared `decide` Update (approval/messages.ts).
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { QuotaAdjustmentSuggestion, TerritoryImpact } from '@quotaflow/domain';
 
-export type TerritoryChangeState = 'requested' | 'in_review' | 'approved' | 'scheduled' | 'applied' | 'cancelled' | 'rejected';
+export type TerritoryChangeState = 'requested' | 'in_review' | 'approved' | 'scheduled' | 'applied' | 'cancelled' | 'rejected' | 'failed';
 
+/** Ids only: the accounts, territories, effective date and reason are on the change's row. */
 export interface TerritoryChangeInput {
   changeId: string;
   requesterId: string;
-  /** The requester's role for the audit trail (`ops` or `manager`). */
-  requesterRole?: string;
-  fromTerritoryId: string;
-  toTerritoryId: string;
-  /** For people: inbox lines and emails. */
-  fromTerritoryName?: string;
-  toTerritoryName?: string;
-  accountIds: string[];
-  /** YYYY-MM-DD; the change applies at 00:00 UTC of this day. */
-  effectiveDate: string;
-  reason: string;
-  /** Finance signs off above this revenue moved (decimal string); without it the policy default. */
-  financeThreshold?: string;
-  /** Leave the suggested quota adjustment for the affected reps in the result and the audit trail. */
-  openQuotaAdjustment?: boolean;
-}
-
-/** CONTRACTS.md "Approval inbox": the `decide` Update every approval workflow takes. */
-export interface TerritoryDecisionRequest {
-  actorId: string;
-  actorRoles: string[];
-  decision: 'approve' | 'reject';
-  comment?: string;
-  reason?: string;
-  /** When given, the decision must be for this (open) stage. */
-  stageId?: string;
-  idempotencyKey?: string;
-  ip?: string;
-  userAgent?: string;
 }
 
 export interface TerritoryCancelRequest {
@@ -44,27 +16,16 @@ export interface TerritoryCancelRequest {
   comment?: string;
 }
 
-export interface TerritoryChangeStageView {
-  id: string;
-  label: string;
-  approverIds: string[];
-  mode: 'any' | 'all';
-  step?: number;
-}
-
-export interface TerritoryChangeHistoryEntry {
-  at: string;
-  event: string;
-  actorId?: string;
-  detail?: string;
+export interface TerritoryCancelResult {
+  state: TerritoryChangeState;
+  cancelledById: string;
 }
 
 export interface TerritoryChangeStatus {
   state: TerritoryChangeState;
-  effectiveDate: string;
-  impact?: TerritoryImpact;
-  stages: TerritoryChangeStageView[];
-  openStageIds: string[];
+  effectiveDate?: string;
+  step?: number;
+  openStages: { id: string; label: string; approverIds: string[] }[];
   decisions: { stageId: string; actorId: string; decision: string; comment?: string; at: string; visit: number }[];
   /** The next approval deadline while in review; the effective date (00:00 UTC) while scheduled. */
   nextDeadline?: string;
@@ -72,9 +33,7 @@ export interface TerritoryChangeStatus {
   comment?: string;
   appliedAt?: string;
   cancelledById?: string;
-  /** With `openQuotaAdjustment`: the suggestion only; the quota sign-off is a separate process. */
-  quotaAdjustment?: { suggested: QuotaAdjustmentSuggestion[] };
-  history: TerritoryChangeHistoryEntry[];
+  failure?: { code: string; reason: string };
 }
 
 export const territoryChangeWorkflowId = (changeId: string): string => `territory-change:${changeId}`;
@@ -85,6 +44,5 @@ export const TERRITORY_CHANGE_CODES = {
   notPending: 'TERRITORY_CHANGE.NOT_PENDING',
 } as const;
 
-export const territoryDecideUpdate = defineUpdate<TerritoryChangeStatus, [TerritoryDecisionRequest]>('decide');
-export const territoryCancelUpdate = defineUpdate<TerritoryChangeStatus, [TerritoryCancelRequest]>('cancel');
+export const territoryCancelUpdate = defineUpdate<TerritoryCancelResult, [TerritoryCancelRequest]>('cancel');
 export const territoryStatusQuery = defineQuery<TerritoryChangeStatus>('status');

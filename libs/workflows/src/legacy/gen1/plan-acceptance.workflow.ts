@@ -1,3 +1,5 @@
+// FROZEN: generation 1 (before the approval kernel). Replays and finishes workflows started
+// before `approval-kernel` was patched in; never edit, only delete once no such run is left.
 /**
  * Plan acceptance, id `plan-acceptance:<assignmentId>`.
  *
@@ -27,9 +29,9 @@ import {
   type ApprovalEvent,
   type ApprovalOutcome,
   type RecordedDecision,
-} from '../approval/run-stages';
-import type { ApprovalTaskActivities } from '../approval/task-activities';
-import type { ApprovalStage } from '../approval/types';
+} from './run-stages';
+import type { ApprovalTaskActivities } from './task-activities';
+import type { ApprovalStage } from './approval-types';
 import type {
   AssignmentDecision,
   EmailRecipient,
@@ -37,7 +39,7 @@ import type {
   PlanEmailTemplate,
   RecordAuditInput,
   SendEmailInput,
-} from './activities';
+} from './plan-acceptance.activities';
 import {
   DEFAULT_PLAN_ACCEPTANCE_SETTINGS,
   decideUpdate,
@@ -49,7 +51,7 @@ import {
   type PlanAcceptanceSettings,
   type PlanAcceptanceStatus,
   type PlanAssignmentStatus,
-} from './messages';
+} from './plan-acceptance.messages';
 
 export const MANAGER_STAGE_ID = 'manager-preapproval';
 export const REP_STAGE_ID = 'rep-acceptance';
@@ -116,7 +118,7 @@ export function planAcceptanceStages(input: PlanAcceptanceInput, settings: PlanA
   return stages;
 }
 
-export async function planAcceptanceWorkflow(input: PlanAcceptanceInput): Promise<PlanAcceptanceStatus> {
+export async function gen1PlanAcceptanceWorkflow(input: PlanAcceptanceInput): Promise<PlanAcceptanceStatus> {
   const settings: PlanAcceptanceSettings = { ...DEFAULT_PLAN_ACCEPTANCE_SETTINGS, ...input.settings };
   const { workflowId, runId } = workflowInfo();
   const subject = `plan-assignment:${input.assignmentId}`;

@@ -1,3 +1,5 @@
+// FROZEN: generation 1 (before the approval kernel). Replays and finishes workflows started
+// before `approval-kernel` was patched in; never edit, only delete once no such run is left.
 /**
  * Quota sign-off, id `quota-signoff:<quotaSetId>` (a mid-period change of a locked set:
  * `quota-signoff:<quotaSetId>:v<version>`, a new workflow, so each locked version has its own history).
@@ -31,11 +33,11 @@ import {
   type QuotaReview,
   type QuotaSet,
 } from '@quotaflow/domain';
-import { ApprovalRun, refuse, type ApprovalAuditEntry, type ApprovalEvent, type ApprovalOutcome, type StageDecisionInput } from '../approval/run-stages';
-import type { ApprovalTaskActivities } from '../approval/task-activities';
-import type { ApprovalStage } from '../approval/types';
-import type { ApprovalDecisionRecord, PlanAcceptanceActivities } from '../plan-acceptance/activities';
-import type { QuotaSetState, QuotaSignoffActivities, QuotaVersionReason } from './activities';
+import { ApprovalRun, refuse, type ApprovalAuditEntry, type ApprovalEvent, type ApprovalOutcome, type StageDecisionInput } from './run-stages';
+import type { ApprovalTaskActivities } from './task-activities';
+import type { ApprovalStage } from './approval-types';
+import type { ApprovalDecisionRecord, PlanAcceptanceActivities } from './plan-acceptance.activities';
+import type { QuotaSetState, QuotaSignoffActivities, QuotaVersionReason } from './quota-signoff.activities';
 import {
   DEFAULT_CHANGE_PERCENT_FLAG,
   quotaAdjustUpdate,
@@ -47,7 +49,7 @@ import {
   type QuotaSignoffInput,
   type QuotaSignoffStatus,
   type QuotaStageStatus,
-} from './messages';
+} from './quota-signoff.messages';
 
 const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
 const { recordAudit } = proxyActivities<Pick<PlanAcceptanceActivities, 'recordAudit'>>({ startToCloseTimeout: '20 seconds', retry });
@@ -91,7 +93,7 @@ function refuseDomain(e: unknown): never {
   throw e;
 }
 
-export async function quotaSignoffWorkflow(input: QuotaSignoffInput): Promise<QuotaSignoffStatus> {
+export async function gen1QuotaSignoffWorkflow(input: QuotaSignoffInput): Promise<QuotaSignoffStatus> {
   const { workflowId, runId } = workflowInfo();
   const subject = `quota-set:${input.quotaSetId}`;
   const maxChangePercent = input.changePercentFlag ?? DEFAULT_CHANGE_PERCENT_FLAG;

@@ -1,3 +1,5 @@
+// FROZEN: generation 1 (before the approval kernel). Replays and finishes workflows started
+// before `approval-kernel` was patched in; never edit, only delete once no such run is left.
 /**
  * Reusable approval routine: runs a list of approval stages inside a workflow.
  *
@@ -15,7 +17,7 @@
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { checkDecision, type ApprovalRequest } from '@quotaflow/domain';
-import type { ApprovalStage } from './types';
+import type { ApprovalStage } from './approval-types';
 
 export type DecisionValue = 'approve' | 'reject' | 'accept' | 'decline' | 'acknowledge';
 

@@ -1,3 +1,5 @@
+// FROZEN: generation 1 (before the approval kernel). Replays and finishes workflows started
+// before `approval-kernel` was patched in; never edit, only delete once no such run is left.
 /**
  * Territory change, id `territory-change:<changeId>`.
  *
@@ -25,8 +27,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { routeTerritoryChange, type ApprovalStage, type TerritoryImpact } from '@quotaflow/domain';
-import { ApprovalRun, refuse, type ApprovalAuditEntry, type ApprovalEvent, type ApprovalOutcome } from '../approval/run-stages';
-import type { TerritoryChangeWorkflowActivities } from './activities';
+import { ApprovalRun, refuse, type ApprovalAuditEntry, type ApprovalEvent, type ApprovalOutcome } from './run-stages';
+import type { TerritoryChangeWorkflowActivities } from './territory-change.activities';
 import {
   TERRITORY_CHANGE_CODES,
   territoryCancelUpdate,
@@ -39,7 +41,7 @@ import {
   type TerritoryChangeState,
   type TerritoryChangeStatus,
   type TerritoryDecisionRequest,
-} from './messages';
+} from './territory-change.messages';
 
 const acts = proxyActivities<TerritoryChangeWorkflowActivities>({
   startToCloseTimeout: '20 seconds',
@@ -52,7 +54,7 @@ export function stageView(stage: ApprovalStage): TerritoryChangeStageView {
   return { id: stage.id, label: stage.label, approverIds: [...stage.approverIds], mode: stage.mode, ...(stage.step !== undefined ? { step: stage.step } : {}) };
 }
 
-export async function territoryChangeWorkflow(input: TerritoryChangeInput): Promise<TerritoryChangeStatus> {
+export async function gen1TerritoryChangeWorkflow(input: TerritoryChangeInput): Promise<TerritoryChangeStatus> {
   const { workflowId, runId } = workflowInfo();
   const subject = `territory-change:${input.changeId}`;
   const history: TerritoryChangeHistoryEntry[] = [];

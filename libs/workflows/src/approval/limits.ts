@@ -1,0 +1,8 @@
+// Sizes that keep every workflow history far below Temporal's limits (51,200 events, 50 MB)
+// at any organisation size. Shared by the workflows and the worker's routing activities.
+
+/** A step with more stages than this runs in child workflows (`approvalStepWorkflow`), not inline. */
+export const INLINE_STAGE_LIMIT = 60;
+
+/** Stages per child workflow of a delegated step: about 8 events a decision keeps a child under 2,500 events. */
+export const STAGE_SLICE_SIZE = 250;

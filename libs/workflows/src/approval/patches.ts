@@ -1,0 +1,5 @@
+// Patch markers of the approval workflows (`patched(id)`): runs started before a marker existed
+// replay the old path. Each generation's recorded histories stay in the workflow's `__histories__`.
+
+/** Generation 2: the approval kernel (ids-only inputs, the shared `decide`, bounded histories). */
+export const APPROVAL_KERNEL_PATCH = 'approval-kernel';

@@ -3,9 +3,10 @@ import type { AppConfig } from '@quotaflow/config';
 import { createDataSource } from '@quotaflow/persistence';
 import { createTransport } from 'nodemailer';
 import { DataSource } from 'typeorm';
-import { ACTIVITY_CLASSES } from './activities';
+import { ACTIVITY_PROVIDERS } from './activities';
 import type { MailTransport } from './activities/mail-transport';
-import { APP_CONFIG, MAIL_TRANSPORT } from './worker.tokens';
+import { APP_CONFIG, MAIL_TRANSPORT, TEMPORAL_CLIENT } from './worker.tokens';
+import { Client, Connection } from '@temporalio/client';
 
 export interface WorkerModuleOptions {
   config: AppConfig;
@@ -33,7 +34,17 @@ export class WorkerModule implements OnApplicationShutdown {
             ? createTransport(options.config.mail.smtpUrl)
             : { sendMail: () => Promise.reject(new Error('mail is disabled')) }),
       },
-      ...ACTIVITY_CLASSES,
+      {
+        provide: TEMPORAL_CLIENT,
+        useFactory: () => {
+          let client: Promise<Client> | undefined;
+          return () =>
+            (client ??= Connection.connect({ address: options.config.temporal.address }).then(
+              (connection) => new Client({ connection, namespace: options.config.temporal.namespace }),
+            ));
+        },
+      },
+      ...ACTIVITY_PROVIDERS,
     ];
     return { module: WorkerModule, providers, exports: providers };
   }

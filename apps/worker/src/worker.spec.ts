@@ -17,14 +17,15 @@ import {
   PlanEntity,
   PlanVersionEntity,
 } from '@quotaflow/persistence';
-import { decideUpdate, planAcceptanceWorkflowId, statusQuery, type PlanAcceptanceInput } from '@quotaflow/workflows';
+import { decideUpdate, planAcceptanceStatusQuery, planAcceptanceWorkflowId } from '@quotaflow/workflows';
 import { createHash } from 'node:crypto';
 import pdfParse from 'pdf-parse';
 import { createTransport } from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { DataSource } from 'typeorm';
 import { freePort } from '@quotaflow/devstack';
-import { EmailActivity, OutboxDelivery, PlanDocumentActivity } from './activities';
+import { OutboxDelivery } from './activities/outbox-delivery';
+import { PlanAcceptanceActivitiesService } from './plan-acceptance/plan-acceptance.activities';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { startSmtpSink, type SmtpSink } from '../../../test/support/smtp';
 import { bundleWorkflows, connectDevServer, uniqueTaskQueue, type DevServerConnection } from '../../../test/support/temporal';
@@ -101,15 +102,7 @@ async function seed() {
   );
   const workflowId = planAcceptanceWorkflowId(assignment.id);
   await assignments.update({ id: assignment.id }, { workflowId });
-  const input: PlanAcceptanceInput = {
-    assignmentId: assignment.id,
-    personId: rep.id,
-    managerId: manager.id,
-    opsIds: [ops.id],
-    planVersionId: version.id,
-    publishedById: ops.id,
-    settings: assignment.settings,
-  };
+  const input = { assignmentId: assignment.id };
   return { ops, manager, rep, assignment, input, workflowId };
 }
 
@@ -129,20 +122,23 @@ it('invites with the PDF once, refuses an outsider without touching history, rec
   expect(createHash('sha256').update(pdf.content).digest('hex')).toBe(stored.sha256);
 
   // idle on the rep's deadline, then an outsider: refused, and the dev server writes nothing
-  for (let i = 0; i < 100 && !(await handle.query(statusQuery)).nextDeadline; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && !(await handle.query(planAcceptanceStatusQuery)).nextDeadline; i++) await new Promise((r) => setTimeout(r, 50));
+  // idle: no activity pending any more (the invite's activity completes after the email is out)
+  for (let i = 0; i < 200 && (await handle.describe()).raw.pendingActivities?.length; i++) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 200));
   const before = (await handle.fetchHistory()).events!.length;
   const refused = await handle
-    .executeUpdate(decideUpdate, { args: [{ actorId: s.manager.id, actorRoles: ['manager'], decision: 'accept' }] })
+    .executeUpdate(decideUpdate, { args: [{ actorId: s.manager.id, actorRoles: ['manager'], decision: 'accept', idempotencyKey: `outsider-${s.assignment.id}` }] })
     .then(() => undefined, (e: unknown) => e);
   expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
   expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('AUTH.FORBIDDEN');
   expect((await handle.fetchHistory()).events!.length).toBe(before);
 
-  const status = await handle.executeUpdate(decideUpdate, {
-    args: [{ actorId: s.rep.id, actorRoles: ['rep'], decision: 'accept', ip: '198.51.100.4', userAgent: 'spec' }],
+  const receipt = await handle.executeUpdate(decideUpdate, {
+    args: [{ actorId: s.rep.id, actorRoles: ['rep'], decision: 'accept', ip: '198.51.100.4', userAgent: 'spec', idempotencyKey: `idem-${s.assignment.id}` }],
     updateId: `idem-${s.assignment.id}`,
   });
-  expect(status.state).toBe('accepted');
+  expect(receipt).toMatchObject({ decision: 'accept', approvalStatus: 'approved' });
   await handle.result();
 
   const assignment = await owner.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: s.assignment.id });
@@ -150,13 +146,15 @@ it('invites with the PDF once, refuses an outsider without touching history, rec
   expect(assignment.nextDeadline).toBeNull();
   expect(assignment.effectiveAt!.getTime()).toBeGreaterThanOrEqual(Date.parse('2026-01-01T00:00:00Z'));
   const acceptance = await owner.getRepository(AcceptanceEntity).findOneByOrFail({ assignmentId: s.assignment.id });
-  expect(acceptance).toMatchObject({ decision: 'accepted', personId: s.rep.id, ip: '198.51.100.4', userAgent: 'spec', documentHash: stored.sha256 });
+  const version = await owner.getRepository(PlanVersionEntity).findOneByOrFail({ id: assignment.planVersionId });
+  expect(acceptance).toMatchObject({ decision: 'accepted', personId: s.rep.id, ip: '198.51.100.4', userAgent: 'spec', documentHash: stored.sha256, rulesFingerprint: version.documentHash });
+  expect(receipt.documentHash).toBe(stored.sha256);
   const decision = await owner.getRepository(ApprovalDecisionEntity).findOneByOrFail({ idempotencyKey: `idem-${s.assignment.id}` });
   expect(decision).toMatchObject({ subject: `plan-assignment:${s.assignment.id}`, approverId: s.rep.id, decision: 'accept', workflowId: s.workflowId });
 
   const audit = new AuditLog(owner);
   const events = await audit.list({ subject: `plan-assignment:${s.assignment.id}` });
-  expect(events.map((e) => e.action).sort()).toEqual(['plan-assignment.accepted', 'plan-assignment.emailed', 'plan-assignment.published']);
+  expect(events.map((e) => e.action).sort()).toEqual(['plan-assignment.accepted', 'plan-assignment.document-rendered', 'plan-assignment.emailed', 'plan-assignment.published']);
   expect(events.every((e) => e.workflowId === s.workflowId && e.runId === handle.firstExecutionRunId)).toBe(true);
   expect((await audit.verify()).ok).toBe(true);
 
@@ -167,47 +165,45 @@ it('invites with the PDF once, refuses an outsider without touching history, rec
 
 it('renders the same document bytes twice (the hash the rep signs is stable)', async () => {
   const s = await seed();
-  const docs = running.app.get(PlanDocumentActivity);
-  const first = await docs.renderPlanDocument({ assignmentId: s.assignment.id });
+  const plan = running.app.get(PlanAcceptanceActivitiesService);
+  const at = '2026-01-05T09:00:00.000Z';
+  const first = await plan.preparePlanAcceptance({ assignmentId: s.assignment.id, workflowId: 'spec', runId: 'spec', at });
   await owner.getRepository(PlanDocumentEntity).delete({ assignmentId: s.assignment.id });
-  const second = await docs.renderPlanDocument({ assignmentId: s.assignment.id });
-  expect(second).toEqual(first);
+  const second = await plan.preparePlanAcceptance({ assignmentId: s.assignment.id, workflowId: 'spec', runId: 'spec', at });
+  expect([second.documentHash, second.pages]).toEqual([first.documentHash, first.pages]);
   // and a third call returns the stored row without rendering again
-  expect(await docs.renderPlanDocument({ assignmentId: s.assignment.id })).toEqual(first);
+  expect((await plan.preparePlanAcceptance({ assignmentId: s.assignment.id, workflowId: 'spec', runId: 'spec', at })).documentHash).toBe(first.documentHash);
+  expect(first.route.steps.map((step) => step.kind === 'inline' && step.stages.map((st) => st.id))).toEqual([['rep-acceptance']]);
 });
 
-/** The activity with a transport of the test's choosing, on the worker's (app-role) database. */
-function emailActivity(cfg: typeof config, transport: ReturnType<typeof createTransport>): EmailActivity {
-  const ds = running.app.get(DataSource);
-  return new EmailActivity(ds, cfg, new OutboxDelivery(ds, cfg, transport));
+/** Outbox delivery with a transport of the test's choosing, on the worker's (app-role) database. */
+function delivery(cfg: typeof config, transport: ReturnType<typeof createTransport>): OutboxDelivery {
+  return new OutboxDelivery(running.app.get(DataSource), cfg, transport);
 }
 
-describe('sendEmail', () => {
-  const invite = (assignmentId: string, purpose: string) =>
-    ({ purpose, assignmentId, template: 'plan-invite', to: 'rep' }) as const;
+describe('outbox delivery', () => {
+  const enqueue = (d: OutboxDelivery, purpose: string, to = 'remy@worker.test') =>
+    d.outbox.enqueue({ purpose, toAddress: to, subject: `spec ${purpose}`, text: 'hello' });
 
   it('fails retryably while SMTP is down, then sends the same purpose exactly once', async () => {
-    const s = await seed();
-    await running.app.get(PlanDocumentActivity).renderPlanDocument({ assignmentId: s.assignment.id });
-    const purpose = `spec:${s.assignment.id}:smtp-down`;
-    const down = emailActivity(config, createTransport(`smtp://127.0.0.1:${await freePort()}`));
-    const failure = await down.sendEmail(invite(s.assignment.id, purpose)).then(() => undefined, (e: unknown) => e);
+    const purpose = `spec:${Math.random()}:smtp-down`;
+    const down = delivery(config, createTransport(`smtp://127.0.0.1:${await freePort()}`));
+    const row = await enqueue(down, purpose);
+    const failure = await down.deliver(row).then(() => undefined, (e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'EMAIL.SMTP_UNAVAILABLE', nonRetryable: false });
-    const row = await owner.getRepository(EmailOutboxEntity).findOneByOrFail({ purpose });
-    expect([row.status, row.attempts]).toEqual(['failed', 1]);
+    const failed = await owner.getRepository(EmailOutboxEntity).findOneByOrFail({ purpose });
+    expect([failed.status, failed.attempts]).toEqual(['failed', 1]);
 
-    const up = emailActivity(config, createTransport(smtp.url));
-    const sent = await up.sendEmail(invite(s.assignment.id, purpose));
-    expect(sent).toMatchObject({ status: 'sent', messageId: row.messageId });
-    expect(await up.sendEmail(invite(s.assignment.id, purpose))).toEqual(sent);
+    const up = delivery(config, createTransport(smtp.url));
+    expect(await up.deliver(failed)).toBe('sent');
+    const sent = await owner.getRepository(EmailOutboxEntity).findOneByOrFail({ purpose });
+    expect(await up.deliver(sent)).toBe('sent');
     const mail = await smtp.waitFor((m) => m.messageId === row.messageId);
-    expect(mail.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
     expect(smtp.messages.filter((m) => m.messageId === mail.messageId)).toHaveLength(1);
   });
 
   it('treats a 550 refusal as permanent (non-retryable)', async () => {
-    const s = await seed();
     const port = await freePort();
     const refusing = new SMTPServer({
       authOptional: true,
@@ -219,26 +215,18 @@ describe('sendEmail', () => {
     });
     await new Promise<void>((resolve) => refusing.listen(port, '127.0.0.1', resolve));
     try {
-      const activity = emailActivity(config, createTransport(`smtp://127.0.0.1:${port}`));
-      const failure = await activity
-        .sendEmail({ purpose: `spec:${s.assignment.id}:550`, assignmentId: s.assignment.id, template: 'plan-reminder', to: 'rep' })
-        .then(() => undefined, (e: unknown) => e);
+      const d = delivery(config, createTransport(`smtp://127.0.0.1:${port}`));
+      const failure = await d.deliver(await enqueue(d, `spec:${Math.random()}:550`)).then(() => undefined, (e: unknown) => e);
       expect(failure).toMatchObject({ type: 'EMAIL.REJECTED', nonRetryable: true });
     } finally {
       await new Promise<void>((resolve) => refusing.close(() => resolve()));
     }
   });
 
-  it('leaves the row pending when mail is disabled, and refuses a purpose without recipients for good', async () => {
-    const s = await seed();
-    const off = emailActivity({ ...config, mail: { ...config.mail, enabled: false } }, createTransport(smtp.url));
-    const purpose = `spec:${s.assignment.id}:disabled`;
-    expect(await off.sendEmail({ purpose, assignmentId: s.assignment.id, template: 'plan-reminder', to: 'rep' })).toMatchObject({ status: 'pending' });
+  it('leaves the row pending when mail is disabled', async () => {
+    const off = delivery({ ...config, mail: { ...config.mail, enabled: false } }, createTransport(smtp.url));
+    const purpose = `spec:${Math.random()}:disabled`;
+    expect(await off.deliver(await enqueue(off, purpose))).toBe('pending');
     expect((await owner.getRepository(EmailOutboxEntity).findOneByOrFail({ purpose })).status).toBe('pending');
-
-    const nobody = await off
-      .sendEmail({ purpose: `${purpose}:nobody`, assignmentId: s.assignment.id, template: 'plan-expired', to: 'ops', recipientIds: ['00000000-0000-0000-0000-000000000000'] })
-      .then(() => undefined, (e: unknown) => e);
-    expect(nobody).toMatchObject({ type: 'EMAIL.NO_RECIPIENT', nonRetryable: true });
   });
 });

@@ -7,10 +7,9 @@ import { NestFactory } from '@nestjs/core';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AppConfig } from '@quotaflow/config';
 import * as path from 'node:path';
-import { approvalTaskActivities, planAcceptanceActivities } from './activities';
-import { territoryChangeActivities } from './activities';
-import { quotaSignoffActivities } from './activities';
+import { workerActivities } from './activities';
 import type { MailTransport } from './activities/mail-transport';
+import { ActivityHeartbeatAndFailureInterceptor } from './activity.interceptors';
 import { WorkerModule } from './worker.module';
 
 export interface CreateWorkerOptions {
@@ -50,7 +49,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Runnin
       connection,
       namespace: config.temporal.namespace,
       taskQueue: options.taskQueue ?? config.temporal.taskQueue,
-      activities: { ...planAcceptanceActivities(app), ...approvalTaskActivities(app), ...territoryChangeActivities(app), ...quotaSignoffActivities(app) },
+      activities: workerActivities(app),
+      interceptors: { activity: [(ctx) => ({ inbound: new ActivityHeartbeatAndFailureInterceptor(ctx) })] },
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle }
         : {

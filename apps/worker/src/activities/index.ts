@@ -1,49 +1,63 @@
-import type { INestApplicationContext } from '@nestjs/common';
-import type { ApprovalTaskActivities, PlanAcceptanceActivities } from '@quotaflow/workflows';
-import type { TerritoryChangeActivities } from '@quotaflow/workflows';
-import { ApprovalTaskActivity } from './approval-task.activity';
-import { AssignmentStateActivity } from './assignment-state.activity';
-import { AuditActivity } from './audit.activity';
-import { EmailActivity } from './email.activity';
+import type { INestApplicationContext, Provider } from '@nestjs/common';
+import type {
+  ApprovalActivities,
+  PlanAcceptanceActivities,
+  PublishActivities,
+  QuotaSignoffActivities,
+  TerritoryChangeActivities,
+} from '@quotaflow/workflows';
+import { ApprovalActivitiesService } from '../approvals/approval.activities';
+import { SUBJECT_HANDLERS } from '../approvals/subject-handler';
+import { gen1Activities, GEN1_ACTIVITY_CLASSES } from '../legacy/gen1';
+import { PlanAcceptanceActivitiesService } from '../plan-acceptance/plan-acceptance.activities';
+import { PlanAcceptanceHandler } from '../plan-acceptance/plan-acceptance.handler';
+import { PublishActivitiesService } from '../publish/publish.activities';
+import { QuotaSignoffActivitiesService } from '../quota-signoff/quota-signoff.activities';
+import { QuotaSignoffHandler } from '../quota-signoff/quota-signoff.handler';
+import { TerritoryChangeActivitiesService } from '../territory-change/territory-change.activities';
+import { TerritoryChangeHandler } from '../territory-change/territory-change.handler';
 import { OutboxDelivery } from './outbox-delivery';
-import { PlanDocumentActivity } from './plan-document.activity';
-import { TerritoryChangeActivity } from './territory-change.activity';
-import { QuotaSignoffActivity, quotaSignoffActivities } from './quota-signoff.activity';
 
-export { QuotaSignoffActivity, quotaSignoffActivities };
-export { ApprovalTaskActivity, AssignmentStateActivity, AuditActivity, EmailActivity, OutboxDelivery, PlanDocumentActivity };
-export const ACTIVITY_CLASSES = [OutboxDelivery, PlanDocumentActivity, EmailActivity, AuditActivity, AssignmentStateActivity, ApprovalTaskActivity, TerritoryChangeActivity, QuotaSignoffActivity];
+/** The worker's activity services (Nest providers), the approval kernel's subject handlers among them. */
+export const ACTIVITY_PROVIDERS: Provider[] = [
+  OutboxDelivery,
+  PlanAcceptanceHandler,
+  QuotaSignoffHandler,
+  TerritoryChangeHandler,
+  {
+    provide: SUBJECT_HANDLERS,
+    inject: [PlanAcceptanceHandler, QuotaSignoffHandler, TerritoryChangeHandler],
+    useFactory: (...handlers: unknown[]) => handlers,
+  },
+  ApprovalActivitiesService,
+  PlanAcceptanceActivitiesService,
+  QuotaSignoffActivitiesService,
+  TerritoryChangeActivitiesService,
+  PublishActivitiesService,
+  ...GEN1_ACTIVITY_CLASSES,
+];
 
-/** The activity functions the worker registers, bound to their Nest-managed instances. */
-export function planAcceptanceActivities(app: INestApplicationContext): PlanAcceptanceActivities {
-  const documents = app.get(PlanDocumentActivity);
-  const email = app.get(EmailActivity);
-  const audit = app.get(AuditActivity);
-  const state = app.get(AssignmentStateActivity);
-  return {
-    renderPlanDocument: (input) => documents.renderPlanDocument(input),
-    sendEmail: (input) => email.sendEmail(input),
-    recordAudit: (input) => audit.recordAudit(input),
-    setAssignmentState: (input) => state.setAssignmentState(input),
-  };
+type Activities = ApprovalActivities & PlanAcceptanceActivities & QuotaSignoffActivities & TerritoryChangeActivities & PublishActivities;
+
+/** Binds each method of a service to its instance, by name (what the worker registers). */
+function bound<T extends object>(service: T, names: readonly (keyof T & string)[]): Record<string, (...args: never[]) => unknown> {
+  return Object.fromEntries(names.map((name) => [name, (service[name] as (...args: unknown[]) => unknown).bind(service)]));
 }
 
-/** The approval inbox activities shared by every workflow with approval stages. */
-export function approvalTaskActivities(app: INestApplicationContext): ApprovalTaskActivities {
-  const tasks = app.get(ApprovalTaskActivity);
+/** Every activity the worker registers: the current generation's and generation 1's. */
+export function workerActivities(app: INestApplicationContext): Activities & Record<string, unknown> {
+  const approvals = app.get(ApprovalActivitiesService);
+  const plan = app.get(PlanAcceptanceActivitiesService);
+  const quota = app.get(QuotaSignoffActivitiesService);
+  const territory = app.get(TerritoryChangeActivitiesService);
+  const publish = app.get(PublishActivitiesService);
   return {
-    openApprovalTasks: (input) => tasks.openApprovalTasks(input),
-    closeApprovalTasks: (input) => tasks.closeApprovalTasks(input),
-    sendNotice: (input) => tasks.sendNotice(input),
-  };
-}
-
-/** Territory change: impact over the database, the read model and the apply. */
-export function territoryChangeActivities(app: INestApplicationContext): TerritoryChangeActivities {
-  const territory = app.get(TerritoryChangeActivity);
-  return {
-    computeTerritoryChangeImpact: (input) => territory.computeTerritoryChangeImpact(input),
-    setTerritoryChangeState: (input) => territory.setTerritoryChangeState(input),
-    applyTerritoryChange: (input) => territory.applyTerritoryChange(input),
-  };
+    // Generation 1 first: `recordAudit` is shared, and generation 1's also writes its decision rows.
+    ...gen1Activities(app),
+    ...bound(approvals, ['openApprovalStep', 'recordApprovalDecision', 'notifyApprovalStage', 'cancelOpenApprovalTasks', 'loadApprovalSlice', 'reportWorkflowFailure']),
+    ...bound(plan, ['preparePlanAcceptance', 'finishPlanAcceptance']),
+    ...bound(quota, ['beginQuotaSignoff', 'routeQuotaSignoff', 'returnQuotaSet', 'acceptQuotaRevision', 'lockQuotaVersion', 'adjustQuotaTeam']),
+    ...bound(territory, ['routeTerritoryChange', 'scheduleTerritoryChange', 'applyTerritoryMoves', 'finishTerritoryChange']),
+    ...bound(publish, ['beginPublish', 'startAcceptanceBatch', 'finishPublish']),
+  } as Activities & Record<string, unknown>;
 }

@@ -10,16 +10,22 @@ import type { PlanInput } from '@quotaflow/domain';
 
 export interface PlanDocumentFacts {
   assignmentId: string;
+  companyName: string;
+  /** ISO 4217 code every amount of the plan is in. */
+  currency: string;
   repName: string;
   planName: string;
   planKey: string;
   version: number;
   periodLabel: string;
   effectiveFrom: string;
+  effectiveTo: string;
   quota: string | null;
   publishedAt: Date;
+  /** The date the rep must answer by, or the days they have once the invite reaches them. */
+  acceptBy: { date: string } | { days: number };
   plan: PlanInput;
-  /** Hash of the plan version's canonical JSON: ties the PDF to the exact rules. */
+  /** Hash of the plan version's canonical JSON: the plan rules fingerprint printed here and recorded with the acceptance. */
   planVersionHash: string;
 }
 
@@ -52,13 +58,20 @@ export async function renderPlanPdf(facts: PlanDocumentFacts): Promise<RenderedP
     doc.on('error', reject);
   });
 
-  const description = describePlan(facts.plan);
-  doc.font('Helvetica-Bold').fontSize(18).text(`${facts.planName} (version ${facts.version})`);
+  const description = describePlan(facts.plan, { currency: facts.currency });
+  doc.font('Helvetica').fontSize(10).fillColor('#555555').text(facts.companyName);
+  doc.fillColor('#000000').font('Helvetica-Bold').fontSize(18).text(`${facts.planName} (version ${facts.version})`);
   doc.moveDown(0.3).font('Helvetica').fontSize(11);
   doc.text(`Prepared for: ${facts.repName}`);
-  doc.text(`Period: ${facts.periodLabel}, effective from ${facts.effectiveFrom}`);
-  doc.text(`Quota: ${facts.quota !== null ? formatAmount(facts.quota) : 'not set for this plan'}`);
+  doc.text(`Period: ${facts.periodLabel}, from ${facts.effectiveFrom} to ${facts.effectiveTo}`);
+  doc.text(`Currency: every amount in this plan is in ${facts.currency}`);
+  doc.text(`Your quota: ${facts.quota !== null ? formatAmount(facts.quota, facts.currency) : 'this plan sets no quota for you'}`);
   doc.text(`Published: ${facts.publishedAt.toISOString().slice(0, 10)}`);
+  doc.text(
+    'date' in facts.acceptBy
+      ? `Please accept or decline by: ${facts.acceptBy.date}`
+      : `Please accept or decline within ${facts.acceptBy.days} days of receiving the invitation`,
+  );
 
   for (const c of description.components) {
     doc.moveDown(1).font('Helvetica-Bold').fontSize(13).text(c.heading);
@@ -76,7 +89,7 @@ export async function renderPlanPdf(facts: PlanDocumentFacts): Promise<RenderedP
   doc.font('Helvetica').fontSize(11);
   for (const term of ACCEPTANCE_TERMS) doc.moveDown(0.2).text(`• ${term}`, { indent: 10 });
   doc.moveDown(1).fontSize(8).fillColor('#555555');
-  doc.text(`Plan rules fingerprint (SHA-256 of the plan version): ${facts.planVersionHash}`);
+  doc.text(`Plan rules fingerprint (SHA-256 of the plan version's rules, recorded with your acceptance): ${facts.planVersionHash}`);
   doc.text(`Assignment ${facts.assignmentId}`);
 
   const pages = doc.bufferedPageRange().count;

@@ -1,11 +1,12 @@
+// FROZEN: generation 1 activities, for workflows started before the approval kernel (libs/workflows/src/legacy/gen1).
 import { Inject, Injectable } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppConfig } from '@quotaflow/config';
 import { ApprovalTaskEntity, PersonEntity } from '@quotaflow/persistence';
-import type { CloseApprovalTasksInput, OpenApprovalTasksInput, SendNoticeInput } from '@quotaflow/workflows';
+import type { CloseApprovalTasksInput, OpenApprovalTasksInput, SendNoticeInput } from '@quotaflow/workflows/legacy/gen1/task-activities';
 import { DataSource, In } from 'typeorm';
-import { APP_CONFIG } from '../worker.tokens';
-import { OutboxDelivery } from './outbox-delivery';
+import { APP_CONFIG } from '../../worker.tokens';
+import { OutboxDelivery } from '../../activities/outbox-delivery';
 
 /**
  * The approval inbox read model and the emails that go with it. Idempotent by business key:

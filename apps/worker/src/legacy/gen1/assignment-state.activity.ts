@@ -1,8 +1,9 @@
+// FROZEN: generation 1 activities, for workflows started before the approval kernel (libs/workflows/src/legacy/gen1).
 import { Injectable, Logger } from '@nestjs/common';
 import { AcceptanceEntity, PlanAssignmentEntity, PlanVersionEntity } from '@quotaflow/persistence';
-import type { SetAssignmentStateInput } from '@quotaflow/workflows';
+import type { SetAssignmentStateInput } from '@quotaflow/workflows/legacy/gen1/plan-acceptance.activities';
 import { DataSource } from 'typeorm';
-import { notFound } from './activity-failures';
+import { notFound } from '../../activities/activity-failures';
 
 const FINAL = ['accepted', 'declined', 'expired', 'superseded'];
 

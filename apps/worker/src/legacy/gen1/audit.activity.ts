@@ -1,6 +1,7 @@
+// FROZEN: generation 1 activities, for workflows started before the approval kernel (libs/workflows/src/legacy/gen1).
 import { Injectable } from '@nestjs/common';
 import { ApprovalDecisionEntity, AuditLog } from '@quotaflow/persistence';
-import type { RecordAuditInput } from '@quotaflow/workflows';
+import type { RecordAuditInput } from '@quotaflow/workflows/legacy/gen1/plan-acceptance.activities';
 import { DataSource } from 'typeorm';
 
 /** `recordAudit`: idempotent by dedupe key; a decision also gets its `approval_decisions` row. */

@@ -1,3 +1,4 @@
+// FROZEN: generation 1 activities, for workflows started before the approval kernel (libs/workflows/src/legacy/gen1).
 import { Inject, Injectable } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppConfig } from '@quotaflow/config';
@@ -8,14 +9,14 @@ import {
   PlanEntity,
   PlanVersionEntity,
 } from '@quotaflow/persistence';
-import type { SendEmailInput, SendEmailResult } from '@quotaflow/workflows';
+import type { SendEmailInput, SendEmailResult } from '@quotaflow/workflows/legacy/gen1/plan-acceptance.activities';
 import { DataSource, In } from 'typeorm';
-import { APP_CONFIG } from '../worker.tokens';
+import { APP_CONFIG } from '../../worker.tokens';
 import { renderEmail } from './email.templates';
-import { OutboxDelivery } from './outbox-delivery';
-import { notFound } from './activity-failures';
+import { OutboxDelivery } from '../../activities/outbox-delivery';
+import { notFound } from '../../activities/activity-failures';
 
-export type { MailTransport } from './mail-transport';
+export type { MailTransport } from '../../activities/mail-transport';
 
 /**
  * `sendEmail`: the outbox row (unique on purpose) is written first, then delivered unless it

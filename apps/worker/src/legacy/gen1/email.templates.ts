@@ -1,5 +1,6 @@
+// FROZEN: generation 1 activities, for workflows started before the approval kernel (libs/workflows/src/legacy/gen1).
 // Plain-text and simple HTML for the plan-acceptance emails.
-import type { PlanEmailTemplate } from '@quotaflow/workflows';
+import type { PlanEmailTemplate } from '@quotaflow/workflows/legacy/gen1/plan-acceptance.activities';
 
 export interface EmailFacts {
   repName: string;

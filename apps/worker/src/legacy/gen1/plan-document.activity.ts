@@ -1,4 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+// FROZEN: generation 1 activities, for workflows started before the approval kernel (libs/workflows/src/legacy/gen1).
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AppConfig } from '@quotaflow/config';
+import { APP_CONFIG } from '../../worker.tokens';
 import type { PlanInput } from '@quotaflow/domain';
 import {
   PersonEntity,
@@ -7,17 +10,20 @@ import {
   PlanEntity,
   PlanVersionEntity,
 } from '@quotaflow/persistence';
-import type { RenderPlanDocumentInput, RenderPlanDocumentResult } from '@quotaflow/workflows';
+import type { RenderPlanDocumentInput, RenderPlanDocumentResult } from '@quotaflow/workflows/legacy/gen1/plan-acceptance.activities';
 import { DataSource } from 'typeorm';
-import { notFound } from './activity-failures';
-import { renderPlanPdf } from './plan-document.renderer';
+import { notFound } from '../../activities/activity-failures';
+import { renderPlanPdf } from '../../plan-acceptance/plan-document.renderer';
 
 /** `renderPlanDocument`: idempotent by assignment (one `plan_documents` row, rendered once). */
 @Injectable()
 export class PlanDocumentActivity {
   private readonly logger = new Logger(PlanDocumentActivity.name);
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async renderPlanDocument({ assignmentId }: RenderPlanDocumentInput): Promise<RenderPlanDocumentResult> {
     const existing = await this.stored(assignmentId);
@@ -34,6 +40,10 @@ export class PlanDocumentActivity {
 
     const rendered = await renderPlanPdf({
       assignmentId,
+      companyName: this.config.organisation.name,
+      currency: this.config.organisation.currency,
+      effectiveTo: version.effectiveTo,
+      acceptBy: { days: assignment.settings.expireAfterDays },
       repName: rep.name,
       planName: plan.name,
       planKey: plan.key,

@@ -4,9 +4,9 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { createDataSource, PersonEntity, QuotaLineEntity, QuotaSetEntity, QuotaSetVersionEntity, TeamEntity } from '@quotaflow/persistence';
-import type { SaveQuotaVersionInput } from '@quotaflow/workflows';
+import type { SaveQuotaVersionInput } from '@quotaflow/workflows/legacy/gen1/quota-signoff.activities';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { createTestDatabase, type TestDatabase } from '../../../../../test/support/database';
 import { QuotaSignoffActivity } from './quota-signoff.activity';
 
 let db: TestDatabase;

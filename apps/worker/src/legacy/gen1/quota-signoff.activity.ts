@@ -1,3 +1,4 @@
+// FROZEN: generation 1 activities, for workflows started before the approval kernel (libs/workflows/src/legacy/gen1).
 import type { INestApplicationContext } from '@nestjs/common';
 import { Injectable } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
@@ -8,9 +9,9 @@ import type {
   QuotaSignoffActivities,
   SaveQuotaVersionInput,
   SetQuotaSetStateInput,
-} from '@quotaflow/workflows';
+} from '@quotaflow/workflows/legacy/gen1/quota-signoff.activities';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
-import { notFound } from './activity-failures';
+import { notFound } from '../../activities/activity-failures';
 
 /**
  * Quota sign-off activities, idempotent by business key: a version is unique on

@@ -7,7 +7,7 @@ import {
   AccountEntity, AccountOwnershipEntity, createDataSource, DealEntity, PersonEntity, TeamEntity, TerritoryChangeEntity, TerritoryEntity,
 } from '@quotaflow/persistence';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { createTestDatabase, type TestDatabase } from '../../../../../test/support/database';
 import { TerritoryChangeActivity } from './territory-change.activity';
 
 let db: TestDatabase;

@@ -1,3 +1,4 @@
+// FROZEN: generation 1 activities, for workflows started before the approval kernel (libs/workflows/src/legacy/gen1).
 import { Injectable } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
 import { computeTerritoryImpact, isDomainError, type Organisation, type Role } from '@quotaflow/domain';
@@ -6,7 +7,7 @@ import {
 } from '@quotaflow/persistence';
 import type {
   ApplyTerritoryChangeInput, ApplyTerritoryChangeResult, ComputeTerritoryImpactInput, ComputeTerritoryImpactResult, SetTerritoryChangeStateInput,
-} from '@quotaflow/workflows';
+} from '@quotaflow/workflows/legacy/gen1/territory-change.activities';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 

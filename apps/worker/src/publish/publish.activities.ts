@@ -1,0 +1,101 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Context } from '@temporalio/activity';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { AuditLog, PlanAssignmentRepository, PublishRepository } from '@quotaflow/persistence';
+import {
+  planAcceptanceWorkflow,
+  supersedeSignal,
+  type PublishActivities,
+  type PublishPosition,
+  type StartAcceptanceBatchInput,
+} from '@quotaflow/workflows';
+import { DataSource } from 'typeorm';
+import { TEMPORAL_CLIENT } from '../worker.tokens';
+
+/** Starting many workflows at once: a few start calls in flight at a time. */
+const START_CONCURRENCY = 8;
+
+@Injectable()
+export class PublishActivitiesService implements PublishActivities {
+  private readonly logger = new Logger(PublishActivitiesService.name);
+  private readonly publishes: PublishRepository;
+  private readonly assignments: PlanAssignmentRepository;
+  private readonly audit: AuditLog;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: () => Promise<Client>,
+  ) {
+    this.publishes = new PublishRepository(dataSource);
+    this.assignments = new PlanAssignmentRepository(dataSource);
+    this.audit = new AuditLog(dataSource);
+  }
+
+  async beginPublish(input: PublishPosition): Promise<{ assignments: number }> {
+    const publish = await this.publishes.find(input.publishId);
+    if (!publish) throw ApplicationFailure.nonRetryable(`No publish ${input.publishId}.`, 'PUBLISH.NOT_FOUND');
+    if (publish.status === 'waiting') await this.publishes.setStatus(publish.id, { status: 'running', lastError: null });
+    return { assignments: publish.createdCount };
+  }
+
+  async startAcceptanceBatch(input: StartAcceptanceBatchInput): Promise<{ started: number; superseded: number }> {
+    const client = await this.temporal();
+    const taskQueue = Context.current().info.taskQueue;
+    const rows = await this.publishes.batch(input.publishId, input.offset, input.limit);
+    let started = 0;
+    const pending = rows.filter((r) => r.status === 'pending_manager' || r.status === 'pending_rep');
+    for (let i = 0; i < pending.length; i += START_CONCURRENCY) {
+      const slice = pending.slice(i, i + START_CONCURRENCY);
+      const results = await Promise.all(
+        slice.map(async (row) => {
+          try {
+            await client.workflow.start(planAcceptanceWorkflow, {
+              taskQueue,
+              workflowId: row.workflowId,
+              args: [{ assignmentId: row.id }],
+              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            });
+            return 1;
+          } catch (e) {
+            if (e instanceof WorkflowExecutionAlreadyStartedError) return 0;
+            throw e;
+          }
+        }),
+      );
+      started += results.reduce<number>((a, b) => a + b, 0);
+      Context.current().heartbeat({ offset: input.offset, done: i + slice.length });
+    }
+    // Older pending versions of the same plan for these reps are superseded by the new ones.
+    const superseded = await this.publishes.superseded(rows.map((r) => r.id));
+    for (const { oldId, oldWorkflowId, newId } of superseded) {
+      try {
+        await client.workflow.getHandle(oldWorkflowId).signal(supersedeSignal, { byAssignmentId: newId });
+      } catch (e) {
+        if (!(e instanceof WorkflowNotFoundError)) throw e;
+        // No workflow to tell (it never started): the assignment itself is superseded.
+        await this.dataSource.transaction((m) => this.assignments.setState(m, oldId, { status: 'superseded', supersededById: newId, nextDeadline: null }));
+      }
+    }
+    await this.publishes.addStarted(input.publishId, started);
+    return { started, superseded: superseded.length };
+  }
+
+  async finishPublish(input: PublishPosition & { started: number }): Promise<void> {
+    const publish = await this.publishes.find(input.publishId);
+    if (!publish) return;
+    await this.publishes.setStatus(publish.id, { status: 'done', finishedAt: new Date(input.at) });
+    await this.audit.append({
+      dedupeKey: `${input.workflowId}:done`,
+      action: 'plan.publish-started',
+      subject: `plan-version:${publish.planVersionId}`,
+      actorId: publish.requestedById,
+      actorRole: 'ops',
+      workflowId: input.workflowId,
+      runId: input.runId,
+      data: { publishId: publish.id, targets: publish.targetCount, created: publish.createdCount, started: input.started },
+      occurredAt: new Date(input.at),
+    });
+    this.logger.log(`publish ${publish.id}: ${input.started} acceptance workflows started`);
+  }
+}

@@ -1,4 +1,5 @@
 import { ApprovalDecisionEntity, PlanAssignmentEntity } from '@quotaflow/persistence';
+import { connectDevServer } from '../support/temporal';
 import { aePlanDocument, eventually, type Harness, startHarness } from './harness';
 
 jest.setTimeout(180_000);
@@ -26,9 +27,10 @@ describe('the approval inbox and the auditor’s trace', () => {
     }, 'the manager’s task');
     const task = managerInbox.tasks.find((t: { subject: string }) => t.subject === subject);
     expect(task).toMatchObject({ subjectType: 'plan-assignment', stage: { id: 'manager-preapproval', label: 'Manager pre-approval', visit: 1 }, status: 'open' });
-    expect(task.summary).toContain('Inbox Plan v1');
-    expect(task.summary).toContain(rep.name);
-    expect(task.deadline).toBeTruthy();
+    expect(task.summary).toBe(`Inbox Plan version 1 (FY2026) for ${rep.name}`);
+    // The pre-approval expires 14 days after the stage opened (the default settings).
+    expect(Date.parse(task.deadline) - Date.parse(task.createdAt)).toBeGreaterThan(14 * 86_400_000 - 60_000);
+    expect(Date.parse(task.deadline) - Date.parse(task.createdAt)).toBeLessThan(14 * 86_400_000 + 60_000);
     expect(task.links).toMatchObject({ subject: `/api/v1/plan-assignments/${assignmentId}`, decisions: `/api/v1/approvals/${task.id}/decisions` });
     expect((await h.http('GET', '/api/v1/me/approvals', { as: rep })).body.count).toBe(0);
 
@@ -44,11 +46,15 @@ describe('the approval inbox and the auditor’s trace', () => {
     const key = 'inbox-approve-0001';
     const approved = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'approve', comment: 'fits the team' }, headers: { 'Idempotency-Key': key } });
     expect(approved.status).toBe(200);
-    expect(approved.body).toMatchObject({ decision: 'approve', replayed: false });
-    const again = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'approve' }, headers: { 'Idempotency-Key': key } });
-    expect(again.status).toBe(200);
-    expect(again.body.decision).toBe('approve');
-    // One decision for the key, whether the repeat was answered from the database or by Temporal's Update de-duplication.
+    expect(approved.body).toMatchObject({ decision: 'approve', approvalStatus: 'pending', task: { id: task.id, status: 'done', decision: 'approve' } });
+    expect(approved.headers.get('idempotent-replayed')).toBeNull();
+    // The same request again: the same answer, marked as a replay, one decision recorded.
+    const again = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'approve', comment: 'fits the team' }, headers: { 'Idempotency-Key': key } });
+    expect([again.status, again.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
+    expect(again.body).toEqual(approved.body);
+    // The same key with another request is refused, never answered as if it had been taken.
+    const reused = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'approve' }, headers: { 'Idempotency-Key': key } });
+    expect([reused.status, reused.body.code]).toEqual([422, 'IDEMPOTENCY.KEY_REUSED']);
     await eventually(async () => (await h.db.getRepository(ApprovalDecisionEntity).countBy({ idempotencyKey: key })) === 1, 'the decision row');
     await new Promise((r) => setTimeout(r, 500));
     expect(await h.db.getRepository(ApprovalDecisionEntity).countBy({ idempotencyKey: key })).toBe(1);
@@ -72,7 +78,13 @@ describe('the approval inbox and the auditor’s trace', () => {
     expect(trace.body.events.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['plan-assignment.published', 'plan-assignment.approved', 'plan-assignment.accepted']));
     const approval = trace.body.events.find((e: { action: string }) => e.action === 'plan-assignment.approved');
     expect(approval).toMatchObject({ actorId: manager.id, actorName: manager.name, actorRole: 'manager', comment: 'fits the team', workflowId: `plan-acceptance:${assignmentId}` });
-    expect(approval.runId).toBeTruthy();
+    const temporal = await connectDevServer();
+    try {
+      const run = await temporal.client.workflow.getHandle(`plan-acceptance:${assignmentId}`).describe();
+      expect(approval.runId).toBe(run.runId);
+    } finally {
+      await temporal.close();
+    }
     expect(trace.body.stages.map((s: { stageId: string; status: string }) => `${s.stageId}:${s.status}`)).toEqual(['manager-preapproval:done', 'rep-acceptance:done']);
     expect(trace.body.decisions.map((d: { decision: string }) => d.decision)).toEqual(['approve', 'accept']);
     const csv = await h.http('GET', `/api/v1/audit/trace/${subject}?format=csv`, { as: auditor });

@@ -77,7 +77,7 @@ describe('quota sign-off, end to end over HTTP', () => {
     const miaTask = await taskOf(manager, id, 'team:');
     const maxTask = await taskOf(otherManager, id, 'team:');
     expect([miaTask.stage.id, maxTask.stage.id]).toEqual([`team:${team.id}`, `team:${otherTeam.id}`]);
-    await h.smtp.waitFor((m) => mailsTo(manager.email).includes(m) && /Waiting for you: Quota set 2026-Q1/.test(m.subject ?? ''), 60_000);
+    await h.smtp.waitFor((m) => mailsTo(manager.email).includes(m) && /Waiting for you: Quota set 2026-Q1 .* — Team West manager approval/.test(m.subject ?? ''), 60_000);
 
     // Mia moves quota between her reps (team total unchanged): version 2. Max may not touch West.
     const moved = await h.http('POST', `/api/v1/quota-sets/${id}/adjustments`, {
@@ -118,7 +118,10 @@ describe('quota sign-off, end to end over HTTP', () => {
     await decide(manager, id, 'team:', 'approve');
     await decide(otherManager, id, 'team:', 'approve', 'fine now');
     const financeTask = await taskOf(finance, id, 'finance');
-    expect(financeTask.summary).toContain('total 1000000.00 vs target 1000000.00');
+    expect(financeTask.summary).toBe('Quota set 2026-Q1 (2026-01-01 to 2026-03-31), version 3');
+    // What finance weighs is in finance's own email, not in a summary every task shows.
+    const financeMail = await h.smtp.waitFor((m) => mailsTo(finance.email).includes(m) && /Finance approval of the quota set/.test(m.subject ?? ''), 60_000);
+    expect(financeMail.text).toContain('The rep quotas add up to USD 1,000,000.00 against a company target of USD 1,000,000.00. It meets the company target.');
     await decide(finance, id, 'finance', 'approve');
 
     // Every rep acknowledges their own quota.

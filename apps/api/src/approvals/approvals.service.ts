@@ -1,88 +1,151 @@
 import { Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
-import { DomainError } from '@quotaflow/domain';
-import { ApprovalDecisionEntity, ApprovalTaskEntity } from '@quotaflow/persistence';
-import type { DecisionRequest } from '@quotaflow/workflows';
+import { approvalTaskAccess, DomainError, type ApprovalDecision, type ErrorArea } from '@quotaflow/domain';
+import { ApprovalRepository, IdempotencyRepository, type ApprovalTaskEntity } from '@quotaflow/persistence';
+import { decideUpdate, type ApprovalDecisionRequest, type DecisionReceipt } from '@quotaflow/workflows';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { READ_ALL, type Principal } from '../auth/principal';
+import type { Principal } from '../auth/principal';
+import { AccessService } from '../common/access.service';
 import type { RequestContext } from '../common/request-context';
-import { toDomainError } from '../plan-assignments/plan-assignments.service';
+import { toDomainError } from '../common/temporal-errors';
+import { toTaskView, type ApprovalTaskDetail, type DecisionResult, type InboxPage } from './approvals.dto';
 
-export type InboxDecision = 'approve' | 'reject' | 'accept' | 'decline' | 'acknowledge';
+export interface WorkflowDecision {
+  actor: Principal;
+  workflowId: string;
+  /** What the Idempotency-Key is bound to (a task, an assignment). */
+  target: string;
+  scope: string;
+  area: ErrorArea;
+  decision: ApprovalDecision;
+  comment?: string;
+  stageId?: string;
+  ctx: RequestContext;
+}
 
-/** Where a person looks at the thing a task is about. */
-export function subjectHref(subject: string): string | null {
-  const [type, id] = subject.split(/:(.*)/s);
-  switch (type) {
-    case 'plan-assignment': return `/api/v1/plan-assignments/${id}`;
-    case 'quota-set': return `/api/v1/quota-sets/${id}`;
-    case 'territory-change': return `/api/v1/territory-changes/${id}`;
-    default: return null;
+/** A replay answers with exactly the first answer; the caller can tell by this flag. */
+export type Replayable<T> = { body: T; replayed: boolean };
+
+interface InboxCursor {
+  d: string | null;
+  c: string;
+  i: string;
+}
+
+function encodeCursor(t: ApprovalTaskEntity): string {
+  const cursor: InboxCursor = { d: t.deadline ? t.deadline.toISOString() : null, c: t.createdAt.toISOString(), i: t.id };
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(value: string): { deadline: Date | null; createdAt: Date; id: string } {
+  try {
+    const c = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as InboxCursor;
+    if (typeof c.c !== 'string' || typeof c.i !== 'string' || !/^[0-9a-f-]{36}$/i.test(c.i)) throw new Error('shape');
+    const createdAt = new Date(c.c);
+    const deadline = c.d === null ? null : new Date(c.d);
+    if (Number.isNaN(createdAt.getTime()) || (deadline && Number.isNaN(deadline.getTime()))) throw new Error('dates');
+    return { deadline, createdAt, id: c.i };
+  } catch {
+    throw new DomainError('VALIDATION.FAILED', 'cursor: not a cursor this API returned.', { field: 'cursor' });
   }
 }
 
-function present(t: ApprovalTaskEntity) {
-  return {
-    id: t.id, subject: t.subject, subjectType: t.subjectType, summary: t.summary,
-    stage: { id: t.stageId, label: t.stageLabel, visit: t.visit },
-    status: t.status, deadline: t.deadline, createdAt: t.createdAt, closedAt: t.closedAt, decision: t.decision, decidedById: t.decidedById,
-    workflowId: t.workflowId,
-    links: { self: `/api/v1/approvals/${t.id}`, decisions: `/api/v1/approvals/${t.id}/decisions`, subject: subjectHref(t.subject) },
-  };
-}
-
+/**
+ * The approval inbox and every decision: the Update `decide` sent to the workflow the task
+ * names (typed definition; the Idempotency-Key is the update id and is bound to one request).
+ */
 @Injectable()
 export class ApprovalsService {
-  constructor(private readonly dataSource: DataSource, private readonly temporal: Client) {}
+  constructor(
+    private readonly approvals: ApprovalRepository,
+    private readonly idempotency: IdempotencyRepository,
+    private readonly temporal: Client,
+    private readonly access: AccessService,
+  ) {}
 
-  async inbox(actor: Principal) {
-    const tasks = await this.dataSource.getRepository(ApprovalTaskEntity).createQueryBuilder('t')
-      .where('t.approver_id = :me AND t.status = :open', { me: actor.id, open: 'open' })
-      .orderBy('t.deadline', 'ASC', 'NULLS LAST').addOrderBy('t.created_at', 'ASC').getMany();
-    return { count: tasks.length, tasks: tasks.map(present) };
+  async inbox(actor: Principal, page: { limit?: number; cursor?: string }): Promise<InboxPage> {
+    const limit = page.limit ?? 50;
+    const rows = await this.approvals.inbox(actor.id, { limit: limit + 1, ...(page.cursor ? { after: decodeCursor(page.cursor) } : {}) });
+    const tasks = rows.slice(0, limit);
+    const next = rows.length > limit ? encodeCursor(tasks[tasks.length - 1]!) : undefined;
+    return {
+      count: tasks.length,
+      tasks: tasks.map(toTaskView),
+      ...(next ? { next } : {}),
+      links: { self: '/api/v1/me/approvals', ...(next ? { next: `/api/v1/me/approvals?cursor=${next}&limit=${limit}` } : {}) },
+    };
   }
 
-  private async load(id: string): Promise<ApprovalTaskEntity> {
-    const task = await this.dataSource.getRepository(ApprovalTaskEntity).findOne({ where: { id } });
+  async load(id: string): Promise<ApprovalTaskEntity> {
+    const task = await this.approvals.task(id);
     if (!task) throw new DomainError('APPROVAL.NOT_FOUND', `No approval task with id ${id}.`, { field: 'id', value: id });
     return task;
   }
 
-  async get(actor: Principal, id: string) {
+  async get(actor: Principal, id: string): Promise<ApprovalTaskDetail> {
     const task = await this.load(id);
-    if (task.approverId !== actor.id && !actor.roles.some((r) => READ_ALL.includes(r))) {
-      throw new DomainError('AUTH.FORBIDDEN', 'This approval task is not yours.');
-    }
-    const siblings = await this.dataSource.getRepository(ApprovalTaskEntity).find({ where: { workflowId: task.workflowId }, order: { createdAt: 'ASC' } });
-    return { ...present(task), stages: siblings.map(present) };
+    const access = approvalTaskAccess(await this.access.scope(actor), task);
+    if (!access.task) throw new DomainError('AUTH.FORBIDDEN', 'This approval task is not yours.');
+    const siblings = access.siblings ? await this.approvals.tasksOfSubject(task.subject) : [task];
+    return { ...toTaskView(task), stages: siblings.map(toTaskView) };
   }
 
-  /** One decision, sent as the workflow's validated `decide` Update; the Idempotency-Key is the update id. */
-  async decide(actor: Principal, id: string, decision: InboxDecision, comment: string | undefined, ctx: RequestContext) {
+  /** One decision on an inbox task. */
+  async decide(actor: Principal, id: string, decision: ApprovalDecision, comment: string | undefined, ctx: RequestContext): Promise<Replayable<DecisionResult>> {
     const task = await this.load(id);
     if (task.approverId !== actor.id) throw new DomainError('AUTH.NOT_AN_APPROVER', 'This approval task is not yours to decide.');
-    if (ctx.idempotencyKey) {
-      const prior = await this.dataSource.getRepository(ApprovalDecisionEntity).findOne({ where: { idempotencyKey: ctx.idempotencyKey } });
-      if (prior) {
-        if (prior.approverId !== actor.id || prior.subject !== task.subject) {
-          throw new DomainError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was used for another request.', { field: 'Idempotency-Key' });
+    const outcome = await this.decideInWorkflow(
+      { actor, workflowId: task.workflowId, target: `approval-task:${task.id}`, scope: 'approval-decision', area: 'APPROVAL', decision, ...(comment !== undefined ? { comment } : {}), stageId: task.stageId, ctx },
+      (receipt) => ({
+        task: { ...toTaskView(task), status: 'done', decision: receipt.decision, decidedById: actor.id },
+        decision: receipt.decision,
+        approvalStatus: receipt.approvalStatus,
+        decidedAt: receipt.decidedAt,
+      }),
+      () => {
+        if (task.status !== 'open') {
+          throw new DomainError('APPROVAL.ALREADY_DECIDED', `This approval task is ${task.status}.`, { status: task.status, decision: task.decision });
         }
-        return { task: present(await this.load(id)), decision: prior.decision, replayed: true };
+      },
+    );
+    return outcome;
+  }
+
+  /**
+   * The shared path of every decision: bind the Idempotency-Key to this request (the same key for
+   * another request is refused; a replay gets the first answer), then the workflow's validated
+   * Update. `precheck` refuses early what the read model already knows (only for a first attempt).
+   */
+  async decideInWorkflow<T>(d: WorkflowDecision, answer: (receipt: DecisionReceipt) => T, precheck: () => void = () => undefined): Promise<Replayable<T>> {
+    const key = d.ctx.idempotencyKey;
+    if (key) {
+      const claim = await this.idempotency.claim({ key, scope: d.scope, actorId: d.actor.id, target: d.target, body: { decision: d.decision, comment: d.comment ?? null } });
+      if (claim.kind === 'conflict') {
+        throw new DomainError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was used for another request.', { field: 'Idempotency-Key' });
       }
+      if (claim.kind === 'replay') return { body: claim.response as T, replayed: true };
+      if (claim.kind === 'new') precheck();
+    } else {
+      precheck();
     }
-    if (task.status !== 'open') {
-      throw new DomainError('APPROVAL.ALREADY_DECIDED', `This approval task is ${task.status}.`, { status: task.status, decision: task.decision });
-    }
-    const request: DecisionRequest & { stageId: string } = {
-      actorId: actor.id, actorRoles: actor.roles, decision: decision as DecisionRequest['decision'], comment, reason: comment,
-      stageId: task.stageId, idempotencyKey: ctx.idempotencyKey, ip: ctx.ip, userAgent: ctx.userAgent,
+    const request: ApprovalDecisionRequest = {
+      actorId: d.actor.id,
+      actorRoles: [...d.actor.roles],
+      decision: d.decision,
+      ...(d.comment !== undefined ? { comment: d.comment } : {}),
+      ...(d.stageId !== undefined ? { stageId: d.stageId } : {}),
+      idempotencyKey: key ?? randomUUID(),
+      ...(d.ctx.ip !== undefined ? { ip: d.ctx.ip } : {}),
+      ...(d.ctx.userAgent !== undefined ? { userAgent: d.ctx.userAgent } : {}),
     };
+    let receipt: DecisionReceipt;
     try {
-      await this.temporal.workflow.getHandle(task.workflowId).executeUpdate('decide', { args: [request], updateId: ctx.idempotencyKey ?? randomUUID() });
+      receipt = await this.temporal.workflow.getHandle(d.workflowId).executeUpdate(decideUpdate, { args: [request], updateId: request.idempotencyKey });
     } catch (e) {
-      throw toDomainError(e);
+      throw toDomainError(e, d.area);
     }
-    return { task: present(await this.load(id)), decision, replayed: false };
+    const body = answer(receipt);
+    if (key) await this.idempotency.complete(key, 200, body);
+    return { body, replayed: false };
   }
 }

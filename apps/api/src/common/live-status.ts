@@ -1,15 +1,18 @@
 import type { Client } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 
 /**
- * A workflow's `status` Query, or undefined when it does not answer within `ms` (no worker
- * running, workflow closed): read models answer from the database, the live view is a bonus.
+ * A workflow's status Query (typed definition), or undefined when it does not answer within `ms`
+ * (no worker running, workflow closed): read models answer from the database, the live view is a bonus.
  */
-export async function liveStatus<T>(temporal: Client, workflowId: string, ms = 2000): Promise<T | undefined> {
+export async function liveStatus<T>(temporal: Client, workflowId: string, query: QueryDefinition<T, []>, ms = 2000): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      temporal.workflow.getHandle(workflowId).query<T>('status'),
-      new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); }),
+      temporal.workflow.getHandle(workflowId).query(query),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), ms);
+      }),
     ]);
   } catch {
     return undefined;

@@ -1,4 +1,5 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { findInvalidTextIn } from '@quotaflow/domain';
 import { ApiError } from './api-error';
 
 export interface FieldError { field: string; problems: string[] }
@@ -11,9 +12,31 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   });
 }
 
-/** Validates every body, param and query; unknown fields are refused, not silently dropped. */
+/** Nodes of one request value the text rule looks at (a 10 MB body holds far fewer). */
+const MAX_NODES = 5_000_000;
+
+/**
+ * Validates every body, param and query: first the one text rule for every field (no NUL, no
+ * control characters, no lone surrogates — what the database and the workflows could not
+ * store), then the DTO's own rules; unknown fields are refused, not silently dropped.
+ */
+class QuotaflowValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') {
+      const root = metadata.type === 'body' ? '' : (metadata.data ?? '');
+      const bad = findInvalidTextIn(value, root, MAX_NODES);
+      if (bad) {
+        throw new ApiError(400, 'VALIDATION.FAILED', `${bad.path}: ${bad.reason} (${bad.codePoint} at position ${bad.index})`, [
+          { field: bad.path, problems: [`${bad.reason} (${bad.codePoint})`] },
+        ]);
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new QuotaflowValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

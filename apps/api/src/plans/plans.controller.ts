@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles } from '../auth/roles.decorator';
 import type { Principal } from '../auth/principal';
 import { UuidPipe } from '../common/uuid.pipe';
-import { CreatePlanDto, CreatePlanVersionDto, PublishPlanVersionDto, PublishResult } from './plans.dto';
+import { CreatePlanDto, CreatePlanVersionDto, PublishPlanVersionDto, PublishResult, PublishView } from './plans.dto';
 import { PlansService } from './plans.service';
 
 @ApiTags('plans')
@@ -48,8 +48,17 @@ export class PlansController {
   @Post('plan-versions/:id/publish')
   @HttpCode(202)
   @Roles('ops')
-  @ApiOperation({ summary: 'Publish a plan version to reps or a team: starts one plan-acceptance workflow per rep (idempotent)' })
+  @ApiOkResponse({ type: PublishResult })
+  @ApiOperation({ summary: 'Publish a plan version to reps or a team: answers at once; the workflow publish:<id> starts one plan-acceptance workflow per rep in batches (a rep holding this version already keeps theirs)' })
   publish(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string, @Body() dto: PublishPlanVersionDto): Promise<PublishResult> {
     return this.plans.publish(actor, id, dto);
+  }
+
+  @Get('publishes/:id')
+  @Roles('ops', 'finance', 'admin', 'auditor')
+  @ApiOkResponse({ type: PublishView })
+  @ApiOperation({ summary: 'A publish and its progress: assignments created, workflows started, invites sent, answers' })
+  getPublish(@Param('id', UuidPipe) id: string): Promise<PublishView> {
+    return this.plans.publishView(id);
   }
 }

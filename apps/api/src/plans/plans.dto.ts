@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
 } from 'class-validator';
 
 export class CreatePlanVersionDto {
@@ -14,8 +13,12 @@ export class CreatePlanVersionDto {
   periodLabel!: string;
 
   @ApiProperty({ example: '2026-01-01' })
-  @IsISO8601({ strict: true })
+  @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'effectiveFrom must be a date YYYY-MM-DD' })
   effectiveFrom!: string;
+
+  @ApiPropertyOptional({ example: '2026-12-31', description: 'Last day of the period (default: a year from effectiveFrom).' })
+  @IsOptional() @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'effectiveTo must be a date YYYY-MM-DD' })
+  effectiveTo?: string;
 }
 
 export class CreatePlanDto extends CreatePlanVersionDto {
@@ -45,7 +48,7 @@ export class PublishSettingsDto {
 
 export class PublishPlanVersionDto extends PublishSettingsDto {
   @ApiPropertyOptional({ type: [String], description: 'Reps to publish to (or teamId).' })
-  @IsOptional() @IsUUID('all', { each: true }) @ArrayMinSize(1) @ArrayMaxSize(1000) @ArrayUnique()
+  @IsOptional() @IsUUID('all', { each: true }) @ArrayMinSize(1) @ArrayMaxSize(20000) @ArrayUnique()
   personIds?: string[];
 
   @ApiPropertyOptional({ description: 'Publish to every active rep of this team (or personIds).' })
@@ -62,15 +65,45 @@ export class PlanVersionRef {
 }
 
 export class PublishResultItem {
-  @ApiProperty() assignmentId!: string;
-  @ApiProperty() personId!: string;
+  @ApiProperty({ format: 'uuid' }) assignmentId!: string;
+  @ApiProperty({ format: 'uuid' }) personId!: string;
   @ApiProperty() status!: string;
   @ApiProperty() workflowId!: string;
   @ApiProperty({ description: 'false when this version had already been published to this rep: nothing new was started.' }) created!: boolean;
 }
 
+export class PublishLinks {
+  @ApiProperty() self!: string;
+}
+
 export class PublishResult {
-  @ApiProperty({ type: [PublishResultItem] })
-  @ValidateNested({ each: true }) @Type(() => PublishResultItem)
-  assignments!: PublishResultItem[];
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ['waiting', 'running', 'done', 'failed'], description: '`waiting`: the workflow service was unreachable; the publish starts as soon as it is back.' }) status!: string;
+  @ApiProperty({ description: 'publish:<id>' }) workflowId!: string;
+  @ApiProperty() targets!: number;
+  @ApiProperty({ description: 'Assignments this publish created.' }) created!: number;
+  @ApiPropertyOptional({ type: [PublishResultItem], description: 'Listed when the publish has at most 200 targets.' }) assignments?: PublishResultItem[];
+  @ApiProperty({ type: PublishLinks }) links!: PublishLinks;
+}
+
+export class PublishProgressView {
+  @ApiProperty() targets!: number;
+  @ApiProperty() created!: number;
+  @ApiProperty({ description: 'Acceptance workflows started.' }) started!: number;
+  @ApiProperty({ description: 'Invites sent (each with its plan PDF).' }) invited!: number;
+  @ApiProperty() accepted!: number;
+  @ApiProperty() declined!: number;
+  @ApiProperty() pending!: number;
+}
+
+export class PublishView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) planVersionId!: string;
+  @ApiProperty({ format: 'uuid' }) requestedById!: string;
+  @ApiProperty({ enum: ['waiting', 'running', 'done', 'failed'] }) status!: string;
+  @ApiProperty() workflowId!: string;
+  @ApiProperty({ type: PublishProgressView }) progress!: PublishProgressView;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) finishedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
 }

@@ -1,19 +1,17 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
-import type { AppConfig } from '@quotaflow/config';
+import { Injectable } from '@nestjs/common';
 import { DomainError, validatePlan } from '@quotaflow/domain';
 import {
-  AuditLog, canonicalJson, PersonEntity, PlanAssignmentEntity, PlanEntity, PlanVersionEntity, TeamEntity,
+  AuditLog, canonicalJson, PersonEntity, PlanEntity, PlanVersionEntity, PublishRepository, TeamEntity,
 } from '@quotaflow/persistence';
-import type { PlanAcceptanceInput } from '@quotaflow/workflows';
 import { createHash } from 'node:crypto';
-import { DataSource, In, Not } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import type { Principal } from '../auth/principal';
-import { APP_CONFIG } from '../config.token';
-import type { CreatePlanDto, CreatePlanVersionDto, PublishPlanVersionDto, PublishResult } from './plans.dto';
+import { PublishRuns } from './publish-runs.service';
+import type { CreatePlanDto, CreatePlanVersionDto, PublishPlanVersionDto, PublishResult, PublishView } from './plans.dto';
 
 const MONEY = /^\d{1,14}(\.\d{1,2})?$/;
-export const planAcceptanceWorkflowId = (assignmentId: string): string => `plan-acceptance:${assignmentId}`;
+/** A publish answer lists its assignments up to this many targets; beyond, see GET /publishes/:id. */
+const PUBLISH_LIST_LIMIT = 200;
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -21,12 +19,11 @@ function sha256(text: string): string {
 
 @Injectable()
 export class PlansService {
-  private readonly logger = new Logger(PlansService.name);
   constructor(
     private readonly dataSource: DataSource,
-    private readonly temporal: Client,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditLog,
+    private readonly publishes: PublishRepository,
+    private readonly publishRuns: PublishRuns,
   ) {}
 
   private checkDocument(document: unknown): void {
@@ -91,7 +88,7 @@ export class PlansService {
   ): Promise<PlanVersionEntity> {
     const documentHash = sha256(canonicalJson(dto.document));
     return repo.save(repo.create({
-      planId, version, document: dto.document, periodLabel: dto.periodLabel, effectiveFrom: dto.effectiveFrom, documentHash, createdById: actor.id,
+      planId, version, document: dto.document, periodLabel: dto.periodLabel, effectiveFrom: dto.effectiveFrom, ...(dto.effectiveTo ? { effectiveTo: dto.effectiveTo } : {}), documentHash, createdById: actor.id,
     })) as Promise<PlanVersionEntity>;
   }
 
@@ -102,7 +99,6 @@ export class PlansService {
    */
   async publish(actor: Principal, versionId: string, dto: PublishPlanVersionDto): Promise<PublishResult> {
     const version = await this.getVersion(versionId);
-    const planName = (await this.dataSource.getRepository(PlanEntity).findOneByOrFail({ id: version.planId })).name;
     const settings = {
       managerPreApproval: dto.managerPreApproval ?? false,
       reminderEveryDays: dto.reminderEveryDays ?? 3,
@@ -123,74 +119,52 @@ export class PlansService {
         throw new DomainError('APPROVAL.NO_ELIGIBLE_APPROVER', `${person.name} has no manager other than the publisher to pre-approve.`, { field: 'managerPreApproval', personId: person.id });
       }
     }
-    const ops = await this.dataSource.getRepository(PersonEntity).createQueryBuilder('p')
-      .where(':role = ANY(p.roles)', { role: 'ops' }).andWhere('p.active = true').getMany();
-
-    const { items, superseded } = await this.dataSource.transaction(async (em) => {
-      const repo = em.getRepository(PlanAssignmentEntity);
-      const out: Array<{ assignment: PlanAssignmentEntity; created: boolean; person: PersonEntity }> = [];
-      const toSupersede: Array<{ old: PlanAssignmentEntity; by: string }> = [];
-      for (const person of targets) {
-        const inserted = await repo.createQueryBuilder().insert().into(PlanAssignmentEntity).values({
-          planVersionId: version.id, personId: person.id, quota: quotas.get(person.id) ?? person.attributes?.annualQuota ?? null, publishedAt: new Date(), status: settings.managerPreApproval ? 'pending_manager' : 'pending_rep',
-          settings, workflowId: 'pending', publishedById: actor.id,
-        }).orIgnore().returning('*').execute();
-        const created = inserted.raw.length > 0;
-        const assignment = await repo.findOneOrFail({ where: { planVersionId: version.id, personId: person.id } });
-        if (created) {
-          assignment.workflowId = planAcceptanceWorkflowId(assignment.id);
-          await repo.update({ id: assignment.id }, { workflowId: assignment.workflowId });
-          const sameplanVersions = await em.getRepository(PlanVersionEntity).find({ where: { planId: version.planId, id: Not(version.id) } });
-          if (sameplanVersions.length > 0) {
-            const pending = await repo.find({ where: { personId: person.id, planVersionId: In(sameplanVersions.map((v) => v.id)), status: In(['pending_manager', 'pending_rep']) } });
-            for (const old of pending) toSupersede.push({ old, by: assignment.id });
-          }
-        }
-        out.push({ assignment, created, person });
-      }
-      return { items: out, superseded: toSupersede };
+    const { publish } = await this.dataSource.transaction(async (m) => {
+      const created = await this.publishes.create(m, {
+        planVersionId: version.id,
+        requestedById: actor.id,
+        settings,
+        targets: targets.map((person) => {
+          const quota = quotas.get(person.id) ?? validQuota(person.attributes?.annualQuota);
+          return { personId: person.id, ...(quota ? { quota } : {}) };
+        }),
+      });
+      await this.audit.append({
+        action: 'plan.published', subject: `plan-version:${version.id}`, actorId: actor.id, actorRole: 'ops',
+        after: { publishId: created.publish.id, targets: targets.length, created: created.created, settings },
+        dedupeKey: `publish:${created.publish.id}:requested`,
+      }, m);
+      return created;
     });
-
-    const started: string[] = [];
-    try {
-      for (const { assignment, person } of items) {
-        if (assignment.status !== 'pending_manager' && assignment.status !== 'pending_rep') continue;
-        const input: PlanAcceptanceInput = {
-          assignmentId: assignment.id, personId: person.id, managerId: person.managerId ?? undefined,
-          opsIds: ops.map((o) => o.id), planVersionId: version.id, publishedById: actor.id, settings,
-          planLabel: `${planName} v${version.version}`, personName: person.name,
-        };
-        try {
-          await this.temporal.workflow.start('planAcceptanceWorkflow', {
-            taskQueue: this.config.temporal.taskQueue, workflowId: assignment.workflowId, args: [input],
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          });
-          started.push(assignment.id);
-        } catch (e) {
-          if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
-        }
-      }
-    } catch (e) {
-      // Nothing half-written: assignments created by this request whose workflow could not start are removed.
-      const createdIds = items.filter((i) => i.created && !started.includes(i.assignment.id)).map((i) => i.assignment.id);
-      if (createdIds.length > 0) await this.dataSource.getRepository(PlanAssignmentEntity).delete({ id: In(createdIds) });
-      this.logger.error(`publish: could not start workflows: ${(e as Error).message}`);
-      throw new DomainError('TEMPORAL.UNAVAILABLE', 'The workflow service is unavailable; nothing was published. Try again.', { cause: (e as Error).message });
-    }
-
-    for (const { old, by } of superseded) {
-      try {
-        await this.temporal.workflow.getHandle(old.workflowId).signal('supersede', { byAssignmentId: by });
-      } catch (e) {
-        if (!(e instanceof WorkflowNotFoundError)) throw e;
-        await this.dataSource.getRepository(PlanAssignmentEntity).update({ id: old.id }, { status: 'superseded', supersededById: by });
-      }
-    }
-
+    await this.publishRuns.start(publish);
+    const current = (await this.publishes.find(publish.id))!;
     return {
-      assignments: items.map(({ assignment, created, person }) => ({
-        assignmentId: assignment.id, personId: person.id, status: assignment.status, workflowId: assignment.workflowId, created,
-      })),
+      id: publish.id,
+      status: current.status,
+      workflowId: publish.workflowId,
+      targets: targets.length,
+      created: publish.createdCount,
+      // Small publishes list their assignments at once; every publish lists them at its link.
+      ...(targets.length <= PUBLISH_LIST_LIMIT
+        ? { assignments: await this.publishes.assignmentsOf(version.id, publish.id, targets.map((t) => t.id)) }
+        : {}),
+      links: { self: `/api/v1/publishes/${publish.id}` },
+    };
+  }
+
+  async publishView(id: string): Promise<PublishView> {
+    const publish = await this.publishes.find(id);
+    if (!publish) throw new DomainError('PUBLISH.NOT_FOUND', `No publish with id ${id}.`, { field: 'id', value: id });
+    return {
+      id: publish.id,
+      planVersionId: publish.planVersionId,
+      requestedById: publish.requestedById,
+      status: publish.status,
+      workflowId: publish.workflowId,
+      progress: await this.publishes.progress(publish),
+      createdAt: publish.createdAt.toISOString(),
+      finishedAt: publish.finishedAt ? publish.finishedAt.toISOString() : null,
+      lastError: publish.lastError,
     };
   }
 
@@ -233,6 +207,11 @@ export class PlansService {
     }
     return out;
   }
+}
+
+/** A person's default annual quota, when it is a valid amount (attributes are free-form). */
+function validQuota(value: unknown): string | undefined {
+  return typeof value === 'string' && MONEY.test(value) && !/^0+(\.0+)?$/.test(value) ? value : undefined;
 }
 
 export function primaryRole(p: Principal): string {

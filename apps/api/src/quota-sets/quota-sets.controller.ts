@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { QuotaSetView } from './quota-sets.views';
 import { CurrentUser, Roles } from '../auth/roles.decorator';
 import { ALL_ROLES, type Principal } from '../auth/principal';
 import { UuidPipe } from '../common/uuid.pipe';
@@ -14,6 +15,7 @@ export class QuotaSetsController {
 
   @Post('quota-sets')
   @Roles('ops')
+  @ApiOkResponse({ type: QuotaSetView })
   @ApiOperation({ summary: 'Propose a quota set for a period (company target, team targets, per-rep quotas): a draft, version 1' })
   create(@CurrentUser() actor: Principal, @Body() dto: CreateQuotaSetDto) {
     return this.quotaSets.create(actor, dto);
@@ -22,6 +24,7 @@ export class QuotaSetsController {
   @Post('quota-sets/:id/submit')
   @HttpCode(202)
   @Roles('ops')
+  @ApiOkResponse({ type: QuotaSetView })
   @ApiOperation({ summary: 'Submit a draft for sign-off: team managers in parallel, finance, then every rep acknowledges (idempotent)' })
   submit(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string) {
     return this.quotaSets.submit(actor, id);
@@ -29,6 +32,7 @@ export class QuotaSetsController {
 
   @Get('quota-sets/:id')
   @Roles(...ALL_ROLES)
+  @ApiOkResponse({ type: QuotaSetView })
   @ApiOperation({ summary: 'Versions, lines, finance flags and stage status (a manager sees their teams, a rep their own line)' })
   get(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string) {
     return this.quotaSets.view(actor, id);
@@ -37,6 +41,7 @@ export class QuotaSetsController {
   @Post('quota-sets/:id/adjustments')
   @HttpCode(200)
   @Roles('manager')
+  @ApiOkResponse({ type: QuotaSetView })
   @ApiOperation({ summary: "A team's manager moves quota between their reps during their stage (team total unchanged): a new version" })
   adjust(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string, @Body() dto: AdjustmentDto) {
     return this.quotaSets.adjust(actor, id, dto);
@@ -45,6 +50,7 @@ export class QuotaSetsController {
   @Post('quota-sets/:id/revisions')
   @HttpCode(200)
   @Roles('ops')
+  @ApiOkResponse({ type: QuotaSetView })
   @ApiOperation({ summary: 'A new version: after a return to ops (same sign-off), or a mid-period change of a locked set (a new sign-off)' })
   revise(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string, @Body() dto: RevisionDto) {
     return this.quotaSets.revise(actor, id, dto);

@@ -25,7 +25,7 @@ export class QuotaContentDto {
   teamTargets!: Record<string, string>;
 
   @ApiProperty({ type: [QuotaLineDto] })
-  @ValidateNested({ each: true }) @Type(() => QuotaLineDto) @ArrayMinSize(1) @ArrayMaxSize(5000)
+  @ValidateNested({ each: true }) @Type(() => QuotaLineDto) @ArrayMinSize(1) @ArrayMaxSize(20000)
   quotas!: QuotaLineDto[];
 }
 
@@ -56,7 +56,7 @@ export class AdjustmentDto {
   teamId!: string;
 
   @ApiProperty({ type: [QuotaLineDto], description: "New amounts for some of the team's reps; the team total must stay the same." })
-  @ValidateNested({ each: true }) @Type(() => QuotaLineDto) @ArrayMinSize(1) @ArrayMaxSize(1000)
+  @ValidateNested({ each: true }) @Type(() => QuotaLineDto) @ArrayMinSize(1) @ArrayMaxSize(20000)
   changes!: QuotaLineDto[];
 
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(2000)

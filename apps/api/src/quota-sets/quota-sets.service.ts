@@ -1,25 +1,47 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+import { Client, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { AppConfig } from '@quotaflow/config';
 import {
-  DomainError, reviewQuotaSet, routeQuotaSignoff, validateQuotaSet, type Organisation, type QuotaSet, type Role,
+  DEFAULT_APPROVAL_POLICY,
+  decCmp,
+  DomainError,
+  quotaSetAccess,
+  resolveStages,
+  reviewQuotaSet,
+  validateQuotaSet,
+  withThresholds,
+  type QuotaSet,
 } from '@quotaflow/domain';
 import {
-  AuditLog, PersonEntity, QuotaLineEntity, QuotaSetEntity, QuotaSetVersionEntity, TeamEntity,
+  ApprovalRepository,
+  AuditLog,
+  OrganisationRepository,
+  QuotaLineEntity,
+  QuotaSetEntity,
+  QuotaSetRepository,
+  QuotaSetVersionEntity,
+  TeamEntity,
 } from '@quotaflow/persistence';
 import {
-  quotaSignoffWorkflowId, type QuotaAdjustRequest, type QuotaReviseRequest, type QuotaSignoffInput, type QuotaSignoffStatus,
+  quotaAdjustUpdate,
+  quotaReviseUpdate,
+  quotaSignoffWorkflow,
+  quotaSignoffWorkflowId,
+  quotaStatusQuery,
+  type QuotaSignoffStatus,
 } from '@quotaflow/workflows';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager, In, IsNull, LessThan, Not } from 'typeorm';
-import { READ_ALL, type Principal } from '../auth/principal';
+import { DataSource, In, IsNull, Not } from 'typeorm';
+import type { Principal } from '../auth/principal';
 import { APP_CONFIG } from '../config.token';
-import { toDomainError } from '../plan-assignments/plan-assignments.service';
-import { MONEY, type AdjustmentDto, type CreateQuotaSetDto, type QuotaContentDto, type RevisionDto } from './quota-sets.dto';
+import { AccessService } from '../common/access.service';
 import { liveStatus } from '../common/live-status';
+import { alreadyStarted, toDomainError } from '../common/temporal-errors';
+import { MONEY, type AdjustmentDto, type CreateQuotaSetDto, type QuotaContentDto, type RevisionDto } from './quota-sets.dto';
+import type { QuotaSetView } from './quota-sets.views';
 
-const DEFAULT_CHANGE_PERCENT = '20';
-
+/** Lines returned inline by GET /quota-sets/:id; more are paged at /quota-sets/:id/lines. */
+const INLINE_LINES = 1000;
 
 function invalid(field: string, message: string): DomainError {
   return new DomainError('VALIDATION.FAILED', message, { field });
@@ -29,13 +51,17 @@ function invalid(field: string, message: string): DomainError {
 export class QuotaSetsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly quotas: QuotaSetRepository,
+    private readonly organisation: OrganisationRepository,
+    private readonly approvals: ApprovalRepository,
+    private readonly access: AccessService,
     private readonly temporal: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditLog,
   ) {}
 
-  private async load(id: string, m: EntityManager = this.dataSource.manager): Promise<QuotaSetEntity> {
-    const set = await m.findOne(QuotaSetEntity, { where: { id } });
+  private async load(id: string): Promise<QuotaSetEntity> {
+    const set = await this.quotas.find(id);
     if (!set) throw new DomainError('QUOTA_SET.NOT_FOUND', `No quota set with id ${id}.`, { field: 'id', value: id });
     return set;
   }
@@ -49,65 +75,42 @@ export class QuotaSetsService {
     if (teamIds.length === 0) throw invalid('teamTargets', 'name at least one team');
     for (const teamId of teamIds) {
       const target = dto.teamTargets[teamId];
-      if (!/^[0-9a-f-]{36}$/i.test(teamId)) throw invalid(`teamTargets.${teamId}`, 'team ids are UUIDs');
-      if (typeof target !== 'string' || !MONEY.test(target)) {
-        throw invalid(`teamTargets.${teamId}`, 'must be a decimal string with at most 2 decimals');
-      }
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(teamId)) throw invalid(`teamTargets.${teamId}`, 'team ids are UUIDs');
+      if (typeof target !== 'string' || !MONEY.test(target)) throw invalid(`teamTargets.${teamId}`, 'must be a decimal string with at most 2 decimals');
     }
     const teams = await this.dataSource.getRepository(TeamEntity).findBy({ id: In(teamIds) });
     const missingTeam = teamIds.find((id) => !teams.some((t) => t.id === id));
     if (missingTeam) throw new DomainError('TEAM.NOT_FOUND', `No team ${missingTeam}.`, { field: `teamTargets.${missingTeam}` });
-    const people = await this.dataSource.getRepository(PersonEntity).findBy({ id: In(dto.quotas.map((q) => q.personId)) });
+    const people = await this.organisation.people(dto.quotas.map((q) => q.personId));
+    const seen = new Set<string>();
     const quotas = dto.quotas.map((q, i) => {
-      const person = people.find((p) => p.id === q.personId);
+      const person = people.get(q.personId);
       if (!person || !person.active) throw new DomainError('PERSON.NOT_FOUND', `No active person ${q.personId}.`, { field: `quotas[${i}].personId` });
-      if (!person.teamId || !teamIds.includes(person.teamId)) {
-        throw invalid(`quotas[${i}].personId`, `${person.name} belongs to no team of teamTargets`);
-      }
+      if (seen.has(q.personId)) throw invalid(`quotas[${i}].personId`, `${person.name} has two quotas in the set`);
+      seen.add(q.personId);
+      if (!person.teamId || !teamIds.includes(person.teamId)) throw invalid(`quotas[${i}].personId`, `${person.name} belongs to no team of teamTargets`);
       return { personId: q.personId, teamId: person.teamId, amount: q.amount };
     });
-    const set: QuotaSet = {
-      periodLabel: periodId,
-      companyTarget: dto.companyTarget,
-      teams: teamIds.map((teamId) => ({ teamId, target: dto.teamTargets[teamId] })),
-      quotas,
-    };
+    const set: QuotaSet = { periodLabel: periodId, companyTarget: dto.companyTarget, teams: teamIds.map((teamId) => ({ teamId, target: dto.teamTargets[teamId]! })), quotas };
     validateQuotaSet(set);
     return set;
   }
 
-  /** Last period's locked quotas: the set in force whose period ended last before this one starts. */
-  private async previousQuotas(periodStart: string, m: EntityManager = this.dataSource.manager): Promise<{ personId: string; amount: string }[]> {
-    const last = await m.findOne(QuotaSetEntity, {
-      where: { effectiveVersion: Not(IsNull()), periodEnd: LessThan(periodStart) },
-      order: { periodEnd: 'DESC' },
-    });
-    if (!last) return [];
-    return (await this.linesOf(last.id, last.effectiveVersion!, m)).map((l) => ({ personId: l.personId, amount: l.amount }));
+  /** A request may make finance's flags stricter (a lower change percent), never looser. */
+  private changePercentFlag(requested: string | undefined): string {
+    const organisation = this.config.approvals.quotaChangePercentFlag;
+    if (requested === undefined) return organisation;
+    if (decCmp(requested, organisation) > 0) {
+      throw new DomainError('VALIDATION.LOOSER_THAN_POLICY', `changePercentFlag ${requested} is above the organisation's ${organisation}: a request may make the flags stricter, never looser.`, {
+        field: 'changePercentFlag', value: requested, limit: organisation,
+      });
+    }
+    return requested;
   }
 
-  private async linesOf(quotaSetId: string, version: number, m: EntityManager = this.dataSource.manager): Promise<QuotaLineEntity[]> {
-    const v = await m.findOneBy(QuotaSetVersionEntity, { quotaSetId, version });
-    if (!v) return [];
-    return m.find(QuotaLineEntity, { where: { quotaSetVersionId: v.id }, order: { personId: 'ASC' } });
-  }
-
-  private async insertVersion(
-    m: EntityManager, set: QuotaSetEntity, version: number, reason: QuotaSetVersionEntity['reason'], actor: Principal, content: QuotaSet,
-    previous: { personId: string; amount: string }[], comment?: string,
-  ): Promise<void> {
-    const row = await m.save(m.create(QuotaSetVersionEntity, {
-      quotaSetId: set.id, version, reason, comment: comment ?? null, companyTarget: content.companyTarget,
-      teamTargets: Object.fromEntries(content.teams.map((t) => [t.teamId, t.target])), createdById: actor.id,
-    }));
-    const before = new Map(previous.map((p) => [p.personId, p.amount]));
-    await m.insert(QuotaLineEntity, content.quotas.map((q) => ({
-      quotaSetVersionId: row.id, personId: q.personId, teamId: q.teamId, amount: q.amount, previousAmount: before.get(q.personId) ?? null,
-    })));
-  }
-
-  async create(actor: Principal, dto: CreateQuotaSetDto) {
+  async create(actor: Principal, dto: CreateQuotaSetDto): Promise<QuotaSetView> {
     if (dto.periodEnd < dto.periodStart) throw invalid('periodEnd', 'must not be before periodStart');
+    const changePercentFlag = this.changePercentFlag(dto.changePercentFlag);
     const content = await this.toQuotaSet(dto.periodId, dto);
     const id = await this.dataSource.transaction(async (m) => {
       const inForce = await m.findOne(QuotaSetEntity, { where: { periodId: dto.periodId, effectiveVersion: Not(IsNull()) } });
@@ -116,113 +119,83 @@ export class QuotaSetsService {
       }
       const set = await m.save(m.create(QuotaSetEntity, {
         periodId: dto.periodId, periodStart: dto.periodStart, periodEnd: dto.periodEnd, companyTarget: dto.companyTarget,
-        changePercentFlag: dto.changePercentFlag ?? DEFAULT_CHANGE_PERCENT, status: 'draft', currentVersion: 1, createdById: actor.id,
+        changePercentFlag, status: 'draft', currentVersion: 1, createdById: actor.id,
       }));
-      await this.insertVersion(m, set, 1, 'submission', actor, content, await this.previousQuotas(dto.periodStart, m));
+      await this.quotas.insertVersion(m, { quotaSetId: set.id, version: 1, reason: 'submission', createdById: actor.id, content, previous: await this.quotas.previousQuotas(dto.periodStart, m) });
       await this.audit.append({
         action: 'quota-set.created', subject: `quota-set:${set.id}`, actorId: actor.id, actorRole: 'ops',
-        after: { periodId: dto.periodId, companyTarget: content.companyTarget, version: 1 }, dedupeKey: `quota-set:${set.id}:created`,
+        after: { periodId: dto.periodId, companyTarget: content.companyTarget, version: 1, reps: content.quotas.length }, dedupeKey: `quota-set:${set.id}:created`,
       }, m);
       return set.id;
     });
     return this.view(actor, id);
   }
 
-  private async organisation(): Promise<Organisation> {
-    const people = await this.dataSource.getRepository(PersonEntity).find({ order: { id: 'ASC' } });
-    const teams = await this.dataSource.getRepository(TeamEntity).find({ order: { id: 'ASC' } });
-    return {
-      people: people.map((p) => ({
-        id: p.id, name: p.name, roles: p.roles as Role[], active: p.active, ...(p.teamId ? { teamId: p.teamId } : {}), ...(p.managerId ? { managerId: p.managerId } : {}),
-      })),
-      teams: teams.map((t) => ({ id: t.id, name: t.name, ...(t.managerId ? { managerId: t.managerId } : {}) })),
-    };
-  }
-
-  private async contentOf(set: QuotaSetEntity, version: number): Promise<QuotaSet> {
-    const v = await this.dataSource.manager.findOneByOrFail(QuotaSetVersionEntity, { quotaSetId: set.id, version });
-    const lines = await this.linesOf(set.id, version);
-    return {
-      periodLabel: set.periodId,
-      companyTarget: v.companyTarget,
-      teams: Object.entries(v.teamTargets).map(([teamId, target]) => ({ teamId, target })),
-      quotas: lines.map((l) => ({ personId: l.personId, teamId: l.teamId, amount: l.amount })),
-    };
-  }
-
   /** Routing is checked here too, so a set nobody may sign is refused before anything starts. */
-  private route(set: QuotaSetEntity, content: QuotaSet, requesterId: string, org: Organisation): void {
-    routeQuotaSignoff({
-      subject: `quota-set:${set.id}`, requesterId,
-      subjectPersonIds: content.quotas.map((q) => q.personId), subjectTeamIds: content.teams.map((t) => t.teamId),
-    }, org);
+  private async checkRoutable(set: QuotaSetEntity, version: number, requesterId: string): Promise<void> {
+    const content = await this.quotas.content(set, version);
+    resolveStages(
+      withThresholds(DEFAULT_APPROVAL_POLICY, { financeAbove: this.config.approvals.financeThreshold }),
+      { kind: 'quota-signoff', subject: `quota-set:${set.id}`, requesterId, subjectPersonIds: content.quotas.map((q) => q.personId), subjectTeamIds: content.teams.map((t) => t.teamId) },
+      await this.organisation.snapshot(),
+    );
   }
 
-  private async startWorkflow(set: QuotaSetEntity, version: number, workflowId: string, actor: Principal, content: QuotaSet, midPeriod: boolean) {
-    const org = await this.organisation();
-    this.route(set, content, actor.id, org);
-    const input: QuotaSignoffInput = {
-      quotaSetId: set.id, version, requesterId: actor.id, periodId: set.periodId, set: content,
-      previous: await this.previousQuotas(set.periodStart), changePercentFlag: set.changePercentFlag, org, midPeriod,
-    };
+  private async startWorkflow(set: QuotaSetEntity, version: number, workflowId: string, actor: Principal, midPeriod: boolean): Promise<void> {
+    await this.checkRoutable(set, version, actor.id);
     try {
-      await this.temporal.workflow.start('quotaSignoffWorkflow', {
-        taskQueue: this.config.temporal.taskQueue, workflowId, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      await this.temporal.workflow.start(quotaSignoffWorkflow, {
+        taskQueue: this.config.temporal.taskQueue,
+        workflowId,
+        args: [{ quotaSetId: set.id, version, requesterId: actor.id, periodId: set.periodId, ...(midPeriod ? { midPeriod: true } : {}) }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
     } catch (e) {
-      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) {
-        throw new DomainError('TEMPORAL.UNAVAILABLE', 'The workflow service is unavailable; nothing was submitted. Try again.', { cause: (e as Error).message });
-      }
+      if (!alreadyStarted(e)) throw new DomainError('TEMPORAL.UNAVAILABLE', 'The workflow service is unavailable; nothing was submitted. Try again.', { cause: (e as Error).message });
     }
   }
 
-  async submit(actor: Principal, id: string) {
+  async submit(actor: Principal, id: string): Promise<QuotaSetView> {
     const set = await this.load(id);
     const workflowId = quotaSignoffWorkflowId(id);
     if (set.status !== 'draft') {
       if (set.workflowId === workflowId) return this.view(actor, id); // submitted already: nothing new starts
       throw new DomainError('QUOTA_SET.NOT_PENDING', `The quota set is ${set.status}; only a draft is submitted.`, { status: set.status });
     }
-    await this.startWorkflow(set, set.currentVersion, workflowId, actor, await this.contentOf(set, set.currentVersion), false);
+    await this.startWorkflow(set, set.currentVersion, workflowId, actor, false);
     // The workflow records in_review too; setting it here answers the caller consistently at once.
     await this.dataSource.getRepository(QuotaSetEntity).update({ id, status: 'draft' }, { status: 'in_review', workflowId });
     return this.view(actor, id);
   }
 
   /** After a return: a new version through the same workflow. Of a locked set: a mid-period change (new workflow). */
-  async revise(actor: Principal, id: string, dto: RevisionDto) {
+  async revise(actor: Principal, id: string, dto: RevisionDto): Promise<QuotaSetView> {
     const set = await this.load(id);
     const content = await this.toQuotaSet(set.periodId, dto);
     if (set.status === 'returned' && set.workflowId) {
-      const request: QuotaReviseRequest = {
-        actorId: actor.id, actorRoles: actor.roles, set: content, previous: await this.previousQuotas(set.periodStart),
-        org: await this.organisation(), comment: dto.comment,
-      };
-      const status = await this.update<QuotaReviseRequest>(set.workflowId, 'revise', request);
+      const version = await this.insertRevision(actor, id, content, dto.comment, 'revision', ['returned']);
+      try {
+        await this.temporal.workflow.getHandle(set.workflowId).executeUpdate(quotaReviseUpdate, {
+          args: [{ actorId: actor.id, actorRoles: [...actor.roles], version, comment: dto.comment }],
+          updateId: randomUUID(),
+        });
+      } catch (e) {
+        // The version stays (versions are never deleted) as a revision proposed but not taken up.
+        throw toDomainError(e, 'QUOTA_SET');
+      }
       // The workflow records it too; written here so the answer already shows the new round.
-      await this.dataSource.getRepository(QuotaSetEntity).update({ id, status: 'returned' }, { status: 'in_review', currentVersion: status.version });
+      await this.dataSource.getRepository(QuotaSetEntity).update({ id, status: 'returned' }, { status: 'in_review', currentVersion: version });
       return this.view(actor, id);
     }
     if (set.status === 'locked' && set.effectiveVersion !== null) {
-      const version = set.currentVersion + 1;
+      const version = await this.insertRevision(actor, id, content, dto.comment, 'mid-period-change', ['locked']);
       const workflowId = quotaSignoffWorkflowId(id, version);
-      await this.dataSource.transaction(async (m) => {
-        const locked = await m.findOne(QuotaSetEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
-        if (locked?.status !== 'locked' || locked.currentVersion + 1 !== version) {
-          throw new DomainError('QUOTA_SET.CONFLICT', 'The quota set changed meanwhile; reload and try again.');
-        }
-        await this.insertVersion(m, set, version, 'mid-period-change', actor, content, await this.previousQuotas(set.periodStart, m), dto.comment);
-        await m.update(QuotaSetEntity, { id }, { status: 'in_review', currentVersion: version, workflowId });
-        await this.audit.append({
-          action: 'quota-set.change-proposed', subject: `quota-set:${id}`, actorId: actor.id, actorRole: 'ops', comment: dto.comment,
-          after: { version }, dedupeKey: `quota-set:${id}:change-proposed:v${version}`,
-        }, m);
-      });
+      await this.dataSource.getRepository(QuotaSetEntity).update({ id }, { status: 'in_review', currentVersion: version, workflowId });
       try {
-        await this.startWorkflow(set, version, workflowId, actor, content, true);
+        await this.startWorkflow({ ...set, currentVersion: version }, version, workflowId, actor, true);
       } catch (e) {
         // The version stays (nothing is deleted); the set goes back to its locked state so ops can retry.
-        await this.dataSource.getRepository(QuotaSetEntity).update({ id }, { status: 'locked', workflowId: set.workflowId });
+        await this.dataSource.getRepository(QuotaSetEntity).update({ id }, { status: 'locked', currentVersion: set.effectiveVersion, workflowId: set.workflowId });
         throw e;
       }
       return this.view(actor, id);
@@ -230,90 +203,115 @@ export class QuotaSetsService {
     throw new DomainError('QUOTA_SET.NOT_PENDING', `The quota set is ${set.status}: revise a returned set or change a locked one.`, { status: set.status });
   }
 
-  async adjust(actor: Principal, id: string, dto: AdjustmentDto) {
+  private async insertRevision(actor: Principal, id: string, content: QuotaSet, comment: string, reason: 'revision' | 'mid-period-change', from: string[]): Promise<number> {
+    return this.dataSource.transaction(async (m) => {
+      const locked = await this.quotas.lockRow(id, m);
+      if (!locked || !from.includes(locked.status)) throw new DomainError('QUOTA_SET.CONFLICT', 'The quota set changed meanwhile; reload and try again.');
+      const latest = (await this.quotas.versions(id, m)).at(-1)!.version;
+      const version = latest + 1;
+      await this.quotas.insertVersion(m, { quotaSetId: id, version, reason, createdById: actor.id, comment, content, previous: await this.quotas.previousQuotas(locked.periodStart, m) });
+      if (reason === 'mid-period-change') {
+        await this.audit.append({
+          action: 'quota-set.change-proposed', subject: `quota-set:${id}`, actorId: actor.id, actorRole: 'ops', comment,
+          after: { version }, dedupeKey: `quota-set:${id}:change-proposed:v${version}`,
+        }, m);
+      }
+      return version;
+    });
+  }
+
+  /** A team's manager moves quota inside the team during their stage: an Update to the workflow hosting that stage. */
+  async adjust(actor: Principal, id: string, dto: AdjustmentDto): Promise<QuotaSetView> {
     const set = await this.load(id);
     if (set.status !== 'in_review' || !set.workflowId) throw new DomainError('QUOTA_SET.NOT_PENDING', `The quota set is ${set.status}.`, { status: set.status });
-    const request: QuotaAdjustRequest = { actorId: actor.id, actorRoles: actor.roles, teamId: dto.teamId, changes: dto.changes, comment: dto.comment };
-    await this.update<QuotaAdjustRequest>(set.workflowId, 'adjust', request);
+    const tasks = await this.approvals.openTasksOfStage(`quota-set:${id}`, `team:${dto.teamId}`);
+    const host = tasks.find((t) => t.approverId === actor.id)?.workflowId ?? tasks[0]?.workflowId ?? set.workflowId;
+    try {
+      await this.temporal.workflow.getHandle(host).executeUpdate(quotaAdjustUpdate, {
+        args: [{ actorId: actor.id, actorRoles: [...actor.roles], teamId: dto.teamId, changes: dto.changes, comment: dto.comment }],
+        updateId: randomUUID(),
+      });
+    } catch (e) {
+      throw toDomainError(e, 'QUOTA_SET');
+    }
     return this.view(actor, id);
   }
 
-  private async update<T>(workflowId: string, name: string, request: T): Promise<QuotaSignoffStatus> {
-    try {
-      return await this.temporal.workflow.getHandle(workflowId).executeUpdate<QuotaSignoffStatus, [T]>(name, { args: [request], updateId: randomUUID() });
-    } catch (e) {
-      const error = toDomainError(e);
-      if (error.code === 'PLAN_ASSIGNMENT.NOT_PENDING') throw new DomainError('QUOTA_SET.NOT_PENDING', 'The sign-off has already ended.');
-      throw error;
-    }
-  }
-
-  /** What the caller may see: everything (ops, finance, admin, auditor), their teams (a manager), their own line (a rep). */
-  private scope(actor: Principal, teamsManaged: string[]): { all: boolean; teamIds: string[]; personId: string } {
-    return { all: actor.roles.some((r) => READ_ALL.includes(r)), teamIds: teamsManaged, personId: actor.id };
-  }
-
-  async view(actor: Principal, id: string) {
+  async view(actor: Principal, id: string): Promise<QuotaSetView> {
     const set = await this.load(id);
-    const managed = (await this.dataSource.getRepository(TeamEntity).findBy({ managerId: actor.id })).map((t) => t.id);
-    const scope = this.scope(actor, managed);
-    const versions = await this.dataSource.getRepository(QuotaSetVersionEntity).find({ where: { quotaSetId: id }, order: { version: 'ASC' } });
-    const lines = versions.length > 0
-      ? await this.dataSource.getRepository(QuotaLineEntity).find({ where: { quotaSetVersionId: In(versions.map((v) => v.id)) }, order: { personId: 'ASC' } })
-      : [];
-    const visible = (l: QuotaLineEntity) => scope.all || scope.teamIds.includes(l.teamId) || l.personId === scope.personId;
-    if (!scope.all && !lines.some(visible)) throw new DomainError('AUTH.FORBIDDEN', 'You may not read this quota set.');
+    const versions = await this.quotas.versions(id);
+    const current = versions.find((v) => v.version === set.currentVersion);
+    const currentLines = current ? await this.dataSource.getRepository(QuotaLineEntity).find({ where: { quotaSetVersionId: current.id }, order: { personId: 'ASC' } }) : [];
+    const access = quotaSetAccess(await this.access.scope(actor), currentLines);
+    if (access.level === 'none') throw new DomainError('AUTH.FORBIDDEN', 'You may not read this quota set.');
+    const full = access.level === 'full';
+    const visible = (l: QuotaLineEntity) => full || (access.level === 'team' ? access.teamIds.includes(l.teamId) : l.personId === actor.id);
 
     let live: QuotaSignoffStatus | undefined;
     if (set.workflowId && (set.status === 'in_review' || set.status === 'returned')) {
-      live = await liveStatus<QuotaSignoffStatus>(this.temporal, set.workflowId);
+      live = await liveStatus(this.temporal, set.workflowId, quotaStatusQuery);
     }
-    const current = versions.find((v) => v.version === set.currentVersion);
-    const currentLines = current ? lines.filter((l) => l.quotaSetVersionId === current.id) : [];
-    const review = current && scope.all
+    const review = current && full
       ? reviewQuotaSet(
-        {
-          periodLabel: set.periodId, companyTarget: current.companyTarget,
-          teams: Object.entries(current.teamTargets).map(([teamId, target]) => ({ teamId, target })),
-          quotas: currentLines.map((l) => ({ personId: l.personId, teamId: l.teamId, amount: l.amount })),
-        },
-        {
-          maxChangePercent: set.changePercentFlag,
-          previous: currentLines.filter((l) => l.previousAmount !== null).map((l) => ({ personId: l.personId, amount: l.previousAmount! })),
-        },
-      )
+          {
+            periodLabel: set.periodId, companyTarget: current.companyTarget,
+            teams: Object.entries(current.teamTargets).map(([teamId, target]) => ({ teamId, target })),
+            quotas: currentLines.map((l) => ({ personId: l.personId, teamId: l.teamId, amount: l.amount })),
+          },
+          {
+            maxChangePercent: set.changePercentFlag,
+            previous: currentLines.filter((l) => l.previousAmount !== null).map((l) => ({ personId: l.personId, amount: l.previousAmount! })),
+          },
+        )
       : null;
+    const changeFlags = review ? review.repChanges.filter((c) => c.flagged).length : 0;
+    const allLines = versions.length > 0
+      ? await this.dataSource.getRepository(QuotaLineEntity).find({ where: { quotaSetVersionId: In(versions.map((v) => v.id)) }, order: { personId: 'ASC' } })
+      : [];
+    const linesOf = (v: QuotaSetVersionEntity) => allLines.filter((l) => l.quotaSetVersionId === v.id && visible(l));
+    const failure = set.status === 'failed' ? await this.approvals.failureOf(`quota-set:${id}`) : null;
     return {
       id: set.id,
       periodId: set.periodId,
       periodStart: set.periodStart,
       periodEnd: set.periodEnd,
-      companyTarget: scope.all ? set.companyTarget : null,
+      companyTarget: full ? set.companyTarget : null,
       changePercentFlag: set.changePercentFlag,
       status: set.status,
       currentVersion: set.currentVersion,
       effectiveVersion: set.effectiveVersion,
       workflowId: set.workflowId,
       createdById: set.createdById,
-      createdAt: set.createdAt,
-      lockedAt: set.lockedAt,
-      flagged: set.flagged,
+      createdAt: set.createdAt.toISOString(),
+      lockedAt: set.lockedAt ? set.lockedAt.toISOString() : null,
+      // One answer to "does something need attention": any of the flags below (finance's are theirs to see).
+      flagged: full ? set.flagged || (review?.shortfallFlag ?? false) || changeFlags > 0 : set.flagged,
+      acknowledgementsMissed: set.flagged,
       flags: review,
-      versions: versions.map((v) => ({
-        version: v.version, reason: v.reason, comment: v.comment, createdById: v.createdById, createdAt: v.createdAt,
-        locked: v.locked, lockedAt: v.lockedAt, supersededByVersion: v.supersededByVersion, supersededAt: v.supersededAt,
-        companyTarget: scope.all ? v.companyTarget : null,
-        teamTargets: Object.fromEntries(Object.entries(v.teamTargets).filter(([teamId]) => scope.all || scope.teamIds.includes(teamId))),
-        lines: lines.filter((l) => l.quotaSetVersionId === v.id && visible(l)).map((l) => ({
-          personId: l.personId, teamId: l.teamId, amount: l.amount, previousAmount: l.previousAmount, acknowledgedAt: l.acknowledgedAt,
-        })),
-      })),
+      versions: versions.map((v) => {
+        const lines = linesOf(v);
+        return {
+          version: v.version, reason: v.reason, comment: v.comment, createdById: v.createdById, createdAt: v.createdAt.toISOString(),
+          locked: v.locked, lockedAt: v.lockedAt ? v.lockedAt.toISOString() : null, supersededByVersion: v.supersededByVersion, supersededAt: v.supersededAt ? v.supersededAt.toISOString() : null,
+          companyTarget: full ? v.companyTarget : null,
+          teamTargets: Object.fromEntries(Object.entries(v.teamTargets).filter(([teamId]) => full || access.teamIds.includes(teamId))),
+          lineCount: lines.length,
+          lines: lines.length <= INLINE_LINES
+            ? lines.map((l) => ({ personId: l.personId, teamId: l.teamId, amount: l.amount, previousAmount: l.previousAmount, acknowledgedAt: l.acknowledgedAt ? l.acknowledgedAt.toISOString() : null }))
+            : null,
+        };
+      }),
       workflow: live
         ? {
-          state: live.state, version: live.version, round: live.round, stages: live.stages, openStageIds: live.openStageIds,
-          returned: live.returned ?? null, nextDeadline: live.nextDeadline ?? null, history: scope.all ? live.history : [],
-        }
+            state: live.state, version: live.version, round: live.round,
+            openStages: full ? live.openStages : live.openStages.filter((s) => s.approverIds.includes(actor.id)),
+            openStageIds: (full ? live.openStages : live.openStages.filter((s) => s.approverIds.includes(actor.id))).map((s) => s.id),
+            ...(live.delegated ? { delegated: live.delegated } : {}),
+            returned: live.returned ?? null, nextDeadline: live.nextDeadline ?? null,
+          }
         : null,
+      ...(failure ? { failure: { code: failure.code, reason: failure.reason } } : {}),
+      links: { self: `/api/v1/quota-sets/${id}`, trace: `/api/v1/audit/trace/quota-set:${id}`, engineQuotas: `/api/v1/quota-sets/${id}/engine-quotas` },
     };
   }
 
@@ -330,18 +328,11 @@ export class QuotaSetsService {
     return { quotas: rows };
   }
 
-  /** `{personId: amount}` of the version in force for the period (empty when none is locked). */
-  async effectiveQuotas(periodId: string): Promise<Record<string, string>> {
-    const set = await this.dataSource.getRepository(QuotaSetEntity).findOne({ where: { periodId, effectiveVersion: Not(IsNull()) } });
-    if (!set) return {};
-    return Object.fromEntries((await this.linesOf(set.id, set.effectiveVersion!)).map((l) => [l.personId, l.amount]));
-  }
-
   /** The participants' `quota` objects of the plan language (`quota[periodId]`), from the locked version. */
   async engineQuotas(id: string) {
     const set = await this.load(id);
     if (set.effectiveVersion === null) throw new DomainError('QUOTA_SET.NOT_LOCKED', 'The quota set has no locked version yet.', { status: set.status });
-    const quotas = await this.effectiveQuotas(set.periodId);
+    const quotas = await this.quotas.effectiveQuotas(set.periodId);
     return {
       periodId: set.periodId,
       version: set.effectiveVersion,

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles } from '../auth/roles.decorator';
 import { ALL_ROLES, type Principal } from '../auth/principal';
 import { UuidPipe } from '../common/uuid.pipe';
-import { CancelTerritoryChangeDto, CreateTerritoryChangeDto, OwnerQueryDto } from './territories.dto';
+import { AccountsPageQuery, CancelTerritoryChangeDto, CreateTerritoryChangeDto, OwnerQueryDto } from './territories.dto';
 import { TerritoriesService } from './territories.service';
 
 @ApiTags('territories')
@@ -21,9 +21,9 @@ export class TerritoriesController {
 
   @Get('territories/:id')
   @Roles(...ALL_ROLES)
-  @ApiOperation({ summary: 'One territory: its path, owner, children and accounts' })
-  get(@Param('id', UuidPipe) id: string) {
-    return this.territories.get(id);
+  @ApiOperation({ summary: 'One territory: its path, owner, children; its accounts for its owner, its managers and read-all roles' })
+  get(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string) {
+    return this.territories.get(actor, id);
   }
 
   @Post('territory-changes')
@@ -39,6 +39,13 @@ export class TerritoriesController {
   @ApiOperation({ summary: 'A territory change: impact, stages, decisions, status and next deadline' })
   view(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string) {
     return this.territories.view(actor, id);
+  }
+
+  @Get('territory-changes/:id/accounts')
+  @Roles(...ALL_ROLES)
+  @ApiOperation({ summary: 'The accounts a territory change moves, with their trailing revenue and pipeline (keyset-paginated)' })
+  accounts(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string, @Query() query: AccountsPageQuery) {
+    return this.territories.movingAccounts(actor, id, query);
   }
 
   @Post('territory-changes/:id/cancel')

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const MONEY = /^\d{1,16}(\.\d{1,2})?$/;
@@ -11,8 +12,8 @@ export class CreateTerritoryChangeDto {
   @ApiProperty({ format: 'uuid', description: 'The territory gaining them.' })
   @IsUUID() toTerritoryId!: string;
 
-  @ApiProperty({ type: [String], description: 'Accounts of the losing territory that move (1–500).' })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ArrayUnique() @IsUUID('all', { each: true }) accountIds!: string[];
+  @ApiProperty({ type: [String], description: 'Accounts of the losing territory that move (1–10,000).' })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10000) @ArrayUnique() @IsUUID('all', { each: true }) accountIds!: string[];
 
   @ApiProperty({ example: '2027-01-01', description: 'From this day (00:00 UTC) the accounts and their credits belong to the new owner; today or later.' })
   @IsString() @Matches(DATE_PATTERN, { message: 'effectiveDate must be a date YYYY-MM-DD' }) effectiveDate!: string;
@@ -23,7 +24,7 @@ export class CreateTerritoryChangeDto {
   @ApiPropertyOptional({ description: 'Record the suggested quota adjustment for the affected reps once applied.' })
   @IsOptional() @IsBoolean() openQuotaAdjustment?: boolean;
 
-  @ApiPropertyOptional({ example: '50000.00', description: 'Finance signs off above this revenue moved (default: the approval policy, 50,000.00).' })
+  @ApiPropertyOptional({ example: '25000.00', description: "Finance signs off above this revenue moved; only a threshold below the organisation's (APPROVAL_FINANCE_THRESHOLD) is taken: a request may make routing stricter, never looser." })
   @IsOptional() @IsString() @Matches(MONEY, { message: 'financeThreshold must be a decimal like "50000.00"' }) financeThreshold?: string;
 }
 
@@ -34,4 +35,12 @@ export class CancelTerritoryChangeDto {
 export class OwnerQueryDto {
   @ApiPropertyOptional({ example: '2026-12-01', description: 'Default: today (UTC).' })
   @IsOptional() @IsString() @Matches(DATE_PATTERN, { message: 'date must be a date YYYY-MM-DD' }) date?: string;
+}
+
+export class AccountsPageQuery {
+  @ApiPropertyOptional({ default: 500, minimum: 1, maximum: 5000 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(5000) limit?: number;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'The `next` of the previous page.' })
+  @IsOptional() @IsUUID() after?: string;
 }

@@ -1,63 +1,89 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { Client, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { AppConfig } from '@quotaflow/config';
-import { ancestorsOf, DomainError, ownerOfTerritory, type Territory } from '@quotaflow/domain';
-import { AccountEntity, AuditLog, PersonEntity, TerritoryChangeEntity, TerritoryEntity } from '@quotaflow/persistence';
 import {
-  territoryChangeWorkflowId, type TerritoryCancelRequest, type TerritoryChangeInput, type TerritoryChangeStatus,
+  ancestorsOf,
+  decCmp,
+  DomainError,
+  OrgIndex,
+  ownerOfTerritory,
+  territoryAccess,
+  territoryChangeAccess,
+  type QuotaAdjustmentSuggestion,
+} from '@quotaflow/domain';
+import {
+  AccountEntity,
+  ApprovalRepository,
+  AuditLog,
+  OrganisationRepository,
+  PENDING_TERRITORY_CHANGE_STATES,
+  TerritoryChangeEntity,
+  TerritoryRepository,
+} from '@quotaflow/persistence';
+import {
+  territoryCancelUpdate,
+  territoryChangeWorkflow,
+  territoryChangeWorkflowId,
+  territoryStatusQuery,
+  type TerritoryChangeStatus,
 } from '@quotaflow/workflows';
+import { randomUUID } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
-import { READ_ALL, type Principal } from '../auth/principal';
+import type { Principal } from '../auth/principal';
 import { APP_CONFIG } from '../config.token';
-import { primaryRole } from '../plans/plans.service';
-import type { CreateTerritoryChangeDto } from './territories.dto';
+import { AccessService } from '../common/access.service';
 import { liveStatus } from '../common/live-status';
-
-const PENDING = ['requested', 'in_review', 'approved', 'scheduled'];
+import { toDomainError } from '../common/temporal-errors';
+import type { CreateTerritoryChangeDto } from './territories.dto';
 
 function invalid(field: string, message: string, value?: unknown): DomainError {
   return new DomainError('VALIDATION.FAILED', `${field}: ${message}`, [{ field, problems: [message], ...(value !== undefined ? { value } : {}) }]);
 }
 
-
 const today = (): string => new Date().toISOString().slice(0, 10);
+
+interface ImpactSummary {
+  revenueMoved?: string;
+  pipelineMoved?: string;
+  repsAffected?: string[];
+  managersAffected?: string[];
+  losingTerritoryIds?: string[];
+  gainingTerritoryIds?: string[];
+  quotaAdjustments?: QuotaAdjustmentSuggestion[];
+  accountsMovingCount?: number;
+}
 
 @Injectable()
 export class TerritoriesService {
   private readonly logger = new Logger(TerritoriesService.name);
   constructor(
     private readonly dataSource: DataSource,
+    private readonly territories: TerritoryRepository,
+    private readonly organisation: OrganisationRepository,
+    private readonly approvals: ApprovalRepository,
+    private readonly access: AccessService,
     private readonly temporal: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditLog,
   ) {}
 
-  private async hierarchy(): Promise<{ rows: TerritoryEntity[]; tree: Territory[] }> {
-    const rows = await this.dataSource.getRepository(TerritoryEntity).find({ order: { name: 'ASC' } });
-    const tree = rows.map((t) => ({ id: t.id, name: t.name, ...(t.parentId ? { parentId: t.parentId } : {}), ...(t.ownerPersonId ? { ownerId: t.ownerPersonId } : {}), ...(t.teamId ? { teamId: t.teamId } : {}) }));
-    return { rows, tree };
-  }
-
   private async names(ids: (string | undefined | null)[]): Promise<Map<string, { id: string; name: string }>> {
-    const wanted = [...new Set(ids.filter((id): id is string => !!id))];
-    const people = wanted.length ? await this.dataSource.getRepository(PersonEntity).findBy({ id: In(wanted) }) : [];
-    return new Map(people.map((p) => [p.id, { id: p.id, name: p.name }]));
+    const people = await this.organisation.people(ids.filter((id): id is string => !!id));
+    return new Map([...people.values()].map((p) => [p.id, { id: p.id, name: p.name }]));
   }
 
   async tree() {
-    const { rows, tree } = await this.hierarchy();
+    const { rows, tree } = await this.territories.tree();
     const counts = new Map<string, number>(
-      ((await this.dataSource.query('SELECT territory_id, count(*)::int AS n FROM accounts GROUP BY territory_id')) as { territory_id: string; n: number }[])
-        .map((r) => [r.territory_id, r.n]),
+      ((await this.dataSource.query('SELECT territory_id, count(*)::int AS n FROM accounts GROUP BY territory_id')) as { territory_id: string; n: number }[]).map((r) => [r.territory_id, r.n]),
     );
     const owners = await this.names(rows.map((t) => ownerOfTerritory(tree, t.id)));
-    interface Node { id: string; name: string; parentId: string | null; teamId: string | null; owner: { id: string; name: string } | null; ownerIsInherited: boolean; accountsCount: number; totalAccountsCount: number; children: Node[] }
+    interface Node { id: string; name: string; parentId: string | null; teamId: string | null; owner: { id: string; name: string } | null; ownerIsInherited: boolean; accountsCount: number; totalAccountsCount: number; children: Node[]; links: { self: string } }
     const nodes = new Map<string, Node>(rows.map((t) => {
       const ownerId = ownerOfTerritory(tree, t.id);
       return [t.id, {
         id: t.id, name: t.name, parentId: t.parentId, teamId: t.teamId, owner: ownerId ? (owners.get(ownerId) ?? null) : null,
-        ownerIsInherited: !t.ownerPersonId && !!ownerId, accountsCount: counts.get(t.id) ?? 0, totalAccountsCount: 0, children: [],
+        ownerIsInherited: !t.ownerPersonId && !!ownerId, accountsCount: counts.get(t.id) ?? 0, totalAccountsCount: 0, children: [], links: { self: `/api/v1/territories/${t.id}` },
       }];
     }));
     const roots: Node[] = [];
@@ -71,20 +97,37 @@ export class TerritoriesService {
     return { territories: roots };
   }
 
-  async get(id: string) {
-    const { rows, tree } = await this.hierarchy();
+  /** The managers of a territory (its team's, its owner's, an ancestor's): who sees its accounts. */
+  private async managersOf(territoryId: string): Promise<string[]> {
+    const org = new OrgIndex(await this.organisation.snapshot({ territories: true }));
+    const out = new Set<string>();
+    const { tree } = await this.territories.tree();
+    for (const t of [tree.find((x) => x.id === territoryId)!, ...ancestorsOf(tree, territoryId)].filter(Boolean)) {
+      const manager = org.managerOfTerritory(t.id);
+      if (manager) out.add(manager);
+    }
+    return [...out];
+  }
+
+  async get(actor: Principal, id: string) {
+    const { rows, tree } = await this.territories.tree();
     const territory = rows.find((t) => t.id === id);
     if (!territory) throw new DomainError('TERRITORY.NOT_FOUND', `No territory with id ${id}.`, { field: 'id', value: id });
     const ownerId = ownerOfTerritory(tree, id);
-    const accounts = await this.dataSource.getRepository(AccountEntity).find({ where: { territoryId: id }, order: { name: 'ASC' } });
+    const level = territoryAccess(await this.access.scope(actor), { ...(ownerId ? { ownerId } : {}), managerIds: await this.managersOf(id) });
     const people = await this.names([ownerId, territory.ownerPersonId]);
+    const accounts = level === 'full' ? await this.dataSource.getRepository(AccountEntity).find({ where: { territoryId: id }, order: { name: 'ASC' } }) : null;
+    const accountsCount = await this.dataSource.getRepository(AccountEntity).count({ where: { territoryId: id } });
     return {
       id: territory.id, name: territory.name, parentId: territory.parentId, teamId: territory.teamId,
       path: ancestorsOf(tree, id).reverse().map((t) => ({ id: t.id, name: rows.find((r) => r.id === t.id)!.name })),
       owner: ownerId ? (people.get(ownerId) ?? null) : null,
       ownerIsInherited: !territory.ownerPersonId && !!ownerId,
       children: rows.filter((t) => t.parentId === id).map((t) => ({ id: t.id, name: t.name })),
-      accounts: accounts.map((a) => ({ id: a.id, name: a.name })),
+      accountsCount,
+      // Accounts are the territory's owner's and managers' (and read-all roles') to see.
+      accounts: accounts ? accounts.map((a) => ({ id: a.id, name: a.name })) : null,
+      links: { self: `/api/v1/territories/${id}` },
     };
   }
 
@@ -95,97 +138,134 @@ export class TerritoriesService {
       throw invalid('effectiveDate', 'is not a calendar date', dto.effectiveDate);
     }
     if (dto.effectiveDate < today()) throw invalid('effectiveDate', `must be today (${today()}) or later`, dto.effectiveDate);
-    const territories = await this.dataSource.getRepository(TerritoryEntity).findBy({ id: In([dto.fromTerritoryId, dto.toTerritoryId]) });
-    for (const field of ['fromTerritoryId', 'toTerritoryId'] as const) {
-      if (!territories.some((t) => t.id === dto[field])) throw new DomainError('TERRITORY.NOT_FOUND', `No territory with id ${dto[field]}.`, { field, value: dto[field] });
+    const organisationThreshold = this.config.approvals.financeThreshold;
+    if (dto.financeThreshold !== undefined && decCmp(dto.financeThreshold, organisationThreshold) > 0) {
+      throw new DomainError('VALIDATION.LOOSER_THAN_POLICY', `financeThreshold ${dto.financeThreshold} is above the organisation's ${organisationThreshold}: a request may make routing stricter, never looser.`, {
+        field: 'financeThreshold', value: dto.financeThreshold, limit: organisationThreshold,
+      });
     }
-    const accounts = await this.dataSource.getRepository(AccountEntity).findBy({ id: In(dto.accountIds) });
-    const unknown = dto.accountIds.filter((id) => !accounts.some((a) => a.id === id));
-    if (unknown.length > 0) throw new DomainError('ACCOUNT.NOT_FOUND', `No account with id ${unknown.join(', ')}.`, { field: 'accountIds', value: unknown });
-    const elsewhere = accounts.filter((a) => a.territoryId !== dto.fromTerritoryId).map((a) => a.id);
-    if (elsewhere.length > 0) throw invalid('accountIds', 'every account must belong to the losing territory (fromTerritoryId)', elsewhere);
+    const { rows: all } = await this.territories.tree();
+    for (const field of ['fromTerritoryId', 'toTerritoryId'] as const) {
+      if (!all.some((t) => t.id === dto[field])) throw new DomainError('TERRITORY.NOT_FOUND', `No territory with id ${dto[field]}.`, { field, value: dto[field] });
+    }
+    // A manager asks for changes of their own territories only (the other side's manager approves).
+    if (!actor.roles.includes('ops') && !actor.roles.includes('admin')) {
+      const [from, to] = await Promise.all([this.managersOf(dto.fromTerritoryId), this.managersOf(dto.toTerritoryId)]);
+      if (!from.includes(actor.id) && !to.includes(actor.id)) {
+        throw new DomainError('AUTH.FORBIDDEN', 'A manager may request changes of the territories they manage only.', { field: 'fromTerritoryId' });
+      }
+    }
+    const outside = await this.territories.accountsOutside(dto.accountIds, dto.fromTerritoryId);
+    if (outside.length > 0) {
+      const known = await this.dataSource.getRepository(AccountEntity).countBy({ id: In(outside) });
+      if (known < outside.length) {
+        const existing = new Set((await this.dataSource.getRepository(AccountEntity).findBy({ id: In(outside) })).map((a) => a.id));
+        const unknown = outside.filter((id) => !existing.has(id));
+        throw new DomainError('ACCOUNT.NOT_FOUND', `No account with id ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}.`, { field: 'accountIds', value: unknown.slice(0, 50) });
+      }
+      throw invalid('accountIds', 'every account must belong to the losing territory (fromTerritoryId)', outside.slice(0, 50));
+    }
     const busy = await this.dataSource.getRepository(TerritoryChangeEntity).createQueryBuilder('c')
-      .where('c.status IN (:...pending) AND c.account_ids && :ids::uuid[]', { pending: PENDING, ids: dto.accountIds }).getMany();
+      .where('c.status IN (:...pending) AND c.account_ids && :ids::uuid[]', { pending: PENDING_TERRITORY_CHANGE_STATES, ids: dto.accountIds }).getMany();
     if (busy.length > 0) {
       throw new DomainError('TERRITORY_CHANGE.CONFLICT', 'Some of these accounts are already part of a pending territory change.', { field: 'accountIds', changeIds: busy.map((c) => c.id) });
     }
 
     const repo = this.dataSource.getRepository(TerritoryChangeEntity);
-    const change = await repo.save(repo.create({
-      requesterId: actor.id, fromTerritoryId: dto.fromTerritoryId, toTerritoryId: dto.toTerritoryId, accountIds: dto.accountIds,
-      effectiveDate: dto.effectiveDate, reason: dto.reason, status: 'requested', financeThreshold: dto.financeThreshold ?? this.config.approvals.financeThreshold,
-      openQuotaAdjustment: dto.openQuotaAdjustment ?? false, workflowId: 'pending',
-    }));
-    change.workflowId = territoryChangeWorkflowId(change.id);
-    await repo.update({ id: change.id }, { workflowId: change.workflowId });
-    const name = (id: string) => territories.find((t) => t.id === id)!.name;
-    const input: TerritoryChangeInput = {
-      changeId: change.id, requesterId: actor.id, requesterRole: actor.roles.includes('ops') ? 'ops' : primaryRole(actor),
-      fromTerritoryId: dto.fromTerritoryId, toTerritoryId: dto.toTerritoryId, fromTerritoryName: name(dto.fromTerritoryId), toTerritoryName: name(dto.toTerritoryId),
-      accountIds: dto.accountIds, effectiveDate: dto.effectiveDate, reason: dto.reason,
-      financeThreshold: dto.financeThreshold ?? this.config.approvals.financeThreshold,
-      ...(dto.openQuotaAdjustment ? { openQuotaAdjustment: true } : {}),
-    };
+    const id = randomUUID();
+    const workflowId = territoryChangeWorkflowId(id);
+    await repo.insert({
+      id, requesterId: actor.id, fromTerritoryId: dto.fromTerritoryId, toTerritoryId: dto.toTerritoryId, accountIds: dto.accountIds,
+      effectiveDate: dto.effectiveDate, reason: dto.reason, status: 'requested', financeThreshold: dto.financeThreshold ?? organisationThreshold,
+      openQuotaAdjustment: dto.openQuotaAdjustment ?? false, workflowId,
+    });
     try {
-      await this.temporal.workflow.start('territoryChangeWorkflow', {
-        taskQueue: this.config.temporal.taskQueue, workflowId: change.workflowId, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      await this.temporal.workflow.start(territoryChangeWorkflow, {
+        taskQueue: this.config.temporal.taskQueue, workflowId, args: [{ changeId: id, requesterId: actor.id }], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
     } catch (e) {
-      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) {
-        await repo.delete({ id: change.id });
-        this.logger.error(`territory change: could not start the workflow: ${(e as Error).message}`);
-        throw new DomainError('TEMPORAL.UNAVAILABLE', 'The workflow service is unavailable; nothing was requested. Try again.', { cause: (e as Error).message });
-      }
+      await repo.delete({ id });
+      this.logger.error(`territory change: could not start the workflow: ${(e as Error).message}`);
+      throw new DomainError('TEMPORAL.UNAVAILABLE', 'The workflow service is unavailable; nothing was requested. Try again.', { cause: (e as Error).message });
     }
-    return this.render(change.id, false);
+    return this.render(actor, (await repo.findOneByOrFail({ id })), 'full', false);
   }
 
   private async load(id: string): Promise<TerritoryChangeEntity> {
-    const change = await this.dataSource.getRepository(TerritoryChangeEntity).findOne({ where: { id } });
+    const change = await this.territories.change(id);
     if (!change) throw new DomainError('TERRITORY_CHANGE.NOT_FOUND', `No territory change with id ${id}.`, { field: 'id', value: id });
     return change;
   }
 
-  async view(actor: Principal, id: string) {
-    const change = await this.load(id);
-    const reps = ((change.impact as { repsAffected?: string[] } | null)?.repsAffected ?? []);
-    const mayRead = actor.id === change.requesterId || actor.roles.some((r) => READ_ALL.includes(r) || r === 'manager') || reps.includes(actor.id);
-    if (!mayRead) throw new DomainError('AUTH.FORBIDDEN', 'You may not read this territory change.');
-    return this.render(id, true);
+  private async level(actor: Principal, change: TerritoryChangeEntity): Promise<'full' | 'own' | 'none'> {
+    const impact = (change.impact ?? {}) as ImpactSummary;
+    const managers = new Set(impact.managersAffected ?? []);
+    // Before the impact is computed: the managers of both territories.
+    if (!change.impact) for (const id of [...(await this.managersOf(change.fromTerritoryId)), ...(await this.managersOf(change.toTerritoryId))]) managers.add(id);
+    return territoryChangeAccess(await this.access.scope(actor), { requesterId: change.requesterId, managerIds: [...managers], repIds: impact.repsAffected ?? [] });
   }
 
-  private async render(id: string, withLive: boolean) {
+  async view(actor: Principal, id: string) {
     const change = await this.load(id);
+    const level = await this.level(actor, change);
+    if (level === 'none') throw new DomainError('AUTH.FORBIDDEN', 'You may not read this territory change.');
+    return this.render(actor, change, level, true);
+  }
+
+  async movingAccounts(actor: Principal, id: string, page: { limit?: number; after?: string }) {
+    const change = await this.load(id);
+    if ((await this.level(actor, change)) !== 'full') throw new DomainError('AUTH.FORBIDDEN', 'You may not read the accounts of this territory change.');
+    const limit = page.limit ?? 500;
+    const rows = await this.territories.movingAccounts(id, { limit: limit + 1, ...(page.after ? { after: page.after } : {}) });
+    const accounts = rows.slice(0, limit);
+    const next = rows.length > limit ? accounts[accounts.length - 1]!.accountId : undefined;
+    return {
+      count: accounts.length,
+      accounts: accounts.map((a) => ({ accountId: a.accountId, fromTerritoryId: a.fromTerritoryId, toTerritoryId: a.toTerritoryId, fromOwnerId: a.fromOwnerId, toOwnerId: a.toOwnerId, trailingRevenue: a.trailingRevenue, openPipeline: a.openPipeline })),
+      ...(next ? { next } : {}),
+      links: { self: `/api/v1/territory-changes/${id}/accounts`, ...(next ? { next: `/api/v1/territory-changes/${id}/accounts?after=${next}&limit=${limit}` } : {}) },
+    };
+  }
+
+  private async render(actor: Principal, change: TerritoryChangeEntity, level: 'full' | 'own', withLive: boolean) {
     let live: TerritoryChangeStatus | undefined;
-    if (withLive && PENDING.includes(change.status)) {
-      live = await liveStatus<TerritoryChangeStatus>(this.temporal, change.workflowId);
-    }
-    const events = await this.audit.list({ subject: `territory-change:${id}`, limit: 500 });
+    if (withLive && PENDING_TERRITORY_CHANGE_STATES.includes(change.status)) live = await liveStatus(this.temporal, change.workflowId, territoryStatusQuery);
+    const impact = change.impact as ImpactSummary | null;
+    const events = level === 'full' ? await this.audit.list({ subject: `territory-change:${change.id}`, limit: 500 }) : [];
+    const failure = change.status === 'failed' ? await this.approvals.failureOf(`territory-change:${change.id}`) : null;
+    // A rep whose accounts move sees the change and their own figures, not the others'.
+    const ownImpact = impact && level === 'own'
+      ? { quotaAdjustment: (impact.quotaAdjustments ?? []).find((q) => q.personId === actor.id) ?? null, accountsMovingCount: impact.accountsMovingCount ?? change.accountIds.length }
+      : null;
     return {
       id: change.id,
       status: change.status,
       requesterId: change.requesterId,
       fromTerritoryId: change.fromTerritoryId,
       toTerritoryId: change.toTerritoryId,
-      accountIds: change.accountIds,
+      accountsCount: change.accountIds.length,
+      accountIds: level === 'full' && change.accountIds.length <= 1000 ? change.accountIds : null,
       effectiveDate: change.effectiveDate,
       reason: change.reason,
-      financeThreshold: change.financeThreshold,
+      financeThreshold: level === 'full' ? change.financeThreshold : null,
       openQuotaAdjustment: change.openQuotaAdjustment,
-      impact: live?.impact ?? change.impact,
-      stages: live?.stages ?? change.stages ?? [],
-      openStageIds: live?.openStageIds ?? [],
-      decisions: live?.decisions ?? null,
-      nextDeadline: live?.nextDeadline ?? change.nextDeadline ?? null,
+      impact: level === 'full' ? impact : null,
+      ownImpact,
+      stages: level === 'full' ? (change.stages ?? []) : [],
+      openStages: live ? (level === 'full' ? live.openStages : live.openStages.map((s) => ({ id: s.id, label: s.label, approverIds: [] }))) : [],
+      openStageIds: live ? live.openStages.map((s) => s.id) : [],
+      decisions: level === 'full' ? (live?.decisions ?? null) : null,
+      nextDeadline: live?.nextDeadline ?? (change.nextDeadline ? change.nextDeadline.toISOString() : null),
       comment: change.comment,
-      createdAt: change.createdAt,
-      decidedAt: change.decidedAt,
-      appliedAt: change.appliedAt,
+      createdAt: change.createdAt.toISOString(),
+      decidedAt: change.decidedAt ? change.decidedAt.toISOString() : null,
+      appliedAt: change.appliedAt ? change.appliedAt.toISOString() : null,
       cancelledById: change.cancelledById,
-      cancelledAt: change.cancelledAt,
+      cancelledAt: change.cancelledAt ? change.cancelledAt.toISOString() : null,
       workflowId: change.workflowId,
-      workflow: live ?? null,
-      history: events.map((e) => ({ at: e.occurredAt, action: e.action, actorId: e.actorId ?? null, actorRole: e.actorRole ?? null, comment: e.comment ?? null, runId: e.runId ?? null })),
+      ...(failure ? { failure: { code: failure.code, reason: failure.reason } } : {}),
+      history: events.map((e) => ({ at: e.occurredAt.toISOString(), action: e.action, actorId: e.actorId ?? null, actorRole: e.actorRole ?? null, comment: e.comment ?? null, runId: e.runId ?? null })),
+      links: { self: `/api/v1/territory-changes/${change.id}`, accounts: `/api/v1/territory-changes/${change.id}/accounts`, cancel: `/api/v1/territory-changes/${change.id}/cancel`, trace: `/api/v1/audit/trace/territory-change:${change.id}` },
     };
   }
 
@@ -195,26 +275,24 @@ export class TerritoriesService {
       throw new DomainError('AUTH.FORBIDDEN', 'Only the requester or sales operations may cancel a territory change.');
     }
     this.refuseUnlessPending(change);
-    const request: TerritoryCancelRequest = { actorId: actor.id, actorRoles: actor.roles, ...(comment ? { comment } : {}) };
     try {
-      await this.temporal.workflow.getHandle(change.workflowId).executeUpdate('cancel', { args: [request] });
+      await this.temporal.workflow.getHandle(change.workflowId).executeUpdate(territoryCancelUpdate, {
+        args: [{ actorId: actor.id, actorRoles: [...actor.roles], ...(comment ? { comment } : {}) }],
+        updateId: randomUUID(),
+      });
     } catch (e) {
-      if (e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure) {
-        throw new DomainError(e.cause.type ?? 'TERRITORY_CHANGE.NOT_PENDING', e.cause.message, e.cause.details?.[0]);
-      }
+      const error = toDomainError(e, 'TERRITORY_CHANGE');
       // The workflow ended in between (it applied, most likely): answer from the read model.
-      if (e instanceof WorkflowNotFoundError || (e instanceof Error && /already completed/i.test(e.message))) {
-        this.refuseUnlessPending(await this.load(id));
-      }
-      throw new DomainError('TEMPORAL.UNAVAILABLE', `The workflow service could not cancel: ${(e as Error).message}`);
+      if (error.code === 'TERRITORY_CHANGE.NOT_PENDING') this.refuseUnlessPending(await this.load(id));
+      throw error;
     }
-    return this.render(id, false);
+    return this.render(actor, await this.load(id), 'full', false);
   }
 
   private refuseUnlessPending(change: TerritoryChangeEntity): void {
     if (change.status === 'applied') throw new DomainError('TERRITORY_CHANGE.ALREADY_APPLIED', 'This territory change has already been applied.', { status: change.status });
     if (change.status === 'cancelled') throw new DomainError('TERRITORY_CHANGE.ALREADY_CANCELLED', 'This territory change has already been cancelled.', { status: change.status });
-    if (change.status === 'rejected') throw new DomainError('TERRITORY_CHANGE.NOT_PENDING', 'This territory change was returned to the requester.', { status: change.status });
+    if (change.status === 'rejected' || change.status === 'failed') throw new DomainError('TERRITORY_CHANGE.NOT_PENDING', `This territory change is ${change.status}.`, { status: change.status });
   }
 
   /** The territory (and its effective rep) owning the account on a date: the ownership history, else today's territory. */
@@ -228,9 +306,9 @@ export class TerritoriesService {
     )) as { territory_id: string; change_id: string | null; effective_from: string; effective_to: string | null }[];
     const row = rows[0];
     const territoryId = row?.territory_id ?? account.territoryId;
-    const { rows: territories, tree } = await this.hierarchy();
+    const { rows: territories, tree } = await this.territories.tree();
     const ownerId = ownerOfTerritory(tree, territoryId);
-    const owner = ownerId ? (await this.names([ownerId])).get(ownerId) ?? null : null;
+    const owner = ownerId ? ((await this.names([ownerId])).get(ownerId) ?? null) : null;
     return {
       accountId, date,
       territory: { id: territoryId, name: territories.find((t) => t.id === territoryId)?.name ?? null },

@@ -3,6 +3,9 @@
  * Temporal dev server (own task queue), a real SMTP server, the worker and the API in
  * this process — driven over HTTP like a person would.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { AppConfig, loadConfig, mintToken } from '@quotaflow/config';
 import { createDataSource, PersonEntity, TeamEntity } from '@quotaflow/persistence';
@@ -10,10 +13,11 @@ import { DataSource } from 'typeorm';
 import { createApiApp } from '../../apps/api/src/app.factory';
 import { createWorker, type RunningWorker } from '../../apps/worker/src/worker';
 import { createTestDatabase } from '../support/database';
+import { TEST_JWT_SECRET, TEST_SECRET_ENV } from '../support/secrets';
 import { startSmtpSink, type SmtpSink } from '../support/smtp';
 import { uniqueTaskQueue } from '../support/temporal';
 
-export const JWT_SECRET = 'e2e-secret-which-is-long-enough-0123456789';
+export const JWT_SECRET = TEST_JWT_SECRET;
 
 export interface Org {
   team: TeamEntity;
@@ -75,20 +79,38 @@ async function seedOrg(ds: DataSource): Promise<Org> {
   return { team, otherTeam, admin, ops, finance, auditor, manager, otherManager, rep, otherRep, farRep };
 }
 
-export async function startHarness(name: string, options: { inProcessWorker?: boolean } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  inProcessWorker?: boolean;
+  /** Variables on top of the harness's own (e.g. `TRUST_PROXY`, `RATE_LIMIT_PER_MINUTE`). */
+  env?: Record<string, string>;
+}
+
+/**
+ * The API and the worker log in as the application's own database user (`database.url`, not a
+ * superuser, owns nothing); `h.db` is the owner (the server's superuser) for set-up and for
+ * tampering on purpose. Secrets come from test/support/secrets.ts (one codec key for all).
+ * Rate limits are set high (tests poll); a test of the limits sets its own through `env`.
+ */
+export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase();
   const smtp = await startSmtpSink();
+  const checkpointDir = mkdtempSync(join(tmpdir(), 'quotaflow-audit-'));
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     PORT: '3000',
     DATABASE_URL: database.url,
+    DATABASE_MIGRATION_URL: database.ownerUrl,
     TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
     TEMPORAL_TASK_QUEUE: uniqueTaskQueue(name),
     SMTP_URL: smtp.url,
     MAIL_FROM: 'Quotaflow <no-reply@quotaflow.test>',
-    JWT_SECRET,
+    ...TEST_SECRET_ENV,
+    AUDIT_CHECKPOINT_DIR: checkpointDir,
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    AUTH_FAILURES_PER_MINUTE: '1000000',
+    ...(options.env ?? {}),
   };
-  const config = loadConfig(env, ['http', 'database', 'temporal', 'mail', 'auth']);
+  const config = loadConfig(env);
   const owner = await createDataSource(config.database, { role: 'owner' }).initialize();
   const org = await seedOrg(owner);
   let worker: RunningWorker | undefined;
@@ -129,6 +151,7 @@ export async function startHarness(name: string, options: { inProcessWorker?: bo
       await owner.destroy();
       await smtp.stop();
       await database.drop();
+      rmSync(checkpointDir, { recursive: true, force: true });
     },
   };
 }

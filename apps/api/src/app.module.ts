@@ -1,8 +1,8 @@
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import type { AppConfig } from '@quotaflow/config';
-import { AuditLog, createDataSource } from '@quotaflow/persistence';
+import { assertAppLogin, AuditCheckpointJob, AuditCheckpoints, AuditLog, createDataSource } from '@quotaflow/persistence';
 import { DataSource } from 'typeorm';
 import { ApprovalsController } from './approvals/approvals.controller';
 import { ApprovalsService } from './approvals/approvals.service';
@@ -26,8 +26,11 @@ import { QuotaSetsService } from './quota-sets/quota-sets.service';
 
 @Global()
 @Module({})
-class CoreModule implements OnApplicationShutdown {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(AuditCheckpointJob) private readonly checkpointJob: AuditCheckpointJob,
+  ) {}
 
   static forRoot(config: AppConfig): DynamicModule {
     return {
@@ -36,16 +39,45 @@ class CoreModule implements OnApplicationShutdown {
         { provide: APP_CONFIG, useValue: config },
         {
           provide: DataSource,
-          useFactory: async () => createDataSource(config.database, { role: 'app' }).initialize(),
+          useFactory: async () => {
+            const ds = await createDataSource(config.database, { role: 'app' }).initialize();
+            try {
+              await assertAppLogin(ds, { production: config.env === 'production', warn: (m) => new Logger('Database').warn(m) });
+            } catch (error) {
+              await ds.destroy();
+              throw error;
+            }
+            return ds;
+          },
         },
-        // The append-only, hash-chained audit trail, one instance for the whole API.
-        { provide: AuditLog, inject: [DataSource], useFactory: (dataSource: DataSource) => new AuditLog(dataSource) },
+        // The append-only, HMAC-chained audit trail, one instance for the whole API, and its checkpoints.
+        { provide: AuditLog, inject: [DataSource], useFactory: (dataSource: DataSource) => new AuditLog(dataSource, { hmacKey: config.audit.hmacKey }) },
+        {
+          provide: AuditCheckpoints,
+          inject: [DataSource, AuditLog],
+          useFactory: (ds: DataSource, audit: AuditLog) => new AuditCheckpoints(ds, audit, { dir: config.audit.checkpointDir, log: (line) => new Logger('Audit').log(line) }),
+        },
+        {
+          provide: AuditCheckpointJob,
+          inject: [AuditCheckpoints, AuditLog],
+          useFactory: (checkpoints: AuditCheckpoints, audit: AuditLog) =>
+            new AuditCheckpointJob(checkpoints, audit, {
+              everyEvents: config.audit.checkpointEveryEvents,
+              intervalSeconds: config.audit.checkpointIntervalSeconds,
+              warn: (m) => new Logger('Audit').warn(m),
+            }),
+        },
       ],
-      exports: [APP_CONFIG, DataSource, AuditLog],
+      exports: [APP_CONFIG, DataSource, AuditLog, AuditCheckpoints],
     };
   }
 
+  onApplicationBootstrap(): void {
+    this.checkpointJob.start();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    await this.checkpointJob.stop();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

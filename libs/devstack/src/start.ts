@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { runningPostmaster, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { assertPortFree } from './free-port';
 import { startMailCatcher, type MailCatcher } from './mail-catcher';
 import { spawnManaged, type ManagedProcess } from './managed-process';
-import { runMigrations } from '@quotaflow/persistence';
+import { provisionAppLogin, runMigrations } from '@quotaflow/persistence';
+import { devAppLoginUrl, readDevSecrets } from './dev-secrets';
 import { findRepoRoot } from './repo-root';
 import { startTemporalDevServer, waitForTemporal, type TemporalDevServer } from './temporal-dev-server';
 
@@ -70,8 +71,9 @@ async function main(): Promise<void> {
   };
 
   try {
-    // 1. PostgreSQL
+    // 1. PostgreSQL: the app logs in as its own user; migrations run as the owner
     let databaseUrl = process.env.DATABASE_URL;
+    let migrationUrl = process.env.DATABASE_MIGRATION_URL ?? databaseUrl;
     let pg: EmbeddedPostgres | undefined;
     if (!databaseUrl) {
       const leftover = runningPostmaster(join(dataDir, 'pg'));
@@ -81,12 +83,14 @@ async function main(): Promise<void> {
       pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), port: PG_PORT, logFile: join(logDir, 'postgres.log'), detached: true });
       started.push({ name: 'postgres', stop: () => pg!.stop() });
       watch(pg.process);
-      databaseUrl = await pg.ensureDatabase(DEV_DB_NAME);
+      migrationUrl = await pg.ensureDatabase(DEV_DB_NAME);
+      databaseUrl = devAppLoginUrl(migrationUrl, dataDir);
       process.stdout.write(`✔ PostgreSQL (embedded) on port ${PG_PORT} in ${Date.now() - t0} ms\n`);
     }
-    // 2. schema
+    // 2. schema, then the application's own login (created or its password updated)
     const tm = Date.now();
-    const ran = await runMigrations(databaseUrl);
+    const ran = await runMigrations(migrationUrl!);
+    if (migrationUrl !== databaseUrl) await provisionAppLogin(migrationUrl!, databaseUrl);
     process.stdout.write(`✔ migrations: ${ran.length ? `applied ${ran.join(', ')}` : 'schema up to date'} (${Date.now() - tm} ms)\n`);
 
     // 3. Temporal
@@ -127,9 +131,12 @@ async function main(): Promise<void> {
       ...process.env,
       NODE_ENV: process.env.NODE_ENV ?? 'development',
       DATABASE_URL: databaseUrl,
+      DATABASE_MIGRATION_URL: migrationUrl,
       TEMPORAL_ADDRESS: temporalAddress,
       SMTP_URL: smtpUrl,
-      JWT_SECRET: process.env.JWT_SECRET ?? devJwtSecret(dataDir),
+      JWT_SECRET: process.env.JWT_SECRET ?? devSecret(dataDir, 'JWT_SECRET'),
+      AUDIT_HMAC_KEY: process.env.AUDIT_HMAC_KEY ?? devSecret(dataDir, 'AUDIT_HMAC_KEY'),
+      TEMPORAL_CODEC_KEYS: process.env.TEMPORAL_CODEC_KEYS ?? devSecret(dataDir, 'TEMPORAL_CODEC_KEYS'),
       PORT: port,
       DATA_DIR: dataDir,
     };
@@ -188,10 +195,9 @@ async function waitForHttp(url: string, timeoutMs: number, abort: () => boolean)
   return false;
 }
 
-function devJwtSecret(dataDir: string): string {
-  const file = join(dataDir, 'dev-secrets.json');
-  const secret = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { JWT_SECRET?: string }).JWT_SECRET : undefined;
-  if (!secret) throw new Error('JWT_SECRET is not set and .data/dev-secrets.json is missing: start through `npm start`.');
+function devSecret(dataDir: string, name: 'JWT_SECRET' | 'AUDIT_HMAC_KEY' | 'TEMPORAL_CODEC_KEYS'): string {
+  const secret = readDevSecrets(dataDir)[name];
+  if (!secret) throw new Error(`${name} is not set and .data/dev-secrets.json lacks it: start through \`npm start\`.`);
   return secret;
 }
 

@@ -169,3 +169,23 @@ export function aePlanDocument(id = 'ae-2026') {
     ],
   };
 }
+
+/**
+ * Creates a plan, publishes it to `person` with `quota` and waits until the workflow has
+ * rendered and sent the document (the rep's decision is open). Returns the ids.
+ */
+export async function publishPlanTo(h: Harness, person: PersonEntity, quota: string, key = `ae-${Math.random().toString(36).slice(2, 8)}`): Promise<{ assignmentId: string; workflowId: string }> {
+  const created = await h.http('POST', '/api/v1/plans', {
+    as: h.org.ops,
+    body: { key, name: 'Account Executive 2026', periodLabel: 'FY2026', effectiveFrom: '2026-01-01', document: aePlanDocument(key) },
+  });
+  if (created.status !== 201) throw new Error(`plan not created: ${created.status} ${JSON.stringify(created.body)}`);
+  const published = await h.http('POST', `/api/v1/plan-versions/${created.body.versions[0].id}/publish`, { as: h.org.ops, body: { personIds: [person.id], quotas: { [person.id]: quota } } });
+  if (published.status !== 202) throw new Error(`not published: ${published.status} ${JSON.stringify(published.body)}`);
+  const { assignmentId, workflowId } = published.body.assignments[0] as { assignmentId: string; workflowId: string };
+  await eventually(async () => {
+    const view = await h.http('GET', `/api/v1/plan-assignments/${assignmentId}`, { as: person });
+    return view.body?.status === 'pending_rep' && view.body?.nextDeadline;
+  }, 'the plan document sent and the rep decision open', 60_000);
+  return { assignmentId, workflowId };
+}

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '@quotaflow/config';
 import { assertAppLogin, AuditCheckpointJob, AuditCheckpoints, AuditLog, createDataSource } from '@quotaflow/persistence';
 import { DataSource } from 'typeorm';
@@ -9,6 +10,9 @@ import { ApprovalsService } from './approvals/approvals.service';
 import { AuditController } from './audit/audit.controller';
 import { TraceService } from './audit/trace.service';
 import { AuthGuard } from './auth/auth.guard';
+import { TokenVerifier } from './auth/token-verifier';
+import { AuthFailureLimiter } from './security/auth-failures';
+import { RateLimitGuard } from './security/rate-limit.guard';
 import { CalculationsController } from './calculations/calculations.controller';
 import { ErrorFilter } from './common/error.filter';
 import { APP_CONFIG } from './config.token';
@@ -18,6 +22,7 @@ import { PlanAssignmentsController } from './plan-assignments/plan-assignments.c
 import { PlanAssignmentsService } from './plan-assignments/plan-assignments.service';
 import { PlansController } from './plans/plans.controller';
 import { PlansService } from './plans/plans.service';
+import { CodecController } from './temporal/codec.controller';
 import { TemporalModule } from './temporal/temporal.module';
 import { TerritoriesController } from './territories/territories.controller';
 import { TerritoriesService } from './territories/territories.service';
@@ -83,14 +88,20 @@ class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown {
 }
 
 /** Every controller of the API; the route-rule test walks this same list. */
-export const API_CONTROLLERS = [HealthController, PeopleController, PlansController, PlanAssignmentsController, ApprovalsController, AuditController, CalculationsController, TerritoriesController, QuotaSetsController];
+export const API_CONTROLLERS = [HealthController, PeopleController, PlansController, PlanAssignmentsController, ApprovalsController, AuditController, CalculationsController, TerritoriesController, QuotaSetsController, CodecController];
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config), TemporalModule, JwtModule.register({})],
+      imports: [
+        CoreModule.forRoot(config),
+        TemporalModule,
+        JwtModule.register({}),
+        // One budget per identity (token subject, else IP) per minute, across every route.
+        ThrottlerModule.forRoot({ throttlers: [{ name: 'per-identity', ttl: 60_000, limit: config.http.rateLimitPerMinute }] }),
+      ],
       controllers: API_CONTROLLERS,
       providers: [
         PlansService,
@@ -99,6 +110,10 @@ export class AppModule {
         TerritoriesService,
         QuotaSetsService,
         TraceService,
+        TokenVerifier,
+        AuthFailureLimiter,
+        // Guards run in this order: the rate limit before any token is looked at.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

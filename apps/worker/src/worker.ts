@@ -6,6 +6,7 @@ import { Logger, type INestApplicationContext, type LogLevel } from '@nestjs/com
 import { NestFactory } from '@nestjs/core';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AppConfig } from '@quotaflow/config';
+import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
 import * as path from 'node:path';
 import { approvalTaskActivities, planAcceptanceActivities } from './activities';
 import { territoryChangeActivities } from './activities';
@@ -50,6 +51,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Runnin
       connection,
       namespace: config.temporal.namespace,
       taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+      // The same codec as the API's client: payloads not encrypted with our keys are refused.
+      dataConverter: quotaflowDataConverter(config.temporal.codecKeys),
       activities: { ...planAcceptanceActivities(app), ...approvalTaskActivities(app), ...territoryChangeActivities(app), ...quotaSignoffActivities(app) },
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle }

@@ -6,9 +6,14 @@ import { DefaultFailureConverter, type FailureConverter, type Payload, type Payl
  * arguments, activity inputs and results, query answers, failure messages) is encrypted and
  * authenticated with AES-256-GCM. The Temporal server stores only ciphertext, and a payload that
  * was not produced with one of our keys — e.g. `temporal workflow update execute --input …` from
- * the CLI — fails to decode, so it never reaches a validator or handler: only the API speaks for
- * a person. The key id travels in the payload's metadata, so keys rotate: the first configured
- * key encrypts, every configured key decrypts (docs/key-rotation.md).
+ * the CLI — never reaches a validator or handler: only the API speaks for a person. The key id
+ * travels in the payload's metadata, so keys rotate: the first configured key encrypts, every
+ * configured key decrypts (docs/key-rotation.md).
+ *
+ * Such a payload decodes to a *refused* payload whose encoding no payload converter knows,
+ * rather than throwing in the codec: the SDK then rejects an Update (its arguments fail to
+ * convert, before it is accepted, so nothing enters history) instead of failing the whole
+ * workflow task.
  */
 
 export interface CodecKey { id: string; key: Buffer }
@@ -16,6 +21,8 @@ export interface CodecKey { id: string; key: Buffer }
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
 export const CIPHER_METADATA = 'encryption-cipher';
+/** The encoding of a refused payload: the converter's error then reads "Unknown encoding: quotaflow/refused …". */
+export const REFUSED_ENCODING_PREFIX = 'quotaflow/refused';
 const CIPHER = 'AES-256-GCM';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -67,7 +74,14 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => this.decrypt(payload));
+    return payloads.map((payload) => {
+      try {
+        return this.decrypt(payload);
+      } catch (error) {
+        if (!(error instanceof PayloadRefusedError)) throw error;
+        return { metadata: { encoding: utf8(`${REFUSED_ENCODING_PREFIX} (${error.message})`) }, data: new Uint8Array() };
+      }
+    });
   }
 
   encrypt(payload: Payload): Payload {

@@ -11,11 +11,18 @@ import { TEMPORAL_CONNECTION } from '../temporal/temporal.module';
 
 type Check = { status: 'up' | 'down' | 'disabled'; latencyMs?: number; error?: string; checkedAt?: string };
 
-async function timed(fn: () => Promise<unknown>, timeoutMs = 3000): Promise<Check> {
+const TIMEOUT_MS = 3000;
+
+/** `race`: stop waiting after the timeout (the call itself may go on); otherwise `fn` bounds itself. */
+async function timed(fn: () => Promise<unknown>, options: { race: boolean } = { race: true }): Promise<Check> {
   const started = process.hrtime.bigint();
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([fn(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs).unref()))]);
+    if (options.race) {
+      await Promise.race([fn(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref()))]);
+    } else {
+      await fn();
+    }
     return { status: 'up', latencyMs: Number((process.hrtime.bigint() - started) / 1_000_000n) };
   } catch (e) {
     return { status: 'down', error: (e as Error).message };
@@ -68,7 +75,9 @@ export class HealthController {
   async health(@Res() res: Response): Promise<void> {
     const [database, temporal, smtp] = await Promise.all([
       timed(() => this.dataSource.query('SELECT 1')),
-      timed(() => this.temporal.workflowService.getSystemInfo({})),
+      // A deadline on the call itself, its retries included: nothing is left in flight after the answer
+      // (a retry firing after shutdown would hit a closed channel).
+      timed(() => this.temporal.withDeadline(Date.now() + TIMEOUT_MS - 500, () => this.temporal.workflowService.getSystemInfo({})), { race: false }),
       this.smtp(),
     ]);
     const ok = [database, temporal, smtp].every((c) => c.status !== 'down');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,11 +15,11 @@ const FULL: Env = {
   AUDIT_HMAC_KEY: HMAC,
   TEMPORAL_CODEC_KEYS: `k1:${KEY_A.toString('base64')}`,
 };
-/** Random-looking values production accepts. */
+/** Random values production accepts, made per run (a literal would be a repository secret). */
 const STRONG = {
-  JWT_SECRET: 'Jx7Rq2Lw9Vb4Nc8Tm1Kp6Hs3Fd5Gz0Ya-Ue2Io9Xv',
-  AUDIT_HMAC_KEY: 'Pq8Wn3Rz6Tb1Ym4Kx9Lc2Vs7Hd0Fg5Ja_Ou3Ie8Nt',
-  TEMPORAL_CODEC_KEYS: `prod-1:${Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 73 + 11) % 256)).toString('base64')}`,
+  JWT_SECRET: randomBytes(48).toString('base64url'),
+  AUDIT_HMAC_KEY: randomBytes(48).toString('base64url'),
+  TEMPORAL_CODEC_KEYS: `prod-1:${randomBytes(32).toString('base64')}`,
 };
 
 function issuesOf(env: Env, parts?: ConfigPart[]): string[] {
@@ -132,7 +133,7 @@ describe('loadConfig', () => {
     ['API_DOCS is public, token or off', { API_DOCS: 'yes' }, ['http'], ['API_DOCS: must be one of public|token|off, got "yes"']],
     ['JWT_TTL_SECONDS within the maximum', { JWT_SECRET: SECRET, JWT_TTL_SECONDS: '7200', JWT_MAX_TTL_SECONDS: '3600' }, ['auth'], ['JWT_TTL_SECONDS: must not exceed JWT_MAX_TTL_SECONDS (3600), got 7200']],
     ['production refuses the repository\'s example secrets', { ...FULL, ...STRONG, NODE_ENV: 'production', JWT_SECRET: 'e2e-secret-which-is-long-enough-0123456789' }, ['auth'], ['JWT_SECRET: too weak for production: it appears in the Quotaflow repository (an example or test secret)']],
-    ['production refuses repeated characters', { ...FULL, ...STRONG, NODE_ENV: 'production', JWT_SECRET: SECRET }, ['auth'], ['JWT_SECRET: too weak for production: it repeats a character 4 or more times in a row']],
+    ['production refuses repeated characters', { ...FULL, ...STRONG, NODE_ENV: 'production', JWT_SECRET: SECRET }, ['auth'], ['JWT_SECRET: too weak for production: it repeats a character 5 or more times in a row']],
     ['production refuses a repeated pattern', { ...STRONG, NODE_ENV: 'production', JWT_SECRET: 'abc123'.repeat(6) }, ['auth'], ['JWT_SECRET: too weak for production: it repeats one pattern']],
     ['production refuses low entropy', { ...STRONG, NODE_ENV: 'production', JWT_SECRET: 'abcdefabcdefabcdefabcdefabcdefabcdexyz' }, ['auth'], ['JWT_SECRET: too weak for production: low entropy (about 110 bits, needs 128; use e.g. `openssl rand -base64 48`)']],
     ['production refuses a weak audit key', { ...STRONG, NODE_ENV: 'production', AUDIT_HMAC_KEY: 'my-audit-password-for-quotaflow-2026' }, ['audit'], ['AUDIT_HMAC_KEY: too weak for production: it contains the word "password"']],

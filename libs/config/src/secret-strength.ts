@@ -17,6 +17,9 @@ export const REPOSITORY_EXAMPLE_SECRETS: readonly string[] = [
   'test-audit-hmac-key-7Qm2vX9pL4sR8tW1yZ6bN3cF5hJ0kD',
   'dGVzdC1jb2RlYy1rZXktMS0wMTIzNDU2Nzg5YWJjZGU=',
   'dGVzdC1jb2RlYy1rZXktMi0wMTIzNDU2Nzg5YWJjZGU=',
+  'test-app-login-password',
+  // libs/persistence/src/services/audit-log.service.spec.ts
+  'a-key-the-attacker-guessed-0123456789abcdef',
 ];
 
 const WORDS = ['secret', 'password', 'passwd', 'changeme', 'example', 'quotaflow', 'default', 'letmein', 'qwerty', 'admin'];
@@ -25,7 +28,7 @@ export const MIN_SECRET_ENTROPY_BITS = 128;
 /** Why `secret` is too weak for production, or undefined when it is acceptable. */
 export function secretWeakness(secret: string): string | undefined {
   if (REPOSITORY_EXAMPLE_SECRETS.includes(secret)) return 'it appears in the Quotaflow repository (an example or test secret)';
-  if (/(.)\1{3,}/su.test(secret)) return 'it repeats a character 4 or more times in a row';
+  if (/(.)\1{4,}/su.test(secret)) return 'it repeats a character 5 or more times in a row';
   for (let period = 1; period <= secret.length / 2; period += 1) {
     if (secret.length % period === 0 && secret.slice(0, period).repeat(secret.length / period) === secret) return 'it repeats one pattern';
   }

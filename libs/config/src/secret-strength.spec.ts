@@ -54,5 +54,6 @@ describe('secretWeakness (production refuses guessable secrets)', () => {
 function looksLikeSecret(literal: string): boolean {
   if (/^[a-z]+([._/-][a-z]+)*$/.test(literal)) return false; // words, paths, dotted names
   if (/^(https?|postgres|smtp):\/\//.test(literal)) return false;
+  if (/[<>…]|\$\{|\$\(/.test(literal)) return false; // placeholders and shell substitutions in docs
   return true;
 }

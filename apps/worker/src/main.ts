@@ -6,13 +6,13 @@ import { createWorker, type RunningWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, ['database', 'temporal', 'mail', 'audit']);
-  let running: RunningWorker | undefined;
+  const worker: { running?: RunningWorker } = {};
   let stopping: Promise<void> | undefined;
   const stop = (why: string): Promise<void> =>
     (stopping ??= (async () => {
       Logger.log(`${why}: shutting down`, 'Worker');
       try {
-        await running?.shutdown();
+        await worker.running?.shutdown();
         process.exit(0);
       } catch (e) {
         Logger.error(`shutdown failed: ${String(e)}`, 'Worker');
@@ -25,12 +25,12 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       signalled = signal;
-      if (running) void stop(signal);
+      if (worker.running) void stop(signal);
     });
   }
-  running = await createWorker({ config });
+  worker.running = await createWorker({ config });
   if (signalled) return stop(signalled);
-  await running.done;
+  await worker.running.done;
   // The SDK also stops the worker on these signals itself: close the rest and exit.
   await stop('worker stopped');
 }

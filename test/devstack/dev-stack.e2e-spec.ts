@@ -49,8 +49,8 @@ describe('npm start (the dev stack)', () => {
   let env: NodeJS.ProcessEnv;
   const stacks: Stack[] = [];
 
-  beforeAll(async () => {
-    // under the repository's .data: the embedded PostgreSQL runs as the postgres user when we are root
+  beforeEach(async () => {
+    // a data directory and ports of its own per test; under the repository's .data: the embedded PostgreSQL runs as the postgres user when we are root
     dataDir = mkdtempSync(join(ROOT, '.data', 'devstack-test-'));
     chmodSync(dataDir, 0o755);
     const [pg, temporal, ui, smtp, api] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
@@ -61,13 +61,22 @@ describe('npm start (the dev stack)', () => {
     };
   });
 
-  afterAll(async () => {
-    for (const s of stacks) {
+  /** A test that failed half-way must not leave its stack running for the next one. */
+  afterEach(async () => {
+    for (const s of stacks.splice(0)) {
       if (s.npm.exitCode === null && s.npm.signalCode === null) {
         s.npm.kill('SIGTERM');
+        const timer = setTimeout(() => {
+          const pids = s.runtime();
+          for (const pid of [pids?.processes.worker, pids?.processes.api, pids?.pid, s.npm.pid]) if (alive(pid)) process.kill(pid!, 'SIGKILL');
+        }, 45_000);
         await s.exited;
+        clearTimeout(timer);
       }
     }
+  });
+
+  afterEach(() => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -80,7 +89,13 @@ describe('npm start (the dev stack)', () => {
     const runtimeFile = join(dataDir, 'runtime.json');
     const stack: Stack = {
       npm, exited, output: () => output,
-      runtime: () => (existsSync(runtimeFile) ? (JSON.parse(readFileSync(runtimeFile, 'utf8')) as Runtime) : undefined),
+      runtime: () => {
+        try {
+          return JSON.parse(readFileSync(runtimeFile, 'utf8')) as Runtime;
+        } catch {
+          return undefined; // not there (yet, or any more)
+        }
+      },
     };
     stacks.push(stack);
     return stack;
@@ -110,11 +125,6 @@ describe('npm start (the dev stack)', () => {
   it('restarts a killed worker while the API keeps answering; SIGINT to npm start stops everything', async () => {
     const stack = start();
     const runtime = await up(stack);
-    const db = new Client({ connectionString: runtime.DATABASE_URL });
-    await db.connect();
-    await db.query(`INSERT INTO teams (name) VALUES ('Persisted across restarts')`);
-    await db.end();
-
     const worker = runtime.processes.worker!;
     const pg = postmasterPid();
     process.kill(worker, 'SIGKILL');
@@ -131,14 +141,28 @@ describe('npm start (the dev stack)', () => {
     await stoppedCompletely(stack, pids);
   });
 
-  it('finds its data after a restart; stops with a message after DEV_RESTART_LIMIT restarts', async () => {
-    const stack = start({ DEV_RESTART_LIMIT: '1' });
-    const runtime = await up(stack);
+  it('finds its data after SIGTERM to npm start and a new start', async () => {
+    const first = start();
+    const runtime = await up(first);
+    const team = `Persisted ${Date.now()}`;
     const db = new Client({ connectionString: runtime.DATABASE_URL });
     await db.connect();
-    expect((await db.query(`SELECT name FROM teams`)).rows).toEqual([{ name: 'Persisted across restarts' }]);
+    await db.query(`INSERT INTO teams (name) VALUES ($1)`, [team]);
     await db.end();
+    process.kill(first.npm.pid!, 'SIGTERM');
+    await stoppedCompletely(first, [postmasterPid(), runtime.pid, runtime.processes.worker!, runtime.processes.api!]);
 
+    const second = start();
+    const again = await up(second);
+    const db2 = new Client({ connectionString: again.DATABASE_URL });
+    await db2.connect();
+    expect((await db2.query(`SELECT name FROM teams WHERE name = $1`, [team])).rows).toEqual([{ name: team }]);
+    await db2.end();
+  });
+
+  it('stops with a message after DEV_RESTART_LIMIT restarts', async () => {
+    const stack = start({ DEV_RESTART_LIMIT: '1' });
+    const runtime = await up(stack);
     const pids = [postmasterPid(), runtime.pid];
     const api = runtime.processes.api!;
     process.kill(api, 'SIGKILL');
@@ -151,13 +175,5 @@ describe('npm start (the dev stack)', () => {
     const { code } = await stoppedCompletely(stack, [...pids, next, runtime.processes.worker!]);
     expect(code).toBe(1);
     expect(stack.output()).toMatch(/✖ api exited \(SIGKILL\) after 1 restarts within 5 minutes; stopping the stack/);
-  });
-
-  it('SIGTERM to npm start stops everything too', async () => {
-    const stack = start();
-    const runtime = await up(stack);
-    const pids = [postmasterPid(), runtime.pid, runtime.processes.worker!, runtime.processes.api!];
-    process.kill(stack.npm.pid!, 'SIGTERM');
-    await stoppedCompletely(stack, pids);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { runningPostmaster, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { assertPortFree } from './free-port';
@@ -90,7 +90,10 @@ async function main(): Promise<void> {
   const pids: Record<string, number | undefined> = {};
   const writeRuntime = (): void => {
     if (!runtime || stopping) return;
-    writeFileSync(runtimeFile, `${JSON.stringify({ ...runtime, processes: pids }, null, 2)}\n`, { mode: 0o600 });
+    // Atomically (a reader never sees a half-written file): write aside, then rename over it.
+    const next = `${runtimeFile}.${process.pid}.tmp`;
+    writeFileSync(next, `${JSON.stringify({ ...runtime, processes: pids }, null, 2)}\n`, { mode: 0o600 });
+    renameSync(next, runtimeFile);
   };
   /** Runs `file` as `name`, restarting it when it dies (backoff, a limit per window). */
   const supervise = (name: string, file: string, env: NodeJS.ProcessEnv): Stoppable => {

@@ -44,7 +44,7 @@ describe('loadConfig', () => {
       temporal: { address: 'temporal:7233', namespace: 'default', taskQueue: 'quotaflow', codecKeys: [{ id: 'k1', key: KEY_A }] },
       mail: { enabled: true, smtpUrl: 'smtp://mail:2525', from: 'Quotaflow <no-reply@quotaflow.local>' },
       auth: { secret: SECRET, issuer: 'quotaflow', audience: 'quotaflow-api', ttlSeconds: 28800, maxTtlSeconds: 604800 },
-      audit: { hmacKey: HMAC, checkpointDir: resolve('.data/audit'), checkpointEveryEvents: 100, checkpointIntervalSeconds: 300 },
+      audit: { hmacKey: HMAC, checkpointDir: resolve('.data/audit/quotaflow'), checkpointEveryEvents: 100, checkpointIntervalSeconds: 300 },
       approvals: { financeThreshold: '50000.00' },
       logLevel: 'log',
     });

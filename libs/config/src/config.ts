@@ -302,7 +302,14 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     r.fail('AUDIT_HMAC_KEY', 'must differ from JWT_SECRET', audit);
   }
   const dataDir = r.raw('DATA_DIR') ?? '.data';
-  const checkpointRaw = r.raw('AUDIT_CHECKPOINT_DIR') ?? join(dataDir, 'audit');
+  // One folder per database by default: a data directory may serve several (e.g. test clones).
+  let databaseName = '';
+  try {
+    databaseName = databaseUrl ? decodeURIComponent(new URL(databaseUrl).pathname.slice(1)).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_') : '';
+  } catch {
+    databaseName = '';
+  }
+  const checkpointRaw = r.raw('AUDIT_CHECKPOINT_DIR') ?? join(dataDir, 'audit', databaseName);
   const checkpointDir = isAbsolute(checkpointRaw) ? checkpointRaw : resolve(checkpointRaw);
   const checkpointEveryEvents = r.integer('AUDIT_CHECKPOINT_EVERY_EVENTS', 1, 1_000_000, 100, audit);
   const checkpointIntervalSeconds = r.integer('AUDIT_CHECKPOINT_INTERVAL_SECONDS', 0, 86_400, 300, audit);

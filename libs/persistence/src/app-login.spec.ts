@@ -66,6 +66,8 @@ describe("the application's database login", () => {
   });
 
   it.each([
+    // the attack of issue 8: become the superuser, switch the triggers off, delete
+    ['SET ROLE postgres; SET LOCAL session_replication_role = replica; DELETE FROM audit_events', 'permission denied to set role "postgres"'],
     ['SET ROLE postgres', 'permission denied to set role "postgres"'],
     ['SET SESSION AUTHORIZATION postgres', 'permission denied to set session authorization'],
     ['SET LOCAL session_replication_role = replica', 'permission denied to set parameter "session_replication_role"'],

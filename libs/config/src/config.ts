@@ -118,6 +118,7 @@ export const CONFIG_VARIABLES = [
   'DEV_TEMPORAL_PORT',
   'DEV_TEMPORAL_UI_PORT',
   'DEV_SMTP_PORT',
+  'DEV_RESTART_LIMIT',
 ] as const;
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 

@@ -20,6 +20,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+# The audit checkpoints (AUDIT_CHECKPOINT_DIR) live on a volume mounted here; a named volume
+# takes this directory's owner on first use.
+RUN mkdir -p /var/lib/quotaflow/audit && chown -R node:node /var/lib/quotaflow
 USER node
 EXPOSE 3000
 CMD ["node", "--enable-source-maps", "dist/apps/api/src/main.js"]

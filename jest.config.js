@@ -13,7 +13,7 @@ const swcConfig = {
     // moduleNameMapper does not apply: let swc rewrite the aliases instead.
     baseUrl: __dirname,
     paths: Object.fromEntries(
-      ['domain', 'workflows', 'persistence', 'config', 'devstack'].flatMap((lib) => [
+      ['domain', 'workflows', 'persistence', 'config', 'devstack', 'temporal-codec'].flatMap((lib) => [
         [`@quotaflow/${lib}`, [`libs/${lib}/src`]],
         [`@quotaflow/${lib}/*`, [`libs/${lib}/src/*`]],
       ]),
@@ -27,8 +27,8 @@ module.exports = {
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', swcConfig] },
   moduleNameMapper: {
-    '^@quotaflow/(domain|workflows|persistence|config|devstack)$': '<rootDir>/libs/$1/src',
-    '^@quotaflow/(domain|workflows|persistence|config|devstack)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@quotaflow/(domain|workflows|persistence|config|devstack|temporal-codec)$': '<rootDir>/libs/$1/src',
+    '^@quotaflow/(domain|workflows|persistence|config|devstack|temporal-codec)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

@@ -26,6 +26,7 @@ const JOBS = {
   'seed:demo': { build: true, db: true, cmd: (args) => [process.execPath, dist('apps/cli/src/seed-demo.js'), ...args] },
   token: { build: true, db: true, cmd: (args) => [process.execPath, dist('apps/cli/src/token.js'), ...args] },
   'audit:verify': { build: true, db: true, cmd: (args) => [process.execPath, dist('apps/cli/src/audit-verify.js'), ...args] },
+  'audit:checkpoint': { build: true, db: true, cmd: (args) => [process.execPath, dist('apps/cli/src/audit-checkpoint.js'), ...args] },
   'migration:run': { build: true, db: 'no-migrate', cmd: () => [process.execPath, dist('apps/cli/src/migrate.js'), 'up'] },
   'migration:revert': { build: true, db: 'no-migrate', cmd: () => [process.execPath, dist('apps/cli/src/migrate.js'), 'down'] },
   'bench:engine': { build: false, cmd: (args) => [process.execPath, join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'apps/cli/src/bench-engine.ts'), ...args] },
@@ -89,19 +90,41 @@ function ensureTools() {
   }
 }
 
-// 3. local secrets (git-ignored), unless given by the environment
+// 3. local secrets (git-ignored), each unless given by the environment. A file of an older
+//    checkout gains the secrets it lacks; existing ones are never replaced (the audit chain and
+//    the workflows' payloads depend on them).
+const SECRET_GENERATORS = {
+  JWT_SECRET: () => randomBytes(48).toString('base64url'),
+  AUDIT_HMAC_KEY: () => randomBytes(48).toString('base64url'),
+  TEMPORAL_CODEC_KEYS: () => `dev-1:${randomBytes(32).toString('base64')}`,
+  // not an app variable: the dev stack's password of the application's own database login
+  DATABASE_APP_PASSWORD: () => randomBytes(24).toString('base64url'),
+};
+
+function readSecretsFile(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
 function ensureSecrets() {
   const file = join(DATA_DIR, 'dev-secrets.json');
-  if (process.env.JWT_SECRET || existsSync(file)) return;
+  const secrets = existsSync(file) ? readSecretsFile(file) : {};
+  const added = Object.keys(SECRET_GENERATORS).filter((name) => !process.env[name] && !secrets[name]);
+  if (added.length === 0) return;
+  for (const name of added) secrets[name] = SECRET_GENERATORS[name]();
   mkdirSync(DATA_DIR, { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ JWT_SECRET: randomBytes(48).toString('base64url') }, null, 2)}\n`, { mode: 0o600 });
-  process.stdout.write(`setup: generated a local JWT_SECRET in ${join(process.env.DATA_DIR || '.data', 'dev-secrets.json')}\n`);
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  process.stdout.write(`setup: generated local ${added.join(', ')} in ${join(process.env.DATA_DIR || '.data', 'dev-secrets.json')}\n`);
 }
 
 function loadSecrets(env) {
   const file = join(DATA_DIR, 'dev-secrets.json');
-  if (env.JWT_SECRET || !existsSync(file)) return;
-  env.JWT_SECRET = JSON.parse(readFileSync(file, 'utf8')).JWT_SECRET;
+  if (!existsSync(file)) return;
+  const secrets = readSecretsFile(file);
+  for (const name of Object.keys(SECRET_GENERATORS)) if (!env[name] && secrets[name]) env[name] = secrets[name];
 }
 
 // 4. build (swc, ~2 s) when any source is newer than the last build

@@ -3,6 +3,9 @@
  * Temporal dev server (own task queue), a real SMTP server, the worker and the API in
  * this process — driven over HTTP like a person would.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { AppConfig, loadConfig, mintToken } from '@quotaflow/config';
 import { createDataSource, PersonEntity, TeamEntity } from '@quotaflow/persistence';
@@ -10,10 +13,11 @@ import { DataSource } from 'typeorm';
 import { createApiApp } from '../../apps/api/src/app.factory';
 import { createWorker, type RunningWorker } from '../../apps/worker/src/worker';
 import { createTestDatabase } from '../support/database';
+import { TEST_JWT_SECRET, TEST_SECRET_ENV } from '../support/secrets';
 import { startSmtpSink, type SmtpSink } from '../support/smtp';
 import { uniqueTaskQueue } from '../support/temporal';
 
-export const JWT_SECRET = 'e2e-secret-which-is-long-enough-0123456789';
+export const JWT_SECRET = TEST_JWT_SECRET;
 
 export interface Org {
   team: TeamEntity;
@@ -75,20 +79,38 @@ async function seedOrg(ds: DataSource): Promise<Org> {
   return { team, otherTeam, admin, ops, finance, auditor, manager, otherManager, rep, otherRep, farRep };
 }
 
-export async function startHarness(name: string, options: { inProcessWorker?: boolean } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  inProcessWorker?: boolean;
+  /** Variables on top of the harness's own (e.g. `TRUST_PROXY`, `RATE_LIMIT_PER_MINUTE`). */
+  env?: Record<string, string>;
+}
+
+/**
+ * The API and the worker log in as the application's own database user (`database.url`, not a
+ * superuser, owns nothing); `h.db` is the owner (the server's superuser) for set-up and for
+ * tampering on purpose. Secrets come from test/support/secrets.ts (one codec key for all).
+ * Rate limits are set high (tests poll); a test of the limits sets its own through `env`.
+ */
+export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase();
   const smtp = await startSmtpSink();
+  const checkpointDir = mkdtempSync(join(tmpdir(), 'quotaflow-audit-'));
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     PORT: '3000',
     DATABASE_URL: database.url,
+    DATABASE_MIGRATION_URL: database.ownerUrl,
     TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
     TEMPORAL_TASK_QUEUE: uniqueTaskQueue(name),
     SMTP_URL: smtp.url,
     MAIL_FROM: 'Quotaflow <no-reply@quotaflow.test>',
-    JWT_SECRET,
+    ...TEST_SECRET_ENV,
+    AUDIT_CHECKPOINT_DIR: checkpointDir,
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    AUTH_FAILURES_PER_MINUTE: '1000000',
+    ...(options.env ?? {}),
   };
-  const config = loadConfig(env, ['http', 'database', 'temporal', 'mail', 'auth']);
+  const config = loadConfig(env);
   const owner = await createDataSource(config.database, { role: 'owner' }).initialize();
   const org = await seedOrg(owner);
   let worker: RunningWorker | undefined;
@@ -129,6 +151,7 @@ export async function startHarness(name: string, options: { inProcessWorker?: bo
       await owner.destroy();
       await smtp.stop();
       await database.drop();
+      rmSync(checkpointDir, { recursive: true, force: true });
     },
   };
 }
@@ -145,4 +168,24 @@ export function aePlanDocument(id = 'ae-2026') {
       { id: 'kicker', kind: 'bonus', of: 'commission', rate: '0.05' },
     ],
   };
+}
+
+/**
+ * Creates a plan, publishes it to `person` with `quota` and waits until the workflow has
+ * rendered and sent the document (the rep's decision is open). Returns the ids.
+ */
+export async function publishPlanTo(h: Harness, person: PersonEntity, quota: string, key = `ae-${Math.random().toString(36).slice(2, 8)}`): Promise<{ assignmentId: string; workflowId: string }> {
+  const created = await h.http('POST', '/api/v1/plans', {
+    as: h.org.ops,
+    body: { key, name: 'Account Executive 2026', periodLabel: 'FY2026', effectiveFrom: '2026-01-01', document: aePlanDocument(key) },
+  });
+  if (created.status !== 201) throw new Error(`plan not created: ${created.status} ${JSON.stringify(created.body)}`);
+  const published = await h.http('POST', `/api/v1/plan-versions/${created.body.versions[0].id}/publish`, { as: h.org.ops, body: { personIds: [person.id], quotas: { [person.id]: quota } } });
+  if (published.status !== 202) throw new Error(`not published: ${published.status} ${JSON.stringify(published.body)}`);
+  const { assignmentId, workflowId } = published.body.assignments[0] as { assignmentId: string; workflowId: string };
+  await eventually(async () => {
+    const view = await h.http('GET', `/api/v1/plan-assignments/${assignmentId}`, { as: person });
+    return view.body?.status === 'pending_rep' && view.body?.nextDeadline;
+  }, 'the plan document sent and the rep decision open', 60_000);
+  return { assignmentId, workflowId };
 }

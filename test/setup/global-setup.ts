@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { runMigrations } from '@quotaflow/persistence';
+import { provisionAppLogin, runMigrations } from '@quotaflow/persistence';
 import {
   findRepoRoot,
   freePort,
@@ -14,6 +14,7 @@ import {
   type TemporalDevServer,
 } from '@quotaflow/devstack';
 import { assertTestDatabaseName, TEMPLATE_DB_BASE } from './test-database-name';
+import { TEST_APP_DB_PASSWORD, TEST_APP_DB_USER } from '../support/secrets';
 
 /*
  * One PostgreSQL (embedded, or TEST_DATABASE_URL) with a migrated template
@@ -78,7 +79,13 @@ export default async function globalSetup(): Promise<void> {
         await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(stack.templateDb!)} WITH (FORCE)`);
         await client.query(`CREATE DATABASE ${client.escapeIdentifier(stack.templateDb!)}`);
       });
-      await timed('migrations', () => runMigrations(databaseUrl(stack.adminUrl!, stack.templateDb!)));
+      const templateUrl = databaseUrl(stack.adminUrl!, stack.templateDb!);
+      await timed('migrations', () => runMigrations(templateUrl));
+      // The application's own login (cluster-wide: every cloned database has the grants of its template).
+      const login = new URL(templateUrl);
+      login.username = TEST_APP_DB_USER;
+      login.password = TEST_APP_DB_PASSWORD;
+      await provisionAppLogin(templateUrl, login.toString());
     })();
     const temporalReady = (async () => {
       const port = await freePort();

@@ -1,11 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { withClient } from '@quotaflow/devstack';
 import { assertTestDatabaseName } from '../setup/test-database-name';
+import { TEST_APP_DB_PASSWORD, TEST_APP_DB_USER } from './secrets';
 
 export interface TestDatabase {
+  /** The application's own login (not a superuser, owns nothing): what DATABASE_URL is in production. */
   url: string;
+  /** The schema owner (the server's superuser in tests): DATABASE_MIGRATION_URL, set-up and tampering. */
+  ownerUrl: string;
   name: string;
   drop(): Promise<void>;
+}
+
+/** The app login's URL for `database` on the server of `adminUrl`. */
+export function appLoginUrl(adminUrl: string, database: string): string {
+  const url = new URL(urlFor(adminUrl, database));
+  url.username = TEST_APP_DB_USER;
+  url.password = TEST_APP_DB_PASSWORD;
+  return url.toString();
 }
 
 function requiredEnv(name: string): string {
@@ -57,7 +69,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   let dropped = false;
   return {
     name,
-    url: urlFor(adminUrl, name),
+    url: appLoginUrl(adminUrl, name),
+    ownerUrl: urlFor(adminUrl, name),
     async drop(): Promise<void> {
       if (dropped) return;
       dropped = true;

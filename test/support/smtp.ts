@@ -7,6 +7,8 @@ export interface SmtpSink {
   port: number;
   /** Every message received, parsed, in arrival order. */
   messages: ParsedMail[];
+  /** SMTP connections opened so far (a health check opens one without sending). */
+  readonly connections: number;
   /** Resolves with the first message (already received or arriving) matching `predicate`. */
   waitFor(predicate: (mail: ParsedMail) => boolean, timeoutMs?: number): Promise<ParsedMail>;
   stop(): Promise<void>;
@@ -16,10 +18,16 @@ export interface SmtpSink {
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
   const waiters = new Set<{ predicate: (mail: ParsedMail) => boolean; resolve: (mail: ParsedMail) => void }>();
+  let connections = 0;
+  let stopped: Promise<void> | undefined;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
+    onConnect(_session, callback) {
+      connections += 1;
+      callback();
+    },
     onData(stream, _session, callback) {
       simpleParser(stream).then(
         (mail) => {
@@ -46,6 +54,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     url: `smtp://127.0.0.1:${port}`,
     port,
     messages,
+    get connections() {
+      return connections;
+    },
     waitFor(predicate, timeoutMs = 30_000) {
       const found = messages.find(predicate);
       if (found) return Promise.resolve(found);
@@ -64,6 +75,6 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         waiters.add(waiter);
       });
     },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () => (stopped ??= new Promise<void>((resolve) => server.close(() => resolve()))),
   };
 }

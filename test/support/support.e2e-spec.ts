@@ -34,7 +34,7 @@ describe('test support: database clones', () => {
     expect(a.name).not.toBe(b.name);
     expect(a.name).toContain('test');
 
-    const migrationsRan = await query<{ n: string }>(a.url, 'SELECT count(*)::text AS n FROM migrations');
+    const migrationsRan = await query<{ n: string }>(a.ownerUrl, 'SELECT count(*)::text AS n FROM migrations');
     expect(Number(migrationsRan[0]!.n)).toBeGreaterThan(0);
 
     await query(a.url, "INSERT INTO teams (id, name) VALUES (gen_random_uuid(), 'only-in-a')");
@@ -54,7 +54,8 @@ describe('test support: database clones', () => {
 
 describe('test support: Temporal', () => {
   it('runs a workflow importing @quotaflow/domain on the shared dev server', async () => {
-    const { client, close } = await connectDevServer();
+    // its own worker without the codec: so a raw client
+    const { client, close } = await connectDevServer('default', { codec: false });
     const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
     try {
       const taskQueue = uniqueTaskQueue('support-dev');

@@ -4,6 +4,9 @@ import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { findRepoRoot, resolveTemporalTestServer } from '@quotaflow/devstack';
+import { loadConfig } from '@quotaflow/config';
+import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
+import { TEST_TEMPORAL_CODEC_KEYS } from './secrets';
 
 const ROOT = findRepoRoot(__dirname);
 
@@ -20,12 +23,25 @@ export interface DevServerConnection {
   close(): Promise<void>;
 }
 
-/** Client of the dev server started by the global setup (TEMPORAL_ADDRESS). */
-export async function connectDevServer(namespace = 'default'): Promise<DevServerConnection> {
+/**
+ * The payload codec of the real API and worker, with the harness's keys (test/support/secrets.ts):
+ * a client that talks to workflows run by the real worker must use it, or its payloads are refused.
+ */
+export function testDataConverter(): ReturnType<typeof quotaflowDataConverter> {
+  const { codecKeys } = loadConfig({ TEMPORAL_ADDRESS: 'unused:1', TEMPORAL_CODEC_KEYS: TEST_TEMPORAL_CODEC_KEYS }, ['temporal']).temporal;
+  return quotaflowDataConverter(codecKeys);
+}
+
+/**
+ * Client of the dev server started by the global setup (TEMPORAL_ADDRESS), with the real
+ * codec. `{ codec: false }`: a raw client, as an attacker or the bare CLI would be.
+ */
+export async function connectDevServer(namespace = 'default', options: { codec?: boolean } = {}): Promise<DevServerConnection> {
   const address = process.env.TEMPORAL_ADDRESS;
   if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run tests through jest (test/setup/global-setup.ts)');
   const connection = await Connection.connect({ address });
-  return { address, connection, client: new Client({ connection, namespace }), close: () => connection.close() };
+  const dataConverter = options.codec === false ? undefined : testDataConverter();
+  return { address, connection, client: new Client({ connection, namespace, ...(dataConverter ? { dataConverter } : {}) }), close: () => connection.close() };
 }
 
 /** Name used in CONTRACTS.md. */

@@ -6,7 +6,7 @@ import { createApiApp } from './app.factory';
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig(process.env, ['http', 'database', 'temporal', 'mail', 'auth']);
+    config = loadConfig(process.env, ['http', 'database', 'temporal', 'mail', 'auth', 'audit']);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);

@@ -10,11 +10,13 @@
  * Update straight from a Temporal client. Rounds alternate so both paths see the same machine.
  */
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, mintToken } from '@quotaflow/config';
 import { freePort, startEmbeddedPostgres, startMailCatcher, startTemporalDevServer, findRepoRoot } from '@quotaflow/devstack';
-import { createDataSource, PersonEntity, PlanAssignmentEntity, runMigrations, TeamEntity } from '@quotaflow/persistence';
+import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
+import { createDataSource, PersonEntity, PlanAssignmentEntity, provisionAppLogin, runMigrations, TeamEntity } from '@quotaflow/persistence';
 import { Client, Connection } from '@temporalio/client';
 import { IsNull, Not } from 'typeorm';
 import { spawnManaged } from '@quotaflow/devstack';
@@ -46,6 +48,17 @@ async function main(): Promise<void> {
       databaseUrl = await pg.ensureDatabase('quotaflow_bench');
     }
     await runMigrations(databaseUrl);
+    // The API and the worker log in as the application's own user, as in production.
+    const appLogin = new URL(databaseUrl);
+    appLogin.username = 'quotaflow_app_user';
+    appLogin.password = randomBytes(18).toString('base64url');
+    await provisionAppLogin(databaseUrl, appLogin.toString());
+    // Fresh random secrets per run (production refuses the repository's example secrets).
+    const secrets = {
+      JWT_SECRET: randomBytes(48).toString('base64url'),
+      AUDIT_HMAC_KEY: randomBytes(48).toString('base64url'),
+      TEMPORAL_CODEC_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    };
     let temporalAddress = process.env.TEMPORAL_ADDRESS;
     if (!temporalAddress) {
       const temporal = await startTemporalDevServer({ port: await freePort() });
@@ -55,8 +68,8 @@ async function main(): Promise<void> {
     const mail = await startMailCatcher({ dir: join(scratch, 'mail'), port: await freePort() });
     cleanups.unshift(() => mail.stop());
     const config = loadConfig({
-      NODE_ENV: 'test', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: `bench-${process.pid}`,
-      SMTP_URL: mail.url, JWT_SECRET: 'bench-secret-which-is-long-enough-0123456789', LOG_LEVEL: 'warn',
+      NODE_ENV: 'test', DATABASE_URL: appLogin.toString(), DATABASE_MIGRATION_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: `bench-${process.pid}`,
+      SMTP_URL: mail.url, LOG_LEVEL: 'warn', ...secrets,
     }, ['http', 'database', 'temporal', 'mail', 'auth']);
 
     // Organisation: ops, a manager, 2 × ROUNDS × CONCURRENCY reps.
@@ -73,8 +86,10 @@ async function main(): Promise<void> {
 
     const port = await freePort();
     const env = {
-      NODE_ENV: 'production', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      SMTP_URL: mail.url, JWT_SECRET: config.auth.secret, PORT: String(port), LOG_LEVEL: 'warn',
+      NODE_ENV: 'production', DATABASE_URL: appLogin.toString(), TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      SMTP_URL: mail.url, PORT: String(port), LOG_LEVEL: 'warn', ...secrets,
+      // the benchmark's load comes from one identity per rep and this machine: no rate limit in the way
+      RATE_LIMIT_PER_MINUTE: '1000000', AUDIT_CHECKPOINT_DIR: join(scratch, 'audit'),
     };
     const root = findRepoRoot();
     for (const app of ['worker', 'api']) {
@@ -107,7 +122,7 @@ async function main(): Promise<void> {
     const byPerson = new Map(published.assignments.map((a) => [a.personId, a.assignmentId]));
     const connection = await Connection.connect({ address: temporalAddress });
     cleanups.unshift(() => connection.close());
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: quotaflowDataConverter(config.temporal.codecKeys) });
 
     const viaApi = async (rep: PersonEntity): Promise<number> => {
       const t0 = performance.now();

@@ -1,6 +1,7 @@
 /**
  * `node dist/apps/cli/src/seed-demo.js` — the demo organisation (idempotent), then one fresh
- * 30-day token per demo person, printed and written to <DATA_DIR>/demo-tokens.json.
+ * token per demo person, valid as long as the API allows (JWT_MAX_TTL_SECONDS, 7 days by
+ * default), printed and written to <DATA_DIR>/demo-tokens.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -8,8 +9,6 @@ import { loadConfig, mintToken } from '@quotaflow/config';
 import { createDataSource } from '@quotaflow/persistence';
 import { runCli } from './demo/cli-run';
 import { seedDemo } from './demo/seed-demo.service';
-
-const DEMO_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env, ['database', 'auth']);
@@ -26,6 +25,7 @@ async function main(): Promise<number> {
   }
 
   const now = new Date();
+  const DEMO_TOKEN_TTL_SECONDS = config.auth.maxTtlSeconds ?? config.auth.ttlSeconds;
   const rows = result.people.map((p) => ({ ...p, token: mintToken(config.auth, p, { ttlSeconds: DEMO_TOKEN_TTL_SECONDS, now }) }));
   const table = [
     ['name', 'roles', 'team', 'id', 'token'],

@@ -22,6 +22,9 @@ async function main(): Promise<number> {
   }
 
   const config = loadConfig(process.env, ['database', 'auth']);
+  if (ttlSeconds !== undefined && config.auth.maxTtlSeconds !== undefined && ttlSeconds > config.auth.maxTtlSeconds) {
+    throw new UsageError(`--ttl must not exceed JWT_MAX_TTL_SECONDS (${config.auth.maxTtlSeconds}): the API refuses longer-lived tokens\n${USAGE}`);
+  }
   const ds = await createDataSource(config.database, { role: 'app', applicationName: 'quotaflow-token' }).initialize();
   try {
     const ref = values.person.trim();

@@ -2,24 +2,37 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@quotaflow/config';
-import { createWorker } from './worker';
+import { createWorker, type RunningWorker } from './worker';
 
 async function main(): Promise<void> {
-  const config = loadConfig(process.env, ['database', 'temporal', 'mail']);
-  const running = await createWorker({ config });
-  const stop = (signal: string) => {
-    Logger.log(`${signal}: shutting down`, 'Worker');
-    running.shutdown().then(
-      () => process.exit(0),
-      (e: unknown) => {
+  const config = loadConfig(process.env, ['database', 'temporal', 'mail', 'audit']);
+  const worker: { running?: RunningWorker } = {};
+  let stopping: Promise<void> | undefined;
+  const stop = (why: string): Promise<void> =>
+    (stopping ??= (async () => {
+      Logger.log(`${why}: shutting down`, 'Worker');
+      try {
+        await worker.running?.shutdown();
+        process.exit(0);
+      } catch (e) {
         Logger.error(`shutdown failed: ${String(e)}`, 'Worker');
         process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  await running.done;
+      }
+    })());
+  // Installed before the worker exists: a signal during start-up (bundling takes seconds) must
+  // still end the process once the worker is up, not leave it half running.
+  let signalled: string | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      signalled = signal;
+      if (worker.running) void stop(signal);
+    });
+  }
+  worker.running = await createWorker({ config });
+  if (signalled) return stop(signalled);
+  await worker.running.done;
+  // The SDK also stops the worker on these signals itself: close the rest and exit.
+  await stop('worker stopped');
 }
 
 main().catch((e: unknown) => {

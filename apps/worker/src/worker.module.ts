@@ -1,12 +1,13 @@
-import { type DynamicModule, Inject, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { type DynamicModule, Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import type { AppConfig } from '@quotaflow/config';
-import { createDataSource } from '@quotaflow/persistence';
+import { assertAppLogin, AuditCheckpointJob, AuditCheckpoints, AuditLog, createDataSource } from '@quotaflow/persistence';
 import { createTransport } from 'nodemailer';
 import { DataSource } from 'typeorm';
 import { ACTIVITY_PROVIDERS } from './activities';
 import type { MailTransport } from './activities/mail-transport';
 import { APP_CONFIG, MAIL_TRANSPORT, TEMPORAL_CLIENT } from './worker.tokens';
 import { Client, Connection } from '@temporalio/client';
+import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
 
 export interface WorkerModuleOptions {
   config: AppConfig;
@@ -16,15 +17,44 @@ export interface WorkerModuleOptions {
 
 /** The worker's Nest application context (no HTTP): config, database, mail, activities. */
 @Module({})
-export class WorkerModule implements OnApplicationShutdown {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(AuditCheckpointJob) private readonly checkpointJob: AuditCheckpointJob,
+  ) {}
 
   static forRoot(options: WorkerModuleOptions): DynamicModule {
     const providers: Provider[] = [
       { provide: APP_CONFIG, useValue: options.config },
       {
         provide: DataSource,
-        useFactory: () => createDataSource(options.config.database, { applicationName: 'quotaflow-worker' }).initialize(),
+        useFactory: async () => {
+          const ds = await createDataSource(options.config.database, { applicationName: 'quotaflow-worker' }).initialize();
+          try {
+            await assertAppLogin(ds, { production: options.config.env === 'production', warn: (m) => new Logger('Worker').warn(m) });
+          } catch (error) {
+            await ds.destroy();
+            throw error;
+          }
+          return ds;
+        },
+      },
+      // The append-only, HMAC-chained audit trail and its signed checkpoints (item 3 of issue 8).
+      { provide: AuditLog, inject: [DataSource], useFactory: (ds: DataSource) => new AuditLog(ds, { hmacKey: options.config.audit.hmacKey }) },
+      {
+        provide: AuditCheckpoints,
+        inject: [DataSource, AuditLog],
+        useFactory: (ds: DataSource, audit: AuditLog) => new AuditCheckpoints(ds, audit, { dir: options.config.audit.checkpointDir, log: (line) => new Logger('Audit').log(line) }),
+      },
+      {
+        provide: AuditCheckpointJob,
+        inject: [AuditCheckpoints, AuditLog],
+        useFactory: (checkpoints: AuditCheckpoints, audit: AuditLog) =>
+          new AuditCheckpointJob(checkpoints, audit, {
+            everyEvents: options.config.audit.checkpointEveryEvents,
+            intervalSeconds: options.config.audit.checkpointIntervalSeconds,
+            warn: (m) => new Logger('Audit').warn(m),
+          }),
       },
       {
         provide: MAIL_TRANSPORT,
@@ -40,7 +70,8 @@ export class WorkerModule implements OnApplicationShutdown {
           let client: Promise<Client> | undefined;
           return () =>
             (client ??= Connection.connect({ address: options.config.temporal.address }).then(
-              (connection) => new Client({ connection, namespace: options.config.temporal.namespace }),
+              // The same codec as everywhere: workflows it starts carry encrypted inputs.
+              (connection) => new Client({ connection, namespace: options.config.temporal.namespace, dataConverter: quotaflowDataConverter(options.config.temporal.codecKeys) }),
             ));
         },
       },
@@ -49,7 +80,12 @@ export class WorkerModule implements OnApplicationShutdown {
     return { module: WorkerModule, providers, exports: providers };
   }
 
+  onApplicationBootstrap(): void {
+    this.checkpointJob.start();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    await this.checkpointJob.stop();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

@@ -27,6 +27,7 @@ import { freePort } from '@quotaflow/devstack';
 import { OutboxDelivery } from './activities/outbox-delivery';
 import { PlanAcceptanceActivitiesService } from './plan-acceptance/plan-acceptance.activities';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { TEST_SECRET_ENV } from '../../../test/support/secrets';
 import { startSmtpSink, type SmtpSink } from '../../../test/support/smtp';
 import { bundleWorkflows, connectDevServer, uniqueTaskQueue, type DevServerConnection } from '../../../test/support/temporal';
 import { createWorker, type RunningWorker } from './worker';
@@ -42,8 +43,11 @@ let config: ReturnType<typeof loadConfig>;
 beforeAll(async () => {
   [database, smtp, temporal] = await Promise.all([createTestDatabase(), startSmtpSink(), connectDevServer()]);
   config = loadConfig(
-    { DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, SMTP_URL: smtp.url, PUBLIC_BASE_URL: 'http://quotaflow.test' },
-    ['database', 'temporal', 'mail'],
+    {
+      DATABASE_URL: database.url, DATABASE_MIGRATION_URL: database.ownerUrl, TEMPORAL_ADDRESS: temporal.address, SMTP_URL: smtp.url,
+      PUBLIC_BASE_URL: 'http://quotaflow.test', AUDIT_CHECKPOINT_INTERVAL_SECONDS: '0', ...TEST_SECRET_ENV,
+    },
+    ['database', 'temporal', 'mail', 'audit'],
   );
   owner = await createDataSource(config.database, { role: 'owner' }).initialize();
   taskQueue = uniqueTaskQueue('worker-spec');
@@ -152,7 +156,7 @@ it('invites with the PDF once, refuses an outsider without touching history, rec
   const decision = await owner.getRepository(ApprovalDecisionEntity).findOneByOrFail({ idempotencyKey: `idem-${s.assignment.id}` });
   expect(decision).toMatchObject({ subject: `plan-assignment:${s.assignment.id}`, approverId: s.rep.id, decision: 'accept', workflowId: s.workflowId });
 
-  const audit = new AuditLog(owner);
+  const audit = new AuditLog(owner, { hmacKey: config.audit.hmacKey });
   const events = await audit.list({ subject: `plan-assignment:${s.assignment.id}` });
   expect(events.map((e) => e.action).sort()).toEqual(['plan-assignment.accepted', 'plan-assignment.document-rendered', 'plan-assignment.emailed', 'plan-assignment.published']);
   expect(events.every((e) => e.workflowId === s.workflowId && e.runId === handle.firstExecutionRunId)).toBe(true);

@@ -6,6 +6,7 @@ import { Logger, type INestApplicationContext, type LogLevel } from '@nestjs/com
 import { NestFactory } from '@nestjs/core';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AppConfig } from '@quotaflow/config';
+import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
 import * as path from 'node:path';
 import { workerActivities } from './activities';
 import type { MailTransport } from './activities/mail-transport';
@@ -49,6 +50,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Runnin
       connection,
       namespace: config.temporal.namespace,
       taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+      // The same codec as the API's client: payloads not encrypted with our keys are refused.
+      dataConverter: quotaflowDataConverter(config.temporal.codecKeys),
       activities: workerActivities(app),
       interceptors: { activity: [(ctx) => ({ inbound: new ActivityHeartbeatAndFailureInterceptor(ctx) })] },
       ...(options.workflowBundle

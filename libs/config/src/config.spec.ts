@@ -1,11 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { CONFIG_VARIABLES, ConfigError, ConfigPart, Env, loadConfig } from './config';
 
 const SECRET = 'x'.repeat(32);
+const HMAC = 'h'.repeat(32);
+const KEY_A = Buffer.alloc(32, 1);
 const FULL: Env = {
   DATABASE_URL: 'postgres://u:p@db:5432/quotaflow',
   TEMPORAL_ADDRESS: 'temporal:7233',
   SMTP_URL: 'smtp://mail:2525',
   JWT_SECRET: SECRET,
+  AUDIT_HMAC_KEY: HMAC,
+  TEMPORAL_CODEC_KEYS: `k1:${KEY_A.toString('base64')}`,
+};
+/** Random values production accepts, made per run (a literal would be a repository secret). */
+const STRONG = {
+  JWT_SECRET: randomBytes(48).toString('base64url'),
+  AUDIT_HMAC_KEY: randomBytes(48).toString('base64url'),
+  TEMPORAL_CODEC_KEYS: `prod-1:${randomBytes(32).toString('base64')}`,
 };
 
 function issuesOf(env: Env, parts?: ConfigPart[]): string[] {
@@ -22,11 +36,15 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     expect(loadConfig(FULL)).toEqual({
       env: 'development',
-      http: { port: 3000, publicBaseUrl: 'http://localhost:3000' },
+      http: {
+        port: 3000, publicBaseUrl: 'http://localhost:3000', trustProxy: false, rateLimitPerMinute: 600, authFailuresPerMinute: 20,
+        docs: 'public', healthSmtpCacheSeconds: 30, codecCorsOrigins: ['http://localhost:8233'],
+      },
       database: { url: FULL.DATABASE_URL, appRole: 'quotaflow_app' },
-      temporal: { address: 'temporal:7233', namespace: 'default', taskQueue: 'quotaflow' },
+      temporal: { address: 'temporal:7233', namespace: 'default', taskQueue: 'quotaflow', codecKeys: [{ id: 'k1', key: KEY_A }] },
       mail: { enabled: true, smtpUrl: 'smtp://mail:2525', from: 'Quotaflow <no-reply@quotaflow.local>' },
-      auth: { secret: SECRET, issuer: 'quotaflow', audience: 'quotaflow-api', ttlSeconds: 28800 },
+      auth: { secret: SECRET, issuer: 'quotaflow', audience: 'quotaflow-api', ttlSeconds: 28800, maxTtlSeconds: 604800 },
+      audit: { hmacKey: HMAC, checkpointDir: resolve('.data/audit/quotaflow'), checkpointEveryEvents: 100, checkpointIntervalSeconds: 300 },
       approvals: { financeThreshold: '50000.00', quotaChangePercentFlag: '20' },
       organisation: { name: 'Quotaflow Demo Inc.', currency: 'USD' },
       logLevel: 'log',
@@ -36,6 +54,7 @@ describe('loadConfig', () => {
   it('reads every overridable variable', () => {
     const config = loadConfig({
       ...FULL,
+      ...STRONG,
       NODE_ENV: 'production',
       PORT: '8080',
       PUBLIC_BASE_URL: 'https://spm.example.com/',
@@ -49,11 +68,13 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
     });
     expect(config.env).toBe('production');
-    expect(config.http).toEqual({ port: 8080, publicBaseUrl: 'https://spm.example.com' });
+    expect(config.http).toMatchObject({ port: 8080, publicBaseUrl: 'https://spm.example.com' });
     expect(config.database.appRole).toBe('app_role');
-    expect(config.temporal).toEqual({ address: 'temporal:7233', namespace: 'prod', taskQueue: 'q1' });
+    expect(config.temporal).toMatchObject({ address: 'temporal:7233', namespace: 'prod', taskQueue: 'q1' });
     expect(config.mail.from).toBe('X <x@example.com>');
-    expect(config.auth).toEqual({ secret: SECRET, issuer: 'iss', audience: 'aud', ttlSeconds: 60 });
+    expect(config.auth).toEqual({ secret: STRONG.JWT_SECRET, issuer: 'iss', audience: 'aud', ttlSeconds: 60, maxTtlSeconds: 604800 });
+    expect(config.http.docs).toBe('off');
+    expect(config.http.codecCorsOrigins).toEqual([]);
     expect(config.logLevel).toBe('debug');
   });
 
@@ -84,8 +105,10 @@ describe('loadConfig', () => {
         '  PORT: must be an integer 1..65535, got "abc"',
         '  DATABASE_URL: required (postgres://user:pass@host:port/db)',
         '  TEMPORAL_ADDRESS: required (host:port)',
+        '  TEMPORAL_CODEC_KEYS: required (id:base64-of-32-bytes[,id:key…]; the first key encrypts)',
         '  SMTP_URL: required (smtp://host:port, or set MAIL_ENABLED=false)',
         '  JWT_SECRET: required (at least 32 characters)',
+        '  AUDIT_HMAC_KEY: required (at least 32 characters; never stored in the database)',
       ].join('\n'),
     );
   });
@@ -103,7 +126,20 @@ describe('loadConfig', () => {
     ['PORT not an integer', { PORT: '80.5' }, ['http'], ['PORT: must be an integer 1..65535, got "80.5"']],
     ['PORT ignored when http is not requested', { PORT: 'abc' }, ['auth'], ['JWT_SECRET: required (at least 32 characters)']],
     ['PUBLIC_BASE_URL must be http(s)', { PUBLIC_BASE_URL: 'ftp://x' }, ['http'], ['PUBLIC_BASE_URL: must be a http:// or https:// URL, got "ftp://x"']],
-    ['TEMPORAL_ADDRESS needs a port', { TEMPORAL_ADDRESS: 'temporal' }, ['temporal'], ['TEMPORAL_ADDRESS: must be host:port, got "temporal"']],
+    ['TEMPORAL_ADDRESS needs a port', { TEMPORAL_ADDRESS: 'temporal', TEMPORAL_CODEC_KEYS: FULL.TEMPORAL_CODEC_KEYS }, ['temporal'], ['TEMPORAL_ADDRESS: must be host:port, got "temporal"']],
+    ['codec keys are 32 bytes, never echoed', { ...FULL, TEMPORAL_CODEC_KEYS: `a:${Buffer.alloc(16, 7).toString('base64')}` }, ['temporal'], ['TEMPORAL_CODEC_KEYS: entry 1 must be id:base64 of exactly 32 bytes']],
+    ['codec key ids are unique', { ...FULL, TEMPORAL_CODEC_KEYS: `${FULL.TEMPORAL_CODEC_KEYS},${FULL.TEMPORAL_CODEC_KEYS}` }, ['temporal'], ['TEMPORAL_CODEC_KEYS: key id "k1" appears twice']],
+    ['the audit key differs from the JWT secret', { ...FULL, AUDIT_HMAC_KEY: SECRET }, ['audit'], ['AUDIT_HMAC_KEY: must differ from JWT_SECRET']],
+    ['TRUST_PROXY takes addresses or names', { TRUST_PROXY: 'loopback, 10.0.0.0/8, evil host' }, ['http'], ['TRUST_PROXY: must be none, or a comma list of loopback|linklocal|uniquelocal|IP|CIDR, got "loopback, 10.0.0.0/8, evil host"']],
+    ['API_DOCS is public, token or off', { API_DOCS: 'yes' }, ['http'], ['API_DOCS: must be one of public|token|off, got "yes"']],
+    ['JWT_TTL_SECONDS within the maximum', { JWT_SECRET: SECRET, JWT_TTL_SECONDS: '7200', JWT_MAX_TTL_SECONDS: '3600' }, ['auth'], ['JWT_TTL_SECONDS: must not exceed JWT_MAX_TTL_SECONDS (3600), got 7200']],
+    ['production refuses the repository\'s example secrets', { ...FULL, ...STRONG, NODE_ENV: 'production', JWT_SECRET: 'e2e-secret-which-is-long-enough-0123456789' }, ['auth'], ['JWT_SECRET: too weak for production: it appears in the Quotaflow repository (an example or test secret)']],
+    ['production refuses repeated characters', { ...FULL, ...STRONG, NODE_ENV: 'production', JWT_SECRET: SECRET }, ['auth'], ['JWT_SECRET: too weak for production: it repeats a character 5 or more times in a row']],
+    ['production refuses a repeated pattern', { ...STRONG, NODE_ENV: 'production', JWT_SECRET: 'abc123'.repeat(6) }, ['auth'], ['JWT_SECRET: too weak for production: it repeats one pattern']],
+    ['production refuses low entropy', { ...STRONG, NODE_ENV: 'production', JWT_SECRET: 'abcdefabcdefabcdefabcdefabcdefabcdexyz' }, ['auth'], ['JWT_SECRET: too weak for production: low entropy (about 110 bits, needs 128; use e.g. `openssl rand -base64 48`)']],
+    ['production refuses a weak audit key', { ...STRONG, NODE_ENV: 'production', AUDIT_HMAC_KEY: 'my-audit-password-for-quotaflow-2026' }, ['audit'], ['AUDIT_HMAC_KEY: too weak for production: it contains the word "password"']],
+    ['production refuses non-random codec keys', { ...STRONG, NODE_ENV: 'production', TEMPORAL_ADDRESS: 't:7233', TEMPORAL_CODEC_KEYS: FULL.TEMPORAL_CODEC_KEYS }, ['temporal'], ['TEMPORAL_CODEC_KEYS: key "k1" is too weak for production (not random bytes)']],
+    ['development accepts a merely long secret', { JWT_SECRET: SECRET }, ['auth'], []],
     ['SMTP_URL only when mail is requested', { MAIL_ENABLED: 'true' }, ['database'], ['DATABASE_URL: required (postgres://user:pass@host:port/db)']],
     ['SMTP_URL required when mail is on', { MAIL_ENABLED: 'yes' }, ['mail'], ['SMTP_URL: required (smtp://host:port, or set MAIL_ENABLED=false)']],
     ['SMTP_URL must be smtp', { SMTP_URL: 'http://x:25' }, ['mail'], ['SMTP_URL: must be a smtp:// or smtps:// URL']],
@@ -114,6 +150,7 @@ describe('loadConfig', () => {
     ['NODE_ENV is always checked', { NODE_ENV: 'staging' }, ['http'], ['NODE_ENV: must be one of development|test|production, got "staging"']],
     ['LOG_LEVEL is always checked', { LOG_LEVEL: 'trace' }, [], ['LOG_LEVEL: must be one of fatal|error|warn|log|debug|verbose, got "trace"']],
     ['all parts by default', FULL, undefined, []],
+    ['production with strong secrets', { ...FULL, ...STRONG, NODE_ENV: 'production' }, undefined, []],
   ];
 
   it.each(cases)('%s', (_name, env, parts, expected) => {
@@ -130,7 +167,33 @@ describe('loadConfig', () => {
     });
     loadConfig(spy);
     for (const name of read) expect(CONFIG_VARIABLES).toContain(name);
-    // DATA_DIR and TEMPORAL_CLI_PATH are read by the dev stack, not by loadConfig.
-    expect([...read].sort()).toEqual(CONFIG_VARIABLES.filter((v) => v !== 'DATA_DIR' && v !== 'TEMPORAL_CLI_PATH').sort());
+    // TEMPORAL_CLI_PATH and DEV_* are read by the dev stack; *_FILE only when the value itself is absent.
+    const devStack = (v: string) => v === 'TEMPORAL_CLI_PATH' || v.startsWith('DEV_') || (v.endsWith('_FILE') && FULL[v.replace(/_FILE$/, '')] !== undefined);
+    expect([...read].sort()).toEqual(CONFIG_VARIABLES.filter((v) => !devStack(v)).sort());
+  });
+
+  it('reads a secret from <NAME>_FILE (docker secrets), never echoing it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-'));
+    try {
+      writeFileSync(join(dir, 'jwt'), `${STRONG.JWT_SECRET}\n`);
+      writeFileSync(join(dir, 'db'), 'postgres://app:pw@db:5432/q\n');
+      const config = loadConfig({ ...FULL, JWT_SECRET: undefined, JWT_SECRET_FILE: join(dir, 'jwt'), DATABASE_URL: undefined, DATABASE_URL_FILE: join(dir, 'db') }, ['auth', 'database']);
+      expect(config.auth.secret).toBe(STRONG.JWT_SECRET);
+      expect(config.database.url).toBe('postgres://app:pw@db:5432/q');
+      expect(issuesOf({ AUDIT_HMAC_KEY_FILE: join(dir, 'missing') }, ['audit'])).toEqual([
+        `AUDIT_HMAC_KEY_FILE: cannot read ${join(dir, 'missing')}: ENOENT`,
+        'AUDIT_HMAC_KEY: required (at least 32 characters; never stored in the database)',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the migration URL, the trusted proxies and the codec origins', () => {
+    const config = loadConfig({ ...FULL, DATABASE_MIGRATION_URL: 'postgres://owner:o@db:5432/quotaflow', TRUST_PROXY: 'loopback,10.0.0.0/8', TEMPORAL_CODEC_CORS_ORIGINS: 'https://temporal.example.com/, http://localhost:8233' });
+    expect(config.database.migrationUrl).toBe('postgres://owner:o@db:5432/quotaflow');
+    expect(config.http.trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+    expect(config.http.codecCorsOrigins).toEqual(['https://temporal.example.com', 'http://localhost:8233']);
+    expect(loadConfig({ ...FULL, TRUST_PROXY: 'none' }).http.trustProxy).toBe(false);
   });
 });

@@ -1,2 +1,3 @@
 export * from './config';
 export * from './tokens';
+export * from './secret-strength';

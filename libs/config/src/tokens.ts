@@ -32,6 +32,9 @@ export function mintToken(auth: AuthConfig, person: TokenSubject, options: MintO
   const iat = Math.floor((options.now ?? new Date()).getTime() / 1000);
   const ttl = options.ttlSeconds ?? auth.ttlSeconds;
   if (!Number.isInteger(ttl) || ttl <= 0) throw new RangeError(`ttlSeconds must be a positive integer, got ${ttl}`);
+  if (auth.maxTtlSeconds !== undefined && ttl > auth.maxTtlSeconds) {
+    throw new RangeError(`ttlSeconds must not exceed JWT_MAX_TTL_SECONDS (${auth.maxTtlSeconds}), got ${ttl}: the API would refuse the token`);
+  }
   const payload = { name: person.name, email: person.email, roles: [...person.roles], iat, exp: iat + ttl };
   return jwt.sign(payload, auth.secret, {
     algorithm: 'HS256',

@@ -1,25 +1,43 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { runningPostmaster, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { assertPortFree } from './free-port';
 import { startMailCatcher, type MailCatcher } from './mail-catcher';
 import { spawnManaged, type ManagedProcess } from './managed-process';
-import { runMigrations } from '@quotaflow/persistence';
+import { provisionAppLogin, runMigrations } from '@quotaflow/persistence';
+import { devAppLoginUrl, readDevSecrets } from './dev-secrets';
 import { findRepoRoot } from './repo-root';
 import { startTemporalDevServer, waitForTemporal, type TemporalDevServer } from './temporal-dev-server';
 
 /*
  * `npm start`: embedded Postgres → migrations → Temporal dev server → SMTP
  * catcher → worker → api. Anything configured by env (DATABASE_URL,
- * TEMPORAL_ADDRESS, SMTP_URL) is used instead of starting it. Ctrl-C stops
- * everything in reverse order; state under DATA_DIR survives restarts.
+ * TEMPORAL_ADDRESS, SMTP_URL) is used instead of starting it. Ctrl-C, SIGINT or
+ * SIGTERM stops everything in reverse order; state under DATA_DIR survives restarts.
+ *
+ * The worker and the API are supervised: one that dies is restarted after a
+ * backoff (1 s, 2 s, 4 s … at most 30 s) while everything else keeps running;
+ * after DEV_RESTART_LIMIT restarts within 5 minutes the stack stops with a
+ * message. PostgreSQL or Temporal dying stops the stack (nothing works without
+ * them). `.data/runtime.json` stays while the stack runs (it names the running
+ * processes), so `npm run start:worker` can join at any time.
  */
 
 const DEV_DB_NAME = 'quotaflow';
-const PG_PORT = Number(process.env.DEV_PG_PORT ?? 5433);
-const TEMPORAL_PORT = 7233;
-const TEMPORAL_UI_PORT = 8233;
-const SMTP_PORT = 2525;
+const port = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be a port number, got "${process.env[name]}"`);
+  return value;
+};
+// Fixed by default (README); the dev-stack test sets free ones.
+const PG_PORT = port('DEV_PG_PORT', 5433);
+const TEMPORAL_PORT = port('DEV_TEMPORAL_PORT', 7233);
+const TEMPORAL_UI_PORT = port('DEV_TEMPORAL_UI_PORT', 8233);
+const SMTP_PORT = port('DEV_SMTP_PORT', 2525);
+const RESTART_LIMIT = port('DEV_RESTART_LIMIT', 5);
+const RESTART_WINDOW_MS = 5 * 60_000;
+const BACKOFF_FIRST_MS = 1_000;
+const BACKOFF_MAX_MS = 30_000;
 
 type Stoppable = { name: string; stop(): Promise<void> };
 
@@ -68,10 +86,59 @@ async function main(): Promise<void> {
       if (!stopping) void stopAll(1, `\n✖ ${proc.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the stack.`);
     });
   };
+  let runtime: Record<string, unknown> | undefined;
+  const pids: Record<string, number | undefined> = {};
+  const writeRuntime = (): void => {
+    if (!runtime || stopping) return;
+    // Atomically (a reader never sees a half-written file): write aside, then rename over it.
+    const next = `${runtimeFile}.${process.pid}.tmp`;
+    writeFileSync(next, `${JSON.stringify({ ...runtime, processes: pids }, null, 2)}\n`, { mode: 0o600 });
+    renameSync(next, runtimeFile);
+  };
+  /** Runs `file` as `name`, restarting it when it dies (backoff, a limit per window). */
+  const supervise = (name: string, file: string, env: NodeJS.ProcessEnv): Stoppable => {
+    let current: ManagedProcess | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let restarts: number[] = [];
+    const launch = (): void => {
+      const proc = spawnManaged(name, process.execPath, ['--enable-source-maps', file], { env, cwd: root, prefix: `[${name}] `, detached: true });
+      current = proc;
+      children.push(proc);
+      pids[name] = proc.child.pid;
+      writeRuntime();
+      void proc.exited.then(({ code, signal }) => {
+        if (stopping || current !== proc) return;
+        pids[name] = undefined;
+        const now = Date.now();
+        restarts = restarts.filter((at) => now - at < RESTART_WINDOW_MS);
+        const how = signal ?? `code ${code}`;
+        if (restarts.length >= RESTART_LIMIT) {
+          void stopAll(1, `\n✖ ${name} exited (${how}) after ${restarts.length} restarts within ${RESTART_WINDOW_MS / 60_000} minutes; stopping the stack. Its output is above; fix the cause and run \`npm start\` again.`);
+          return;
+        }
+        const wait = Math.min(BACKOFF_FIRST_MS * 2 ** restarts.length, BACKOFF_MAX_MS);
+        restarts.push(now);
+        process.stderr.write(`\n⚠ ${name} exited unexpectedly (${how}); restarting it in ${wait / 1000} s (restart ${restarts.length} of at most ${RESTART_LIMIT} within ${RESTART_WINDOW_MS / 60_000} minutes). The rest of the stack keeps running.\n`);
+        writeRuntime();
+        timer = setTimeout(() => {
+          if (!stopping) launch();
+        }, wait);
+      });
+    };
+    launch();
+    return {
+      name,
+      stop: async () => {
+        clearTimeout(timer);
+        await current?.stop('SIGTERM', 20_000);
+      },
+    };
+  };
 
   try {
-    // 1. PostgreSQL
+    // 1. PostgreSQL: the app logs in as its own user; migrations run as the owner
     let databaseUrl = process.env.DATABASE_URL;
+    let migrationUrl = process.env.DATABASE_MIGRATION_URL ?? databaseUrl;
     let pg: EmbeddedPostgres | undefined;
     if (!databaseUrl) {
       const leftover = runningPostmaster(join(dataDir, 'pg'));
@@ -81,12 +148,14 @@ async function main(): Promise<void> {
       pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), port: PG_PORT, logFile: join(logDir, 'postgres.log'), detached: true });
       started.push({ name: 'postgres', stop: () => pg!.stop() });
       watch(pg.process);
-      databaseUrl = await pg.ensureDatabase(DEV_DB_NAME);
+      migrationUrl = await pg.ensureDatabase(DEV_DB_NAME);
+      databaseUrl = devAppLoginUrl(migrationUrl, dataDir);
       process.stdout.write(`✔ PostgreSQL (embedded) on port ${PG_PORT} in ${Date.now() - t0} ms\n`);
     }
-    // 2. schema
+    // 2. schema, then the application's own login (created or its password updated)
     const tm = Date.now();
-    const ran = await runMigrations(databaseUrl);
+    const ran = await runMigrations(migrationUrl!);
+    if (migrationUrl !== databaseUrl) await provisionAppLogin(migrationUrl!, databaseUrl);
     process.stdout.write(`✔ migrations: ${ran.length ? `applied ${ran.join(', ')}` : 'schema up to date'} (${Date.now() - tm} ms)\n`);
 
     // 3. Temporal
@@ -122,22 +191,26 @@ async function main(): Promise<void> {
     }
 
     // 5. worker and api
-    const port = process.env.PORT ?? '3000';
+    const apiPort = process.env.PORT ?? '3000';
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: process.env.NODE_ENV ?? 'development',
       DATABASE_URL: databaseUrl,
+      DATABASE_MIGRATION_URL: migrationUrl,
       TEMPORAL_ADDRESS: temporalAddress,
       SMTP_URL: smtpUrl,
-      JWT_SECRET: process.env.JWT_SECRET ?? devJwtSecret(dataDir),
-      PORT: port,
+      JWT_SECRET: process.env.JWT_SECRET ?? devSecret(dataDir, 'JWT_SECRET'),
+      AUDIT_HMAC_KEY: process.env.AUDIT_HMAC_KEY ?? devSecret(dataDir, 'AUDIT_HMAC_KEY'),
+      TEMPORAL_CODEC_KEYS: process.env.TEMPORAL_CODEC_KEYS ?? devSecret(dataDir, 'TEMPORAL_CODEC_KEYS'),
+      PORT: apiPort,
       DATA_DIR: dataDir,
     };
-    writeFileSync(
-      runtimeFile,
-      `${JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, SMTP_URL: smtpUrl, JWT_SECRET: env.JWT_SECRET, PORT: port }, null, 2)}\n`,
-      { mode: 0o600 },
-    );
+    // What `npm run start:worker` and the CLI jobs need to join (bootstrap reads the upper-case keys).
+    runtime = {
+      pid: process.pid, startedAt: new Date().toISOString(),
+      DATABASE_URL: databaseUrl, DATABASE_MIGRATION_URL: migrationUrl, TEMPORAL_ADDRESS: temporalAddress, SMTP_URL: smtpUrl, PORT: apiPort, DATA_DIR: dataDir,
+    };
+    writeRuntime();
     started.push({ name: 'runtime.json', stop: async () => rmSync(runtimeFile, { force: true }) });
 
     for (const [name, entry] of [['worker', 'apps/worker/src/main.js'], ['api', 'apps/api/src/main.js']] as const) {
@@ -145,28 +218,25 @@ async function main(): Promise<void> {
       if (!existsSync(file)) {
         throw new Error(`${relative(root, file)} is missing: run \`npm run build\` (npm start does it for you).`);
       }
-      const proc = spawnManaged(name, process.execPath, ['--enable-source-maps', file], { env, cwd: root, prefix: `[${name}] `, detached: true });
-      children.push(proc);
-      started.push({ name, stop: () => proc.stop('SIGTERM', 20_000) });
-      watch(proc);
+      started.push(supervise(name, file, env));
     }
 
-    const apiReady = await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000, () => Boolean(stopping));
+    const apiReady = await waitForHttp(`http://127.0.0.1:${apiPort}/health`, 60_000, () => Boolean(stopping));
     if (stopping) return;
-    if (!apiReady) process.stderr.write(`warning: the API did not answer http://127.0.0.1:${port}/health within 60 s\n`);
+    if (!apiReady) process.stderr.write(`warning: the API did not answer http://127.0.0.1:${apiPort}/health within 60 s\n`);
     printBox([
       'Quotaflow dev stack is up',
       '',
-      `API            http://localhost:${port}/api/v1`,
-      `OpenAPI        http://localhost:${port}/docs`,
+      `API            http://localhost:${apiPort}/api/v1`,
+      `OpenAPI        http://localhost:${apiPort}/docs`,
       temporal?.uiUrl ? `Temporal UI    ${temporal.uiUrl}` : `Temporal       ${temporalAddress}`,
       mail ? `Mail folder    ${relative(process.cwd(), mail.dir) || mail.dir}  (SMTP ${smtpUrl})` : `SMTP           ${smtpUrl}`,
-      `Database       ${databaseUrl}`,
+      `Database       ${withoutPassword(databaseUrl)} (the app's own login; password in .data/dev-secrets.json)`,
       `Logs           ${relative(process.cwd(), logDir)}`,
       '',
       'Next:  npm run seed:demo        demo org, plans and people',
       '       npm run token -- --help  mint a JWT for curl',
-      'Stop:  Ctrl-C',
+      `Stop:  Ctrl-C, or kill -INT / -TERM ${process.pid}`,
     ]);
   } catch (error) {
     await stopAll(1, `\n✖ dev stack failed to start: ${(error as Error).message}`);
@@ -188,11 +258,16 @@ async function waitForHttp(url: string, timeoutMs: number, abort: () => boolean)
   return false;
 }
 
-function devJwtSecret(dataDir: string): string {
-  const file = join(dataDir, 'dev-secrets.json');
-  const secret = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { JWT_SECRET?: string }).JWT_SECRET : undefined;
-  if (!secret) throw new Error('JWT_SECRET is not set and .data/dev-secrets.json is missing: start through `npm start`.');
+function devSecret(dataDir: string, name: 'JWT_SECRET' | 'AUDIT_HMAC_KEY' | 'TEMPORAL_CODEC_KEYS'): string {
+  const secret = readDevSecrets(dataDir)[name];
+  if (!secret) throw new Error(`${name} is not set and .data/dev-secrets.json lacks it: start through \`npm start\`.`);
   return secret;
+}
+
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }
 
 function printBox(lines: string[]): void {

@@ -3,7 +3,8 @@ import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { assertPortFree } from './free-port';
-import { runMigrations } from '@quotaflow/persistence';
+import { provisionAppLogin, runMigrations } from '@quotaflow/persistence';
+import { devAppLoginUrl } from './dev-secrets';
 import { findRepoRoot } from './repo-root';
 
 /*
@@ -23,9 +24,14 @@ async function main(): Promise<number> {
   await assertPortFree(port, 'embedded PostgreSQL');
   const pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), port, logFile: join(dataDir, 'logs', 'postgres.log'), detached: true });
   try {
-    const url = await pg.ensureDatabase('quotaflow');
-    if (!flags.includes('--no-migrate')) await runMigrations(url);
-    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, DATABASE_URL: url } });
+    const ownerUrl = await pg.ensureDatabase('quotaflow');
+    const appUrl = devAppLoginUrl(ownerUrl, dataDir);
+    if (!flags.includes('--no-migrate')) {
+      await runMigrations(ownerUrl);
+      await provisionAppLogin(ownerUrl, appUrl);
+    }
+    // The command works as the application does (its own login); migrations as the owner.
+    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, DATABASE_URL: appUrl, DATABASE_MIGRATION_URL: ownerUrl } });
     const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);

@@ -8,7 +8,10 @@ import { SnakeNamingStrategy } from './naming.strategy';
 export type DatabaseRole = 'app' | 'owner';
 
 export interface DataSourceOptionsInput {
-  /** `app` (default): every connection runs as DATABASE_APP_ROLE; `owner`: as the URL's user (migrations). */
+  /**
+   * `app` (default): the application's own login, DATABASE_URL; `owner`: the schema owner,
+   * DATABASE_MIGRATION_URL (falls back to DATABASE_URL when that is not set).
+   */
   role?: DatabaseRole;
   applicationName?: string;
   poolSize?: number;
@@ -18,10 +21,9 @@ export interface DataSourceOptionsInput {
 /** Options for `new DataSource(...)` or Nest's `TypeOrmModule.forRootAsync({ useFactory })`. */
 export function dataSourceOptions(db: DatabaseConfig, options: DataSourceOptionsInput = {}): PostgresConnectionOptions {
   const role = options.role ?? 'app';
-  if (!/^[a-z_][a-z0-9_]*$/.test(db.appRole)) throw new Error(`invalid database app role "${db.appRole}"`);
   return {
     type: 'postgres',
-    url: db.url,
+    url: role === 'owner' ? (db.migrationUrl ?? db.url) : db.url,
     entities: [...ENTITIES],
     migrations: [...MIGRATIONS],
     migrationsTableName: 'migrations',
@@ -31,9 +33,6 @@ export function dataSourceOptions(db: DatabaseConfig, options: DataSourceOptions
     applicationName: options.applicationName ?? 'quotaflow',
     logging: options.logging ?? false,
     poolSize: options.poolSize,
-    // A startup parameter rather than `SET ROLE` on connect: it applies before the first query
-    // and survives `RESET ALL`/`DISCARD ALL` (both reset to the session default).
-    extra: role === 'app' ? { options: `-c role=${db.appRole}` } : {},
   };
 }
 

@@ -5,5 +5,7 @@ export * from './naming.strategy';
 export * from './canonical-json';
 export * from './plan-document';
 export * from './services/audit-log.service';
+export * from './services/audit-checkpoints';
 export * from './services/email-outbox.service';
 export * from './repositories';
+export * from './app-login';

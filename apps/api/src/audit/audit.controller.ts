@@ -2,7 +2,7 @@ import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { AuditLog } from '@quotaflow/persistence';
+import { AuditCheckpoints, AuditLog } from '@quotaflow/persistence';
 import type { Response } from 'express';
 import { Roles } from '../auth/roles.decorator';
 import { ApiError } from '../common/api-error';
@@ -30,7 +30,7 @@ export class AuditQuery {
 @ApiBearerAuth()
 @Controller('audit')
 export class AuditController {
-  constructor(private readonly traces: TraceService, private readonly audit: AuditLog) {}
+  constructor(private readonly traces: TraceService, private readonly audit: AuditLog, private readonly checkpoints: AuditCheckpoints) {}
 
   @Get('trace/:subject')
   @Roles('auditor', 'finance', 'admin')
@@ -65,8 +65,21 @@ export class AuditController {
 
   @Get('verify')
   @Roles('auditor', 'finance', 'admin')
-  @ApiOperation({ summary: 'Walk the whole hash chain and name the first broken event, if any' })
-  verify() {
-    return this.audit.verify();
+  @ApiOperation({ summary: 'Walk the whole HMAC chain against the signed checkpoints and name the first missing, altered or forged event, if any' })
+  async verify() {
+    const { checkpoints, unreadable } = this.checkpoints.list();
+    const result = await this.audit.verify({ checkpoints });
+    if (result.ok && unreadable.length > 0) {
+      return { ...result, ok: false, reason: `the checkpoint file has unreadable lines: ${unreadable.join(', ')}` };
+    }
+    return result;
+  }
+
+  @Get('checkpoints')
+  @Roles('auditor', 'finance', 'admin')
+  @ApiOperation({ summary: 'The signed checkpoints of the audit chain (last id, head hash, count, time, HMAC signature), oldest first: keep a copy outside this system' })
+  listCheckpoints() {
+    const { checkpoints, unreadable } = this.checkpoints.list();
+    return { file: 'checkpoints.jsonl', count: checkpoints.length, unreadableLines: unreadable, checkpoints };
   }
 }

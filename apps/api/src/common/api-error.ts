@@ -22,6 +22,7 @@ export class ApiError extends HttpException {
 /** Maps a stable error code to an HTTP status. Rules go from specific to general. */
 export function statusForCode(code: string): number {
   if (code === 'AUTH.UNAUTHENTICATED') return 401;
+  if (code === 'AUTH.TOO_MANY_FAILURES' || code === 'RATE_LIMIT.EXCEEDED') return 429;
   if (code === 'REQUEST.TOO_LARGE') return 413;
   if (code === 'CALC.INVALID_DOCUMENT' || code === 'PLAN.INVALID_DOCUMENT') return 422;
   if (code.endsWith('.NOT_FOUND')) return 404;

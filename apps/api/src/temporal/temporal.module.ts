@@ -1,6 +1,7 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import type { AppConfig } from '@quotaflow/config';
+import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
 import { APP_CONFIG } from '../config.token';
 
 export const TEMPORAL_CONNECTION = Symbol('TEMPORAL_CONNECTION');
@@ -17,7 +18,9 @@ export const TEMPORAL_CONNECTION = Symbol('TEMPORAL_CONNECTION');
     {
       provide: Client,
       inject: [TEMPORAL_CONNECTION, APP_CONFIG],
-      useFactory: (connection: Connection, config: AppConfig) => new Client({ connection, namespace: config.temporal.namespace }),
+      // Every payload encrypted and authenticated (AES-256-GCM): the worker refuses any other.
+      useFactory: (connection: Connection, config: AppConfig) =>
+        new Client({ connection, namespace: config.temporal.namespace, dataConverter: quotaflowDataConverter(config.temporal.codecKeys) }),
     },
   ],
   exports: [Client, TEMPORAL_CONNECTION],

@@ -63,18 +63,17 @@ export function subjectPath(subject: string): string {
 export class ApprovalActivitiesService implements ApprovalActivities {
   private readonly approvals: ApprovalRepository;
   private readonly organisation: OrganisationRepository;
-  private readonly audit: AuditLog;
   private readonly handlers: Map<ApprovalSubjectType, SubjectHandler>;
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
     private readonly delivery: OutboxDelivery,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(SUBJECT_HANDLERS) handlers: SubjectHandler[],
   ) {
     this.approvals = new ApprovalRepository(dataSource);
     this.organisation = new OrganisationRepository(dataSource);
-    this.audit = new AuditLog(dataSource);
     this.handlers = new Map(handlers.map((h) => [h.type, h]));
   }
 

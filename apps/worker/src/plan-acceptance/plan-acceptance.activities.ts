@@ -32,10 +32,10 @@ export class PlanAcceptanceActivitiesService implements PlanAcceptanceActivities
   private readonly assignments: PlanAssignmentRepository;
   private readonly organisation: OrganisationRepository;
   private readonly approvals: ApprovalRepository;
-  private readonly audit: AuditLog;
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
     private readonly handler: PlanAcceptanceHandler,
     private readonly delivery: OutboxDelivery,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -43,7 +43,6 @@ export class PlanAcceptanceActivitiesService implements PlanAcceptanceActivities
     this.assignments = new PlanAssignmentRepository(dataSource);
     this.organisation = new OrganisationRepository(dataSource);
     this.approvals = new ApprovalRepository(dataSource);
-    this.audit = new AuditLog(dataSource);
   }
 
   async preparePlanAcceptance(input: PreparePlanAcceptanceInput): Promise<PreparedPlanAcceptance> {

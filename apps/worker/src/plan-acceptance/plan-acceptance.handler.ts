@@ -33,15 +33,14 @@ export class PlanAcceptanceHandler implements SubjectHandler {
   readonly auditPrefix = 'plan-assignment';
   private readonly assignments: PlanAssignmentRepository;
   private readonly organisation: OrganisationRepository;
-  private readonly audit: AuditLog;
 
   constructor(
     dataSource: DataSource,
+    private readonly audit: AuditLog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.assignments = new PlanAssignmentRepository(dataSource);
     this.organisation = new OrganisationRepository(dataSource);
-    this.audit = new AuditLog(dataSource);
   }
 
   async load(m: EntityManager, assignmentId: string): Promise<AssignmentContext> {

@@ -21,15 +21,14 @@ export class PublishActivitiesService implements PublishActivities {
   private readonly logger = new Logger(PublishActivitiesService.name);
   private readonly publishes: PublishRepository;
   private readonly assignments: PlanAssignmentRepository;
-  private readonly audit: AuditLog;
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: () => Promise<Client>,
   ) {
     this.publishes = new PublishRepository(dataSource);
     this.assignments = new PlanAssignmentRepository(dataSource);
-    this.audit = new AuditLog(dataSource);
   }
 
   async beginPublish(input: PublishPosition): Promise<{ assignments: number }> {

@@ -35,17 +35,16 @@ function permanent(e: unknown): never {
 export class QuotaSignoffActivitiesService implements QuotaSignoffActivities {
   private readonly approvals: ApprovalRepository;
   private readonly organisation: OrganisationRepository;
-  private readonly audit: AuditLog;
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
     private readonly handler: QuotaSignoffHandler,
     private readonly delivery: OutboxDelivery,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.approvals = new ApprovalRepository(dataSource);
     this.organisation = new OrganisationRepository(dataSource);
-    this.audit = new AuditLog(dataSource);
   }
 
   private get quotas() {

@@ -46,10 +46,10 @@ export class TerritoryChangeActivitiesService implements TerritoryChangeActiviti
   private readonly territories: TerritoryRepository;
   private readonly organisation: OrganisationRepository;
   private readonly approvals: ApprovalRepository;
-  private readonly audit: AuditLog;
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
     private readonly handler: TerritoryChangeHandler,
     private readonly delivery: OutboxDelivery,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -57,7 +57,6 @@ export class TerritoryChangeActivitiesService implements TerritoryChangeActiviti
     this.territories = new TerritoryRepository(dataSource);
     this.organisation = new OrganisationRepository(dataSource);
     this.approvals = new ApprovalRepository(dataSource);
-    this.audit = new AuditLog(dataSource);
   }
 
   private async load(m: EntityManager, id: string, lock = false): Promise<TerritoryChangeEntity> {

@@ -39,17 +39,17 @@ async function revertAll(url: string): Promise<string[]> {
 
 describe('migrations', () => {
   it('go down completely, up again, and down again', async () => {
-    expect(await existingTables(db.url)).toEqual([...TABLES].sort());
+    expect(await existingTables(db.ownerUrl)).toEqual([...TABLES].sort());
 
-    expect(await revertAll(db.url)).toEqual([...names].reverse());
-    expect(await existingTables(db.url)).toEqual([]);
+    expect(await revertAll(db.ownerUrl)).toEqual([...names].reverse());
+    expect(await existingTables(db.ownerUrl)).toEqual([]);
 
-    expect(await runMigrations(db.url)).toEqual(names);
-    expect(await existingTables(db.url)).toEqual([...TABLES].sort());
-    expect(await runMigrations(db.url)).toEqual([]);
+    expect(await runMigrations(db.ownerUrl)).toEqual(names);
+    expect(await existingTables(db.ownerUrl)).toEqual([...TABLES].sort());
+    expect(await runMigrations(db.ownerUrl)).toEqual([]);
 
-    expect(await revertAll(db.url)).toEqual([...names].reverse());
-    expect(await existingTables(db.url)).toEqual([]);
-    expect(await runMigrations(db.url)).toEqual(names);
+    expect(await revertAll(db.ownerUrl)).toEqual([...names].reverse());
+    expect(await existingTables(db.ownerUrl)).toEqual([]);
+    expect(await runMigrations(db.ownerUrl)).toEqual(names);
   });
 });

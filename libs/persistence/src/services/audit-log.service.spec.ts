@@ -2,23 +2,29 @@ import { DataSource } from 'typeorm';
 import { createDataSource } from '../data-source';
 import { AuditEventEntity } from '../entities/audit-event.entity';
 import { createTestDatabase, TestDatabase } from '../../../../test/support/database';
-import { AUDIT_GENESIS_HASH, AuditEventInput, AuditLog } from './audit-log.service';
+import { TEST_AUDIT_HMAC_KEY } from '../../../../test/support/secrets';
+import { AUDIT_GENESIS_HASH, AuditEventInput, auditEventHash, AuditLog, keyedAuditEventHash } from './audit-log.service';
 
 const ASSIGNMENT = '0b7c1c52-5d0e-4a31-9d38-1f0d39a4f1a1';
 const ACTOR = '5f3c9c1e-8e7a-4c5b-9a55-2e6f2b0c7d10';
 
 /** Each test gets its own database: tampering must not leak into other tests. */
-async function withAudit(fn: (ctx: { app: DataSource; owner: DataSource; audit: AuditLog }) => Promise<void>): Promise<void> {
+async function withAudit(fn: (ctx: { app: DataSource; owner: DataSource; audit: AuditLog; db: TestDatabase }) => Promise<void>): Promise<void> {
   const db: TestDatabase = await createTestDatabase();
-  const app = await createDataSource({ url: db.url, appRole: 'quotaflow_app' }, { role: 'app' }).initialize();
-  const owner = await createDataSource({ url: db.url, appRole: 'quotaflow_app' }, { role: 'owner' }).initialize();
+  const app = await createDataSource({ url: db.url, migrationUrl: db.ownerUrl, appRole: 'quotaflow_app' }, { role: 'app' }).initialize();
+  const owner = await createDataSource({ url: db.url, migrationUrl: db.ownerUrl, appRole: 'quotaflow_app' }, { role: 'owner' }).initialize();
   try {
-    await fn({ app, owner, audit: new AuditLog(app) });
+    await fn({ app, owner, db, audit: new AuditLog(app, { hmacKey: TEST_AUDIT_HMAC_KEY }) });
   } finally {
     await app.destroy();
     await owner.destroy();
     await db.drop();
   }
+}
+
+function forgerHash(forger: AuditLog, id: string, prev: string, e: AuditEventEntity): string {
+  // The same HMAC construction with the forger's own key.
+  return keyedAuditEventHash((forger as unknown as { keys: { chain: Buffer } }).keys.chain, id, prev, e);
 }
 
 function event(n: number, extra: Partial<AuditEventInput> = {}): AuditEventInput {
@@ -38,9 +44,9 @@ function event(n: number, extra: Partial<AuditEventInput> = {}): AuditEventInput
 /** Rewrites a stored row as the owner, with the append-only trigger briefly disabled. */
 async function tamper(owner: DataSource, sql: string, params: unknown[]): Promise<void> {
   await owner.transaction(async (m) => {
-    await m.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');
+    await m.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
     await m.query(sql, params);
-    await m.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only');
+    await m.query('ALTER TABLE audit_events ENABLE TRIGGER USER');
   });
 }
 
@@ -53,10 +59,12 @@ describe('AuditLog', () => {
       for (let i = 1; i < rows.length; i++) expect(rows[i]!.prevHash).toBe(rows[i - 1]!.hash);
       expect(rows[5]!.data).toEqual({ n: 5, quota: '120000.00', nested: { b: 1, a: [1, 'x', null] } });
       expect(new Set(rows.map((r) => r.hash)).size).toBe(12);
-      expect(await audit.verify()).toEqual({ ok: true, count: 12 });
+      expect(await audit.verify()).toMatchObject({ ok: true, count: 12, lastId: rows[11]!.id, headHash: rows[11]!.hash });
+      expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 12 }, (_, i) => String(i + 1)));
+      expect(rows.every((r) => r.hashVersion === 2)).toBe(true);
     }));
 
-  it('verifies an empty trail', () => withAudit(async ({ audit }) => expect(await audit.verify()).toEqual({ ok: true, count: 0 })));
+  it('verifies an empty trail', () => withAudit(async ({ audit }) => expect(await audit.verify()).toEqual({ ok: true, count: 0, checkpointsChecked: 0, lastId: '0', headHash: AUDIT_GENESIS_HASH })));
 
   it('appends once per dedupe key, returning the first row on retry', () =>
     withAudit(async ({ audit }) => {
@@ -65,7 +73,7 @@ describe('AuditLog', () => {
       expect(retry.id).toBe(first.id);
       expect(retry.comment).toBeNull();
       await audit.append(event(1, { dedupeKey: 'plan-acceptance:x:reminded:1' }));
-      expect(await audit.verify()).toEqual({ ok: true, count: 2 });
+      expect(await audit.verify()).toMatchObject({ ok: true, count: 2 });
     }));
 
   it('names the first altered event', () =>
@@ -77,18 +85,70 @@ describe('AuditLog', () => {
         ok: false,
         count: 3,
         firstBrokenId: rows[3]!.id,
-        reason: "hash does not match the event's contents",
+        reason: "hash does not match the event's contents (altered, or written without the key)",
+        checkpointsChecked: 0,
       });
     }));
 
-  it('names the event after a removed one', () =>
+  it('names a removed event by its own id', () =>
     withAudit(async ({ audit, owner }) => {
       const rows: AuditEventEntity[] = [];
       for (let n = 0; n < 5; n++) rows.push(await audit.append(event(n)));
       await tamper(owner, 'DELETE FROM audit_events WHERE id = $1', [rows[2]!.id]);
       const result = await audit.verify();
-      expect(result).toMatchObject({ ok: false, count: 2, firstBrokenId: rows[3]!.id });
-      expect(result.reason).toMatch(/^prev_hash does not match/);
+      expect(result).toMatchObject({ ok: false, count: 2, firstBrokenId: rows[2]!.id, reason: `event ${rows[2]!.id} is missing (removed from the chain)` });
+    }));
+
+  it('a rolled-back append leaves no gap in the ids', () =>
+    withAudit(async ({ app, audit }) => {
+      await audit.append(event(0));
+      await expect(app.transaction(async (m) => {
+        await audit.append(event(1), m);
+        throw new Error('rolled back');
+      })).rejects.toThrow('rolled back');
+      const next = await audit.append(event(2));
+      expect(next.id).toBe('2');
+      expect(await audit.verify()).toMatchObject({ ok: true, count: 2 });
+    }));
+
+  it('detects a rewrite that recomputes every later hash without the key', () =>
+    withAudit(async ({ audit, owner }) => {
+      const rows: AuditEventEntity[] = [];
+      for (let n = 0; n < 6; n++) rows.push(await audit.append(event(n)));
+      // The attacker edits event 3 and recomputes 3..6 with everything the database holds
+      // (but not AUDIT_HMAC_KEY): with the old unkeyed formula, and with a guessed key.
+      for (const attack of ['unkeyed', 'other-key'] as const) {
+        const forger = new AuditLog(owner, { hmacKey: 'a-key-the-attacker-guessed-0123456789abcdef' });
+        let prev = rows[1]!.hash;
+        for (const row of rows.slice(2)) {
+          const changed = { ...row, comment: row.id === rows[2]!.id ? `rewritten (${attack})` : row.comment };
+          const hash = attack === 'unkeyed' ? auditEventHash(prev, changed) : forgerHash(forger, row.id, prev, changed);
+          await tamper(owner, `UPDATE audit_events SET comment = $2, prev_hash = $3, hash = $4, hash_version = $5 WHERE id = $1`, [
+            row.id, changed.comment, prev, hash, attack === 'unkeyed' ? 1 : 2,
+          ]);
+          prev = hash;
+        }
+        const result = await audit.verify();
+        expect(result).toMatchObject({ ok: false, count: 2, firstBrokenId: rows[2]!.id });
+        expect(result.reason).toMatch(attack === 'unkeyed' ? /unkeyed \(version 1\) event after the keyed chain began/ : /written without the key/);
+      }
+    }));
+
+  it('detects a well-formed event inserted as the app role, named by its id', () =>
+    withAudit(async ({ app, audit }) => {
+      for (let n = 0; n < 3; n++) await audit.append(event(n));
+      const last = (await audit.list()).at(-1)!;
+      const forged = { ...event(9), occurredAt: new Date('2026-01-01T09:00:09.000Z'), before: null, after: null, comment: null, dedupeKey: null, hashVersion: 2 } as never;
+      // The attacker knows the formula but not the key: they use the old unkeyed one.
+      await app.query(
+        `INSERT INTO audit_events (id, occurred_at, actor_id, actor_role, action, subject, workflow_id, run_id, data, prev_hash, hash, hash_version)
+         VALUES (4, $1, $2, 'manager', 'plan-assignment.approved', $3, $4, 'run-1', $5, $6, $7, 2)`,
+        ['2026-01-01T09:00:09.000Z', ACTOR, `plan-assignment:${ASSIGNMENT}`, `plan-acceptance:${ASSIGNMENT}`, JSON.stringify(event(9).data), last.hash, auditEventHash(last.hash, forged)],
+      );
+      expect(await audit.verify()).toMatchObject({ ok: false, count: 3, firstBrokenId: '4', reason: "hash does not match the event's contents (altered, or written without the key)" });
+      // An insert that is not the next id, or not keyed, is refused outright.
+      await expect(app.query(`INSERT INTO audit_events (id, occurred_at, action, subject, prev_hash, hash, hash_version) VALUES (9, now(), 'x', 'y:1', 'p', 'h', 2)`)).rejects.toThrow('the next event id is 5, got 9');
+      await expect(app.query(`INSERT INTO audit_events (id, occurred_at, action, subject, prev_hash, hash, hash_version) VALUES (5, now(), 'x', 'y:1', 'p', 'h', 1)`)).rejects.toThrow('only keyed (hash_version 2) events may be appended');
     }));
 
   it('keeps one valid chain under 20 concurrent appends', () =>
@@ -96,7 +156,8 @@ describe('AuditLog', () => {
       await audit.append(event(0));
       const rows = await Promise.all(Array.from({ length: 20 }, (_, i) => audit.append(event(i + 1, { dedupeKey: `c-${i}` }))));
       expect(new Set(rows.map((r) => r.prevHash)).size).toBe(20);
-      expect(await audit.verify()).toEqual({ ok: true, count: 21 });
+      expect(await audit.verify()).toMatchObject({ ok: true, count: 21 });
+      expect(rows.map((r) => Number(r.id)).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
     }));
 
   it('joins the caller transaction and rolls back with it', () =>
@@ -110,7 +171,7 @@ describe('AuditLog', () => {
       ).rejects.toThrow('business step failed');
       const kept = await app.transaction((m) => audit.append(event(2), m));
       expect(kept.prevHash).toBe((await audit.list())[0]!.hash);
-      expect(await audit.verify()).toEqual({ ok: true, count: 2 });
+      expect(await audit.verify()).toMatchObject({ ok: true, count: 2 });
     }));
 
   it('lists by subject and by subject prefix, oldest first', () =>
@@ -142,7 +203,7 @@ describe('audit_events is append-only', () => {
   it('the app role may read and append but not update, delete or truncate', () =>
     withAudit(async ({ app, audit }) => {
       const row = await audit.append(event(0));
-      expect(await app.query('SELECT current_user AS who')).toEqual([{ who: 'quotaflow_app' }]);
+      expect(await app.query('SELECT current_user AS who')).toEqual([{ who: 'quotaflow_app_user' }]);
       await expect(app.query(`UPDATE audit_events SET comment = 'x' WHERE id = $1`, [row.id])).rejects.toThrow(
         'permission denied for table audit_events',
       );
@@ -163,6 +224,6 @@ describe('audit_events is append-only', () => {
       );
       await expect(owner.query('DELETE FROM audit_events')).rejects.toThrow('audit_events is append-only: DELETE refused');
       await expect(owner.query('TRUNCATE audit_events')).rejects.toThrow('audit_events is append-only: TRUNCATE refused');
-      expect(await audit.verify()).toEqual({ ok: true, count: 1 });
+      expect(await audit.verify()).toMatchObject({ ok: true, count: 1 });
     }));
 });

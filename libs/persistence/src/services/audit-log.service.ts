@@ -1,11 +1,15 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { canonicalJson, sha256Hex } from '../canonical-json';
 import { AuditEventEntity } from '../entities/audit-event.entity';
+import { type AuditCheckpoint, verifyCheckpointSignature } from './audit-checkpoint-signature';
 
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);
 /** Arbitrary constant that names "the audit chain" among transaction-level advisory locks. */
 const AUDIT_CHAIN_LOCK_KEY = '7146025521';
 const VERIFY_BATCH = 1000;
+export const LEGACY_HASH_VERSION = 1;
+export const KEYED_HASH_VERSION = 2;
 
 export interface AuditEventInput {
   action: string;
@@ -28,8 +32,14 @@ export interface AuditVerifyResult {
   ok: boolean;
   /** Events found intact (all of them when ok; those before the first broken one otherwise). */
   count: number;
+  /** The first missing, altered or forged event (a removed event is named by its own id). */
   firstBrokenId?: string;
   reason?: string;
+  /** Signed checkpoints found consistent with the chain. */
+  checkpointsChecked: number;
+  /** When ok: the chain's last event and its hash. */
+  lastId?: string;
+  headHash?: string;
 }
 
 export interface AuditListQuery {
@@ -40,6 +50,12 @@ export interface AuditListQuery {
 }
 
 type HashedFields = Omit<AuditEventEntity, 'id' | 'prevHash' | 'hash'>;
+
+function timingSafeEqualHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 function hashedFields(e: HashedFields): Record<string, unknown> {
   return {
@@ -58,17 +74,57 @@ function hashedFields(e: HashedFields): Record<string, unknown> {
   };
 }
 
+/** Version 1: the unkeyed chain written before the keyed one (kept verifiable, a closed prefix). */
 export function auditEventHash(prevHash: string, event: HashedFields): string {
   return sha256Hex(prevHash + canonicalJson(hashedFields(event)));
 }
 
+/** Keys derived from AUDIT_HMAC_KEY, one per purpose, so a chain hash is never a valid signature. */
+export function auditKeys(hmacKey: string): { chain: Buffer; checkpoint: Buffer } {
+  if (typeof hmacKey !== 'string' || hmacKey.length < 32) throw new TypeError('the audit HMAC key must have at least 32 characters (AUDIT_HMAC_KEY)');
+  const derive = (label: string) => createHmac('sha256', hmacKey).update(label).digest();
+  return { chain: derive('quotaflow audit chain v2'), checkpoint: derive('quotaflow audit checkpoint v1') };
+}
+
+/** Version 2: HMAC-SHA256 over the id, the previous hash and the canonical fields. */
+export function keyedAuditEventHash(chainKey: Buffer, id: string, prevHash: string, event: HashedFields): string {
+  return createHmac('sha256', chainKey).update(`${id}\n${prevHash}\n${canonicalJson(hashedFields(event))}`).digest('hex');
+}
+
+/** Where a walk of the chain may start: after a known-good event (a verified checkpoint). */
+export interface AuditChainPosition { lastId: string; headHash: string; count: number }
+
+export interface AuditVerifyOptions {
+  /** Signed checkpoints (from outside the database) the chain must still contain. */
+  checkpoints?: readonly AuditCheckpoint[];
+  /** Walk only what follows this position (the checkpoint job verifies what is new). */
+  after?: AuditChainPosition;
+  /** Stop at this id (inclusive). */
+  upTo?: string;
+}
+
 /**
- * The tamper-evident audit trail: each event carries the hash of the previous one.
- * Appends are serialised by a transaction-level advisory lock so the chain never forks;
- * the lock is held until the surrounding transaction ends, so keep such transactions short.
+ * The tamper-evident audit trail. Each event carries the hash of the previous one, keyed with
+ * a secret the database never sees (HMAC), and ids are consecutive: so removing, inserting or
+ * rewriting an event shows, even for somebody who can write the table. Truncating the newest
+ * events shows against the signed checkpoints kept outside the database (AuditCheckpoints).
+ * Appends are serialised by a transaction-level advisory lock so the chain never forks; the lock
+ * is held until the surrounding transaction ends, so keep such transactions short.
  */
 export class AuditLog {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly keys: { chain: Buffer; checkpoint: Buffer };
+
+  constructor(
+    private readonly dataSource: DataSource,
+    options: { hmacKey: string },
+  ) {
+    this.keys = auditKeys(options.hmacKey);
+  }
+
+  /** The key checkpoints are signed with (derived from the same secret). */
+  get checkpointKey(): Buffer {
+    return this.keys.checkpoint;
+  }
 
   async append(input: AuditEventInput, manager?: EntityManager): Promise<AuditEventEntity> {
     for (const field of ['action', 'subject'] as const) {
@@ -100,40 +156,96 @@ export class AuditLog {
       after: toJsonValue(input.after),
       data: toJsonValue(input.data),
       dedupeKey: input.dedupeKey ?? null,
+      hashVersion: KEYED_HASH_VERSION,
     };
+    // Under the lock: the next id is the last one + 1, so a rolled-back append leaves no gap.
+    const id = (BigInt(last[0]?.id ?? '0') + 1n).toString();
     const prevHash = last[0]?.hash ?? AUDIT_GENESIS_HASH;
-    const entity = m.create(AuditEventEntity, { ...fields, prevHash, hash: auditEventHash(prevHash, fields) });
-    const saved = await m.save(AuditEventEntity, entity);
+    const entity = m.create(AuditEventEntity, { ...fields, id, prevHash, hash: keyedAuditEventHash(this.keys.chain, id, prevHash, fields) });
+    // insert, not save: the id is ours, save would look it up first.
+    await m.insert(AuditEventEntity, entity as never);
     // Re-read so the caller gets exactly what verify() will see (jsonb, timestamptz as stored).
-    return m.findOneByOrFail(AuditEventEntity, { id: saved.id });
+    return m.findOneByOrFail(AuditEventEntity, { id });
   }
 
-  /** Walks the chain in id order and names the first event whose links or contents do not add up. */
-  async verify(): Promise<AuditVerifyResult> {
-    let expectedPrev = AUDIT_GENESIS_HASH;
-    let lastId = '0';
-    let count = 0;
+  /** The newest event: where the next checkpoint would point. */
+  async head(): Promise<AuditChainPosition> {
+    const rows = (await this.dataSource.query(
+      `SELECT id::text AS id, hash, (SELECT count(*) FROM audit_events)::int AS count FROM audit_events ORDER BY id DESC LIMIT 1`,
+    )) as Array<{ id: string; hash: string; count: number }>;
+    const row = rows[0];
+    return row ? { lastId: row.id, headHash: row.hash, count: row.count } : { lastId: '0', headHash: AUDIT_GENESIS_HASH, count: 0 };
+  }
+
+  /**
+   * Walks the chain in id order and names the first event that is missing, altered or not
+   * written by a holder of the key; then checks that every signed checkpoint is still there
+   * (a chain that ends before a checkpoint's last id was truncated).
+   */
+  async verify(options: AuditVerifyOptions = {}): Promise<AuditVerifyResult> {
+    const checkpoints = [...(options.checkpoints ?? [])];
+    for (const checkpoint of checkpoints) {
+      if (!verifyCheckpointSignature(this.keys.checkpoint, checkpoint)) {
+        return { ok: false, count: 0, reason: `the checkpoint of ${String(checkpoint.at)} (event ${String(checkpoint.lastId)}) has no valid signature: it was not written by a holder of the key`, checkpointsChecked: 0 };
+      }
+    }
+    const wanted = new Map<string, AuditCheckpoint[]>();
+    for (const checkpoint of checkpoints) wanted.set(checkpoint.lastId, [...(wanted.get(checkpoint.lastId) ?? []), checkpoint]);
+
+    let expectedPrev = options.after?.headHash ?? AUDIT_GENESIS_HASH;
+    let lastId = BigInt(options.after?.lastId ?? '0');
+    let count = options.after?.count ?? 0;
+    let keyedSeen = false;
+    const upTo = options.upTo === undefined ? undefined : BigInt(options.upTo);
+    const broken = (id: bigint | string, reason: string): AuditVerifyResult => ({ ok: false, count, firstBrokenId: id.toString(), reason, checkpointsChecked: 0 });
     for (;;) {
-      const batch = await this.dataSource
+      const qb = this.dataSource
         .getRepository(AuditEventEntity)
         .createQueryBuilder('e')
-        .where('e.id > :lastId', { lastId })
+        .where('e.id > :lastId', { lastId: lastId.toString() })
         .orderBy('e.id', 'ASC')
-        .take(VERIFY_BATCH)
-        .getMany();
+        .take(VERIFY_BATCH);
+      if (upTo !== undefined) qb.andWhere('e.id <= :upTo', { upTo: upTo.toString() });
+      const batch = await qb.getMany();
       for (const event of batch) {
+        const id = BigInt(event.id);
+        const keyed = event.hashVersion === KEYED_HASH_VERSION;
+        if (event.hashVersion !== LEGACY_HASH_VERSION && !keyed) return broken(id, `unknown hash version ${String(event.hashVersion)}`);
+        if (!keyed && keyedSeen) return broken(id, 'an unkeyed (version 1) event after the keyed chain began: it was inserted later');
+        // Keyed ids are consecutive: a gap is a removed event, named by its own id.
+        if (id !== lastId + 1n && (keyed || event.prevHash !== expectedPrev)) {
+          const last = id - 1n;
+          return broken(lastId + 1n, `event ${lastId + 1n}${last > lastId + 1n ? `..${last}` : ''} is missing (removed from the chain)`);
+        }
         if (event.prevHash !== expectedPrev) {
-          return { ok: false, count, firstBrokenId: event.id, reason: "prev_hash does not match the previous event's hash (an event was removed, inserted or altered)" };
+          return broken(id, "prev_hash does not match the previous event's hash (an event was removed, inserted or altered)");
         }
-        if (auditEventHash(event.prevHash, event) !== event.hash) {
-          return { ok: false, count, firstBrokenId: event.id, reason: "hash does not match the event's contents" };
+        const hash = keyed ? keyedAuditEventHash(this.keys.chain, event.id, event.prevHash, event) : auditEventHash(event.prevHash, event);
+        if (!timingSafeEqualHex(hash, event.hash)) {
+          return broken(id, keyed ? "hash does not match the event's contents (altered, or written without the key)" : "hash does not match the event's contents");
         }
+        keyedSeen ||= keyed;
         expectedPrev = event.hash;
-        lastId = event.id;
+        lastId = id;
         count += 1;
+        for (const checkpoint of wanted.get(event.id) ?? []) {
+          if (checkpoint.headHash !== event.hash || checkpoint.count !== count) {
+            return broken(id, `event ${event.id} differs from the signed checkpoint of ${checkpoint.at} (rewritten)`);
+          }
+        }
       }
-      if (batch.length < VERIFY_BATCH) return { ok: true, count };
+      if (batch.length < VERIFY_BATCH) break;
     }
+    // A checkpoint past the end of the chain: its events were removed (even when `upTo` stops the walk early).
+    const beyond = checkpoints.filter((c) => BigInt(c.lastId) > lastId);
+    if (beyond.length > 0) {
+      const newest = beyond.reduce((a, b) => (BigInt(a.lastId) >= BigInt(b.lastId) ? a : b));
+      return {
+        ...broken(lastId + 1n, `events ${lastId + 1n}..${newest.lastId} are missing: the signed checkpoint of ${newest.at} counts ${newest.count} events up to ${newest.lastId} (the chain was truncated)`),
+        checkpointsChecked: checkpoints.length - beyond.length,
+      };
+    }
+    return { ok: true, count, checkpointsChecked: checkpoints.length, lastId: lastId.toString(), headHash: expectedPrev };
   }
 
   /** Oldest first, as an auditor reads a trail. */

@@ -7,11 +7,10 @@ import { DataSource } from 'typeorm';
 /** `recordAudit`: idempotent by dedupe key; a decision also gets its `approval_decisions` row. */
 @Injectable()
 export class AuditActivity {
-  private readonly auditLog: AuditLog;
-
-  constructor(private readonly dataSource: DataSource) {
-    this.auditLog = new AuditLog(dataSource);
-  }
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly auditLog: AuditLog,
+  ) {}
 
   async recordAudit(input: RecordAuditInput): Promise<void> {
     await this.dataSource.transaction(async (m) => {

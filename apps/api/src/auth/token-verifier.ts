@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { type AppConfig, DEFAULT_JWT_MAX_TTL_SECONDS, JWT_CLOCK_SKEW_SECONDS } from '@quotaflow/config';
+import { PersonEntity } from '@quotaflow/persistence';
+import type { Role } from '@quotaflow/domain';
+import { DataSource } from 'typeorm';
+import { ApiError } from '../common/api-error';
+import { APP_CONFIG } from '../config.token';
+import type { Principal } from './principal';
+
+interface TokenClaims { sub?: unknown; iat?: unknown; exp?: unknown }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const unauthenticated = (message: string) => new ApiError(401, 'AUTH.UNAUTHENTICATED', message);
+
+/**
+ * Bearer token → the active person it names. Beyond signature, issuer and audience (HS256 only):
+ * `exp` and `iat` are required, the lifetime `exp − iat` may not exceed JWT_MAX_TTL_SECONDS, and
+ * `iat` may not lie in the future by more than JWT_CLOCK_SKEW_SECONDS (60 s). Messages never say
+ * which issuer or audience was expected.
+ */
+@Injectable()
+export class TokenVerifier {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async principalOf(authorization: string | undefined, now = Date.now()): Promise<Principal> {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    if (!match) throw unauthenticated('A bearer token is required.');
+    let claims: TokenClaims;
+    try {
+      claims = await this.jwt.verifyAsync<TokenClaims>(match[1]!, {
+        secret: this.config.auth.secret,
+        issuer: this.config.auth.issuer,
+        audience: this.config.auth.audience,
+        algorithms: ['HS256'],
+        clockTimestamp: Math.floor(now / 1000),
+      });
+    } catch (e) {
+      throw unauthenticated((e as Error).name === 'TokenExpiredError' ? 'The token has expired.' : 'The token is not valid.');
+    }
+    const { exp, iat } = claims;
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) throw unauthenticated('The token has no expiry (exp).');
+    if (typeof iat !== 'number' || !Number.isFinite(iat)) throw unauthenticated('The token has no issue time (iat).');
+    const maxTtl = this.config.auth.maxTtlSeconds ?? DEFAULT_JWT_MAX_TTL_SECONDS;
+    if (exp - iat > maxTtl) throw unauthenticated(`The token lives longer than the allowed ${maxTtl} seconds.`);
+    if (iat > now / 1000 + JWT_CLOCK_SKEW_SECONDS) throw unauthenticated('The token was issued in the future.');
+    if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw unauthenticated('The token names no person.');
+    const person = await this.dataSource.getRepository(PersonEntity).findOne({ where: { id: claims.sub.toLowerCase() } });
+    if (!person || !person.active) throw unauthenticated('The token names no active person.');
+    return {
+      id: person.id, name: person.name, email: person.email, roles: person.roles as Role[],
+      teamId: person.teamId ?? null, managerId: person.managerId ?? null,
+    };
+  }
+}

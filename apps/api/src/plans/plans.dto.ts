@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
-  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
+  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
 } from 'class-validator';
+import { IsCalendarDate } from '../common/validators';
 
 export class CreatePlanVersionDto {
   @ApiProperty({ description: 'A Plan of the plan language (components, draw, clawbackReducesAttainment).', type: 'object', additionalProperties: true })
@@ -13,11 +14,11 @@ export class CreatePlanVersionDto {
   periodLabel!: string;
 
   @ApiProperty({ example: '2026-01-01' })
-  @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'effectiveFrom must be a date YYYY-MM-DD' })
+  @IsCalendarDate()
   effectiveFrom!: string;
 
   @ApiPropertyOptional({ example: '2026-12-31', description: 'Last day of the period (default: a year from effectiveFrom).' })
-  @IsOptional() @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'effectiveTo must be a date YYYY-MM-DD' })
+  @IsOptional() @IsCalendarDate()
   effectiveTo?: string;
 }
 

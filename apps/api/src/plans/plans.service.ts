@@ -6,10 +6,10 @@ import {
 import { createHash } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
 import type { Principal } from '../auth/principal';
+import { isMoneyString } from '../common/validators';
 import { PublishRuns } from './publish-runs.service';
 import type { CreatePlanDto, CreatePlanVersionDto, PublishPlanVersionDto, PublishResult, PublishView } from './plans.dto';
 
-const MONEY = /^\d{1,14}(\.\d{1,2})?$/;
 /** A publish answer lists its assignments up to this many targets; beyond, see GET /publishes/:id. */
 const PUBLISH_LIST_LIMIT = 200;
 
@@ -200,7 +200,7 @@ export class PlansService {
       if (!targets.some((t) => t.id === personId)) {
         throw new DomainError('VALIDATION.FAILED', `quotas.${personId}: not one of the reps published to.`, [{ field: `quotas.${personId}`, problems: ['not a target of this publish'] }]);
       }
-      if (typeof text !== 'string' || !MONEY.test(text)) {
+      if (!isMoneyString(text)) {
         throw new DomainError('VALIDATION.FAILED', `quotas.${personId}: must be a non-negative decimal with at most 2 places.`, [{ field: `quotas.${personId}`, problems: ['must be a decimal like "480000.00"'], value }]);
       }
       out.set(personId, text);
@@ -211,7 +211,7 @@ export class PlansService {
 
 /** A person's default annual quota, when it is a valid amount (attributes are free-form). */
 function validQuota(value: unknown): string | undefined {
-  return typeof value === 'string' && MONEY.test(value) && !/^0+(\.0+)?$/.test(value) ? value : undefined;
+  return isMoneyString(value) && !/^0+(\.0+)?$/.test(value) ? value : undefined;
 }
 
 export function primaryRole(p: Principal): string {

@@ -1,23 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateNested,
 } from 'class-validator';
+import { IsCalendarDate, IsMoney } from '../common/validators';
 
-/** Money as an exact decimal string: up to 16 digits and at most 2 decimals (numeric(18,2)). */
-export const MONEY = /^\d{1,16}(\.\d{1,2})?$/;
-const MONEY_MESSAGE = 'must be a decimal string with at most 2 decimals, e.g. "480000.00"';
 
 export class QuotaLineDto {
   @ApiProperty() @IsUUID()
   personId!: string;
 
-  @ApiProperty({ example: '300000.00' }) @IsString() @Matches(MONEY, { message: `amount ${MONEY_MESSAGE}` })
+  @ApiProperty({ example: '300000.00' }) @IsMoney()
   amount!: string;
 }
 
 export class QuotaContentDto {
-  @ApiProperty({ example: '1000000.00' }) @IsString() @Matches(MONEY, { message: `companyTarget ${MONEY_MESSAGE}` })
+  @ApiProperty({ example: '1000000.00' }) @IsMoney()
   companyTarget!: string;
 
   @ApiProperty({ description: 'Team id → target (decimal string).', example: { '00000000-0000-0000-0000-000000000000': '600000.00' } })
@@ -34,10 +32,10 @@ export class CreateQuotaSetDto extends QuotaContentDto {
   @Matches(/^\d{4}(-(Q[1-4]|H[12]|(0[1-9]|1[0-2])))?$/, { message: 'periodId must look like 2026, 2026-Q1, 2026-H1 or 2026-01' })
   periodId!: string;
 
-  @ApiProperty({ example: '2026-01-01' }) @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'periodStart must be a date' })
+  @ApiProperty({ example: '2026-01-01' }) @IsCalendarDate()
   periodStart!: string;
 
-  @ApiProperty({ example: '2026-03-31' }) @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'periodEnd must be a date' })
+  @ApiProperty({ example: '2026-03-31' }) @IsCalendarDate()
   periodEnd!: string;
 
   @ApiPropertyOptional({ example: '20', default: '20', description: 'Flag for finance a rep whose quota moves more than this percent from last period.' })

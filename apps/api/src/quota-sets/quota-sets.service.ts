@@ -37,7 +37,8 @@ import { APP_CONFIG } from '../config.token';
 import { AccessService } from '../common/access.service';
 import { liveStatus } from '../common/live-status';
 import { alreadyStarted, toDomainError } from '../common/temporal-errors';
-import { MONEY, type AdjustmentDto, type CreateQuotaSetDto, type QuotaContentDto, type RevisionDto } from './quota-sets.dto';
+import { isMoneyString } from '../common/validators';
+import type { AdjustmentDto, CreateQuotaSetDto, QuotaContentDto, RevisionDto } from './quota-sets.dto';
 import type { QuotaSetView } from './quota-sets.views';
 
 /** Lines returned inline by GET /quota-sets/:id; more are paged at /quota-sets/:id/lines. */
@@ -76,7 +77,7 @@ export class QuotaSetsService {
     for (const teamId of teamIds) {
       const target = dto.teamTargets[teamId];
       if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(teamId)) throw invalid(`teamTargets.${teamId}`, 'team ids are UUIDs');
-      if (typeof target !== 'string' || !MONEY.test(target)) throw invalid(`teamTargets.${teamId}`, 'must be a decimal string with at most 2 decimals');
+      if (!isMoneyString(target)) throw invalid(`teamTargets.${teamId}`, 'must be a decimal string with at most 2 decimals');
     }
     const teams = await this.dataSource.getRepository(TeamEntity).findBy({ id: In(teamIds) });
     const missingTeam = teamIds.find((id) => !teams.some((t) => t.id === id));

@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsCalendarDate, IsMoney } from '../common/validators';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 
-export const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-const MONEY = /^\d{1,16}(\.\d{1,2})?$/;
 
 export class CreateTerritoryChangeDto {
   @ApiProperty({ format: 'uuid', description: 'The territory losing the accounts.' })
@@ -16,7 +15,7 @@ export class CreateTerritoryChangeDto {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10000) @ArrayUnique() @IsUUID('all', { each: true }) accountIds!: string[];
 
   @ApiProperty({ example: '2027-01-01', description: 'From this day (00:00 UTC) the accounts and their credits belong to the new owner; today or later.' })
-  @IsString() @Matches(DATE_PATTERN, { message: 'effectiveDate must be a date YYYY-MM-DD' }) effectiveDate!: string;
+  @IsString() @IsCalendarDate() effectiveDate!: string;
 
   @ApiProperty({ description: 'Why the accounts move (shown to every approver).' })
   @IsString() @MinLength(3) @MaxLength(2000) reason!: string;
@@ -25,7 +24,7 @@ export class CreateTerritoryChangeDto {
   @IsOptional() @IsBoolean() openQuotaAdjustment?: boolean;
 
   @ApiPropertyOptional({ example: '25000.00', description: "Finance signs off above this revenue moved; only a threshold below the organisation's (APPROVAL_FINANCE_THRESHOLD) is taken: a request may make routing stricter, never looser." })
-  @IsOptional() @IsString() @Matches(MONEY, { message: 'financeThreshold must be a decimal like "50000.00"' }) financeThreshold?: string;
+  @IsOptional() @IsMoney() financeThreshold?: string;
 }
 
 export class CancelTerritoryChangeDto {
@@ -34,7 +33,7 @@ export class CancelTerritoryChangeDto {
 
 export class OwnerQueryDto {
   @ApiPropertyOptional({ example: '2026-12-01', description: 'Default: today (UTC).' })
-  @IsOptional() @IsString() @Matches(DATE_PATTERN, { message: 'date must be a date YYYY-MM-DD' }) date?: string;
+  @IsOptional() @IsString() @IsCalendarDate() date?: string;
 }
 
 export class AccountsPageQuery {

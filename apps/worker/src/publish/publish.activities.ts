@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { AuditLog, PlanAssignmentRepository, PublishRepository } from '@quotaflow/persistence';
 import {
   planAcceptanceWorkflow,
-  supersedeSignal,
+  supersedeUpdate,
   type PublishActivities,
   type PublishPosition,
   type StartAcceptanceBatchInput,
@@ -69,9 +69,9 @@ export class PublishActivitiesService implements PublishActivities {
     const superseded = await this.publishes.superseded(rows.map((r) => r.id));
     for (const { oldId, oldWorkflowId, newId } of superseded) {
       try {
-        await client.workflow.getHandle(oldWorkflowId).signal(supersedeSignal, { byAssignmentId: newId });
+        await client.workflow.getHandle(oldWorkflowId).executeUpdate(supersedeUpdate, { args: [{ byAssignmentId: newId }], updateId: `supersede:${newId}` });
       } catch (e) {
-        if (!(e instanceof WorkflowNotFoundError)) throw e;
+        if (!(e instanceof WorkflowNotFoundError) && !(e instanceof Error && /already completed/i.test(e.message))) throw e;
         // No workflow to tell (it never started): the assignment itself is superseded.
         await this.dataSource.transaction((m) => this.assignments.setState(m, oldId, { status: 'superseded', supersededById: newId, nextDeadline: null }));
       }

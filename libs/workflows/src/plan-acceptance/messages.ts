@@ -1,7 +1,7 @@
 // Input, Signal and Query of the plan-acceptance workflow, id `plan-acceptance:<assignmentId>`.
 // Decisions (the rep's accept/decline, the manager's pre-approval) arrive through the shared
 // `decide` Update (approval/messages.ts).
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 
 export type PlanAssignmentStatus = 'pending_manager' | 'pending_rep' | 'accepted' | 'declined' | 'expired' | 'superseded' | 'failed';
 
@@ -35,5 +35,9 @@ export interface PlanAcceptanceStatus {
 
 export const planAcceptanceWorkflowId = (assignmentId: string): string => `plan-acceptance:${assignmentId}`;
 
-export const supersedeSignal = defineSignal<[{ byAssignmentId: string }]>('supersede');
+/**
+ * A newer version of the plan was published to the rep: this one ends `superseded`. An Update
+ * (not a Signal) so a malformed request is refused by its validator before it enters history.
+ */
+export const supersedeUpdate = defineUpdate<{ state: PlanAssignmentStatus }, [{ byAssignmentId: string }]>('supersede');
 export const planAcceptanceStatusQuery = defineQuery<PlanAcceptanceStatus>('status');

@@ -14,9 +14,10 @@ import { recordHistory } from '../../../../test/support/histories';
 import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from '../../../../test/support/temporal';
 import { decideUpdate, type ApprovalDecisionRequest, type DecisionReceipt } from '../approval/messages';
 import type { PreparedPlanAcceptance } from './activities';
-import { planAcceptanceStatusQuery, planAcceptanceWorkflowId, supersedeSignal, type PlanAcceptanceStatus } from './messages';
+import { planAcceptanceStatusQuery, planAcceptanceWorkflowId, supersedeUpdate, type PlanAcceptanceStatus } from './messages';
 
 const DAY = 24 * 60 * 60 * 1000;
+const NEXT = '00000000-0000-4000-8000-00000000000a';
 const HISTORIES = path.join(__dirname, '__histories__');
 
 let env: TestWorkflowEnvironment;
@@ -215,17 +216,19 @@ describe('plan acceptance (approval kernel)', () => {
     expect(r!.count('recordApprovalDecision')).toBe(0);
   });
 
-  it('a supersede ends it superseded; a decision afterwards is refused', async () => {
+  it('a supersede (an Update: a malformed one is refused) ends it superseded; a decision afterwards is refused', async () => {
     let r: ActivityRecorder | undefined;
     const final = await scenario('superseded', { record: 'gen2-superseded' }, async (run) => {
       r = run.recorder;
       await run.opened();
-      await run.handle.signal(supersedeSignal, { byAssignmentId: 'a-next' });
+      const malformed = await run.handle.executeUpdate(supersedeUpdate, { args: [{ byAssignmentId: 'not-an-id' }] }).catch((e: WorkflowUpdateFailedError) => e.cause as ApplicationFailure);
+      expect((malformed as ApplicationFailure).type).toBe('VALIDATION.FAILED');
+      expect(await run.handle.executeUpdate(supersedeUpdate, { args: [{ byAssignmentId: NEXT }] })).toEqual({ state: 'superseded' });
       await run.handle.result();
       await expect(run.decide(decision('rep-1', 'accept'))).rejects.toThrow(/not found|completed/i);
     });
     expect(final.state).toBe('superseded');
-    expect(r!.of('finishPlanAcceptance')).toEqual([expect.objectContaining({ outcome: 'cancelled', supersededById: 'a-next' })]);
+    expect(r!.of('finishPlanAcceptance')).toEqual([expect.objectContaining({ outcome: 'cancelled', supersededById: NEXT })]);
     expect(r!.count('recordApprovalDecision')).toBe(0);
   });
 

@@ -19,17 +19,19 @@ import type { ApprovalActivities } from '../approval/activities';
 import { DATABASE_WORK, DOCUMENT_WORK, MAIL_WORK } from '../approval/activity-options';
 import { PLAN_ASSIGNMENT_CODES } from '../approval/codes';
 import { ApprovalDesk } from '../approval/desk';
-import { permanentFailureOf } from '../approval/failures';
+import { permanentFailureOf, refuse } from '../approval/failures';
 import { APPROVAL_KERNEL_PATCH } from '../approval/patches';
 import { gen1PlanAcceptanceWorkflow, type Gen1PlanAcceptanceInput } from '../legacy/gen1';
 import type { PlanAcceptanceActivities } from './activities';
 import {
   planAcceptanceStatusQuery,
-  supersedeSignal,
+  supersedeUpdate,
   type PlanAcceptanceInput,
   type PlanAcceptanceStatus,
   type PlanAssignmentStatus,
 } from './messages';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const MANAGER_STAGE_ID = 'manager-preapproval';
 export const REP_STAGE_ID = 'rep-acceptance';
@@ -85,11 +87,24 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput | Gen1Pl
     };
   };
   setHandler(planAcceptanceStatusQuery, status);
-  setHandler(supersedeSignal, ({ byAssignmentId }) => {
-    if (final !== undefined || supersededBy) return;
-    supersededBy = byAssignmentId;
-    desk.cancel();
-  });
+  setHandler(
+    supersedeUpdate,
+    ({ byAssignmentId }) => {
+      if (final === undefined && !supersededBy) {
+        supersededBy = byAssignmentId;
+        desk.cancel();
+      }
+      return { state: final ?? 'superseded' };
+    },
+    {
+      validator: (request) => {
+        if (!request || typeof request.byAssignmentId !== 'string' || !UUID.test(request.byAssignmentId)) {
+          refuse('VALIDATION.FAILED', 'byAssignmentId must be the id of the superseding assignment.', 'byAssignmentId');
+        }
+        if (request.byAssignmentId === assignmentId) refuse('VALIDATION.FAILED', 'An assignment does not supersede itself.', 'byAssignmentId');
+      },
+    },
+  );
 
   try {
     const prepared = await documents.preparePlanAcceptance({ assignmentId, workflowId, runId, at: now() });

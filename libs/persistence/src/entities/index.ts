@@ -17,6 +17,10 @@ import { AccountEntity } from './account.entity';
 import { DealEntity } from './deal.entity';
 import { TerritoryChangeEntity } from './territory-change.entity';
 import { TerritoryEntity } from './territory.entity';
+import { ProductEntity } from './product.entity';
+import { OrganisationSettingsEntity } from './organisation-settings.entity';
+import { DealRevisionEntity } from './deal-revision.entity';
+import { ImportEntity, ImportIssueEntity, ImportProfileEntity } from './import.entity';
 
 export * from './acceptance.entity';
 export * from './approval-decision.entity';
@@ -37,6 +41,10 @@ export * from './account.entity';
 export * from './deal.entity';
 export * from './territory-change.entity';
 export * from './territory.entity';
+export * from './product.entity';
+export * from './organisation-settings.entity';
+export * from './deal-revision.entity';
+export * from './import.entity';
 
 export const ENTITIES = [
   TeamEntity,
@@ -52,4 +60,5 @@ export const ENTITIES = [
   AuditEventEntity,
   QuotaSetEntity, QuotaSetVersionEntity, QuotaLineEntity,
   TerritoryEntity, AccountEntity, DealEntity, TerritoryChangeEntity, AccountOwnershipEntity,
+  ProductEntity, OrganisationSettingsEntity, DealRevisionEntity, ImportEntity, ImportIssueEntity, ImportProfileEntity,
 ] as const;

@@ -3,6 +3,7 @@ import { AppRoleAndAppendOnlyAudit1767225600001 } from './1767225600001-AppRoleA
 import { ApprovalTasks1767225600010 } from './1767225600010-ApprovalTasks';
 import { QuotaSignoff1767225600020 } from './1767225600020-QuotaSignoff';
 import { Territories1767225600030 } from './1767225600030-Territories';
+import { Imports1767225600100 } from './1767225600100-Imports';
 
 /** Registered as classes, not by glob, so they load the same from TS sources (jest) and from dist/. */
-export const MIGRATIONS = [InitialSchema1767225600000, AppRoleAndAppendOnlyAudit1767225600001, ApprovalTasks1767225600010, QuotaSignoff1767225600020, Territories1767225600030];
+export const MIGRATIONS = [InitialSchema1767225600000, AppRoleAndAppendOnlyAudit1767225600001, ApprovalTasks1767225600010, QuotaSignoff1767225600020, Territories1767225600030, Imports1767225600100];

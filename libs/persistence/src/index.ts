@@ -6,3 +6,4 @@ export * from './canonical-json';
 export * from './plan-document';
 export * from './services/audit-log.service';
 export * from './services/email-outbox.service';
+export * from './imports';

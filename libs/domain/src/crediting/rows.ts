@@ -180,7 +180,13 @@ function strip<E extends { id: string }>(e: E): Omit<E, 'id'> & E {
   return rest as Omit<E, 'id'> & E;
 }
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** Equal as data: object keys in any order (jsonb re-orders them). */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v);
+}
+
+const same = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b);
 
 function ref(sink: IssueSink, refs: Parsed1<unknown>['refs'], field: string, value: string, kind: RefKind): void {
   if (value !== '') refs.push({ field, value, kind });

@@ -63,7 +63,7 @@ export class Imports1767225600100 implements MigrationInterface {
     // A cancellation (reverses another deal) carries the amount it takes back as a negative amount.
     await q.query(`ALTER TABLE deals DROP CONSTRAINT deals_amount_check`);
     await q.query(`ALTER TABLE deals ADD CONSTRAINT deals_amount_check CHECK ((reverses_deal_id IS NULL AND amount >= 0) OR (reverses_deal_id IS NOT NULL AND amount <= 0))`);
-    await q.query(`ALTER TABLE deals ADD CONSTRAINT deals_missing_check CHECK (stage = 'open' OR NOT (amount_missing OR close_date_missing))`);
+    await q.query(`ALTER TABLE deals ADD CONSTRAINT deals_missing_check CHECK ((stage = 'open' OR NOT close_date_missing) AND (stage <> 'won' OR NOT amount_missing))`);
     await q.query(`ALTER TABLE deals ADD CONSTRAINT deals_reverses_check CHECK (reverses_deal_id IS NULL OR reverses_deal_id <> id)`);
     await q.query(`CREATE INDEX deals_reverses_deal_id_idx ON deals (reverses_deal_id) WHERE reverses_deal_id IS NOT NULL`);
 

@@ -29,14 +29,14 @@ export class CopyWriter {
     this.finished.catch(() => undefined);
   }
 
-  /** Adds one row; resolves at once unless the server is behind (backpressure). */
-  async write(fields: Array<string | null>): Promise<void> {
+  /** Adds one row; answers a promise only when the chunk went out and the server is behind (await it). */
+  write(fields: Array<string | null>): Promise<void> | undefined {
     if (this.failure) throw this.failure;
     let line = '';
     for (let i = 0; i < fields.length; i++) line += (i === 0 ? '' : '\t') + copyField(fields[i]!);
     this.buffer += `${line}\n`;
     this.rows += 1;
-    if (this.buffer.length >= CHUNK_CHARS) await this.flush();
+    return this.buffer.length >= CHUNK_CHARS ? this.flush() : undefined;
   }
 
   private async flush(): Promise<void> {

@@ -105,16 +105,31 @@ export async function crossRowChecks(m: EntityManager, columns: { externalId: st
 const SET_COLUMNS = ['account_id', 'owner_person_id', 'product_id', 'name', 'type', 'stage', 'created_date', 'close_date', 'close_date_missing', 'amount', 'amount_missing', 'currency', 'credits', 'reverses_deal_id'];
 const INSERT_COLUMNS = ['external_id', ...SET_COLUMNS, 'import_id'];
 
-function upsert(select: string): string {
-  return `
-    WITH merged AS (
-      INSERT INTO deals AS d (${INSERT_COLUMNS.join(', ')})
-      ${select}
-      ON CONFLICT (external_id) DO UPDATE SET ${[...SET_COLUMNS, 'import_id'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
-      WHERE (${SET_COLUMNS.map((c) => `d.${c}`).join(', ')}) IS DISTINCT FROM (${SET_COLUMNS.map((c) => `EXCLUDED.${c}`).join(', ')})
-      RETURNING (xmax = 0) AS inserted
+/**
+ * Staged rows that name an existing deal update it when a business column differs (the trigger
+ * then writes the revision); the others are inserted. Imports of deals run one at a time (an
+ * advisory lock), so no other import inserts the same external id in between; the unique key
+ * still guards it.
+ */
+async function write(m: EntityManager, select: string, params: unknown[]): Promise<{ created: number; updated: number }> {
+  const updated = (await m.query(`
+    WITH src AS (${select}),
+    changed AS (
+      UPDATE deals d SET ${[...SET_COLUMNS, 'import_id'].map((c) => `${c} = src.${c}`).join(', ')}
+      FROM src WHERE d.external_id = src.external_id
+        AND (${SET_COLUMNS.map((c) => `d.${c}`).join(', ')}) IS DISTINCT FROM (${SET_COLUMNS.map((c) => `src.${c}`).join(', ')})
+      RETURNING 1
     )
-    SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM merged`;
+    SELECT count(*)::int AS n FROM changed`, params)) as Array<{ n: number }>;
+  const created = (await m.query(`
+    WITH src AS (${select}),
+    added AS (
+      INSERT INTO deals (${INSERT_COLUMNS.join(', ')})
+      SELECT ${INSERT_COLUMNS.join(', ')} FROM src WHERE NOT EXISTS (SELECT 1 FROM deals d WHERE d.external_id = src.external_id)
+      RETURNING 1
+    )
+    SELECT count(*)::int AS n FROM added`, params)) as Array<{ n: number }>;
+  return { created: created[0]!.n, updated: updated[0]!.n };
 }
 
 /** An open deal without a close date keeps the placeholder it has (so re-importing changes nothing). */
@@ -126,13 +141,13 @@ const closeDate = `COALESCE(s.close_date, s.created_date, (SELECT x.close_date F
  */
 export async function mergeDeals(m: EntityManager, importId: string | null, today: string): Promise<{ created: number; updated: number; staged: number }> {
   const staged = ((await m.query(`SELECT count(*)::int AS n FROM ${DEAL_STAGING_TABLE}`)) as Array<{ n: number }>)[0]!.n;
-  const first = (await m.query(upsert(`
+  const columns = (amount: string, amountMissing: string, reverses: string) => `
       SELECT s.external_id, s.account_id, s.owner_person_id, s.product_id, s.name, s.type, s.stage, s.created_date,
-        ${closeDate}, s.close_date IS NULL, COALESCE(s.amount, 0), s.amount IS NULL, s.currency, s.credits, NULL::uuid, $1::uuid
-      FROM ${DEAL_STAGING_TABLE} s WHERE s.reverses_external_id IS NULL`), [importId, today])) as Array<{ created: number; updated: number }>;
-  const second = (await m.query(upsert(`
-      SELECT s.external_id, s.account_id, s.owner_person_id, s.product_id, s.name, s.type, s.stage, s.created_date,
-        ${closeDate}, s.close_date IS NULL, -COALESCE(s.amount, r.amount), false, s.currency, s.credits, r.id, $1::uuid
-      FROM ${DEAL_STAGING_TABLE} s JOIN deals r ON r.external_id = s.reverses_external_id WHERE s.reverses_external_id IS NOT NULL`), [importId, today])) as Array<{ created: number; updated: number }>;
-  return { created: first[0]!.created + second[0]!.created, updated: first[0]!.updated + second[0]!.updated, staged };
+        ${closeDate} AS close_date, s.close_date IS NULL AS close_date_missing, ${amount} AS amount, ${amountMissing} AS amount_missing,
+        s.currency, s.credits, ${reverses} AS reverses_deal_id, $1::uuid AS import_id`;
+  const first = await write(m, `${columns('COALESCE(s.amount, 0)', 's.amount IS NULL', 'NULL::uuid')}
+      FROM ${DEAL_STAGING_TABLE} s WHERE s.reverses_external_id IS NULL`, [importId, today]);
+  const second = await write(m, `${columns('-COALESCE(s.amount, r.amount)', 'false', 'r.id')}
+      FROM ${DEAL_STAGING_TABLE} s JOIN deals r ON r.external_id = s.reverses_external_id WHERE s.reverses_external_id IS NOT NULL`, [importId, today]);
+  return { created: first.created + second.created, updated: first.updated + second.updated, staged };
 }

@@ -63,6 +63,8 @@ export interface ImportOutcome {
   ignoredColumns: string[];
   /** Set when the file as a whole could not be read (not UTF-8, malformed, a column missing). */
   fileError: { code: string; message: string } | null;
+  /** Milliseconds per phase: read (parse, validate, stage), check (across rows), write, finish. */
+  timings: Record<'read' | 'check' | 'write' | 'finish', number>;
 }
 
 export interface ImportProgress {

@@ -184,7 +184,8 @@ export class Importer {
       issues: issues.map((i) => ({ line: i.line, column: i.columnName, field: i.field, value: i.value, code: i.code, message: i.message, ...(i.suggestion ? { suggestion: i.suggestion } : {}), severity: i.severity })),
       issuesTruncated: record.issuesCount > issues.length,
       fileHash: record.fileHash, fileBytes: Number(record.fileBytes ?? 0), ignoredColumns: record.ignoredColumns,
-      fileError: record.error && record.error.code.startsWith('FILE.') ? { code: record.error.code, message: record.error.message } : record.error,
+      fileError: record.error ? { code: record.error.code, message: record.error.message } : null,
+      timings: { read: 0, check: 0, write: 0, finish: 0 },
     };
   }
 
@@ -203,6 +204,13 @@ export class Importer {
     const importId = record?.id ?? null;
     const issues = new IssueCollector(this.dataSource, importId, options.dryRun ? DRY_RUN_ISSUES : ANSWER_ISSUES);
     const counts = zeroCounts();
+    const timings = { read: 0, check: 0, write: 0, finish: 0 };
+    let phaseAt = Date.now();
+    const phase = (name: keyof typeof timings) => {
+      const now = Date.now();
+      timings[name] += now - phaseAt;
+      phaseAt = now;
+    };
     let ignoredColumns: string[] = [];
     let fileError: { code: string; message: string } | null = null;
     let progressAt = Date.now();
@@ -250,7 +258,7 @@ export class Importer {
       let written = 0;
       let settleCurrency: string | null = null;
       if (layout && options.kind === 'deals') {
-        const result = await this.readDeals(qr, m, layout, profile, options, source, issues, counts, progress, fail, () => fileError !== null);
+        const result = await this.readDeals(qr, m, layout, profile, options, source, issues, counts, progress, fail, () => fileError !== null, phase);
         settleCurrency = result.settleCurrency;
         if (!fileError) {
           counts.rowsValid = counts.rowsRead - counts.rowsInvalid;
@@ -258,6 +266,7 @@ export class Importer {
           if (!rejected || options.dryRun) {
             progress('writing', true);
             const merged = await mergeDeals(m, importId, today());
+            phase('write');
             counts.created = merged.created;
             counts.updated = merged.updated;
             counts.unchanged = merged.staged - merged.created - merged.updated;
@@ -278,6 +287,7 @@ export class Importer {
           if (!(e instanceof ImportFileError)) throw e;
           await fail(e.code, e.message, e.line);
         }
+        phase('read');
         if (!fileError) {
           progress('checking', true);
           const shapeInvalid = counts.rowsInvalid;
@@ -300,6 +310,7 @@ export class Importer {
           counts.unchanged = plan.unchanged;
           counts.deactivated = plan.deactivations.length;
           written = result.written;
+          phase('write');
         }
       }
       if (!layout && !fileError) throw new Error('import: no layout and no file error');
@@ -330,9 +341,10 @@ export class Importer {
         await qr.commitTransaction();
       }
       committed = true;
+      phase('finish');
       return {
         importId, kind: options.kind, status, dryRun: options.dryRun, profile, counts, issues: issues.first, issuesTruncated: issues.truncated,
-        fileHash: facts.sha256 || null, fileBytes: facts.bytes, ignoredColumns, fileError,
+        fileHash: facts.sha256 || null, fileBytes: facts.bytes, ignoredColumns, fileError, timings,
       };
     } catch (e) {
       if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
@@ -360,6 +372,7 @@ export class Importer {
     qr: QueryRunner, m: EntityManager, layout: ColumnLayout, profile: ImportProfile, options: ImportOptions, source: OpenedSource,
     issues: IssueCollector, counts: ImportCounts, progress: (phase: 'reading' | 'checking' | 'writing') => void,
     fail: (code: string, message: string, line: number | null) => Promise<void>, hasFileError: () => boolean,
+    phase: (name: 'read' | 'check') => void,
   ): Promise<{ settleCurrency: string | null }> {
     const settings = (await m.query(`SELECT currency FROM organisation_settings WHERE id`)) as Array<{ currency: string | null }>;
     const orgCurrency = settings[0]?.currency ?? null;
@@ -367,7 +380,10 @@ export class Importer {
       throw new DomainError('IMPORT.CURRENCY_CONFLICT', `The organisation's currency is ${orgCurrency}; an import cannot set it to ${options.currency}.`, { field: 'currency', value: options.currency });
     }
     const currency = orgCurrency ?? options.currency ?? null;
-    // One connection (the import's transaction): one query at a time.
+    // One connection (the import's transaction): one query at a time. KEY SHARE locks keep every
+    // person and product resolved here from being deleted before the import commits.
+    await m.query(`SELECT 1 FROM people FOR KEY SHARE`);
+    await m.query(`SELECT 1 FROM products FOR KEY SHARE`);
     const people = await m.query(`SELECT id, name, email, employee_id AS "employeeId", active, end_date::text AS "endDate" FROM people`);
     const accounts = await m.query(`SELECT id, external_id AS "externalId", name FROM accounts`);
     const products = await m.query(`SELECT id, code, name FROM products`);
@@ -382,9 +398,14 @@ export class Importer {
         if (counts.rowsRead % PROGRESS_EVERY_ROWS === 0) progress('reading');
         if (!(await this.columnCountOk(r.value, layout, issues))) { counts.rowsInvalid += 1; continue; }
         const { deal, issues: found } = validateDealRow(rawRow(r.value, layout), ctx);
-        for (let i = 0; i < found.length; i++) await issues.add(found[i]!);
-        if (deal) await copy.write(dealFields(deal));
-        else counts.rowsInvalid += 1;
+        for (let i = 0; i < found.length; i++) {
+          const pending = issues.add(found[i]!);
+          if (pending) await pending;
+        }
+        if (deal) {
+          const pending = copy.write(dealFields(deal));
+          if (pending) await pending;
+        } else counts.rowsInvalid += 1;
       }
     } catch (e) {
       if (!(e instanceof ImportFileError)) {
@@ -394,6 +415,7 @@ export class Importer {
       await fail(e.code, e.message, e.line);
     }
     await copy.end();
+    phase('read');
     if (hasFileError()) return { settleCurrency: null };
     progress('checking');
     const column = (field: string): string | null => {
@@ -409,6 +431,7 @@ export class Importer {
     } else if (!currency && cross.currencies.length === 1) {
       settleCurrency = cross.currencies[0]!.currency;
     }
+    phase('check');
     return { settleCurrency };
   }
 

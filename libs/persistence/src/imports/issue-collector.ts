@@ -15,14 +15,15 @@ export class IssueCollector {
 
   constructor(private readonly dataSource: DataSource, private readonly importId: string | null, private readonly keep: number) {}
 
-  async add(issue: ImportIssue): Promise<void> {
+  /** Records one issue; answers a promise (await it) only when a batch is being written. */
+  add(issue: ImportIssue): Promise<void> | undefined {
     this.total += 1;
     if (issue.severity === 'error') this.errors += 1;
     else if (issue.severity === 'warning') this.warnings += 1;
     if (this.first.length < this.keep) this.first.push(issue);
-    if (this.importId === null) return;
+    if (this.importId === null) return undefined;
     this.pending.push(issue);
-    if (this.pending.length >= BATCH) await this.flush();
+    return this.pending.length >= BATCH ? this.flush() : undefined;
   }
 
   get truncated(): boolean {

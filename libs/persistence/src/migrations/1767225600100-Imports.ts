@@ -48,8 +48,8 @@ export class Imports1767225600100 implements MigrationInterface {
     await q.query(`
       ALTER TABLE deals
         ADD COLUMN external_id text CONSTRAINT deals_external_id_key UNIQUE,
-        ADD COLUMN owner_person_id uuid REFERENCES people (id),
-        ADD COLUMN product_id uuid REFERENCES products (id),
+        ADD COLUMN owner_person_id uuid,
+        ADD COLUMN product_id uuid,
         ADD COLUMN type text NOT NULL DEFAULT 'new',
         ADD COLUMN created_date date,
         ADD COLUMN currency text CONSTRAINT deals_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
@@ -66,11 +66,30 @@ export class Imports1767225600100 implements MigrationInterface {
     await q.query(`ALTER TABLE deals ADD CONSTRAINT deals_missing_check CHECK ((stage = 'open' OR NOT close_date_missing) AND (stage <> 'won' OR NOT amount_missing))`);
     await q.query(`ALTER TABLE deals ADD CONSTRAINT deals_reverses_check CHECK (reverses_deal_id IS NULL OR reverses_deal_id <> id)`);
     await q.query(`CREATE INDEX deals_reverses_deal_id_idx ON deals (reverses_deal_id) WHERE reverses_deal_id IS NOT NULL`);
+    // The deal's owner and product are checked by the importer, which holds KEY SHARE locks on the
+    // people and products it resolved against; a per-row foreign key check would more than double
+    // the cost of writing a large import. The other half of a foreign key stays: a person or
+    // product that a deal names cannot be deleted.
+    await q.query(`
+      CREATE FUNCTION deals_refuse_orphans() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_TABLE_NAME = 'people' AND EXISTS (SELECT 1 FROM deals WHERE owner_person_id = OLD.id) THEN
+          RAISE EXCEPTION 'person % owns deals and cannot be deleted (deactivate them)', OLD.id USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        IF TG_TABLE_NAME = 'products' AND EXISTS (SELECT 1 FROM deals WHERE product_id = OLD.id) THEN
+          RAISE EXCEPTION 'product % is on deals and cannot be deleted', OLD.id USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        RETURN OLD;
+      END $$`);
+    await q.query(`CREATE TRIGGER people_deals_guard BEFORE DELETE ON people FOR EACH ROW EXECUTE FUNCTION deals_refuse_orphans()`);
+    await q.query(`CREATE TRIGGER products_deals_guard BEFORE DELETE ON products FOR EACH ROW EXECUTE FUNCTION deals_refuse_orphans()`);
 
     await q.query(`
       CREATE TABLE deal_revisions (
         id bigserial PRIMARY KEY,
-        deal_id uuid NOT NULL REFERENCES deals (id),
+        -- No foreign key: the history outlives the row it describes (as the audit trail does), and
+        -- a per-row check would double the cost of writing a large import.
+        deal_id uuid NOT NULL,
         revision integer NOT NULL,
         recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
         import_id uuid,
@@ -247,6 +266,9 @@ export class Imports1767225600100 implements MigrationInterface {
     await q.query(`DROP FUNCTION deals_next_revision()`);
     await q.query(`DROP TABLE deal_revisions`);
     await q.query(`DROP FUNCTION deal_revisions_refuse_change()`);
+    await q.query(`DROP TRIGGER products_deals_guard ON products`);
+    await q.query(`DROP TRIGGER people_deals_guard ON people`);
+    await q.query(`DROP FUNCTION deals_refuse_orphans()`);
     // Rows only this migration allows (cancellations, open deals without values) cannot go back.
     await q.query(`DELETE FROM deals WHERE reverses_deal_id IS NOT NULL`);
     await q.query(`ALTER TABLE deals DROP CONSTRAINT deals_reverses_check`);

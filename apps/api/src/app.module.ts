@@ -23,6 +23,7 @@ import { TerritoriesController } from './territories/territories.controller';
 import { TerritoriesService } from './territories/territories.service';
 import { QuotaSetsController } from './quota-sets/quota-sets.controller';
 import { QuotaSetsService } from './quota-sets/quota-sets.service';
+import { IMPORTS_CONTROLLERS, ImportsModule } from './imports/imports.module';
 
 @Global()
 @Module({})
@@ -51,15 +52,15 @@ class CoreModule implements OnApplicationShutdown {
 }
 
 /** Every controller of the API; the route-rule test walks this same list. */
-export const API_CONTROLLERS = [HealthController, PeopleController, PlansController, PlanAssignmentsController, ApprovalsController, AuditController, CalculationsController, TerritoriesController, QuotaSetsController];
+export const API_CONTROLLERS = [HealthController, PeopleController, PlansController, PlanAssignmentsController, ApprovalsController, AuditController, CalculationsController, TerritoriesController, QuotaSetsController, ...IMPORTS_CONTROLLERS];
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config), TemporalModule, JwtModule.register({})],
-      controllers: API_CONTROLLERS,
+      imports: [CoreModule.forRoot(config), TemporalModule, JwtModule.register({}), ImportsModule],
+      controllers: API_CONTROLLERS.filter((c) => !(IMPORTS_CONTROLLERS as readonly unknown[]).includes(c)),
       providers: [
         PlansService,
         PlanAssignmentsService,

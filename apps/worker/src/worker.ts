@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { approvalTaskActivities, planAcceptanceActivities } from './activities';
 import { territoryChangeActivities } from './activities';
 import { quotaSignoffActivities } from './activities';
+import { importActivities } from './activities';
 import type { MailTransport } from './activities/mail-transport';
 import { WorkerModule } from './worker.module';
 
@@ -50,7 +51,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Runnin
       connection,
       namespace: config.temporal.namespace,
       taskQueue: options.taskQueue ?? config.temporal.taskQueue,
-      activities: { ...planAcceptanceActivities(app), ...approvalTaskActivities(app), ...territoryChangeActivities(app), ...quotaSignoffActivities(app) },
+      activities: { ...planAcceptanceActivities(app), ...approvalTaskActivities(app), ...territoryChangeActivities(app), ...quotaSignoffActivities(app), ...importActivities(app) },
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle }
         : {

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       mail: { enabled: true, smtpUrl: 'smtp://mail:2525', from: 'Quotaflow <no-reply@quotaflow.local>' },
       auth: { secret: SECRET, issuer: 'quotaflow', audience: 'quotaflow-api', ttlSeconds: 28800 },
       approvals: { financeThreshold: '50000.00' },
+      imports: { backgroundBytes: 20 * 1024 * 1024 },
       logLevel: 'log',
     });
   });

@@ -29,7 +29,13 @@ export interface AppConfig {
   mail: MailConfig;
   auth: AuthConfig;
   approvals: ApprovalsConfig;
+  imports: ImportsConfig;
   logLevel: LogLevel;
+}
+
+/** Imports: an upload larger than this many bytes runs in the background (workflow `import:<id>`). */
+export interface ImportsConfig {
+  backgroundBytes: number;
 }
 
 /** Organisation-wide routing defaults (a request may carry its own). */
@@ -56,6 +62,7 @@ export const CONFIG_VARIABLES = [
   'JWT_AUDIENCE',
   'JWT_TTL_SECONDS',
   'APPROVAL_FINANCE_THRESHOLD',
+  'IMPORT_BACKGROUND_BYTES',
   'LOG_LEVEL',
   'DATA_DIR',
   'TEMPORAL_CLI_PATH',
@@ -192,6 +199,8 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     r.fail('APPROVAL_FINANCE_THRESHOLD', `must be a non-negative amount like "50000.00", got "${financeThreshold}"`, true);
   }
 
+  const backgroundBytes = r.integer('IMPORT_BACKGROUND_BYTES', 1, 1_000_000_000_000, 20 * 1024 * 1024, true);
+
   if (r.issues.length > 0) throw new ConfigError(r.issues);
 
   return {
@@ -215,6 +224,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
       ttlSeconds,
     },
     approvals: { financeThreshold },
+    imports: { backgroundBytes },
     logLevel,
   };
 }

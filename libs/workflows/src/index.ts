@@ -11,3 +11,6 @@ export { planAcceptanceWorkflow, planAcceptanceStages, PLAN_ACCEPTANCE_CODES, MA
 export * from './territory-change/messages';
 export * from './territory-change/activities';
 export { territoryChangeWorkflow, stageView as territoryChangeStageView } from './territory-change/territory-change.workflow';
+export * from './import/messages';
+export * from './import/activities';
+export { importWorkflow, importStatusQuery } from './import/import.workflow';

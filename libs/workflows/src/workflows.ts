@@ -2,3 +2,4 @@
 export { planAcceptanceWorkflow } from './plan-acceptance/plan-acceptance.workflow';
 export { quotaSignoffWorkflow } from './quota-signoff/quota-signoff.workflow';
 export { territoryChangeWorkflow } from './territory-change/territory-change.workflow';
+export { importWorkflow } from './import/import.workflow';

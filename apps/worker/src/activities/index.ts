@@ -9,10 +9,12 @@ import { OutboxDelivery } from './outbox-delivery';
 import { PlanDocumentActivity } from './plan-document.activity';
 import { TerritoryChangeActivity } from './territory-change.activity';
 import { QuotaSignoffActivity, quotaSignoffActivities } from './quota-signoff.activity';
+import { ImportActivity, importActivities } from './import.activity';
 
 export { QuotaSignoffActivity, quotaSignoffActivities };
+export { ImportActivity, importActivities };
 export { ApprovalTaskActivity, AssignmentStateActivity, AuditActivity, EmailActivity, OutboxDelivery, PlanDocumentActivity };
-export const ACTIVITY_CLASSES = [OutboxDelivery, PlanDocumentActivity, EmailActivity, AuditActivity, AssignmentStateActivity, ApprovalTaskActivity, TerritoryChangeActivity, QuotaSignoffActivity];
+export const ACTIVITY_CLASSES = [OutboxDelivery, PlanDocumentActivity, EmailActivity, AuditActivity, AssignmentStateActivity, ApprovalTaskActivity, TerritoryChangeActivity, QuotaSignoffActivity, ImportActivity];
 
 /** The activity functions the worker registers, bound to their Nest-managed instances. */
 export function planAcceptanceActivities(app: INestApplicationContext): PlanAcceptanceActivities {

@@ -75,7 +75,7 @@ async function seedOrg(ds: DataSource): Promise<Org> {
   return { team, otherTeam, admin, ops, finance, auditor, manager, otherManager, rep, otherRep, farRep };
 }
 
-export async function startHarness(name: string, options: { inProcessWorker?: boolean } = {}): Promise<Harness> {
+export async function startHarness(name: string, options: { inProcessWorker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
   const database = await createTestDatabase();
   const smtp = await startSmtpSink();
   const env: Record<string, string> = {
@@ -87,6 +87,7 @@ export async function startHarness(name: string, options: { inProcessWorker?: bo
     SMTP_URL: smtp.url,
     MAIL_FROM: 'Quotaflow <no-reply@quotaflow.test>',
     JWT_SECRET,
+    ...(options.env ?? {}),
   };
   const config = loadConfig(env, ['http', 'database', 'temporal', 'mail', 'auth']);
   const owner = await createDataSource(config.database, { role: 'owner' }).initialize();

@@ -97,6 +97,21 @@ export interface ImportProfile {
   /** Explicit value mappings, applied before lookup: field → (raw value → value). */
   values?: Partial<Record<MappableField, Record<string, string>>>;
   dateFormat?: DateFormat;
+  /**
+   * Lines an export adds below the data (a report's totals and notices): a row whose first cell
+   * starts with one of these and whose other cells are empty is not data and is skipped.
+   */
+  footerStartsWith?: string[];
+}
+
+/** True when the row is a footer line of the profile's export (see `footerStartsWith`). */
+export function isFooterRow(profile: ImportProfile, cells: readonly string[]): boolean {
+  const markers = profile.footerStartsWith;
+  if (!markers || markers.length === 0 || cells.length === 0) return false;
+  const first = cells[0]!.trim();
+  if (!markers.some((m) => first.startsWith(m))) return false;
+  for (let i = 1; i < cells.length; i++) if (cells[i]!.trim() !== '') return false;
+  return true;
 }
 
 export interface ProfileProblem {
@@ -124,6 +139,9 @@ export function validateProfile(p: ImportProfile): ProfileProblem[] {
   for (const [field, map] of Object.entries(p.values ?? {})) {
     if (!(MAPPABLE_FIELDS as readonly string[]).includes(field)) problems.push({ field: `values.${field}`, message: `values can map ${MAPPABLE_FIELDS.join(', ')}` });
     if (!map || typeof map !== 'object' || Object.values(map).some((v) => typeof v !== 'string')) problems.push({ field: `values.${field}`, message: 'must map text to text' });
+  }
+  if (p.footerStartsWith !== undefined && (!Array.isArray(p.footerStartsWith) || p.footerStartsWith.some((m) => typeof m !== 'string' || m.trim() === ''))) {
+    problems.push({ field: 'footerStartsWith', message: 'must be a list of non-empty texts' });
   }
   for (const [label, type] of Object.entries(p.types ?? {})) {
     if (typeof type !== 'string' || type.trim() === '') problems.push({ field: `types.${label}`, message: 'must be a non-empty type' });

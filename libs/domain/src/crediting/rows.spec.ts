@@ -167,9 +167,9 @@ describe('deal rows', () => {
   });
 
   it('warns (does not reject) when the owner has left', () => {
-    const r = validateDealRow(row(2, { ...base, owner: 'gone@x.test' }), ctx);
+    const r = validateDealRow(row(2, { ...base, owner: 'gone@x.test' }), ctx); // left 2026-01-31, the deal closes 2026-03-15
     expect(r.deal).toBeDefined();
-    expect(r.issues).toEqual([expect.objectContaining({ code: 'OWNER.INACTIVE', severity: 'warning' })]);
+    expect(r.issues).toEqual([expect.objectContaining({ code: 'OWNER.LEFT', severity: 'warning' })]);
   });
 
   it('maps Salesforce stages and types; anything else is open', () => {

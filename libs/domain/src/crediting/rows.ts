@@ -566,10 +566,11 @@ export function validateDealRow(row: RawRow, ctx: DealRowContext): { deal?: Deal
   }
 
   const credits = parseCredits(row, sink, refs.people, closeDate ?? null);
-  if (owner && closeDate && !owner.active) {
-    sink.add('owner', 'OWNER.INACTIVE', `${owner.name} is no longer active (credits follow the explicit credits, else the territory owner)`, { severity: 'warning' });
-  } else if (owner && closeDate && owner.endDate && owner.endDate < closeDate) {
+  // Who owned a deal in the CRM does not decide its credits; a departed owner is worth a look.
+  if (owner && closeDate && owner.endDate && owner.endDate < closeDate) {
     sink.add('owner', 'OWNER.LEFT', `${owner.name} left on ${owner.endDate}, before the close date ${closeDate}`, { severity: 'warning' });
+  } else if (owner && !owner.active && !owner.endDate) {
+    sink.add('owner', 'OWNER.INACTIVE', `${owner.name} is no longer active (credits follow the explicit credits, else the territory owner)`, { severity: 'warning' });
   }
 
   if (sink.errors > 0 || externalId === undefined || name === undefined || !owner || !account || product === undefined || !stage || !type

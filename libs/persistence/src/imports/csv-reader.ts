@@ -133,8 +133,11 @@ export function readCsv(source: AsyncIterable<Buffer | string>): CsvReader {
   const guard = new Utf8Guard();
   const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_RECORD_BYTES });
   const input = Readable.from(tapped());
+  // Errors reach the reader through the parser's iterator; the listeners only pass them on (an
+  // 'error' event without a listener would crash the process after the iterator has stopped).
   input.on('error', (e) => guard.destroy(e));
   guard.on('error', (e) => parser.destroy(e));
+  parser.on('error', () => undefined);
   input.pipe(guard).pipe(parser);
   let digest: string | null = null;
   async function* records(): AsyncGenerator<CsvRecord> {

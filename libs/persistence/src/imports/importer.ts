@@ -2,7 +2,7 @@
 // write — all in one transaction, so a bad file, a dry run or a crash leaves nothing half-written.
 import { createHash } from 'node:crypto';
 import {
-  dealReferences, DomainError, resolveColumns, validateDealRow,
+  dealReferences, DomainError, isFooterRow, resolveColumns, validateDealRow,
   type ColumnLayout, type ImportProfile, type RawRow,
 } from '@quotaflow/domain';
 import type { PoolClient } from 'pg';
@@ -277,6 +277,7 @@ export class Importer {
         const rows: RawRow[] = [];
         try {
           for (let r = await source.rows.next(); !r.done; r = await source.rows.next()) {
+            if (r.value.cells.length !== layout.headers.length && isFooterRow(profile, r.value.cells)) continue;
             counts.rowsRead += 1;
             if (counts.rowsRead > MAX_REFERENCE_ROWS) throw new ImportFileError('FILE.TOO_MANY_ROWS', `A ${options.kind} file has at most ${MAX_REFERENCE_ROWS} rows.`, r.value.line);
             if (!(await this.columnCountOk(r.value, layout, issues))) { counts.rowsInvalid += 1; continue; }
@@ -394,6 +395,7 @@ export class Importer {
     const ctx = { profile, refs, currency };
     try {
       for (let r = await source.rows.next(); !r.done; r = await source.rows.next()) {
+        if (r.value.cells.length !== layout.headers.length && isFooterRow(profile, r.value.cells)) continue;
         counts.rowsRead += 1;
         if (counts.rowsRead % PROGRESS_EVERY_ROWS === 0) progress('reading');
         if (!(await this.columnCountOk(r.value, layout, issues))) { counts.rowsInvalid += 1; continue; }
@@ -430,6 +432,8 @@ export class Importer {
       await fail('CURRENCY.AMBIGUOUS', `The organisation has no currency yet and the file has ${cross.currencies.map((c) => `${c.currency} (${c.rows} rows)`).join(', ')}: import with the currency option to choose one.`, null);
     } else if (!currency && cross.currencies.length === 1) {
       settleCurrency = cross.currencies[0]!.currency;
+    } else if (!orgCurrency && options.currency) {
+      settleCurrency = options.currency;
     }
     phase('check');
     return { settleCurrency };

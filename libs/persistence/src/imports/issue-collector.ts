@@ -5,6 +5,12 @@ import type { ImportIssue } from './import-types';
 
 const BATCH = 500;
 
+/** A refused value still has to be shown: NUL and lone surrogates become visible escapes (\u0000). */
+function printable(v: string | null): string | null {
+  if (v === null) return null;
+  return v.replace(/[\u0000\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export class IssueCollector {
   readonly first: ImportIssue[] = [];
   total = 0;
@@ -16,7 +22,10 @@ export class IssueCollector {
   constructor(private readonly dataSource: DataSource, private readonly importId: string | null, private readonly keep: number) {}
 
   /** Records one issue; answers a promise (await it) only when a batch is being written. */
-  add(issue: ImportIssue): Promise<void> | undefined {
+  add(found: ImportIssue): Promise<void> | undefined {
+    const issue: ImportIssue = found.value === null && !/[\u0000\uD800-\uDFFF]/.test(found.message)
+      ? found
+      : { ...found, value: printable(found.value), message: printable(found.message)!, column: printable(found.column) };
     this.total += 1;
     if (issue.severity === 'error') this.errors += 1;
     else if (issue.severity === 'warning') this.warnings += 1;

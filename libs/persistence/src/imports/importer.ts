@@ -213,7 +213,8 @@ export class Importer {
     };
     let ignoredColumns: string[] = [];
     let fileError: { code: string; message: string } | null = null;
-    let progressAt = Date.now();
+    // The first progress is written at once (so a reader sees the import started), then every second.
+    let progressAt = 0;
     let progressWrite: Promise<unknown> = Promise.resolve();
     const progress = (phase: 'reading' | 'checking' | 'writing', force = false) => {
       hooks.onProgress?.({ rowsRead: counts.rowsRead, rowsValid: counts.rowsRead - counts.rowsInvalid, rowsInvalid: counts.rowsInvalid, phase });
@@ -221,7 +222,7 @@ export class Importer {
       progressAt = Date.now();
       const [read, invalid] = [counts.rowsRead, counts.rowsInvalid];
       progressWrite = progressWrite.then(() => this.dataSource.query(
-        `UPDATE imports SET rows_read = $2, rows_invalid = $3, rows_valid = $2 - $3, progress_at = now() WHERE id = $1 AND status = 'running'`,
+        `UPDATE imports SET rows_read = $2::int, rows_invalid = $3::int, rows_valid = $2::int - $3::int, progress_at = now() WHERE id = $1 AND status = 'running'`,
         [importId, read, invalid],
       )).catch(() => undefined);
     };

@@ -88,9 +88,13 @@ describe('teams and territories: trees', () => {
     expect(cycle.issues.map((i) => i.code)).toEqual(['TERRITORY.CYCLE', 'TERRITORY.CYCLE']);
   });
 
-  it('an unknown manager is an error naming the value', () => {
+  it('a manager not imported yet leaves the team without one, with a warning; the same file later sets it', () => {
     const plan = planTeams(defaults('teams'), rows({ name: 'East', manager_email: 'nobody@x.test' }), [], known);
-    expect(plan.issues).toEqual([expect.objectContaining({ line: 2, field: 'manager_email', code: 'PERSON.UNKNOWN', value: 'nobody@x.test' })]);
+    expect(plan.issues).toEqual([expect.objectContaining({ line: 2, field: 'manager_email', code: 'TEAM.MANAGER_NOT_YET_KNOWN', value: 'nobody@x.test', severity: 'warning' })]);
+    expect(plan.creates).toEqual([expect.objectContaining({ after: { name: 'East', managerEmail: null, parentTeam: null } })]);
+    const later = planTeams(defaults('teams'), rows({ name: 'East', manager_email: 'nobody@x.test' }), [{ id: 't1', name: 'East', managerEmail: null, parentTeam: null }], { ...known, people: [{ email: 'nobody@x.test', name: 'No Body' }] });
+    expect(later.issues).toEqual([]);
+    expect(later.updates).toEqual([expect.objectContaining({ after: { name: 'East', managerEmail: 'nobody@x.test', parentTeam: null } })]);
   });
 });
 

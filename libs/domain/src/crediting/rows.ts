@@ -210,20 +210,32 @@ function knownLookups(known: KnownKeys): Record<RefKind, Lookup<{ key: string }>
 /** A team as imported: references are names / emails. */
 export interface TeamRecord { name: string; managerEmail: string | null; parentTeam: string | null }
 
+/**
+ * Teams name their managers and people name their teams, so the first teams file may name
+ * managers who are not imported yet: such a team is imported without a manager, with a warning
+ * (import people, then the same teams file again, which sets them).
+ */
 export function planTeams(profile: ImportProfile, rows: Iterable<RawRow>, existing: ReadonlyArray<TeamRecord & { id: string }>, known: KnownKeys): ChangePlan<TeamRecord> {
+  const lookups = knownLookups(known);
   return planGeneric<TeamRecord, TeamRecord & { id: string }>({
-    kind: 'teams', rows, existing, rawKey: (r) => r.get('name'), keyOf: (t) => t.name, known: knownLookups(known), equal: same,
+    kind: 'teams', rows, existing, rawKey: (r) => r.get('name'), keyOf: (t) => t.name, known: lookups, equal: same,
     parse: (row, sink) => {
       const name = text(sink, row, 'name', true, 200);
       const managerRaw = mapped(profile, 'manager_email', row.get('manager_email'));
-      const manager = managerRaw === '' ? null : sink.take('manager_email', parseEmail(managerRaw));
+      let manager = managerRaw === '' ? null : sink.take('manager_email', parseEmail(managerRaw));
+      if (manager) {
+        const found = lookups.person.find(manager);
+        if (found.kind !== 'found') {
+          sink.add('manager_email', 'TEAM.MANAGER_NOT_YET_KNOWN', `${manager} is not a known person yet: the team is imported without a manager (import people, then this file again)${found.kind === 'missing' ? didYouMean(found.suggestions) : ''}`, { severity: 'warning' });
+          manager = null;
+        }
+      }
       const parent = text(sink, row, 'parent_team', false, 200);
       if (name === undefined || manager === undefined || parent === undefined) return undefined;
       const parentTeam = parent === '' ? null : mapped(profile, 'parent_team', parent);
       if (parentTeam !== null && parentTeam.toLowerCase() === name.toLowerCase()) sink.add('parent_team', 'TEAM.CYCLE', 'is the team itself');
       const refs: Parsed1<TeamRecord>['refs'] = [];
       if (parentTeam) ref(sink, refs, 'parent_team', parentTeam, 'team');
-      if (manager) ref(sink, refs, 'manager_email', manager, 'person');
       return { line: row.line, key: name, record: { name, managerEmail: manager, parentTeam }, refs };
     },
     finalCheck: (rows, existing) => cycles(rows.map((r) => ({ line: r.line, key: r.key, parent: r.record.parentTeam })), existing.map((e) => ({ key: e.name, parent: e.parentTeam })), 'parent_team', 'TEAM.CYCLE'),

@@ -254,6 +254,15 @@ describe('imports', () => {
     const missing = await upload(h, h.org.ops, 'products', 'kode,name\nX,Y\n');
     expect(missing.body.details.issues[0]).toMatchObject({ code: 'FILE.MISSING_COLUMN', line: 1, message: expect.stringContaining('did you mean `kode`?') });
 
+    const nulHeader = await upload(h, h.org.ops, 'products', 'code,na\u0000me\nX,Y\n');
+    expect([nulHeader.status, nulHeader.body.details.fileError.code]).toEqual([422, 'FILE.BAD_HEADER']);
+    const nulJson = await upload(h, h.org.ops, 'products', JSON.stringify({ rows: [{ code: 'J\u0000', name: 'x' }] }), 'dryRun=true', 'application/json');
+    expect(nulJson.body.issues).toEqual([expect.objectContaining({ code: 'TEXT.NUL', value: 'J\\u0000' })]);
+    const badName = new FormData();
+    badName.append('file', new Blob([TEAMS]), 'tea\u0007ms.csv');
+    const refused = await upload(h, h.org.ops, 'teams', badName, '', null);
+    expect([refused.status, refused.body.code]).toEqual([400, 'VALIDATION.FAILED']);
+
     // A BOM, CRLF line ends and a quoted field with an embedded newline.
     const tricky = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('code,name,family\r\nNL-1,"Two\r\nlines",F\r\nNL-2,After,F\r\nNL-3,,F\r\n')]);
     const r = await upload(h, h.org.ops, 'products', tricky, 'dryRun=true');
@@ -286,6 +295,8 @@ describe('imports', () => {
     expect((await put(h.org.ops, 'salesforce', { name: 'mine', kind: 'deals' })).status).toBe(409);
     expect((await put(h.org.ops, 'acme', { name: 'Acme', kind: 'deals', extends: 'nothing' })).status).toBe(404);
     expect((await put(h.org.ops, 'acme', { name: 'Acme', kind: 'deals', stages: { Won: 'done' } })).body).toMatchObject({ code: 'VALIDATION.FAILED', details: [{ field: 'stages.Won' }] });
+    expect((await put(h.org.ops, 'acme', { name: 'Ac\u0000me', kind: 'deals' })).body).toMatchObject({ code: 'VALIDATION.FAILED', details: [{ field: 'body' }] });
+    expect((await put(h.org.ops, 'acme', { name: 'Acme', kind: 'deals', values: { product: { '\ud800': 'x' } } })).status).toBe(400);
     const saved = await put(h.org.ops, 'acme', { name: 'Acme deals', kind: 'deals', extends: 'quotaflow', values: { product: { 'Edge-Plus': 'EDGE-PLUS' } } });
     expect(saved.status).toBe(200);
     const file = 'external_id,owner,account,product,stage,close_date,amount,currency\nMAP-1,ian.rep@imp.test,ACC-1,Edge-Plus,won,2026-05-01,10,USD\n';

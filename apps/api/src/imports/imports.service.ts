@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { AppConfig } from '@quotaflow/config';
-import { DomainError, IMPORT_KINDS, type ImportKind, type ImportProfile } from '@quotaflow/domain';
+import { DomainError, IMPORT_KINDS, textProblem, type ImportKind, type ImportProfile } from '@quotaflow/domain';
 import {
   AuditLog, ImportEntity, ImportQueries, Importer, PersonEntity, type ImportIssue, type ImportOptions, type ImportOutcome, type JsonRows,
 } from '@quotaflow/persistence';
@@ -91,7 +91,13 @@ export class ImportsService {
             return;
           }
           found = true;
-          resolve({ stream: file, fileName: info.filename ?? null });
+          const fileName = info.filename ? info.filename.replace(/^.*[\\/]/, '') : null;
+          if (fileName !== null && (textProblem(fileName) || /[\u0000-\u001f]/.test(fileName) || fileName.length > 255)) {
+            file.resume();
+            reject(invalid('file', 'the file name must be plain text of at most 255 characters'));
+            return;
+          }
+          resolve({ stream: file, fileName });
         });
         bb.on('error', (e: Error) => reject(invalid('body', `not a valid multipart body: ${e.message}`)));
         bb.on('close', () => { if (!found) reject(invalid('file', 'the multipart body has no "file" part')); });
@@ -227,7 +233,8 @@ export class ImportsService {
     if ((body as { key?: unknown }).key !== undefined && (body as { key?: unknown }).key !== key) throw invalid('key', 'must match the key in the path');
     const text = JSON.stringify(profile);
     if (text.length > 200_000) throw invalid('body', 'a profile is at most 200,000 characters');
-    if (/\\u0000/.test(text)) throw invalid('body', 'contains a NUL character');
+    // JSON.stringify writes NUL and lone surrogates as escapes (a pair stays literal): jsonb refuses both.
+    if (/\\u(0000|d[89a-f][0-9a-f]{2})/i.test(text)) throw invalid('body', 'contains a NUL character or an invalid code point');
     const { stored, before } = await this.importer.profiles.save(profile, actor.id);
     await this.audit.append({
       action: 'import-profile.saved', subject: `import-profile:${key}`, actorId: actor.id, actorRole: actor.roles.includes('ops') ? 'ops' : 'admin',

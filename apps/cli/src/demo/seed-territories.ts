@@ -33,6 +33,8 @@ export async function seedDemoTerritories(m: EntityManager, today: Date): Promis
      WHERE a.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM account_ownership o WHERE o.account_id = a.id)`,
     [DEMO_ACCOUNTS.map((a) => a.id), DEMO_OWNERSHIP_FROM],
   );
+  // The demo's money is in US dollars: the organisation's one currency, unless already set.
+  await m.query(`INSERT INTO organisation_settings (id, currency) VALUES (true, 'USD') ON CONFLICT (id) DO UPDATE SET currency = 'USD' WHERE organisation_settings.currency IS NULL`);
   const accountId = new Map(DEMO_ACCOUNTS.map((a) => [a.key, a.id]));
   const day = (offset: number) => new Date(today.getTime() + offset * DAY_MS).toISOString().slice(0, 10);
   await m.createQueryBuilder().insert().into(DealEntity)

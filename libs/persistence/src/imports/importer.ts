@@ -2,7 +2,7 @@
 // write — all in one transaction, so a bad file, a dry run or a crash leaves nothing half-written.
 import { createHash } from 'node:crypto';
 import {
-  dealReferences, DomainError, isFooterRow, resolveColumns, validateDealRow,
+  dealReferences, DomainError, isFooterRow, resolveColumns, textProblem, validateDealRow,
   type ColumnLayout, type ImportProfile, type RawRow,
 } from '@quotaflow/domain';
 import type { PoolClient } from 'pg';
@@ -244,7 +244,9 @@ export class Importer {
       let layout: ColumnLayout | null = null;
       try {
         const headers = await source.headers();
+        const badHeader = headers?.findIndex((h) => textProblem(h) !== null || h.length > 200) ?? -1;
         if (headers === null) await fail('FILE.EMPTY', 'The file is empty: it has no header row.', source.headerLine);
+        else if (badHeader >= 0) await fail('FILE.BAD_HEADER', `Column ${badHeader + 1} of the header ${textProblem(headers[badHeader]!)?.message ?? 'is longer than 200 characters'}.`, source.headerLine);
         else {
           const resolved = resolveColumns(options.kind, profile, headers);
           ignoredColumns = resolved.layout.ignored;

@@ -82,6 +82,10 @@ function print(o: ImportOutcome, args: Args): void {
 }
 
 async function main(): Promise<number> {
+  // Output piped into `head` and the like: a closed pipe ends the printing, not the import.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
   const args = parseArgs(process.argv.slice(2));
   const config = loadConfig(process.env, ['database']);
   const ds = await createDataSource(config.database, { role: 'app', applicationName: 'quotaflow-import' }).initialize();

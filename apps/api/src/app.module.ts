@@ -46,6 +46,8 @@ import { CodecModule } from './temporal/codec.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { TerritoriesController } from './territories/territories.controller';
 import { TerritoriesModule } from './territories/territories.module';
+import { ImportsController } from './imports/imports.controller';
+import { ImportsModule } from './imports/imports.module';
 
 /** Repositories of libs/persistence: the one piece of code that writes each table, for every feature. */
 const REPOSITORIES = [ApprovalRepository, OrganisationRepository, PlanAssignmentRepository, QuotaSetRepository, TerritoryRepository, IdempotencyRepository, PublishRepository];
@@ -108,9 +110,15 @@ class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown {
 }
 
 /** Every controller of the API; the route-rule test walks this same list. */
-export const API_CONTROLLERS = [HealthController, PeopleController, PlansController, PlanAssignmentsController, ApprovalsController, AuditController, CalculationsController, TerritoriesController, QuotaSetsController, CodecController];
+export const API_CONTROLLERS = [
+  HealthController, PeopleController, PlansController, PlanAssignmentsController, ApprovalsController, AuditController, CalculationsController,
+  TerritoriesController, QuotaSetsController, CodecController, ImportsController,
+];
 
-const FEATURES = [HealthModule, PeopleModule, PlansModule, PlanAssignmentsModule, ApprovalsModule, AuditModule, CalculationsModule, TerritoriesModule, QuotaSetsModule, CodecModule];
+const FEATURES = [
+  HealthModule, PeopleModule, PlansModule, PlanAssignmentsModule, ApprovalsModule, AuditModule, CalculationsModule, TerritoriesModule,
+  QuotaSetsModule, CodecModule, ImportsModule,
+];
 
 @Module({})
 export class AppModule {

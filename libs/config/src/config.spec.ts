@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       audit: { hmacKey: HMAC, checkpointDir: resolve('.data/audit/quotaflow'), checkpointEveryEvents: 100, checkpointIntervalSeconds: 300 },
       approvals: { financeThreshold: '50000.00', quotaChangePercentFlag: '20' },
       organisation: { name: 'Quotaflow Demo Inc.', currency: 'USD' },
+      imports: { backgroundBytes: 20 * 1024 * 1024 },
       logLevel: 'log',
     });
   });

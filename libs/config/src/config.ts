@@ -64,7 +64,13 @@ export interface AppConfig {
   audit: AuditConfig;
   approvals: ApprovalsConfig;
   organisation: OrganisationConfig;
+  imports: ImportsConfig;
   logLevel: LogLevel;
+}
+
+/** Imports: an upload larger than this many bytes runs in the background (workflow `import:<id>`). */
+export interface ImportsConfig {
+  backgroundBytes: number;
 }
 
 /** Who the organisation is, for documents and emails. */
@@ -104,6 +110,7 @@ export const CONFIG_VARIABLES = [
   'QUOTA_CHANGE_PERCENT_FLAG',
   'ORGANISATION_NAME',
   'ORGANISATION_CURRENCY',
+  'IMPORT_BACKGROUND_BYTES',
   'LOG_LEVEL',
   'DATA_DIR',
   'TEMPORAL_CLI_PATH',
@@ -344,6 +351,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
   }
   const currency = r.raw('ORGANISATION_CURRENCY') ?? 'USD';
   if (!/^[A-Z]{3}$/.test(currency)) r.fail('ORGANISATION_CURRENCY', `must be an ISO 4217 code like "USD", got "${currency}"`, true);
+  const backgroundBytes = r.integer('IMPORT_BACKGROUND_BYTES', 1, 1_000_000_000_000, 20 * 1024 * 1024, true);
 
   if (r.issues.length > 0) throw new ConfigError(r.issues);
 
@@ -372,6 +380,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     audit: { hmacKey: hmacKey ?? '', checkpointDir, checkpointEveryEvents, checkpointIntervalSeconds },
     approvals: { financeThreshold, quotaChangePercentFlag },
     organisation: { name: organisationName, currency },
+    imports: { backgroundBytes },
     logLevel,
   };
 }

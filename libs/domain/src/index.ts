@@ -6,3 +6,5 @@ export * from './territory';
 export * from './text';
 export * from './access';
 export * from './error-codes';
+export * from './crediting';
+export * from './csv';

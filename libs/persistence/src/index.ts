@@ -9,3 +9,4 @@ export * from './services/audit-checkpoints';
 export * from './services/email-outbox.service';
 export * from './repositories';
 export * from './app-login';
+export * from './imports';

@@ -21,3 +21,6 @@ export type * from './legacy/gen1';
 export * from './publish/messages';
 export * from './publish/activities';
 export { publishWorkflow } from './publish/publish.workflow';
+export * from './import/messages';
+export * from './import/activities';
+export { importWorkflow, importStatusQuery } from './import/import.workflow';

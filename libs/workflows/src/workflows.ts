@@ -4,3 +4,4 @@ export { quotaSignoffWorkflow } from './quota-signoff/quota-signoff.workflow';
 export { territoryChangeWorkflow } from './territory-change/territory-change.workflow';
 export { approvalStepWorkflow } from './approval/step.workflow';
 export { publishWorkflow } from './publish/publish.workflow';
+export { importWorkflow } from './import/import.workflow';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ApprovalDecisionEntity, ApprovalTaskEntity, AuditLog, PersonEntity } from '@quotaflow/persistence';
+import { csvCell } from '@quotaflow/domain';
 import { DataSource, In } from 'typeorm';
 
 export interface TraceRow {
@@ -27,13 +28,6 @@ function pick(data: unknown, ...keys: string[]): string | null {
     if (v !== undefined && v !== null && typeof v !== 'object') return String(v);
   }
   return null;
-}
-
-function csvCell(v: string | null): string {
-  if (v === null) return '';
-  // Quote everything that could break a row or be read as a formula by a spreadsheet.
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\n\r]/.test(safe) || safe !== v ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 /** The auditor's trace of one subject: every event (with its hash), stage task and decision. */

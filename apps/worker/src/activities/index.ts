@@ -1,6 +1,7 @@
 import type { INestApplicationContext, Provider } from '@nestjs/common';
 import type {
   ApprovalActivities,
+  ImportActivities,
   PlanAcceptanceActivities,
   PublishActivities,
   QuotaSignoffActivities,
@@ -16,6 +17,7 @@ import { QuotaSignoffActivitiesService } from '../quota-signoff/quota-signoff.ac
 import { QuotaSignoffHandler } from '../quota-signoff/quota-signoff.handler';
 import { TerritoryChangeActivitiesService } from '../territory-change/territory-change.activities';
 import { TerritoryChangeHandler } from '../territory-change/territory-change.handler';
+import { ImportActivitiesService } from '../imports/import.activities';
 import { OutboxDelivery } from './outbox-delivery';
 
 /** The worker's activity services (Nest providers), the approval kernel's subject handlers among them. */
@@ -34,10 +36,11 @@ export const ACTIVITY_PROVIDERS: Provider[] = [
   QuotaSignoffActivitiesService,
   TerritoryChangeActivitiesService,
   PublishActivitiesService,
+  ImportActivitiesService,
   ...GEN1_ACTIVITY_CLASSES,
 ];
 
-type Activities = ApprovalActivities & PlanAcceptanceActivities & QuotaSignoffActivities & TerritoryChangeActivities & PublishActivities;
+type Activities = ApprovalActivities & PlanAcceptanceActivities & QuotaSignoffActivities & TerritoryChangeActivities & PublishActivities & ImportActivities;
 
 /** Binds each method of a service to its instance, by name (what the worker registers). */
 function bound<T extends object>(service: T, names: readonly (keyof T & string)[]): Record<string, (...args: never[]) => unknown> {
@@ -51,6 +54,7 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
   const quota = app.get(QuotaSignoffActivitiesService);
   const territory = app.get(TerritoryChangeActivitiesService);
   const publish = app.get(PublishActivitiesService);
+  const imports = app.get(ImportActivitiesService);
   return {
     // Generation 1 first: `recordAudit` is shared, and generation 1's also writes its decision rows.
     ...gen1Activities(app),
@@ -59,5 +63,6 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
     ...bound(quota, ['beginQuotaSignoff', 'routeQuotaSignoff', 'returnQuotaSet', 'acceptQuotaRevision', 'lockQuotaVersion', 'adjustQuotaTeam']),
     ...bound(territory, ['routeTerritoryChange', 'scheduleTerritoryChange', 'applyTerritoryMoves', 'finishTerritoryChange']),
     ...bound(publish, ['beginPublish', 'startAcceptanceBatch', 'finishPublish']),
+    ...bound(imports, ['runImport', 'failImport']),
   } as Activities & Record<string, unknown>;
 }

@@ -23,6 +23,9 @@ import { TerritoryChangeEntity } from './territory-change.entity';
 import { TerritoryChangeAccountEntity } from './territory-change-account.entity';
 import { TerritoryEntity } from './territory.entity';
 import { WorkflowFailureEntity } from './workflow-failure.entity';
+import { ProductEntity } from './product.entity';
+import { DealRevisionEntity } from './deal-revision.entity';
+import { ImportEntity, ImportIssueEntity, ImportProfileEntity } from './import.entity';
 
 export * from './acceptance.entity';
 export * from './approval-decision.entity';
@@ -49,6 +52,9 @@ export * from './territory-change.entity';
 export * from './territory-change-account.entity';
 export * from './territory.entity';
 export * from './workflow-failure.entity';
+export * from './product.entity';
+export * from './deal-revision.entity';
+export * from './import.entity';
 
 export const ENTITIES = [
   TeamEntity,
@@ -69,4 +75,5 @@ export const ENTITIES = [
   AuditEventEntity,
   QuotaSetEntity, QuotaSetVersionEntity, QuotaLineEntity,
   TerritoryEntity, AccountEntity, DealEntity, TerritoryChangeEntity, TerritoryChangeAccountEntity, AccountOwnershipEntity,
+  ProductEntity, DealRevisionEntity, ImportEntity, ImportIssueEntity, ImportProfileEntity,
 ] as const;

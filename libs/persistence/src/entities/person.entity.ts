@@ -21,5 +21,11 @@ export class PersonEntity {
   @Column('uuid', { nullable: true }) managerId!: string | null;
   @Column('boolean', { default: true }) active!: boolean;
   @Column('jsonb', { default: () => "'{}'::jsonb" }) attributes!: PersonAttributes;
+  /** Employee id for payroll (unique when given). */
+  @Column('text', { nullable: true }) employeeId!: string | null;
+  /** YYYY-MM-DD. */
+  @Column('date', { nullable: true }) startDate!: string | null;
+  /** YYYY-MM-DD: the last day. */
+  @Column('date', { nullable: true }) endDate!: string | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
 }

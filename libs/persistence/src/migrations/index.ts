@@ -4,7 +4,11 @@ import { ApprovalTasks1767225600010 } from './1767225600010-ApprovalTasks';
 import { QuotaSignoff1767225600020 } from './1767225600020-QuotaSignoff';
 import { Territories1767225600030 } from './1767225600030-Territories';
 import { AnchoredAuditChain1767225600040 } from './1767225600040-AnchoredAuditChain';
+import { Imports1767225600100 } from './1767225600100-Imports';
 import { ApprovalKernel1767225600200 } from './1767225600200-ApprovalKernel';
 
 /** Registered as classes, not by glob, so they load the same from TS sources (jest) and from dist/. */
-export const MIGRATIONS = [InitialSchema1767225600000, AppRoleAndAppendOnlyAudit1767225600001, ApprovalTasks1767225600010, QuotaSignoff1767225600020, Territories1767225600030, AnchoredAuditChain1767225600040, ApprovalKernel1767225600200];
+export const MIGRATIONS = [
+  InitialSchema1767225600000, AppRoleAndAppendOnlyAudit1767225600001, ApprovalTasks1767225600010, QuotaSignoff1767225600020, Territories1767225600030,
+  AnchoredAuditChain1767225600040, Imports1767225600100, ApprovalKernel1767225600200,
+];

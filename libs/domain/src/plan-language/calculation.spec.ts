@@ -1,6 +1,6 @@
 /** The batch entry a close uses: rows of credits for a slice of participants give the cents of the whole document. */
 import { type CreditRow, calculate, calculateBatch } from './calculation';
-import { deal, document, flatRate, months, plan, rep, reversal, stepCommission } from './plan-document.mother';
+import { deal, document, flatRate, months, plan, rep, reversal, stepCommission } from './__fixtures__/plan-document.mother';
 import type { PlanDocumentInput } from './plan-language.types';
 
 function rowsOf(doc: PlanDocumentInput, participantIds: string[]): CreditRow[] {

@@ -1,0 +1,350 @@
+/**
+ * The fast path: a component's arithmetic on integers held in plain numbers.
+ *
+ * Every figure of a component is a decimal; at a fixed scale it is an integer. A
+ * number (IEEE double) holds every integer below 2^53 exactly, and adds, subtracts
+ * and multiplies them exactly while results stay below 2^53. So before a
+ * participant's component is calculated, `planFast` bounds every intermediate —
+ * running totals, tier bounds, f(x), lines, lines × multiplier factor — from the
+ * participant's own credits (Σ |amount × share|) and the plan's rates, at the scales
+ * the figures need. Only when every bound is below 2^50 (a margin of 8 over what is
+ * exact) does the component take the fast path; otherwise it is calculated with
+ * BigInt, as before. Divisions never happen on the fast path: curves and
+ * interpolated amounts that are not exact decimals stay on the BigInt path.
+ *
+ * Both paths give the same cents and the same explanations: the property test
+ * `fast-path.properties.spec.ts` runs both on random documents.
+ */
+import type { CompiledComponent, CompiledParticipant, CompiledPeriod, CompiledTable } from './compiled-plan';
+import { POW10 } from './exact-decimal';
+import { decimalsOf } from './plan.compiler';
+
+/** Largest bound accepted for any intermediate: 2^50 (exact up to 2^53). */
+const SAFE = 2 ** 50;
+const MAX_SCALE = 22;
+/** 10^k as numbers, exact for k ≤ 22. */
+export const P10: readonly number[] = Array.from({ length: MAX_SCALE + 1 }, (_, k) => 10 ** k);
+
+/** A table on the fast path: bounds at scale `st`, f(x) at scale `sl`. */
+export class FastTable {
+  readonly step: boolean;
+  readonly lower: boolean;
+  /** tier bounds (scale st) */
+  readonly lo: Float64Array;
+  /** rate (scale sl − st) */
+  readonly rate: Float64Array;
+  /** step: f(lo) (scale sl); flat: milestone amount (scale sl) or NaN for a rate tier */
+  readonly cum: Float64Array;
+  readonly amount: Float64Array;
+  /** closing bound (scale st), Infinity when open */
+  readonly top: number;
+  readonly last: number;
+  /** the exact rate of each tier as the output shows it (at most 12 places) */
+  readonly rateText: string[];
+  /** segment of the last value() */
+  seg = -1;
+
+  constructor(step: boolean, lower: boolean, lo: number[], rate: number[], amount: number[], top: number, rateText: string[]) {
+    this.step = step;
+    this.lower = lower;
+    this.lo = Float64Array.from(lo);
+    this.rate = Float64Array.from(rate);
+    this.amount = Float64Array.from(amount);
+    this.top = top;
+    this.last = lo.length - 1;
+    this.rateText = rateText;
+    this.cum = new Float64Array(lo.length);
+    if (step) {
+      let cum = 0;
+      for (let i = 0; i < lo.length; i++) {
+        this.cum[i] = cum;
+        const hi = i + 1 < lo.length ? lo[i + 1] : top;
+        if (hi !== Infinity) cum += rate[i] * (hi - lo[i]);
+      }
+    }
+  }
+
+  /** Tier of x ≥ 0: the last with lo ≤ x (step, or boundary "higher") or lo < x ("lower"); −1 below the first. */
+  tierOf(x: number, strict: boolean): number {
+    const lo = this.lo;
+    let i = this.last;
+    if (i > 8) {
+      // binary search for large tables
+      let a = 0;
+      let b = i + 1;
+      while (a < b) {
+        const m = (a + b) >>> 1;
+        if (strict ? lo[m] < x : lo[m] <= x) a = m + 1;
+        else b = m;
+      }
+      return a - 1;
+    }
+    while (i >= 0 && (strict ? lo[i] >= x : lo[i] > x)) i--;
+    return i;
+  }
+
+  /** f(x) at scale sl for a running total x (scale st); sets `seg`. f(−x) = −f(x). */
+  value(x: number): number {
+    if (x < 0) return -this.value(-x);
+    if (x === 0) {
+      this.seg = this.step ? this.tierOf(0, false) : -1;
+      return 0;
+    }
+    const xc = x > this.top ? this.top : x;
+    if (this.step) {
+      const i = this.tierOf(xc, false);
+      this.seg = i;
+      return i < 0 ? 0 : this.cum[i] + this.rate[i] * (xc - this.lo[i]);
+    }
+    const i = this.tierOf(xc, this.lower);
+    this.seg = i;
+    if (i < 0) return 0;
+    const a = this.amount[i];
+    return a === a ? a : xc * this.rate[i];
+  }
+
+  /** A multiplier's factor (scale of its rates) at x ≥ 0: the rate of x's tier (flat). */
+  factor(x: number): number {
+    const xc = x > this.top ? this.top : x;
+    const i = this.tierOf(xc < 0 ? -xc : xc, this.lower);
+    return i < 0 ? 0 : this.rate[i];
+  }
+}
+
+/** How a participant's component runs on the fast path (null: on the BigInt path). */
+export interface FastSpec {
+  /** scale of running totals and credits */
+  st: number;
+  /** scale of f(x) and of lines */
+  sl: number;
+  /** scale of the multiplier's factors (0 without one) */
+  sm: number;
+  /** table and multiplier of each period (the same object when the basis is amount) */
+  tables: FastTable[];
+  multipliers: (FastTable | null)[];
+  /** threshold at scale st */
+  threshold: number;
+  /** 10^(st − k) for credits whose amount × share has k decimals */
+  creditScale: Float64Array;
+}
+
+function realOf(v: bigint): number {
+  return Number(v) / 1e12;
+}
+
+/** Rates of a table in exact decimals (interpolated amounts converted), or null when one is not a decimal of at most 12 places. */
+function exactRates(table: CompiledTable, unit: bigint): { rates: (bigint | null)[]; decimals: number } | null {
+  const rates: (bigint | null)[] = [];
+  let decimals = 0;
+  const tiers = table.tiers;
+  for (let i = 0; i < tiers.length; i++) {
+    const t = tiers[i];
+    if (t.rate !== null) {
+      rates.push(t.rate);
+      decimals = Math.max(decimals, decimalsOf(t.rate));
+    } else if (table.split === 'step') {
+      // an interpolated amount pays amount ÷ width per unit: a rate when that division is exact
+      const hiFrom = i + 1 < tiers.length ? tiers[i + 1].from : (tiers[i].to as bigint);
+      const width = (hiFrom - t.from) * unit; // scale 24 (unit scale 12)
+      const num = (t.amount as bigint) * POW10[24]; // rate at scale 12 = amount(12) × 10^24 / width(24)
+      if (num % width !== 0n) return null;
+      const rate = num / width;
+      rates.push(rate);
+      decimals = Math.max(decimals, decimalsOf(rate));
+    } else rates.push(null); // a flat milestone amount
+  }
+  return { rates, decimals };
+}
+
+const specCache = new Map<string, FastTable>();
+
+function buildTable(table: CompiledTable, unit: bigint, st: number, sl: number, rates: (bigint | null)[], rateText: (r: bigint) => string): FastTable {
+  // bounds: from (12) × unit (12) at scale 24 → scale st
+  const toSt = (v: bigint): number => Number((v * unit) / POW10[24 - st]);
+  const lo = table.tiers.map((t) => toSt(t.from));
+  const lastTier = table.tiers[table.tiers.length - 1];
+  const top = lastTier.to !== null ? toSt(lastTier.to) : Infinity;
+  const rate = rates.map((r) => (r === null ? 0 : Number((r * POW10[sl - st]) / POW10[12])));
+  const amount = table.tiers.map((t, i) => (rates[i] === null && t.amount !== null ? Number((t.amount * POW10[sl]) / POW10[12]) : NaN));
+  const text = rates.map((r) => (r === null ? '0' : rateText(r)));
+  return new FastTable(table.split === 'step', table.boundary === 'lower', lo, rate, amount, top, text);
+}
+
+/**
+ * The fast-path plan of one participant's table component, or null when some bound
+ * could not be proved (the component then runs on the BigInt path).
+ */
+export function planFast(
+  c: CompiledComponent,
+  participant: CompiledParticipant,
+  periods: readonly CompiledPeriod[],
+  sumAbs: number,
+  valueDecimals: number,
+  rateText: (r: bigint) => string,
+): FastSpec | null {
+  const table = c.table;
+  if (table === null || table.split === 'curve') return null;
+  if (c.multiplier !== null && c.multiplier.split !== 'flat') return null;
+  if (valueDecimals > 12) return null;
+  const attainment = table.basis === 'attainment';
+  const mAttainment = c.multiplier !== null && c.multiplier.basis === 'attainment';
+  const quotas: bigint[] = periods.map((p) => participant.quota.get(p.id) ?? participant.quota.get('default') ?? 0n);
+  let quotaDecimals = 0;
+  let maxQuota = 0n;
+  if (attainment || mAttainment) {
+    for (const q of quotas) {
+      if (q <= 0n) return null;
+      quotaDecimals = Math.max(quotaDecimals, decimalsOf(q));
+      if (q > maxQuota) maxQuota = q;
+    }
+  }
+  const credited = participant.state.credited.get(c.id) ?? 0n;
+  const deficit = participant.state.deficit.get(c.id) ?? 0n;
+  const paid = participant.state.paid.get(c.id);
+  const thresholdAmount = c.threshold?.amount ?? 0n;
+  // scale of totals: every credit, bound and carried figure must be an integer there
+  let st = Math.max(valueDecimals, table.boundDecimals + (attainment ? quotaDecimals : 0), decimalsOf(thresholdAmount), decimalsOf(credited), decimalsOf(deficit));
+  if (c.multiplier !== null) st = Math.max(st, c.multiplier.boundDecimals + (mAttainment ? quotaDecimals : 0));
+  // rates, interpolated amounts converted, for every quota they are laid out on
+  const units = attainment ? quotas : [POW10[12]];
+  let rateDecimals = 0;
+  const ratesByUnit: (bigint | null)[][] = [];
+  for (const unit of units) {
+    const r = exactRates(table, unit);
+    if (r === null) return null;
+    rateDecimals = Math.max(rateDecimals, r.decimals);
+    ratesByUnit.push(r.rates);
+  }
+  const sl = Math.max(st + rateDecimals, table.amountDecimals, paid !== undefined ? decimalsOf(paid) : 0);
+  const sm = c.multiplier !== null ? c.multiplier.rateDecimals : 0;
+  if (sl + sm > MAX_SCALE || st > MAX_SCALE) return null;
+  // bounds, in currency: totals, keys (total − threshold), tier bounds
+  const unitMax = attainment ? realOf(maxQuota) : 1;
+  const lastTier = table.tiers[table.tiers.length - 1];
+  const boundMax = realOf(lastTier.to ?? lastTier.from) * unitMax;
+  const total = Math.abs(realOf(credited)) + sumAbs;
+  const key = Math.max(total + realOf(thresholdAmount) + realOf(deficit), boundMax);
+  const rate = realOf(table.maxRate) + (table.split === 'step' && table.maxAmount > 0n ? rateBound(table, ratesByUnit) : 0);
+  const f = Math.max(rate * key, realOf(table.maxAmount) * (table.split === 'flat' ? 1 : 0), paid !== undefined ? Math.abs(realOf(paid)) : 0);
+  const factor = c.multiplier !== null ? realOf(c.multiplier.maxRate) : 1;
+  if (key * P10[st] > SAFE || 2 * f * P10[sl] > SAFE || 2 * f * P10[sl] * Math.max(1, factor * P10[sm]) > SAFE) return null;
+  if (c.multiplier !== null) {
+    const mUnitMax = mAttainment ? realOf(maxQuota) : 1;
+    const mLast = c.multiplier.tiers[c.multiplier.tiers.length - 1];
+    if (realOf(mLast.to ?? mLast.from) * mUnitMax * P10[st] > SAFE) return null;
+  }
+
+  const tables: FastTable[] = [];
+  const multipliers: (FastTable | null)[] = [];
+  for (let k = 0; k < periods.length; k++) {
+    const u = attainment ? k : 0;
+    const unit = attainment ? quotas[k] : POW10[12];
+    const tk = `${c.index}:${table.split}:${unit}:${st}:${sl}:${tableKey(table)}`;
+    let t = specCache.get(tk);
+    if (t === undefined) {
+      t = buildTable(table, unit, st, sl, ratesByUnit[u], rateText);
+      if (specCache.size > 5_000) specCache.clear();
+      specCache.set(tk, t);
+    }
+    tables.push(t);
+    if (c.multiplier === null) multipliers.push(null);
+    else {
+      const mUnit = mAttainment ? quotas[k] : POW10[12];
+      const mk = `m:${c.index}:${mUnit}:${st}:${tableKey(c.multiplier)}`;
+      let m = specCache.get(mk);
+      if (m === undefined) {
+        m = buildTable(c.multiplier, mUnit, st, st + sm, c.multiplier.tiers.map((x) => x.rate), rateText);
+        if (specCache.size > 5_000) specCache.clear();
+        specCache.set(mk, m);
+      }
+      multipliers.push(m);
+    }
+  }
+  const creditScale = new Float64Array(25);
+  for (let k = 0; k <= 24; k++) creditScale[k] = k <= st ? P10[st - k] : 0;
+  const threshold = Number((thresholdAmount * POW10[st]) / POW10[12]);
+  return { st, sl, sm, tables, multipliers, threshold, creditScale };
+}
+
+/** A bound on interpolated rates (amount ÷ width) of a step table, in currency. */
+function rateBound(_table: CompiledTable, ratesByUnit: (bigint | null)[][]): number {
+  let max = 0;
+  for (const rates of ratesByUnit) for (const r of rates) if (r !== null) max = Math.max(max, Math.abs(realOf(r)));
+  return max;
+}
+
+/** Tables are compared by identity of their compiled object; the id keeps cache keys apart across documents. */
+const tableIds = new WeakMap<CompiledTable, number>();
+let nextTableId = 1;
+function tableKey(t: CompiledTable): number {
+  let id = tableIds.get(t);
+  if (id === undefined) {
+    id = nextTableId++;
+    tableIds.set(t, id);
+  }
+  return id;
+}
+
+/** n ÷ 10^k rounded half away from zero, exactly, for an integer n < 2^53 (k ≥ 0). */
+export function roundDiv(n: number, k: number): number {
+  if (k === 0) return n;
+  const d = P10[k];
+  let q = Math.trunc(n / d);
+  let r = n - q * d;
+  // the float quotient may be one off near a multiple: correct it exactly
+  if (n >= 0) {
+    if (r < 0) {
+      q -= 1;
+      r += d;
+    } else if (r >= d) {
+      q += 1;
+      r -= d;
+    }
+    return 2 * r >= d ? q + 1 : q;
+  }
+  if (r > 0) {
+    q += 1;
+    r -= d;
+  } else if (r <= -d) {
+    q -= 1;
+    r += d;
+  }
+  return -2 * r >= d ? q - 1 : q;
+}
+
+/** An integer at `scale` to cents, rounded half away from zero (exact). */
+export function centsAt(n: number, scale: number): number {
+  return scale >= 2 ? roundDiv(n, scale - 2) : n * P10[2 - scale];
+}
+
+/**
+ * An integer n at `scale` as a decimal text with at least `minPlaces` and at most
+ * `maxPlaces` decimals, rounded half away from zero: the same text as `formatExact`.
+ */
+export function formatScaled(n: number, scale: number, minPlaces: number, maxPlaces: number): string {
+  if (scale > maxPlaces) {
+    n = roundDiv(n, scale - maxPlaces);
+    scale = maxPlaces;
+  }
+  const negative = n < 0;
+  const abs = negative ? -n : n;
+  let digits = String(abs);
+  const sign = negative && abs !== 0 ? '-' : '';
+  if (scale === 0) return minPlaces > 0 ? `${sign}${digits}.${ZEROS.slice(0, minPlaces)}` : `${sign}${digits}`;
+  if (digits.length <= scale) digits = ZEROS.slice(0, scale + 1 - digits.length) + digits;
+  const cut = digits.length - scale;
+  let end = digits.length;
+  const minEnd = cut + minPlaces;
+  while (end > minEnd && end > cut && digits.charCodeAt(end - 1) === 48) end--;
+  const frac = end > cut ? digits.slice(cut, end) : '';
+  const pad = minPlaces > scale ? ZEROS.slice(0, minPlaces - scale) : '';
+  const body = frac.length + pad.length > 0 ? `${digits.slice(0, cut)}.${frac}${pad}` : digits.slice(0, cut);
+  return sign + body;
+}
+
+const ZEROS = '0'.repeat(40);
+
+/** Cents (an integer) as "1234.50". */
+export function formatCentsNumber(cents: number): string {
+  return formatScaled(cents, 2, 2, 2);
+}

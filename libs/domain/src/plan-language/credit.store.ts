@@ -297,29 +297,41 @@ export class CreditStore {
     }
   }
 
+  /**
+   * Transactions in row order, each with its credits: every participant's positions
+   * follow the document (reversals' credits, added after the pass, land where their
+   * transaction is), so a document in date order needs no sort.
+   */
   private scatter(fill: Int32Array, rankOfCode: Int32Array, seqAt: Int32Array | null): void {
-    const { order, creditTx, creditShare, creditParticipant, dateCode, type, product, reverses, reversedLater, amountMant, amountDec, seq } = this;
+    const { order, creditFrom, creditLength, creditShare, creditParticipant, dateCode, type, product, reverses, reversedLater, amountMant, amountDec, seq } = this;
     const { posDate, posMant, posMeta, posTypeProduct, sumAbs, valueDecimals, shareUnits, shareDec } = this;
-    for (let r = 0; r < this.creditCount; r++) {
-      const p = creditParticipant[r];
-      const i = fill[p]++;
-      const t = creditTx[r];
+    for (let t = 0; t < this.txCount; t++) {
+      const length = creditLength[t];
+      if (length === 0) continue;
       const mant = amountMant[t];
       const dec = amountDec[t];
-      const s = creditShare[r];
-      order[i] = r;
-      posDate[i] = rankOfCode[dateCode[t]];
-      posMant[i] = mant;
+      const rank = rankOfCode[dateCode[t]];
       const flags = (reverses[t] >= 0 ? POS_REVERSAL : 0) | (reversedLater[t] === 1 ? POS_REVERSED_LATER : 0) | (mant > 0 ? POS_POSITIVE : 0);
-      posMeta[i] = (s << META_SHARE_SHIFT) | (flags << 4) | (dec + 1);
-      posTypeProduct[i] = (type[t] << 16) | product[t];
-      if (seqAt !== null) seqAt[i] = (seq as Int32Array)[t];
-      // a bound of every running total (the fast path checks it); big amounts force the exact path
-      if (dec < 0) valueDecimals[p] = 127;
-      else {
-        sumAbs[p] += (mant < 0 ? -mant : mant) * shareUnits[s] * SCALE_DOWN[dec];
-        const d = dec + shareDec[s];
-        if (d > valueDecimals[p]) valueDecimals[p] = d;
+      const typeProduct = (type[t] << 16) | product[t];
+      const meta = (flags << 4) | (dec + 1);
+      const absMant = mant < 0 ? -mant : mant;
+      for (let r = creditFrom[t], end = creditFrom[t] + length; r < end; r++) {
+        const p = creditParticipant[r];
+        const i = fill[p]++;
+        const s = creditShare[r];
+        order[i] = r;
+        posDate[i] = rank;
+        posMant[i] = mant;
+        posMeta[i] = (s << META_SHARE_SHIFT) | meta;
+        posTypeProduct[i] = typeProduct;
+        if (seqAt !== null) seqAt[i] = (seq as Int32Array)[t];
+        // a bound of every running total (the fast path checks it); big amounts force the exact path
+        if (dec < 0) valueDecimals[p] = 127;
+        else {
+          sumAbs[p] += absMant * shareUnits[s] * SCALE_DOWN[dec];
+          const d = dec + shareDec[s];
+          if (d > valueDecimals[p]) valueDecimals[p] = d;
+        }
       }
     }
   }
@@ -334,7 +346,7 @@ export class CreditStore {
       const ra = rankOfCode[dateCode[ta]];
       const rb = rankOfCode[dateCode[tb]];
       if (ra !== rb) return ra - rb;
-      return seq === null ? a - b : seq[ta] - seq[tb] || a - b;
+      return seq === null ? ta - tb || a - b : seq[ta] - seq[tb] || a - b;
     });
     const copy = (col: Int32Array | Float64Array): void => {
       const byRow = new Map<number, number>();

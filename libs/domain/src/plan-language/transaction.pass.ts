@@ -61,6 +61,7 @@ function fastMantissa(raw: unknown, out: { mant: number; dec: number }): boolean
 
 const SHARE_RULE: DecimalRule = { min: 0n, minExclusive: true, max: ONE, what: 'share' };
 const txPath = (i: number): string => `$.transactions[${i}]`;
+const namePath = (at: number | string, field: string): string => `${typeof at === 'number' ? txPath(at) : at}.${field}`;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export function isIsoDate(v: unknown): v is string {
@@ -137,22 +138,23 @@ export class TransactionPass {
     return store.periodOfDate[code];
   }
 
-  private nameCode(name: unknown, path: string): number {
+  /** Code of a type or product; its path (a transaction's index, or a row's path) is only built when something is wrong. */
+  private nameCode(name: unknown, at: number | string, field: 'type' | 'product'): number {
     if (name === undefined || name === null) return 0;
     if (typeof name !== 'string') {
-      this.issues.add(path, 'must be a string', name);
+      this.issues.add(namePath(at, field), 'must be a string', name);
       return 0;
     }
     const before = this.store.names.length;
     const c = this.store.code(name);
     if (c < 0) {
-      if (!this.namesFull) this.issues.list.push({ path, message: `more than ${formatCount(MAX_NAMES)} distinct transaction types or products in one calculation`, value: name.slice(0, 60), code: TOO_LARGE });
+      if (!this.namesFull) this.issues.list.push({ path: namePath(at, field), message: `more than ${formatCount(MAX_NAMES)} distinct transaction types or products in one calculation`, value: name.slice(0, 60), code: TOO_LARGE });
       this.namesFull = true;
       return 0;
     }
     if (this.store.names.length > before) {
       const bad = badCodePoint(name);
-      if (bad !== null) this.issues.add(path, bad, name);
+      if (bad !== null) this.issues.add(namePath(at, field), bad, name);
     }
     return c;
   }
@@ -238,8 +240,8 @@ export class TransactionPass {
       ok = false;
     }
     const isReversal = t.reverses !== undefined && t.reverses !== null;
-    const typeCode = this.nameCode(t.type, `${txPath(i)}.type`);
-    const productCode = this.nameCode(t.product, `${txPath(i)}.product`);
+    const typeCode = this.nameCode(t.type, i, 'type');
+    const productCode = this.nameCode(t.product, i, 'product');
     if (!isReversal) {
       store.type[row] = typeCode;
       store.product[row] = productCode;
@@ -419,8 +421,8 @@ export class TransactionPass {
     if (!ok) return;
     (store.txKey as Int32Array)[t] = this.keyOf(row.transactionId);
     (store.seq as Int32Array)[t] = row.seq;
-    store.type[t] = this.nameCode(row.type ?? null, `${path}.type`);
-    store.product[t] = this.nameCode(row.product ?? null, `${path}.product`);
+    store.type[t] = this.nameCode(row.type ?? null, path, 'type');
+    store.product[t] = this.nameCode(row.product ?? null, path, 'product');
     if (reversedIds.has(row.transactionId)) store.reversedLater[t] = 1;
     if (row.reverses) {
       store.reverses[t] = this.keyOf(row.reverses);

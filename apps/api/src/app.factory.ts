@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '@quotaflow/config';
 import { AppModule } from './app.module';
+import { guardJsonBody } from './common/json-body.guard';
 import { createValidationPipe } from './common/validation.pipe';
 
 export const API_PREFIX = 'api/v1';
@@ -14,8 +15,9 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
     bodyParser: false,
     logger: options.logger === false ? false : ['error', 'warn', 'log'],
   });
-  // Bodies up to 10 MB (a what-if document can be large); larger ones get 413.
-  app.useBodyParser('json', { limit: '10mb' });
+  // Bodies up to 10 MB (a what-if document can be large); larger ones get 413. Encoding and
+  // nesting are checked on the bytes before anything parses or walks them (guardJsonBody).
+  app.useBodyParser('json', { limit: '10mb', verify: guardJsonBody });
   app.set('trust proxy', 'loopback');
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health', method: RequestMethod.GET }] });
   app.useGlobalPipes(createValidationPipe());

@@ -10,6 +10,7 @@ import { AuditController } from './audit/audit.controller';
 import { TraceService } from './audit/trace.service';
 import { AuthGuard } from './auth/auth.guard';
 import { CalculationsController } from './calculations/calculations.controller';
+import { PreviewPool } from './calculations/preview.pool';
 import { ErrorFilter } from './common/error.filter';
 import { APP_CONFIG } from './config.token';
 import { HealthController } from './health/health.controller';
@@ -67,6 +68,7 @@ export class AppModule {
         TerritoriesService,
         QuotaSetsService,
         TraceService,
+        { provide: PreviewPool, useFactory: () => new PreviewPool() },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

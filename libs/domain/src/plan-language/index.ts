@@ -10,4 +10,4 @@ export * from './line.explainer';
 export { DEFAULT_LIMITS, TOO_LARGE, type CalculationLimits } from './limits';
 export { DEFAULT_MAX_DEPTH, type JsonScanOptions, scanJsonText } from './json-text.scanner';
 export { KNOWN_KEYS, RESERVED_NAMES, badCodePoint, suggestKey } from './input-rules';
-export { decodeJsonBytes, describeJsonError, findJsonSyntaxError, textPosition, type DecodedText } from './json-bytes';
+export { decodeJsonBytes, describeJsonError, findJsonSyntaxError, jsonDepthExceeded, textPosition, type DecodedText } from './json-bytes';

@@ -8,23 +8,24 @@
 export type DecodedText = { ok: true; text: string } | { ok: false; problem: string };
 
 /** The input as text, or why it is not UTF-8 JSON text. */
-export function decodeJsonBytes(bytes: Uint8Array): DecodedText {
+export function decodeJsonBytes(bytes: Uint8Array, what = 'the file'): DecodedText {
   const b = bytes;
-  if (b.length >= 4 && b[0] === 0x00 && b[1] === 0x00 && b[2] === 0xfe && b[3] === 0xff) return { ok: false, problem: 'the file is UTF-32 big-endian (it starts with the byte-order mark 00 00 FE FF); save it as UTF-8' };
-  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xfe && b[2] === 0x00 && b[3] === 0x00) return { ok: false, problem: 'the file is UTF-32 little-endian (it starts with the byte-order mark FF FE 00 00); save it as UTF-8' };
-  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return { ok: false, problem: 'the file is UTF-16 little-endian (it starts with the byte-order mark FF FE); save it as UTF-8' };
-  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return { ok: false, problem: 'the file is UTF-16 big-endian (it starts with the byte-order mark FE FF); save it as UTF-8' };
-  if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return { ok: false, problem: 'the file starts with a UTF-8 byte-order mark (EF BB BF), which JSON does not allow; save it as UTF-8 without a BOM' };
+  const it = what;
+  if (b.length >= 4 && b[0] === 0x00 && b[1] === 0x00 && b[2] === 0xfe && b[3] === 0xff) return { ok: false, problem: `${it} is UTF-32 big-endian (it starts with the byte-order mark 00 00 FE FF); save it as UTF-8` };
+  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xfe && b[2] === 0x00 && b[3] === 0x00) return { ok: false, problem: `${it} is UTF-32 little-endian (it starts with the byte-order mark FF FE 00 00); save it as UTF-8` };
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return { ok: false, problem: `${it} is UTF-16 little-endian (it starts with the byte-order mark FF FE); save it as UTF-8` };
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return { ok: false, problem: `${it} is UTF-16 big-endian (it starts with the byte-order mark FE FF); save it as UTF-8` };
+  if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return { ok: false, problem: `${it} starts with a UTF-8 byte-order mark (EF BB BF), which JSON does not allow; save it as UTF-8 without a BOM` };
   // JSON text starts with ASCII: a zero byte beside it is UTF-16 without a mark
-  if (b.length >= 2 && b[0] !== 0 && b[1] === 0) return { ok: false, problem: 'the file looks like UTF-16 little-endian without a byte-order mark (every other byte is zero); save it as UTF-8' };
-  if (b.length >= 2 && b[0] === 0 && b[1] !== 0) return { ok: false, problem: 'the file looks like UTF-16 big-endian without a byte-order mark (every other byte is zero); save it as UTF-8' };
+  if (b.length >= 2 && b[0] !== 0 && b[1] === 0) return { ok: false, problem: `${it} looks like UTF-16 little-endian without a byte-order mark (every other byte is zero); save it as UTF-8` };
+  if (b.length >= 2 && b[0] === 0 && b[1] !== 0) return { ok: false, problem: `${it} looks like UTF-16 big-endian without a byte-order mark (every other byte is zero); save it as UTF-8` };
   try {
     return { ok: true, text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(b) };
   } catch {
     const at = firstInvalidUtf8(b);
     const { line, column } = lineAndColumn(b, at);
     const byte = at < b.length ? `0x${b[at].toString(16).toUpperCase().padStart(2, '0')}` : 'the end of the file';
-    return { ok: false, problem: `the file is not UTF-8: byte ${at} (line ${line}, column ${column}) is ${byte}, which starts no UTF-8 character there; save it as UTF-8` };
+    return { ok: false, problem: `${it} is not UTF-8: byte ${at} (line ${line}, column ${column}) is ${byte}, which starts no UTF-8 character there; save it as UTF-8` };
   }
 }
 
@@ -193,4 +194,25 @@ export function describeJsonError(text: string, error: unknown): string {
   }
   const message = error instanceof Error ? error.message : String(error);
   return `not valid JSON: ${JSON.stringify(message.slice(0, 200)).slice(1, -1)}`;
+}
+
+/**
+ * Offset of the first `{` or `[` that opens a level deeper than `maxDepth` in JSON
+ * bytes (or text code units), or −1. Strings are skipped; nothing is parsed, nothing
+ * recursed: a guard that runs before anything walks the value.
+ */
+export function jsonDepthExceeded(bytes: ArrayLike<number>, maxDepth: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return -1;
 }

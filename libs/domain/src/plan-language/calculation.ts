@@ -49,8 +49,12 @@ export function compileCalculation(doc: unknown, options: CompileOptions = {}): 
   return compilePlanDocument(doc, options);
 }
 
-/** Every participant's run over the periods, period by period: `each(k, p, figures)` in output order. */
-function runPeriods(compiled: CompiledDocument, options: EngineOptions, each: (k: number, p: number, out: ParticipantPeriodOutput) => void): ParticipantRun[] {
+/**
+ * Every participant's run over the periods, period by period: `each(k, p, figures)` in
+ * output order. Nothing is kept between calls: a caller that streams (or only counts)
+ * holds one participant's period at a time.
+ */
+export function forEachParticipantPeriod(compiled: CompiledDocument, options: EngineOptions, each: (k: number, p: number, out: ParticipantPeriodOutput) => void): ParticipantRun[] {
   const { periods, plans, participants, credits, adjustments } = compiled;
   const renderer = options.lines === 'none' ? null : new FastLineRenderer();
   const runs = participants.map(
@@ -71,7 +75,7 @@ function runPeriods(compiled: CompiledDocument, options: EngineOptions, each: (k
 /** Calculate a compiled document (spec §6 output). */
 export function calculateCompiled(compiled: CompiledDocument, options: EngineOptions = {}): CalculationOutput {
   const periods = compiled.periods.map((p) => ({ id: p.id, participants: [] as ParticipantPeriodOutput[] }));
-  const runs = runPeriods(compiled, options, (k, _p, out) => periods[k].participants.push(out));
+  const runs = forEachParticipantPeriod(compiled, options, (k, _p, out) => periods[k].participants.push(out));
   const state: Record<string, ParticipantStateOutput> = {};
   runs.forEach((run, i) => Object.defineProperty(state, compiled.participants[i].id, { value: run.state(), enumerable: true, writable: true, configurable: true }));
   return { currency: compiled.currency, periods, state };

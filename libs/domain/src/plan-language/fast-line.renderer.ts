@@ -6,15 +6,24 @@
  * zero) go to the BigInt explainer. The property test compares both on random documents.
  */
 import type { CreditStore } from './credit.store';
-import { POW10, formatExact } from './exact-decimal';
-import { type FastTable, centsAt, formatCentsNumber, formatScaled } from './fast-table';
+import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
+import { type FastTable, P10, centsAt, formatCentsNumber, formatRatio, formatScaled, ratioCents } from './fast-table';
 import { F_TRUE_UP, type FastLineContext, type FastLines, type LineRenderer } from './line-columns';
-import { flatSlices, stepSlices } from './line.explainer';
+import { explainCreditLine, flatSlices, stepSlices } from './line.explainer';
 import type { LineOutput, SliceOutput } from './plan-language.types';
+
+const E12 = POW10[12];
+const MAX_QUOTA = 2n ** 40n * E12;
 
 export class FastLineRenderer implements LineRenderer {
   private readonly shareText: string[] = [];
-  private lastAttainment: { a: number; quota: bigint; st: number; text: string } = { a: NaN, quota: 0n, st: 0, text: '' };
+  /** the total after the last line, and its text: the next line's total before */
+  private lastTotal = NaN;
+  private lastTotalScale = -1;
+  private lastTotalText = '';
+  private lastAttainment = NaN;
+  private lastAttainmentText = '';
+  private lastQuota: bigint | undefined = undefined;
 
   fastLine(store: CreditStore, lines: FastLines, j: number, ctx: FastLineContext): LineOutput {
     const { component: c, spec, quota } = ctx;
@@ -23,7 +32,8 @@ export class FastLineRenderer implements LineRenderer {
     const pos = lines.pos[j];
     const a = lines.a[j];
     const b = lines.b[j];
-    const out: LineOutput = { source: kind === F_TRUE_UP ? 'true-up' : 'transaction', amount: '' };
+    // fields in the order of the BigInt explainer's objects (JSON shows them in this order)
+    const out = { source: kind === F_TRUE_UP ? 'true-up' : 'transaction' } as LineOutput;
     if (pos >= 0) {
       const r = store.order[pos];
       const t = store.creditTx[r];
@@ -37,8 +47,8 @@ export class FastLineRenderer implements LineRenderer {
     }
     const attainment = c.basis === 'attainment' && quota !== undefined;
     if (c.window !== 'transaction') {
-      out.totalBefore = formatScaled(a, st, 2, 12);
-      out.totalAfter = formatScaled(b, st, 2, 12);
+      out.totalBefore = this.total(a, st);
+      out.totalAfter = this.total(b, st);
       if (attainment) {
         out.attainmentBefore = this.attainment(a, quota, st);
         out.attainmentAfter = this.attainment(b, quota, st);
@@ -57,11 +67,20 @@ export class FastLineRenderer implements LineRenderer {
       }
       out.slices = this.slices(ctx, ka, kb, offset);
     }
-    out.base = formatScaled(lines.n[j], sl, 2, 12);
+    out.base = ctx.table.curve ? this.curveBase(ctx, a, b) : formatScaled(lines.n[j], sl, 2, 12);
     if (ctx.factor >= 0) out.multiplier = formatScaled(ctx.factor, sm, 0, 12);
-    delete (out as Partial<LineOutput>).amount; // keep "amount" last in the JSON
     out.amount = formatCentsNumber(lines.cents[j]);
     return out;
+  }
+
+  /** A curve's line before the multiplier, f(b) − f(a) at 12 places: a fraction, formatted with BigInt. */
+  private curveBase(ctx: FastLineContext, a: number, b: number): string {
+    const T = ctx.table;
+    const t = ctx.hasThreshold ? ctx.threshold : 0;
+    const key = (x: number): number => (ctx.hasThreshold ? (x > t ? x - t : 0) : x);
+    const fb = T.exactValue(key(b));
+    const fa = ctx.component.window === 'transaction' ? { n: 0n, d: 1n } : T.exactValue(key(a));
+    return formatExact(fb.n * fa.d - fa.n * fb.d, fb.d * fa.d, ctx.spec.sl, 2, 12);
   }
 
   private share(store: CreditStore, s: number): string {
@@ -73,12 +92,25 @@ export class FastLineRenderer implements LineRenderer {
     return text;
   }
 
-  /** a ÷ quota at 12 places; a line's attainment after is often the next line's before. */
+  private total(x: number, st: number): string {
+    if (x !== this.lastTotal || st !== this.lastTotalScale) {
+      this.lastTotal = x;
+      this.lastTotalScale = st;
+      this.lastTotalText = formatScaled(x, st, 2, 12);
+    }
+    return this.lastTotalText;
+  }
+
+  /** a ÷ quota at 12 places (exact); a line's attainment after is the next line's before. */
   private attainment(a: number, quota: bigint, st: number): string {
-    const last = this.lastAttainment;
-    if (last.a === a && last.quota === quota && last.st === st) return last.text;
-    const text = formatExact(BigInt(a) * POW10[24 - st], quota, 12, 0, 12);
-    this.lastAttainment = { a, quota, st, text };
+    if (a === this.lastAttainment && quota === this.lastQuota) return this.lastAttainmentText;
+    let text: string | null = null;
+    // attainment = (a / 10^st) / quota: an exact division of integers, digit by digit in floats when they are small enough
+    if (quota % E12 === 0n && quota < MAX_QUOTA) text = formatRatio(a, Number(quota / E12) * P10[st], 0, 12);
+    if (text === null) text = formatExact(BigInt(a) * POW10[24 - st], quota, 12, 0, 12);
+    this.lastAttainment = a;
+    this.lastQuota = quota;
+    this.lastAttainmentText = text;
     return text;
   }
 
@@ -93,7 +125,41 @@ export class FastLineRenderer implements LineRenderer {
       const O = BigInt(offset) * up;
       return ctx.table.step ? stepSlices(table, A, B, O) : flatSlices(table, A, B, O);
     }
+    if (ctx.table.curve) return this.curveSlices(ctx, a, b, offset);
     return ctx.table.step ? this.stepSlices(ctx, a, b, offset) : this.flatSlices(ctx, a, b, offset);
+  }
+
+  /** Curve: the new part at b's rate, then the uplift of the rate on what came before (rates are fractions here). */
+  private curveSlices(ctx: FastLineContext, a: number, b: number, offset: number): SliceOutput[] {
+    const T = ctx.table;
+    const { st, sl } = ctx.spec;
+    const rs = sl - st;
+    T.curveRate(b);
+    const rbn = T.rn;
+    const rbd = T.rd;
+    T.curveRate(a);
+    const ran = T.rn;
+    const rad = T.rd;
+    const rateText = (n: number, d: number): string => formatRatio(n, d, 0, 12, rs) ?? formatExact(BigInt(n) * POW10[12 - rs], BigInt(d), 12, 0, 12);
+    const slices: SliceOutput[] = [{ from: formatScaled(a + offset, st, 2, 2), to: formatScaled(b + offset, st, 2, 2), rate: rateText(rbn, rbd), amount: formatCentsNumber(ratioCents(b - a, rbn, rbd, sl)) }];
+    if (a === 0) return slices;
+    if (rad === rbd) {
+      const up = rbn - ran;
+      if (up !== 0) slices.push({ from: formatScaled(offset, st, 2, 2), to: formatScaled(a + offset, st, 2, 2), rate: rateText(up, rbd), kind: 'uplift', amount: formatCentsNumber(ratioCents(a, up, rbd, sl)) });
+      return slices;
+    }
+    // the rate crossed a point: the uplift is a fraction over both widths
+    const upN = BigInt(rbn) * BigInt(rad) - BigInt(ran) * BigInt(rbd);
+    if (upN === 0n) return slices;
+    const upD = BigInt(rbd) * BigInt(rad);
+    slices.push({
+      from: formatScaled(offset, st, 2, 2),
+      to: formatScaled(a + offset, st, 2, 2),
+      rate: formatExact(upN * POW10[12 - rs], upD, 12, 0, 12),
+      kind: 'uplift',
+      amount: formatCents(sl >= 2 ? divRoundHalfUp(BigInt(a) * upN, upD * POW10[sl - 2]) : divRoundHalfUp(BigInt(a) * upN * POW10[2 - sl], upD)),
+    });
+    return slices;
   }
 
   /** Step, both totals ≥ 0: the tiers between a and b, each at its rate (0 below the first and beyond "to"). */
@@ -149,4 +215,41 @@ export class FastLineRenderer implements LineRenderer {
     if (i < 0) return 0;
     return T.amount[i] === T.amount[i] ? 0 : T.rate[i];
   }
+}
+
+/** A fast line through the BigInt explainer (with its exact value): the reference the fast renderer is tested against. */
+export function referenceLine(store: CreditStore, lines: FastLines, j: number, ctx: FastLineContext): LineOutput {
+  const { spec, component: c, quota } = ctx;
+  const up24 = POW10[24 - spec.st];
+  const pos = lines.pos[j];
+  const windowed = c.window !== 'transaction';
+  let n: bigint;
+  let d = 1n;
+  if (!ctx.table.curve) n = BigInt(lines.n[j]) * POW10[36 - spec.sl];
+  else {
+    const t = ctx.hasThreshold ? ctx.threshold : 0;
+    const key = (x: number): number => (ctx.hasThreshold ? (x > t ? x - t : 0) : x);
+    const b = ctx.table.exactValue(key(lines.b[j]));
+    const a = windowed ? ctx.table.exactValue(key(lines.a[j])) : { n: 0n, d: 1n };
+    n = (b.n * a.d - a.n * b.d) * POW10[36 - spec.sl];
+    d = b.d * a.d;
+  }
+  return explainCreditLine({
+    line: {
+      kind: lines.kind[j] === F_TRUE_UP ? 'true-up' : 'credit',
+      credit: pos >= 0 ? store.view(store.order[pos]) : null,
+      n,
+      d,
+      a: BigInt(lines.a[j]) * up24,
+      b: BigInt(lines.b[j]) * up24,
+      cents: BigInt(lines.cents[j]),
+    },
+    component: c,
+    table: ctx.exactTable(),
+    quota,
+    threshold: BigInt(ctx.threshold) * up24,
+    hasThreshold: ctx.hasThreshold,
+    factor: ctx.factor >= 0 ? { n: BigInt(ctx.factor) * POW10[12 - spec.sm], d: 1n } : null,
+    ofAmount: 0n,
+  });
 }

@@ -50,10 +50,10 @@ const table: fc.Arbitrary<{ table: TableInput; attainment: boolean }> = fc
   })
   .map(({ split, attainment, froms, rates, boundary, milestone, interpolated, closed }) => {
     const tiers: TableInput['tiers'] = tiersOf(froms, rates, attainment);
-    if (split === 'flat' && milestone) tiers.forEach((t, i) => ((t as Record<string, unknown>).amount = String(i * 250), delete t.rate));
+    if (split === 'flat' && milestone) tiers.forEach((t, i) => ((t.amount = String(i * 250)), delete t.rate));
     if (split === 'step' && interpolated) {
       // amounts for filling a tier: exact rates (1,000 over 50,000) or not (100 over 30,000)
-      tiers.forEach((t, i) => ((t as Record<string, unknown>).amount = String((i + 1) * (i % 2 ? 100 : 1000)), delete t.rate));
+      tiers.forEach((t, i) => ((t.amount = String((i + 1) * (i % 2 ? 100 : 1000))), delete t.rate));
       const last = Number(tiers[tiers.length - 1].from);
       tiers[tiers.length - 1].to = attainment ? Number((last + 0.5).toFixed(6)) : last + 30000;
     } else if (closed && split !== 'curve') {
@@ -72,7 +72,7 @@ const component = (id: string): fc.Arbitrary<ComponentInput> =>
       multiplier: fc.option(fc.record({ split: fc.constantFrom<'flat' | 'curve'>('flat', 'flat', 'curve'), basis: fc.constantFrom<'amount' | 'attainment'>('amount', 'attainment'), rates: fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 2, maxLength: 3 }) }), { nil: undefined }),
       cap: fc.option(fc.integer({ min: 0, max: 20000 }), { nil: undefined }),
       deduction: fc.boolean(),
-      types: fc.option(fc.constant(['new']), { nil: undefined }),
+      types: fc.option(fc.constant<string[]>(['new']), { nil: undefined }),
     })
     .map(({ t, window, threshold, multiplier, cap, deduction, types }) => {
       const c: ComponentInput = { id, window, basis: t.attainment ? 'attainment' : 'amount', table: t.table };

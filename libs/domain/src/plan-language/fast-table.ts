@@ -16,7 +16,7 @@
  * `fast-path.properties.spec.ts` runs both on random documents.
  */
 import type { CompiledComponent, CompiledParticipant, CompiledPeriod, CompiledTable } from './compiled-plan';
-import { POW10 } from './exact-decimal';
+import { POW10, divRoundHalfUp } from './exact-decimal';
 import { decimalsOf } from './plan.compiler';
 
 /** Largest bound accepted for any intermediate: 2^50 (exact up to 2^53). */
@@ -25,13 +25,19 @@ const MAX_SCALE = 22;
 /** 10^k as numbers, exact for k ≤ 22. */
 export const P10: readonly number[] = Array.from({ length: MAX_SCALE + 1 }, (_, k) => 10 ** k);
 
-/** A table on the fast path: bounds at scale `st`, f(x) at scale `sl`. */
+/**
+ * A table on the fast path: bounds at scale `st`, f(x) at scale `sl`. Step and flat
+ * tables give f(x) exactly. A curve's f(x) = x × N / W (N and W exact integers) is a
+ * division: `value` gives it as a float, and the caller rounds its lines through
+ * `curveCents`, which proves the float's rounding exact or computes it with BigInt.
+ */
 export class FastTable {
   readonly step: boolean;
+  readonly curve: boolean;
   readonly lower: boolean;
   /** tier bounds (scale st) */
   readonly lo: Float64Array;
-  /** rate (scale sl − st) */
+  /** rate (scale sl − st); for a curve, the rate at each point */
   readonly rate: Float64Array;
   /** step: f(lo) (scale sl); flat: milestone amount (scale sl) or NaN for a rate tier */
   readonly cum: Float64Array;
@@ -43,9 +49,13 @@ export class FastTable {
   readonly rateText: string[];
   /** segment of the last value() */
   seg = -1;
+  /** curve: the rate at the last point looked up, as rn / rd (scale sl − st) */
+  rn = 0;
+  rd = 1;
 
-  constructor(step: boolean, lower: boolean, lo: number[], rate: number[], amount: number[], top: number, rateText: string[]) {
-    this.step = step;
+  constructor(split: 'step' | 'flat' | 'curve', lower: boolean, lo: number[], rate: number[], amount: number[], top: number, rateText: string[]) {
+    this.step = split === 'step';
+    this.curve = split === 'curve';
     this.lower = lower;
     this.lo = Float64Array.from(lo);
     this.rate = Float64Array.from(rate);
@@ -54,7 +64,7 @@ export class FastTable {
     this.last = lo.length - 1;
     this.rateText = rateText;
     this.cum = new Float64Array(lo.length);
-    if (step) {
+    if (this.step) {
       let cum = 0;
       for (let i = 0; i < lo.length; i++) {
         this.cum[i] = cum;
@@ -83,12 +93,35 @@ export class FastTable {
     return i;
   }
 
-  /** f(x) at scale sl for a running total x (scale st); sets `seg`. f(−x) = −f(x). */
+  /** Curve: the rate at x ≥ 0 into rn / rd — 0 below the first point (a gate), linear between points, the last rate beyond. */
+  curveRate(x: number): void {
+    const lo = this.lo;
+    this.rd = 1;
+    if (x < lo[0] || (x === lo[0] && this.lower && x !== 0)) {
+      this.rn = 0;
+      return;
+    }
+    const last = this.last;
+    if (x >= lo[last]) {
+      this.rn = this.rate[last];
+      return;
+    }
+    const i = this.tierOf(x, false);
+    const w = lo[i + 1] - lo[i];
+    this.rn = this.rate[i] * w + (this.rate[i + 1] - this.rate[i]) * (x - lo[i]);
+    this.rd = w;
+  }
+
+  /** f(x) at scale sl for a running total x (scale st); sets `seg`. f(−x) = −f(x). A curve's is a float (see curveCents). */
   value(x: number): number {
     if (x < 0) return -this.value(-x);
     if (x === 0) {
       this.seg = this.step ? this.tierOf(0, false) : -1;
       return 0;
+    }
+    if (this.curve) {
+      this.curveRate(x);
+      return (x * this.rn) / this.rd;
     }
     const xc = x > this.top ? this.top : x;
     if (this.step) {
@@ -101,6 +134,17 @@ export class FastTable {
     if (i < 0) return 0;
     const a = this.amount[i];
     return a === a ? a : xc * this.rate[i];
+  }
+
+  /** A curve's f(x) exactly, as n / d at scale sl. */
+  exactValue(x: number): { n: bigint; d: bigint } {
+    if (x < 0) {
+      const r = this.exactValue(-x);
+      return { n: -r.n, d: r.d };
+    }
+    if (x === 0) return { n: 0n, d: 1n };
+    this.curveRate(x);
+    return { n: BigInt(x) * BigInt(this.rn), d: BigInt(this.rd) };
   }
 
   /** A multiplier's factor (scale of its rates) at x ≥ 0: the rate of x's tier (flat). */
@@ -167,7 +211,7 @@ function buildTable(table: CompiledTable, unit: bigint, st: number, sl: number, 
   const rate = rates.map((r) => (r === null ? 0 : Number((r * POW10[sl - st]) / POW10[12])));
   const amount = table.tiers.map((t, i) => (rates[i] === null && t.amount !== null ? Number((t.amount * POW10[sl]) / POW10[12]) : NaN));
   const text = rates.map((r) => (r === null ? '0' : rateText(r)));
-  return new FastTable(table.split === 'step', table.boundary === 'lower', lo, rate, amount, top, text);
+  return new FastTable(table.split, table.boundary === 'lower', lo, rate, amount, top, text);
 }
 
 /**
@@ -183,7 +227,8 @@ export function planFast(
   rateText: (r: bigint) => string,
 ): FastSpec | null {
   const table = c.table;
-  if (table === null || table.split === 'curve') return null;
+  // a curve divides: on the fast path for windows without carried totals only (their lines are rounded by curveCents)
+  if (table === null || (table.split === 'curve' && c.window === 'run')) return null;
   if (c.multiplier !== null && c.multiplier.split !== 'flat') return null;
   if (valueDecimals > 12) return null;
   const attainment = table.basis === 'attainment';
@@ -228,6 +273,8 @@ export function planFast(
   const f = Math.max(rate * key, realOf(table.maxAmount) * (table.split === 'flat' ? 1 : 0), paid !== undefined ? Math.abs(realOf(paid)) : 0);
   const factor = c.multiplier !== null ? realOf(c.multiplier.maxRate) : 1;
   if (key * P10[st] > SAFE || 2 * f * P10[sl] > SAFE || 2 * f * P10[sl] * Math.max(1, factor * P10[sm]) > SAFE) return null;
+  // a curve's rate numerator (rate × segment width, in total and rate units) must be exact too
+  if (table.split === 'curve' && 2 * realOf(table.maxRate) * P10[sl - st] * boundMax * P10[st] > SAFE) return null;
   if (c.multiplier !== null) {
     const mUnitMax = mAttainment ? realOf(maxQuota) : 1;
     const mLast = c.multiplier.tiers[c.multiplier.tiers.length - 1];
@@ -312,6 +359,39 @@ export function roundDiv(n: number, k: number): number {
   return -2 * r >= d ? q - 1 : q;
 }
 
+/**
+ * Cents of a curve's line f(kb) − f(ka) (window transaction: f(kb)), times a
+ * multiplier factor (scale sm) when there is one, rounded half away from zero, and
+ * exact: the line is computed in floats with a bound on its error; when the result is
+ * too close to half a cent for that bound to decide (or too large), it is computed
+ * again with BigInt.
+ */
+export function curveCents(T: FastTable, windowed: boolean, ka: number, kb: number, fa: number, fb: number, factor: number, spec: FastSpec): number {
+  const scale = factor >= 0 ? spec.sl + spec.sm : spec.sl;
+  const line = windowed ? fb - fa : fb;
+  const f = factor >= 0 ? factor : 1;
+  const d = scale >= 2 ? P10[scale - 2] : 1 / P10[2 - scale];
+  const v = (line * f) / d;
+  // each f(x) carries at most 3 roundings; the difference, the factor and the scaling a few more
+  const err = ((Math.abs(fa) + Math.abs(fb) + Math.abs(line)) * f * 2 ** -49) / d + 2 ** -40;
+  const abs = v < 0 ? -v : v;
+  const frac = abs - Math.floor(abs);
+  if (scale >= 2 && abs < 2 ** 40 && err < 0.01 && Math.abs(frac - 0.5) > err) {
+    const cents = Math.floor(abs + 0.5);
+    return v < 0 ? -cents : cents;
+  }
+  const b = T.exactValue(kb);
+  let n = b.n;
+  let den = b.d;
+  if (windowed) {
+    const a = T.exactValue(ka);
+    n = b.n * a.d - a.n * b.d;
+    den = b.d * a.d;
+  }
+  if (factor >= 0) n *= BigInt(factor);
+  return Number(scale >= 2 ? divRoundHalfUp(n, den * POW10[scale - 2]) : divRoundHalfUp(n * POW10[2 - scale], den));
+}
+
 /** An integer at `scale` to cents, rounded half away from zero (exact). */
 export function centsAt(n: number, scale: number): number {
   return scale >= 2 ? roundDiv(n, scale - 2) : n * P10[2 - scale];
@@ -343,6 +423,79 @@ export function formatScaled(n: number, scale: number, minPlaces: number, maxPla
 }
 
 const ZEROS = '0'.repeat(40);
+
+/**
+ * num ÷ den ÷ 10^shift (integers, den > 0) with at least `minPlaces` and at most
+ * `maxPlaces` decimals, rounded half away from zero — the text `formatExact` gives —
+ * by long division in floats, every step exact (remainder × 10^k stays below 2^53).
+ * Null when the numbers are too large for that.
+ */
+export function formatRatio(num: number, den: number, minPlaces: number, maxPlaces: number, shift = 0): string | null {
+  if (!(den > 0) || den >= 2 ** 49 || Math.abs(num) >= 2 ** 53 || shift > maxPlaces) return null;
+  const negative = num < 0;
+  const n = negative ? -num : num;
+  let q = Math.floor(n / den);
+  let r = n - q * den;
+  if (r < 0) {
+    q -= 1;
+    r += den;
+  } else if (r >= den) {
+    q += 1;
+    r -= den;
+  }
+  // digits of num ÷ den after the point, in chunks of k where r × 10^k < 2^53
+  const places = maxPlaces - shift;
+  let k = 1;
+  while (k < 6 && den * P10[k + 1] < 2 ** 53) k++;
+  let frac = 0;
+  let got = 0;
+  while (got < places) {
+    const step = Math.min(k, places - got);
+    const x = r * P10[step];
+    let d = Math.floor(x / den);
+    let rr = x - d * den;
+    if (rr < 0) {
+      d -= 1;
+      rr += den;
+    } else if (rr >= den) {
+      d += 1;
+      rr -= den;
+    }
+    frac = frac * P10[step] + d;
+    r = rr;
+    got += step;
+  }
+  if (2 * r >= den) {
+    frac += 1;
+    if (frac === P10[places]) {
+      frac = 0;
+      q += 1;
+    }
+  }
+  // the value at maxPlaces decimals is q × 10^places + frac
+  const scaled = q * P10[places] + frac;
+  if (scaled >= 2 ** 53) return null;
+  const text = formatScaled(scaled, maxPlaces, minPlaces, maxPlaces);
+  return negative && scaled !== 0 ? `-${text}` : text;
+}
+
+/**
+ * x × num ÷ den at `scale`, in cents (half away from zero), exactly: in floats with a
+ * bound on their error, and with BigInt when that bound cannot decide.
+ */
+export function ratioCents(x: number, num: number, den: number, scale: number): number {
+  const d = scale >= 2 ? P10[scale - 2] : 1 / P10[2 - scale];
+  const v = (x * num) / den / d;
+  const abs = v < 0 ? -v : v;
+  const err = abs * 2 ** -50 + 2 ** -40;
+  const frac = abs - Math.floor(abs);
+  if (abs < 2 ** 40 && Math.abs(frac - 0.5) > err) {
+    const cents = Math.floor(abs + 0.5);
+    return v < 0 ? -cents : cents;
+  }
+  const n = BigInt(x) * BigInt(num);
+  return Number(scale >= 2 ? divRoundHalfUp(n, BigInt(den) * POW10[scale - 2]) : divRoundHalfUp(n * POW10[2 - scale], BigInt(den)));
+}
 
 /** Cents (an integer) as "1234.50". */
 export function formatCentsNumber(cents: number): string {

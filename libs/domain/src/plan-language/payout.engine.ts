@@ -11,7 +11,8 @@
 import type { CompiledAdjustment, CompiledComponent, CompiledParticipant, CompiledPeriod, CompiledPlan } from './compiled-plan';
 import { type CreditStore, META_DEC_MASK, META_SHARE_SHIFT, POS_POSITIVE, POS_REVERSAL, POS_REVERSED_LATER } from './credit.store';
 import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
-import { type FastSpec, type FastTable, centsAt, formatScaled, planFast } from './fast-table';
+import { type FastSpec, type FastTable, centsAt, curveCents, formatScaled, planFast } from './fast-table';
+import { referenceLine } from './fast-line.renderer';
 import { explainCreditLine } from './line.explainer';
 import { F_CLAWBACK, F_CREDIT, F_TRUE_UP, type FastLineContext, FastLines, type LineRenderer, type RawLine } from './line-columns';
 import type { ComponentOutput, LineOutput, ParticipantPeriodOutput, ParticipantStateOutput } from './plan-language.types';
@@ -529,7 +530,9 @@ export class ParticipantRun {
         if (centsAt(n, sl) !== 0) lines.push(F_TRUE_UP, -1, n, total, total);
       }
     }
-    let ga = windowed ? T.value(hasThreshold ? (total > t ? total - t : 0) : total) : 0;
+    let ka = hasThreshold ? (total > t ? total - t : 0) : total;
+    let ga = windowed ? T.value(ka) : 0;
+    const curve = T.curve;
     const keepLines = full || c.multiplier !== null;
     const types = c.types !== null ? store.mask(c.types) : null;
     const products = c.products !== null ? store.mask(c.products) : null;
@@ -554,20 +557,24 @@ export class ParticipantRun {
       let n: number;
       let a = 0;
       let b: number;
+      let cents: number;
       if (!windowed) {
         n = T.value(v);
         b = v;
+        cents = keepLines ? 0 : curve ? curveCents(T, false, 0, v, 0, n, -1, spec) : centsAt(n, sl);
       } else {
         a = total;
         b = total + v;
-        const gb = T.value(hasThreshold ? (b > t ? b - t : 0) : b);
+        const kb = hasThreshold ? (b > t ? b - t : 0) : b;
+        const gb = T.value(kb);
         n = gb - ga;
+        cents = keepLines ? 0 : curve ? curveCents(T, true, ka, kb, ga, gb, -1, spec) : centsAt(n, sl);
         total = b;
         ga = gb;
+        ka = kb;
       }
       if (keepLines) lines.push(F_CREDIT, i, n, a, b);
       else {
-        const cents = centsAt(n, sl);
         creditCents += cents;
         if ((flags & POS_REVERSED_LATER) !== 0) record(i, cents);
       }
@@ -584,7 +591,12 @@ export class ParticipantRun {
     const { kind, n, cents, pos } = lines;
     for (let j = 0; j < lines.size; j++) {
       if (kind[j] === F_CLAWBACK) continue;
-      const cj = factor >= 0 ? centsAt(n[j] * factor, sl + sm) : centsAt(n[j], sl);
+      let cj: number;
+      if (curve) {
+        const keyA = hasThreshold ? (lines.a[j] > t ? lines.a[j] - t : 0) : lines.a[j];
+        const keyB = hasThreshold ? (lines.b[j] > t ? lines.b[j] - t : 0) : lines.b[j];
+        cj = windowed ? curveCents(T, true, keyA, keyB, T.value(keyA), T.value(keyB), factor, spec) : curveCents(T, false, 0, keyB, 0, T.value(keyB), factor, spec);
+      } else cj = factor >= 0 ? centsAt(n[j] * factor, sl + sm) : centsAt(n[j], sl);
       cents[j] = cj;
       creditCents += cj;
       if (pos[j] >= 0) record(pos[j], cj);
@@ -610,37 +622,11 @@ export class ParticipantRun {
           co.lines.push(explainCreditLine({ line: { ...line, credit: store.view(order[line.pos]) }, component: c, table: null, quota, threshold: 0n, hasThreshold: false, factor: null, ofAmount: 0n }));
           continue;
         }
-        co.lines.push(renderer !== null ? renderer.fastLine(store, lines, j, ctx) : this.fastLineReference(lines, j, ctx));
+        co.lines.push(renderer !== null ? renderer.fastLine(store, lines, j, ctx) : referenceLine(store, lines, j, ctx));
       }
       if (capLine !== null) co.lines.push(explainCreditLine({ line: { ...capLine, credit: null }, component: c, table: null, quota, threshold: 0n, hasThreshold: false, factor: null, ofAmount: 0n }));
     }
     return co;
-  }
-
-  /** A fast line through the BigInt explainer: the reference the fast renderer is tested against. */
-  private fastLineReference(lines: FastLines, j: number, ctx: FastLineContext): LineOutput {
-    const { spec, component: c, quota } = ctx;
-    const store = this.job.store;
-    const up24 = POW10[24 - spec.st];
-    const pos = lines.pos[j];
-    return explainCreditLine({
-      line: {
-        kind: lines.kind[j] === F_TRUE_UP ? 'true-up' : 'credit',
-        credit: pos >= 0 ? store.view(store.order[pos]) : null,
-        n: BigInt(lines.n[j]) * POW10[36 - spec.sl],
-        d: 1n,
-        a: BigInt(lines.a[j]) * up24,
-        b: BigInt(lines.b[j]) * up24,
-        cents: BigInt(lines.cents[j]),
-      },
-      component: c,
-      table: ctx.exactTable(),
-      quota,
-      threshold: BigInt(ctx.threshold) * up24,
-      hasThreshold: ctx.hasThreshold,
-      factor: ctx.factor >= 0 ? { n: BigInt(ctx.factor) * POW10[12 - spec.sm], d: 1n } : null,
-      ofAmount: 0n,
-    });
   }
 
   /** The state to carry into the next run (§6), after the last period. */

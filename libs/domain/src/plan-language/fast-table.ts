@@ -347,7 +347,7 @@ export function roundDiv(n: number, k: number): number {
       q += 1;
       r -= d;
     }
-    return 2 * r >= d ? q + 1 : q;
+    return 2 * r >= d ? q + 1 : q + 0;
   }
   if (r > 0) {
     q += 1;
@@ -356,7 +356,8 @@ export function roundDiv(n: number, k: number): number {
     q -= 1;
     r += d;
   }
-  return -2 * r >= d ? q - 1 : q;
+  // + 0: no negative zero
+  return -2 * r >= d ? q - 1 : q + 0;
 }
 
 /**

@@ -7,13 +7,10 @@
  */
 import type { CreditStore } from './credit.store';
 import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
-import { type FastTable, P10, centsAt, formatCentsNumber, formatRatio, formatScaled, ratioCents } from './fast-table';
+import { type FastTable, attainmentText, centsAt, formatCentsNumber, formatRatio, formatScaled, ratioCents } from './fast-table';
 import { F_TRUE_UP, type FastLineContext, type FastLines, type LineRenderer } from './line-columns';
 import { explainCreditLine, flatSlices, stepSlices } from './line.explainer';
 import type { LineOutput, SliceOutput } from './plan-language.types';
-
-const E12 = POW10[12];
-const MAX_QUOTA = 2n ** 40n * E12;
 
 export class FastLineRenderer implements LineRenderer {
   private readonly shareText: string[] = [];
@@ -104,10 +101,7 @@ export class FastLineRenderer implements LineRenderer {
   /** a ÷ quota at 12 places (exact); a line's attainment after is the next line's before. */
   private attainment(a: number, quota: bigint, st: number): string {
     if (a === this.lastAttainment && quota === this.lastQuota) return this.lastAttainmentText;
-    let text: string | null = null;
-    // attainment = (a / 10^st) / quota: an exact division of integers, digit by digit in floats when they are small enough
-    if (quota % E12 === 0n && quota < MAX_QUOTA) text = formatRatio(a, Number(quota / E12) * P10[st], 0, 12);
-    if (text === null) text = formatExact(BigInt(a) * POW10[24 - st], quota, 12, 0, 12);
+    const text = attainmentText(a, st, quota);
     this.lastAttainment = a;
     this.lastQuota = quota;
     this.lastAttainmentText = text;

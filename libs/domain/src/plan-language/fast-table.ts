@@ -16,7 +16,7 @@
  * `fast-path.properties.spec.ts` runs both on random documents.
  */
 import type { CompiledComponent, CompiledParticipant, CompiledPeriod, CompiledTable } from './compiled-plan';
-import { POW10, divRoundHalfUp } from './exact-decimal';
+import { POW10, divRoundHalfUp, formatExact } from './exact-decimal';
 import { decimalsOf } from './plan.compiler';
 
 /** Largest bound accepted for any intermediate: 2^50 (exact up to 2^53). */
@@ -214,9 +214,28 @@ function buildTable(table: CompiledTable, unit: bigint, st: number, sl: number, 
   return new FastTable(table.split, table.boundary === 'lower', lo, rate, amount, top, text);
 }
 
+/** What a component's fast plan is, for participants who share its scales and quotas; their bounds are checked apart. */
+interface CachedPlan {
+  spec: FastSpec;
+  /** largest rate (currency per unit) and closing bound of the table, its largest flat amount, the multiplier's largest factor */
+  rate: number;
+  boundMax: number;
+  flatAmount: number;
+  factor: number;
+  multiplierBound: number;
+  curve: boolean;
+}
+
+const planCache = new Map<string, CachedPlan | null>();
+const componentIds = new WeakMap<CompiledComponent, number>();
+let nextComponentId = 1;
+const creditScales = new Map<number, Float64Array>();
+
 /**
  * The fast-path plan of one participant's table component, or null when some bound
- * could not be proved (the component then runs on the BigInt path).
+ * could not be proved (the component then runs on the BigInt path). The scales and
+ * tables are shared by every participant with the same decimals (and quotas, for
+ * attainment); the bounds come from each participant's own credits.
  */
 export function planFast(
   c: CompiledComponent,
@@ -231,9 +250,51 @@ export function planFast(
   if (table === null || (table.split === 'curve' && c.window === 'run')) return null;
   if (c.multiplier !== null && c.multiplier.split !== 'flat') return null;
   if (valueDecimals > 12) return null;
+  const attainment = table.basis === 'attainment' || (c.multiplier !== null && c.multiplier.basis === 'attainment');
+  const quotas: bigint[] | null = attainment ? periods.map((p) => participant.quota.get(p.id) ?? participant.quota.get('default') ?? 0n) : null;
+  const credited = participant.state.credited.get(c.id) ?? 0n;
+  const deficit = participant.state.deficit.get(c.id) ?? 0n;
+  const paid = participant.state.paid.get(c.id);
+  let id = componentIds.get(c);
+  if (id === undefined) {
+    id = nextComponentId++;
+    componentIds.set(c, id);
+  }
+  const key = `${id}|${valueDecimals}|${quotas === null ? '' : quotas.join(',')}|${credited === 0n ? 0 : decimalsOf(credited)}|${deficit === 0n ? 0 : decimalsOf(deficit)}|${paid === undefined ? '-' : decimalsOf(paid)}`;
+  let plan = planCache.get(key);
+  if (plan === undefined) {
+    plan = buildPlan(c, periods, quotas, valueDecimals, credited, deficit, paid, rateText);
+    if (planCache.size > 10_000) planCache.clear();
+    planCache.set(key, plan);
+  }
+  if (plan === null) return null;
+  // this participant's bounds, in currency: totals, keys (total − threshold), f, lines × factor
+  const { spec, rate, boundMax, flatAmount, factor, multiplierBound } = plan;
+  const total = Math.abs(realOf(credited)) + sumAbs;
+  const keyMax = Math.max(total + realOf(c.threshold?.amount ?? 0n) + realOf(deficit), boundMax);
+  const f = Math.max(rate * keyMax, flatAmount, paid !== undefined ? Math.abs(realOf(paid)) : 0);
+  const { st, sl, sm } = spec;
+  if (keyMax * P10[st] > SAFE || 2 * f * P10[sl] > SAFE || 2 * f * P10[sl] * Math.max(1, factor * P10[sm]) > SAFE) return null;
+  // a curve's rate numerator (rate × segment width, in total and rate units) must be exact too
+  if (plan.curve && 2 * realOf(table.maxRate) * P10[sl - st] * boundMax * P10[st] > SAFE) return null;
+  if (multiplierBound * P10[st] > SAFE) return null;
+  return spec;
+}
+
+function buildPlan(
+  c: CompiledComponent,
+  periods: readonly CompiledPeriod[],
+  quotaList: bigint[] | null,
+  valueDecimals: number,
+  credited: bigint,
+  deficit: bigint,
+  paid: bigint | undefined,
+  rateText: (r: bigint) => string,
+): CachedPlan | null {
+  const table = c.table as CompiledTable;
   const attainment = table.basis === 'attainment';
   const mAttainment = c.multiplier !== null && c.multiplier.basis === 'attainment';
-  const quotas: bigint[] = periods.map((p) => participant.quota.get(p.id) ?? participant.quota.get('default') ?? 0n);
+  const quotas = quotaList ?? periods.map(() => 0n);
   let quotaDecimals = 0;
   let maxQuota = 0n;
   if (attainment || mAttainment) {
@@ -243,9 +304,6 @@ export function planFast(
       if (q > maxQuota) maxQuota = q;
     }
   }
-  const credited = participant.state.credited.get(c.id) ?? 0n;
-  const deficit = participant.state.deficit.get(c.id) ?? 0n;
-  const paid = participant.state.paid.get(c.id);
   const thresholdAmount = c.threshold?.amount ?? 0n;
   // scale of totals: every credit, bound and carried figure must be an integer there
   let st = Math.max(valueDecimals, table.boundDecimals + (attainment ? quotaDecimals : 0), decimalsOf(thresholdAmount), decimalsOf(credited), decimalsOf(deficit));
@@ -263,24 +321,16 @@ export function planFast(
   const sl = Math.max(st + rateDecimals, table.amountDecimals, paid !== undefined ? decimalsOf(paid) : 0);
   const sm = c.multiplier !== null ? c.multiplier.rateDecimals : 0;
   if (sl + sm > MAX_SCALE || st > MAX_SCALE) return null;
-  // bounds, in currency: totals, keys (total − threshold), tier bounds
   const unitMax = attainment ? realOf(maxQuota) : 1;
   const lastTier = table.tiers[table.tiers.length - 1];
   const boundMax = realOf(lastTier.to ?? lastTier.from) * unitMax;
-  const total = Math.abs(realOf(credited)) + sumAbs;
-  const key = Math.max(total + realOf(thresholdAmount) + realOf(deficit), boundMax);
   const rate = realOf(table.maxRate) + (table.split === 'step' && table.maxAmount > 0n ? rateBound(table, ratesByUnit) : 0);
-  const f = Math.max(rate * key, realOf(table.maxAmount) * (table.split === 'flat' ? 1 : 0), paid !== undefined ? Math.abs(realOf(paid)) : 0);
   const factor = c.multiplier !== null ? realOf(c.multiplier.maxRate) : 1;
-  if (key * P10[st] > SAFE || 2 * f * P10[sl] > SAFE || 2 * f * P10[sl] * Math.max(1, factor * P10[sm]) > SAFE) return null;
-  // a curve's rate numerator (rate × segment width, in total and rate units) must be exact too
-  if (table.split === 'curve' && 2 * realOf(table.maxRate) * P10[sl - st] * boundMax * P10[st] > SAFE) return null;
+  let multiplierBound = 0;
   if (c.multiplier !== null) {
-    const mUnitMax = mAttainment ? realOf(maxQuota) : 1;
     const mLast = c.multiplier.tiers[c.multiplier.tiers.length - 1];
-    if (realOf(mLast.to ?? mLast.from) * mUnitMax * P10[st] > SAFE) return null;
+    multiplierBound = realOf(mLast.to ?? mLast.from) * (mAttainment ? realOf(maxQuota) : 1);
   }
-
   const tables: FastTable[] = [];
   const multipliers: (FastTable | null)[] = [];
   for (let k = 0; k < periods.length; k++) {
@@ -307,10 +357,15 @@ export function planFast(
       multipliers.push(m);
     }
   }
-  const creditScale = new Float64Array(25);
-  for (let k = 0; k <= 24; k++) creditScale[k] = k <= st ? P10[st - k] : 0;
+  let creditScale = creditScales.get(st);
+  if (creditScale === undefined) {
+    creditScale = new Float64Array(25);
+    for (let k = 0; k <= 24; k++) creditScale[k] = k <= st ? P10[st - k] : 0;
+    creditScales.set(st, creditScale);
+  }
   const threshold = Number((thresholdAmount * POW10[st]) / POW10[12]);
-  return { st, sl, sm, tables, multipliers, threshold, creditScale };
+  const spec: FastSpec = { st, sl, sm, tables, multipliers, threshold, creditScale };
+  return { spec, rate, boundMax, flatAmount: table.split === 'flat' ? realOf(table.maxAmount) : 0, factor, multiplierBound, curve: table.split === 'curve' };
 }
 
 /** A bound on interpolated rates (amount ÷ width) of a step table, in currency. */
@@ -501,4 +556,16 @@ export function ratioCents(x: number, num: number, den: number, scale: number): 
 /** Cents (an integer) as "1234.50". */
 export function formatCentsNumber(cents: number): string {
   return formatScaled(cents, 2, 2, 2);
+}
+
+const E12 = POW10[12];
+const MAX_QUOTA = 2n ** 40n * E12;
+
+/** a (scale st) ÷ quota (scale 12) at 12 places, as `formatExact` gives it: in floats when quota is a whole amount, else BigInt. */
+export function attainmentText(a: number, st: number, quota: bigint): string {
+  if (quota % E12 === 0n && quota < MAX_QUOTA) {
+    const text = formatRatio(a, Number(quota / E12) * P10[st], 0, 12);
+    if (text !== null) return text;
+  }
+  return formatExact(BigInt(a) * POW10[24 - st], quota, 12, 0, 12);
 }

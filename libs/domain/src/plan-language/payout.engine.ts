@@ -11,7 +11,7 @@
 import type { CompiledAdjustment, CompiledComponent, CompiledParticipant, CompiledPeriod, CompiledPlan } from './compiled-plan';
 import { type CreditStore, META_DEC_MASK, META_SHARE_SHIFT, POS_POSITIVE, POS_REVERSAL, POS_REVERSED_LATER } from './credit.store';
 import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
-import { type FastSpec, type FastTable, centsAt, curveCents, formatScaled, planFast } from './fast-table';
+import { type FastSpec, type FastTable, attainmentText, centsAt, curveCents, formatScaled, planFast } from './fast-table';
 import { referenceLine } from './fast-line.renderer';
 import { explainCreditLine } from './line.explainer';
 import { F_CLAWBACK, F_CREDIT, F_TRUE_UP, type FastLineContext, FastLines, type LineRenderer, type RawLine } from './line-columns';
@@ -111,6 +111,7 @@ function recoveryActive(periods: readonly CompiledPeriod[], k: number, recoverFr
 const rate12Text = (r: bigint): string => formatExact(r, 1n, 12, 0, 12);
 
 const sharedFastLines = new FastLines();
+const NO_LINES: RawLine[] = [];
 
 /** One participant's calculation, advanced one period at a time. */
 export class ParticipantRun {
@@ -269,11 +270,11 @@ export class ParticipantRun {
    * transaction paid in this period nets out before the cap; one of an earlier period
    * takes back what that period's cap let through, after this period's cap.
    */
-  private settle(k: number, c: CompiledComponent, carry: ComponentCarry, creditCents: bigint, clawbacks: RawLine[], fresh: Paid[]): { amount: bigint; capLine: RawLine | null } {
+  private settle(k: number, c: CompiledComponent, carry: ComponentCarry, creditCents: bigint, clawbacks: RawLine[], fresh: Paid[]): bigint {
     const store = this.job.store;
     const { creditTx, reverses: txReverses, reversedLater, txKey, order } = store;
     let sum = creditCents;
-    const later: RawLine[] = [];
+    const later: RawLine[] = clawbacks.length === 0 ? NO_LINES : [];
     for (const line of clawbacks) {
       const tx = creditTx[order[line.pos]];
       const original = carry.paid.get(txReverses[tx]);
@@ -314,7 +315,23 @@ export class ParticipantRun {
       }
     }
     for (const line of later) amount += line.cents;
-    return { amount, capLine };
+    this.capLine = capLine;
+    return amount;
+  }
+
+  /** The cap line of the component just settled, or null. */
+  private capLine: RawLine | null = null;
+  /** scratch of one component's period: its clawback lines and the paid records it made (reused) */
+  private readonly clawbacks: RawLine[] = [];
+  private readonly fresh: Paid[] = [];
+
+  /** Remember what the credit at `pos` paid, when a later transaction reverses it. */
+  private recordPaid(carry: ComponentCarry, pos: number, k: number, cents: bigint): void {
+    const { creditTx, reversedLater, txKey, order } = this.job.store;
+    const tx = creditTx[order[pos]];
+    if (reversedLater[tx] !== 1) return;
+    const entry = this.paidEntry(carry, txKey === null ? tx : txKey[tx], k, true, this.fresh);
+    entry.cents += cents;
   }
 
   private paidEntry(carry: ComponentCarry, key: number, k: number, inSum: boolean, fresh: Paid[]): Paid {
@@ -332,10 +349,12 @@ export class ParticipantRun {
   private exactComponent(k: number, c: CompiledComponent, carry: ComponentCarry, first: number, last: number, quota: bigint | undefined): ComponentOutput {
     const { store, plan } = this.job;
     const full = this.full;
-    const { creditTx, reversedLater, txKey, order, posMeta, posTypeProduct } = store;
+    const { posMeta, posTypeProduct } = store;
     const lines: RawLine[] = [];
-    const clawbacks: RawLine[] = [];
-    const fresh: Paid[] = [];
+    const clawbacks = this.clawbacks;
+    const fresh = this.fresh;
+    clawbacks.length = 0;
+    fresh.length = 0;
     let creditCents = 0n;
     let input = 0n;
     let factorN = 1n;
@@ -343,12 +362,7 @@ export class ParticipantRun {
     let hasFactor = false;
     let thresholdUsed = 0n;
     let table: TierTable | null = null;
-    const record = (pos: number, cents: bigint): void => {
-      const tx = creditTx[order[pos]];
-      if (reversedLater[tx] !== 1) return;
-      const entry = this.paidEntry(carry, txKey === null ? tx : txKey[tx], k, true, fresh);
-      entry.cents += cents;
-    };
+    const record = (pos: number, cents: bigint): void => this.recordPaid(carry, pos, k, cents);
 
     if (c.of !== null) {
       // bonus "of": one line, rate × the other component's period amount
@@ -458,12 +472,12 @@ export class ParticipantRun {
         if (hasFactor) line.cents = divRoundHalfUp(line.n * factorN, line.d * factorD * TO_CENTS_48);
         else line.cents = line.d === 1n ? centsOf36(line.n) : divRoundHalfUp(line.n, line.d * TO_CENTS_36);
         creditCents += line.cents;
-        if (line.pos >= 0) record(line.pos, line.cents);
+        if (line.pos >= 0 && (((posMeta[line.pos] >> 4) & 7) & POS_REVERSED_LATER) !== 0) record(line.pos, line.cents);
       }
     }
 
-    const { amount, capLine } = this.settle(k, c, carry, creditCents, clawbacks, fresh);
-    if (capLine !== null) lines.push(capLine);
+    const amount = this.settle(k, c, carry, creditCents, clawbacks, fresh);
+    if (this.capLine !== null) lines.push(this.capLine);
     this.lastAmount = amount;
 
     const co = this.componentHead(c);
@@ -501,24 +515,21 @@ export class ParticipantRun {
     const spec = carry.fast as FastSpec;
     const { st, sl, sm } = spec;
     const T = spec.tables[k];
-    const { creditTx, reversedLater, txKey, order, posMeta, posTypeProduct, posMant, shareInt, shareDec } = store;
+    const { order, posMeta, posTypeProduct, posMant, shareInt, shareDec } = store;
     const creditScale = spec.creditScale;
     const lines = sharedFastLines;
     lines.size = 0;
-    const clawbacks: RawLine[] = [];
-    const fresh: Paid[] = [];
+    const clawbacks = this.clawbacks;
+    const fresh = this.fresh;
+    clawbacks.length = 0;
+    fresh.length = 0;
     let creditCents = 0;
     let input = 0;
     const windowed = c.window !== 'transaction';
     let total = c.window === 'run' ? carry.fTotal : 0;
     const hasThreshold = c.threshold !== null;
     const t = hasThreshold ? spec.threshold + (c.threshold!.carryDeficit ? carry.fDeficit : 0) : 0;
-    const record = (pos: number, cents: number): void => {
-      const tx = creditTx[order[pos]];
-      if (reversedLater[tx] !== 1) return;
-      const entry = this.paidEntry(carry, txKey === null ? tx : txKey[tx], k, true, fresh);
-      entry.cents += BigInt(cents);
-    };
+    const record = (pos: number, cents: number): void => this.recordPaid(carry, pos, k, BigInt(cents));
 
     if (c.window === 'run') {
       const gt = T.value(hasThreshold ? (total > t ? total - t : 0) : total);
@@ -599,15 +610,17 @@ export class ParticipantRun {
       } else cj = factor >= 0 ? centsAt(n[j] * factor, sl + sm) : centsAt(n[j], sl);
       cents[j] = cj;
       creditCents += cj;
-      if (pos[j] >= 0) record(pos[j], cj);
+      // the flag is beside the position (read in order); the transaction's columns are not
+      if (pos[j] >= 0 && (((posMeta[pos[j]] >> 4) & 7) & POS_REVERSED_LATER) !== 0) record(pos[j], cj);
     }
 
-    const { amount, capLine } = this.settle(k, c, carry, BigInt(creditCents), clawbacks, fresh);
+    const amount = this.settle(k, c, carry, BigInt(creditCents), clawbacks, fresh);
+    const capLine = this.capLine;
     this.lastAmount = amount;
     const co = this.componentHead(c);
     co.amount = formatCents(amount);
     co.input = formatScaled(input, st, 2, 2);
-    if (quota !== undefined && quota > 0n) co.attainment = formatExact(BigInt(input) * POW10[24 - st], quota, 12, 0, 12);
+    if (quota !== undefined && quota > 0n) co.attainment = attainmentText(input, st, quota);
     if (factor >= 0) co.multiplier = formatScaled(factor, sm, 0, 12);
     if (hasThreshold) co.threshold = formatScaled(t, st, 2, 12);
     co.lines = [];

@@ -84,8 +84,11 @@ export class CreditStore {
   // ---- grouping, after finish() ----
   /** positions of participant p: start[p] .. start[p + 1] − 1, in calculation order */
   start: Int32Array = new Int32Array(1);
-  /** credit row at each position */
+  /** credit row, and its transaction, at each position */
   order: Int32Array = new Int32Array(0);
+  posTx: Int32Array = new Int32Array(0);
+  /** date text by rank */
+  dateOfRank: string[] = [];
   /** date rank (dates sorted) at each position; period = periodOfRank[rank] */
   posDate: Int32Array = new Int32Array(0);
   periodOfRank: Int32Array = new Int32Array(0);
@@ -272,9 +275,11 @@ export class CreditStore {
       rankOfCode[c] = i;
       periodOfRank[i] = this.periodOfDate[c];
     });
+    this.dateOfRank = byDate.map((c) => dates[c]);
     this.periodOfRank = periodOfRank;
     this.start = start;
     this.order = new Int32Array(n);
+    this.posTx = new Int32Array(n);
     this.posDate = new Int32Array(n);
     this.posMant = new Float64Array(n);
     this.posMeta = new Int32Array(n);
@@ -303,7 +308,7 @@ export class CreditStore {
    * transaction is), so a document in date order needs no sort.
    */
   private scatter(fill: Int32Array, rankOfCode: Int32Array, seqAt: Int32Array | null): void {
-    const { order, creditFrom, creditLength, creditShare, creditParticipant, dateCode, type, product, reverses, reversedLater, amountMant, amountDec, seq } = this;
+    const { order, posTx, creditFrom, creditLength, creditShare, creditParticipant, dateCode, type, product, reverses, reversedLater, amountMant, amountDec, seq } = this;
     const { posDate, posMant, posMeta, posTypeProduct, sumAbs, valueDecimals, shareUnits, shareDec } = this;
     for (let t = 0; t < this.txCount; t++) {
       const length = creditLength[t];
@@ -320,6 +325,7 @@ export class CreditStore {
         const i = fill[p]++;
         const s = creditShare[r];
         order[i] = r;
+        posTx[i] = t;
         posDate[i] = rank;
         posMant[i] = mant;
         posMeta[i] = (s << META_SHARE_SHIFT) | meta;
@@ -357,6 +363,7 @@ export class CreditStore {
     copy(this.posMant);
     copy(this.posMeta);
     copy(this.posTypeProduct);
+    copy(this.posTx);
     this.order.set(rows, from);
   }
 

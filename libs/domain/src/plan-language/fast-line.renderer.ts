@@ -5,7 +5,7 @@
  * own bounds and rates. The rare shapes it does not cover (a running total below
  * zero) go to the BigInt explainer. The property test compares both on random documents.
  */
-import type { CreditStore } from './credit.store';
+import { type CreditStore, META_DEC_MASK, META_SHARE_SHIFT, POS_REVERSAL } from './credit.store';
 import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
 import { type FastTable, attainmentText, centsAt, formatCentsNumber, formatRatio, formatScaled, ratioCents } from './fast-table';
 import { F_TRUE_UP, type FastLineContext, type FastLines, type LineRenderer } from './line-columns';
@@ -32,14 +32,15 @@ export class FastLineRenderer implements LineRenderer {
     // fields in the order of the BigInt explainer's objects (JSON shows them in this order)
     const out = { source: kind === F_TRUE_UP ? 'true-up' : 'transaction' } as LineOutput;
     if (pos >= 0) {
-      const r = store.order[pos];
-      const t = store.creditTx[r];
+      // what a line shows of its credit was gathered beside the position: one read of the transaction (its id)
+      const t = store.posTx[pos];
+      const meta = store.posMeta[pos];
       out.transactionId = store.txId[t];
-      if (store.reverses[t] >= 0) out.reverses = store.reversesId.get(t) as string;
-      out.date = store.dates[store.dateCode[t]];
-      out.share = this.share(store, store.creditShare[r]);
-      const dec = store.amountDec[t];
-      out.transactionAmount = dec >= 0 ? formatScaled(store.amountMant[t], dec, 2, 12) : formatExact(store.amount(t), 1n, 12, 2, 12);
+      if ((((meta >> 4) & 7) & POS_REVERSAL) !== 0) out.reverses = store.reversesId.get(t) as string;
+      out.date = store.dateOfRank[store.posDate[pos]];
+      out.share = this.share(store, meta >>> META_SHARE_SHIFT);
+      const dec = (meta & META_DEC_MASK) - 1;
+      out.transactionAmount = dec >= 0 ? formatScaled(store.posMant[pos], dec, 2, 12) : formatExact(store.amount(t), 1n, 12, 2, 12);
       out.credited = formatScaled(c.window === 'transaction' ? b : b - a, st, 2, 12);
     }
     const attainment = c.basis === 'attainment' && quota !== undefined;

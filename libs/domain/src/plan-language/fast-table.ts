@@ -464,18 +464,29 @@ export function formatScaled(n: number, scale: number, minPlaces: number, maxPla
   }
   const negative = n < 0;
   const abs = negative ? -n : n;
-  let digits = String(abs);
   const sign = negative && abs !== 0 ? '-' : '';
-  if (scale === 0) return minPlaces > 0 ? `${sign}${digits}.${ZEROS.slice(0, minPlaces)}` : `${sign}${digits}`;
-  if (digits.length <= scale) digits = ZEROS.slice(0, scale + 1 - digits.length) + digits;
-  const cut = digits.length - scale;
-  let end = digits.length;
-  const minEnd = cut + minPlaces;
-  while (end > minEnd && end > cut && digits.charCodeAt(end - 1) === 48) end--;
-  const frac = end > cut ? digits.slice(cut, end) : '';
-  const pad = minPlaces > scale ? ZEROS.slice(0, minPlaces - scale) : '';
-  const body = frac.length + pad.length > 0 ? `${digits.slice(0, cut)}.${frac}${pad}` : digits.slice(0, cut);
-  return sign + body;
+  if (scale === 0) return minPlaces > 0 ? `${sign}${abs}.${ZEROS.slice(0, minPlaces)}` : `${sign}${abs}`;
+  const p = P10[scale];
+  let ip = Math.floor(abs / p);
+  let fp = abs - ip * p;
+  if (fp < 0) {
+    ip -= 1;
+    fp += p;
+  } else if (fp >= p) {
+    ip += 1;
+    fp -= p;
+  }
+  // trailing zeros of the fraction go, down to minPlaces
+  let places = scale;
+  while (places > minPlaces && fp % 10 === 0) {
+    fp /= 10;
+    places--;
+  }
+  if (places === 0) return `${sign}${ip}`;
+  let f = `${fp}`;
+  if (f.length < places) f = ZEROS.slice(0, places - f.length) + f;
+  if (minPlaces > scale) f += ZEROS.slice(0, minPlaces - scale);
+  return `${sign}${ip}.${f}`;
 }
 
 const ZEROS = '0'.repeat(40);

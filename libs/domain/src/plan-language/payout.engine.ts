@@ -120,7 +120,6 @@ export class ParticipantRun {
   private drawBalance: bigint;
   private cursor: number;
   private readonly endPos: number;
-  private readonly amounts: bigint[];
   private readonly tableCache = new Map<string, TierTable>();
   private k = 0;
   private readonly renderer: LineRenderer | null;
@@ -165,7 +164,6 @@ export class ParticipantRun {
       return carry;
     });
     this.drawBalance = participant.state.drawBalance; // scale 12
-    this.amounts = new Array<bigint>(plan.components.length).fill(0n);
   }
 
   private tableFor(c: CompiledComponent, which: 'table' | 'multiplier', unit: bigint): TierTable {
@@ -181,7 +179,7 @@ export class ParticipantRun {
   /** The next period's figures (and lines). */
   next(): ParticipantPeriodOutput {
     const k = this.k++;
-    const { periods, job, amounts } = this;
+    const { periods, job } = this;
     const { participant, plan, store, adjustments } = job;
     const period = periods[k];
     const posDate = store.posDate;
@@ -194,11 +192,12 @@ export class ParticipantRun {
     const quota = quotaFor(participant, period.id);
     const componentOutputs: ComponentOutput[] = [];
     const comps = plan.components;
+    // a fresh array each period: written while it is young, never from an old object to a young one (what scavenges pay for)
+    const amounts = new Array<bigint>(comps.length).fill(0n);
     for (let ci = 0; ci < comps.length; ci++) {
       const c = comps[ci];
       const carry = this.carries[ci];
-      const co = carry.fast !== null ? this.fastComponent(k, c, carry, first, last, quota) : this.exactComponent(k, c, carry, first, last, quota);
-      amounts[ci] = this.lastAmount;
+      const co = carry.fast !== null ? this.fastComponent(k, c, carry, first, last, quota, amounts) : this.exactComponent(k, c, carry, first, last, quota, amounts);
       componentOutputs.push(co);
     }
 
@@ -244,7 +243,6 @@ export class ParticipantRun {
       }
     }
     const payout = earnings + drawCents - recoveryCents;
-    amounts.fill(0n);
     return {
       participantId: participant.id,
       components: componentOutputs,
@@ -258,8 +256,6 @@ export class ParticipantRun {
     };
   }
 
-  /** Period amount of the component just calculated (cents). */
-  private lastAmount = 0n;
 
   private componentHead(c: CompiledComponent): ComponentOutput {
     return (c.deduction ? { id: c.id, kind: c.kind, deduction: true } : { id: c.id, kind: c.kind }) as ComponentOutput;
@@ -346,7 +342,7 @@ export class ParticipantRun {
 
   // ---- the BigInt path ------------------------------------------------------------
 
-  private exactComponent(k: number, c: CompiledComponent, carry: ComponentCarry, first: number, last: number, quota: bigint | undefined): ComponentOutput {
+  private exactComponent(k: number, c: CompiledComponent, carry: ComponentCarry, first: number, last: number, quota: bigint | undefined, amounts: bigint[]): ComponentOutput {
     const { store, plan } = this.job;
     const full = this.full;
     const { posMeta, posTypeProduct } = store;
@@ -366,7 +362,7 @@ export class ParticipantRun {
 
     if (c.of !== null) {
       // bonus "of": one line, rate × the other component's period amount
-      const base = this.amounts[c.ofIndex];
+      const base = amounts[c.ofIndex];
       if (base !== 0n) {
         const cents = divRoundHalfUp((c.rate as bigint) * base, E12);
         lines.push({ kind: 'credit', pos: -1, n: base, d: 1n, a: 0n, b: 0n, cents });
@@ -478,7 +474,7 @@ export class ParticipantRun {
 
     const amount = this.settle(k, c, carry, creditCents, clawbacks, fresh);
     if (this.capLine !== null) lines.push(this.capLine);
-    this.lastAmount = amount;
+    amounts[c.index] = amount;
 
     const co = this.componentHead(c);
     co.amount = formatCents(amount);
@@ -499,7 +495,7 @@ export class ParticipantRun {
             threshold: thresholdUsed,
             hasThreshold: c.threshold !== null,
             factor: hasFactor ? { n: factorN, d: factorD } : null,
-            ofAmount: c.of !== null ? this.amounts[c.ofIndex] : 0n,
+            ofAmount: c.of !== null ? amounts[c.ofIndex] : 0n,
           }),
         );
       }
@@ -509,7 +505,7 @@ export class ParticipantRun {
 
   // ---- the fast path --------------------------------------------------------------
 
-  private fastComponent(k: number, c: CompiledComponent, carry: ComponentCarry, first: number, last: number, quota: bigint | undefined): ComponentOutput {
+  private fastComponent(k: number, c: CompiledComponent, carry: ComponentCarry, first: number, last: number, quota: bigint | undefined, amounts: bigint[]): ComponentOutput {
     const { store, plan } = this.job;
     const full = this.full;
     const spec = carry.fast as FastSpec;
@@ -616,7 +612,7 @@ export class ParticipantRun {
 
     const amount = this.settle(k, c, carry, BigInt(creditCents), clawbacks, fresh);
     const capLine = this.capLine;
-    this.lastAmount = amount;
+    amounts[c.index] = amount;
     const co = this.componentHead(c);
     co.amount = formatCents(amount);
     co.input = formatScaled(input, st, 2, 2);

@@ -12,15 +12,28 @@ import { F_TRUE_UP, type FastLineContext, type FastLines, type LineRenderer } fr
 import { explainCreditLine, flatSlices, stepSlices } from './line.explainer';
 import type { LineOutput, SliceOutput } from './plan-language.types';
 
+/** A total as text; the memo lives as long as one component's period (young objects only: nothing for the scavenger to track). */
+function total(ctx: FastLineContext, x: number, st: number): string {
+  const memo = ctx.memo;
+  if (x !== memo.total) {
+    memo.total = x;
+    memo.totalText = formatScaled(x, st, 2, 12);
+  }
+  return memo.totalText;
+}
+
+/** a ÷ quota at 12 places (exact). */
+function attainmentOf(ctx: FastLineContext, a: number, quota: bigint, st: number): string {
+  const memo = ctx.memo;
+  if (a !== memo.attainment) {
+    memo.attainment = a;
+    memo.attainmentText = attainmentText(a, st, quota);
+  }
+  return memo.attainmentText;
+}
+
 export class FastLineRenderer implements LineRenderer {
   private readonly shareText: string[] = [];
-  /** the total after the last line, and its text: the next line's total before */
-  private lastTotal = NaN;
-  private lastTotalScale = -1;
-  private lastTotalText = '';
-  private lastAttainment = NaN;
-  private lastAttainmentText = '';
-  private lastQuota: bigint | undefined = undefined;
 
   fastLine(store: CreditStore, lines: FastLines, j: number, ctx: FastLineContext): LineOutput {
     const { component: c, spec, quota } = ctx;
@@ -45,13 +58,13 @@ export class FastLineRenderer implements LineRenderer {
     }
     const attainment = c.basis === 'attainment' && quota !== undefined;
     if (c.window !== 'transaction') {
-      out.totalBefore = this.total(a, st);
-      out.totalAfter = this.total(b, st);
+      out.totalBefore = total(ctx, a, st);
+      out.totalAfter = total(ctx, b, st);
       if (attainment) {
-        out.attainmentBefore = this.attainment(a, quota, st);
-        out.attainmentAfter = this.attainment(b, quota, st);
+        out.attainmentBefore = attainmentOf(ctx, a, quota, st);
+        out.attainmentAfter = attainmentOf(ctx, b, quota, st);
       }
-    } else if (attainment) out.attainmentAfter = this.attainment(b, quota, st);
+    } else if (attainment) out.attainmentAfter = attainmentOf(ctx, b, quota, st);
     if (ctx.hasThreshold) out.threshold = formatScaled(ctx.threshold, st, 2, 12);
     if (kind !== F_TRUE_UP) {
       let ka = c.window === 'transaction' ? 0 : a;
@@ -87,25 +100,6 @@ export class FastLineRenderer implements LineRenderer {
       text = formatExact(store.shares[s], 1n, 12, 0, 12);
       this.shareText[s] = text;
     }
-    return text;
-  }
-
-  private total(x: number, st: number): string {
-    if (x !== this.lastTotal || st !== this.lastTotalScale) {
-      this.lastTotal = x;
-      this.lastTotalScale = st;
-      this.lastTotalText = formatScaled(x, st, 2, 12);
-    }
-    return this.lastTotalText;
-  }
-
-  /** a ÷ quota at 12 places (exact); a line's attainment after is the next line's before. */
-  private attainment(a: number, quota: bigint, st: number): string {
-    if (a === this.lastAttainment && quota === this.lastQuota) return this.lastAttainmentText;
-    const text = attainmentText(a, st, quota);
-    this.lastAttainment = a;
-    this.lastQuota = quota;
-    this.lastAttainmentText = text;
     return text;
   }
 

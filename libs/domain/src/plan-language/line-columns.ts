@@ -83,6 +83,8 @@ export interface FastLineContext {
   factor: number;
   /** the BigInt table of the same period (for the rare explanation the fast renderer leaves to the BigInt one) */
   exactTable: () => TierTable;
+  /** the last total and attainment written, and their texts: a line's "after" is the next line's "before" */
+  memo: { total: number; totalText: string; attainment: number; attainmentText: string };
 }
 
 /** Turns a fast line into its explanation. */

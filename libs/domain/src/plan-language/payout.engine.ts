@@ -621,7 +621,7 @@ export class ParticipantRun {
     if (hasThreshold) co.threshold = formatScaled(t, st, 2, 12);
     co.lines = [];
     if (full) {
-      const ctx: FastLineContext = { component: c, spec, table: T, quota, threshold: t, hasThreshold, factor, exactTable: () => this.tableFor(c, 'table', c.basis === 'attainment' ? (quota as bigint) : E12) };
+      const ctx: FastLineContext = { component: c, spec, table: T, quota, threshold: t, hasThreshold, factor, exactTable: () => this.tableFor(c, 'table', c.basis === 'attainment' ? (quota as bigint) : E12), memo: { total: NaN, totalText: '', attainment: NaN, attainmentText: '' } };
       const renderer = this.renderer;
       let cb = 0;
       for (let j = 0; j < lines.size; j++) {

@@ -239,6 +239,28 @@ export class CreditStore {
     this.creditLength[t]++;
   }
 
+  private readonly valueScales = new Map<number, Float64Array>();
+
+  /**
+   * For the fast path at total scale st: share × 10^(st − decimals) by (share code × 13 +
+   * amount decimals), so a credit's value at st is one multiplication: mantissa × this.
+   * Entries whose decimals exceed st are 0 (never read: the path is only taken when they fit).
+   */
+  valueScale(st: number): Float64Array {
+    let scale = this.valueScales.get(st);
+    if (scale === undefined || scale.length < this.shares.length * 13) {
+      scale = new Float64Array(this.shares.length * 13);
+      for (let s = 0; s < this.shares.length; s++) {
+        for (let dec = 0; dec <= 12; dec++) {
+          const d = dec + this.shareDec[s];
+          scale[s * 13 + dec] = d <= st ? this.shareInt[s] * 10 ** (st - d) : 0;
+        }
+      }
+      this.valueScales.set(st, scale);
+    }
+    return scale;
+  }
+
   /** amount × share of row r, exact at scale 24. */
   value(r: number): bigint {
     const t = this.creditTx[r];

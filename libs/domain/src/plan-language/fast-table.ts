@@ -168,8 +168,6 @@ export interface FastSpec {
   multipliers: (FastTable | null)[];
   /** threshold at scale st */
   threshold: number;
-  /** 10^(st − k) for credits whose amount × share has k decimals */
-  creditScale: Float64Array;
 }
 
 function realOf(v: bigint): number {
@@ -229,7 +227,6 @@ interface CachedPlan {
 const planCache = new Map<string, CachedPlan | null>();
 const componentIds = new WeakMap<CompiledComponent, number>();
 let nextComponentId = 1;
-const creditScales = new Map<number, Float64Array>();
 
 /**
  * The fast-path plan of one participant's table component, or null when some bound
@@ -357,14 +354,8 @@ function buildPlan(
       multipliers.push(m);
     }
   }
-  let creditScale = creditScales.get(st);
-  if (creditScale === undefined) {
-    creditScale = new Float64Array(25);
-    for (let k = 0; k <= 24; k++) creditScale[k] = k <= st ? P10[st - k] : 0;
-    creditScales.set(st, creditScale);
-  }
   const threshold = Number((thresholdAmount * POW10[st]) / POW10[12]);
-  const spec: FastSpec = { st, sl, sm, tables, multipliers, threshold, creditScale };
+  const spec: FastSpec = { st, sl, sm, tables, multipliers, threshold };
   return { spec, rate, boundMax, flatAmount: table.split === 'flat' ? realOf(table.maxAmount) : 0, factor, multiplierBound, curve: table.split === 'curve' };
 }
 

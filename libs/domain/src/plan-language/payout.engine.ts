@@ -511,8 +511,8 @@ export class ParticipantRun {
     const spec = carry.fast as FastSpec;
     const { st, sl, sm } = spec;
     const T = spec.tables[k];
-    const { order, posMeta, posTypeProduct, posMant, shareInt, shareDec } = store;
-    const creditScale = spec.creditScale;
+    const { order, posMeta, posTypeProduct, posMant } = store;
+    const valueScale = store.valueScale(st);
     const lines = sharedFastLines;
     lines.size = 0;
     const clawbacks = this.clawbacks;
@@ -556,9 +556,8 @@ export class ParticipantRun {
         clawbacks.push({ kind: 'clawback', pos: i, n: 0n, d: 1n, a: 0n, b: 0n, cents: 0n });
         continue;
       }
-      const s = meta >>> META_SHARE_SHIFT;
-      const dec = (meta & META_DEC_MASK) - 1;
-      let v = posMant[i] * shareInt[s] * creditScale[dec + shareDec[s]];
+      // mantissa × share × 10^(st − decimals): one multiplication by the share's scale
+      let v = posMant[i] * valueScale[(meta >>> META_SHARE_SHIFT) * 13 + (meta & META_DEC_MASK) - 1];
       if (isReversal && (flags & POS_POSITIVE) !== 0) v = -v;
       input += v;
       let n: number;

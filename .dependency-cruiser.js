@@ -10,7 +10,7 @@ module.exports = {
     { name: 'libs-do-not-import-apps', severity: 'error', from: { path: '^libs/' }, to: { path: '^apps/' } },
     { name: 'apps-do-not-import-each-other', severity: 'error', comment: 'Benchmarks in apps/cli wire the whole system in one process on purpose.', from: { path: '^apps/([^/]+)/', pathNot: '^apps/cli/src/bench-' }, to: { path: '^apps/', pathNot: '^apps/$1/' } },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
-    { name: 'no-test-code-in-production', severity: 'error', from: { path: '^(apps|libs)/', pathNot: '\\.(spec|e2e-spec)\\.ts$' }, to: { path: '(^test/|\\.spec\\.ts$)' } },
+    { name: 'no-test-code-in-production', severity: 'error', comment: 'Test builders live in __fixtures__ folders (excluded from the build, .swcrc) and are imported by specs only.', from: { path: '^(apps|libs)/', pathNot: '(\\.(spec|e2e-spec)\\.ts$|/__fixtures__/)' }, to: { path: '(^test/|\\.spec\\.ts$|/__fixtures__/|\\.mother\\.ts$)' } },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -93,4 +93,95 @@ describe('POST /api/v1/calculations/preview (the what-if estimator)', () => {
     const paths = (r.body.details as Array<{ path: string }>).map((d) => d.path);
     expect(paths).toEqual(expect.arrayContaining(['$.transactions[0].credits[0].share', '$.transactions[0].date']));
   });
+
+  /** POST raw bytes (the harness sends strings as UTF-8). */
+  async function postBytes(path: string, as: PersonEntity, bytes: Buffer): Promise<{ status: number; body: { code: string; message: string; details: unknown } }> {
+    const res = await fetch(`${h.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${h.token(as)}`, 'content-type': 'application/json' }, body: bytes });
+    return { status: res.status, body: (await res.json()) as { code: string; message: string; details: unknown } };
+  }
+
+  /** A document of `count` deals for the given people, with `components` commissions of `tiers` tiers each. */
+  function deals(people: PersonEntity[], count: number, tiers = 2, components = 1) {
+    const doc = whatIf(...people);
+    const table = { split: 'step', tiers: Array.from({ length: tiers }, (_, i) => ({ from: i * 1000, rate: '0.01' })) };
+    (doc.plans[0] as { components: unknown[] }).components = Array.from({ length: components }, (_, c) => ({ id: `c${c}`, table }));
+    doc.transactions = Array.from({ length: count }, (_, i) => ({ id: `O${i}`, date: '2026-01-10', amount: String(100 + (i % 900)), type: 'revenue', credits: people.map((p) => ({ participantId: p.id, share: (1 / people.length).toFixed(4) })) }));
+    return doc;
+  }
+
+  it('refuses what JSON would hide or the engine would misread, with 422 and the path of each problem', async () => {
+    const text = JSON.stringify(whatIf(h.org.rep)).replace('"amount":"25000"', '"amount":12345678901234567891').replace('"kind":"commission"', '"kind":"commission","capp":5');
+    const r = await postBytes('/api/v1/calculations/preview', h.org.finance, Buffer.from(text));
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe('CALC.INVALID_DOCUMENT');
+    expect((r.body.details as { path: string }[]).map((d) => d.path)).toEqual(['$.transactions[0].amount']);
+    const typo = await postBytes('/api/v1/calculations/preview', h.org.finance, Buffer.from(JSON.stringify(whatIf(h.org.rep)).replace('"kind":"commission"', '"kind":"commission","capp":5')));
+    expect(typo.status).toBe(422);
+    expect(typo.body.details).toEqual([expect.objectContaining({ path: '$.plans[0].components[0].capp', message: expect.stringContaining('did you mean "cap"?') })]);
+    const nul = whatIf(h.org.rep);
+    nul.participants[0]!.name = 'Rita\u0000';
+    const named = await h.http('POST', '/api/v1/calculations/preview', { as: h.org.finance, body: nul });
+    expect(named.status).toBe(422);
+    expect(named.body.details).toEqual([expect.objectContaining({ path: '$.participants[0].name', message: expect.stringContaining('NUL') })]);
+  });
+
+  it('answers a body nested 20,000 levels deep with 400 REQUEST.TOO_DEEP, at the preview and at POST /plans', async () => {
+    const deep = `${'['.repeat(20000)}${']'.repeat(20000)}`;
+    const preview = await h.http('POST', '/api/v1/calculations/preview', { as: h.org.finance, raw: `{"currency": ${deep}}` });
+    expect(preview.status).toBe(400);
+    expect(preview.body.code).toBe('REQUEST.TOO_DEEP');
+    const plan = await h.http('POST', '/api/v1/plans', { as: h.org.ops, raw: `{"key": "deep-plan", "name": "Deep", "periodLabel": "FY2026", "effectiveFrom": "2026-01-01", "document": {"id": "p", "components": ${deep}}}` });
+    expect(plan.status).toBe(400);
+    expect(plan.body.code).toBe('REQUEST.TOO_DEEP');
+  });
+
+  it('answers a byte-order mark, UTF-16 and bytes that are not UTF-8 with 400 REQUEST.INVALID_ENCODING saying which', async () => {
+    const text = JSON.stringify(whatIf(h.org.rep));
+    const bom = await postBytes('/api/v1/calculations/preview', h.org.finance, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]));
+    expect(bom).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID_ENCODING', message: expect.stringContaining('UTF-8 byte-order mark') } });
+    const utf16 = await postBytes('/api/v1/calculations/preview', h.org.finance, Buffer.from(text, 'utf16le'));
+    expect(utf16).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID_ENCODING', message: expect.stringContaining('UTF-16 little-endian') } });
+    const latin1 = await postBytes('/api/v1/calculations/preview', h.org.finance, Buffer.from(text.replace('Rita', 'R\u00eeta'), 'latin1'));
+    expect(latin1).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID_ENCODING', message: expect.stringContaining('is not UTF-8') } });
+  });
+
+  it('holds a rep to a smaller budget than finance: 413 over 256 KiB, where finance is calculated', async () => {
+    const doc = deals([h.org.rep], 3000);
+    expect(JSON.stringify(doc).length).toBeGreaterThan(256 * 1024);
+    const rep = await h.http('POST', '/api/v1/calculations/preview', { as: h.org.rep, body: doc });
+    expect(rep.status).toBe(413);
+    expect(rep.body).toMatchObject({ code: 'CALC.TOO_LARGE', details: { limit: 256 * 1024 } });
+    const finance = await h.http('POST', '/api/v1/calculations/preview', { as: h.org.finance, body: doc });
+    expect(finance.status).toBe(200);
+    expect(finance.body.periods[0].participants[0].components[0].lines).toHaveLength(3000);
+  });
+
+  it('refuses a rep\'s document that asks for more work than the rep\'s budget (tiers × credits) with 413', async () => {
+    // 1,000 credits × 2 components × (1 + 1,000 tiers) = 2,002,000 work units
+    const doc = deals([h.org.rep], 1000, 1000, 2);
+    expect(JSON.stringify(doc).length).toBeLessThan(256 * 1024);
+    const r = await h.http('POST', '/api/v1/calculations/preview', { as: h.org.rep, body: doc });
+    expect(r.status).toBe(413);
+    expect(r.body.code).toBe('CALC.TOO_LARGE');
+    expect(r.body.details).toEqual([expect.objectContaining({ path: '$', message: expect.stringContaining('work units') })]);
+  });
+
+  it('calculates a large preview off the request thread: a small preview is answered while it runs', async () => {
+    const people = [h.org.rep, h.org.otherRep, h.org.farRep];
+    const heavy = deals(people, 20_000, 100, 2);
+    expect(JSON.stringify(heavy).length).toBeLessThan(10 * 1024 * 1024);
+    const order: string[] = [];
+    const big = h.http('POST', '/api/v1/calculations/preview', { as: h.org.finance, body: heavy }).then((r) => {
+      order.push('heavy');
+      return r;
+    });
+    // the heavy body is read and handed to a worker first
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const small = await h.http('POST', '/api/v1/calculations/preview', { as: h.org.rep, body: whatIf(h.org.rep) });
+    order.push('small');
+    expect(small.status).toBe(200);
+    const done = await big;
+    expect(done.status).toBe(200);
+    expect(order).toEqual(['small', 'heavy']);
+  });
 });

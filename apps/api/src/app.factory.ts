@@ -8,6 +8,7 @@ import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { TokenVerifier } from './auth/token-verifier';
 import { ApiError } from './common/api-error';
+import { guardJsonBody } from './common/json-body.guard';
 import { createValidationPipe } from './common/validation.pipe';
 import { codecCors } from './temporal/codec-cors';
 
@@ -27,8 +28,9 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   app.use(helmet());
   // The Temporal Web UI's codec server calls (browser, another origin): CORS for the configured origins only.
   app.use(`/${API_PREFIX}/temporal-codec`, codecCors(config.http.codecCorsOrigins));
-  // Bodies up to 10 MB (a what-if document can be large); larger ones get 413.
-  app.useBodyParser('json', { limit: '10mb' });
+  // Bodies up to 10 MB (a what-if document can be large); larger ones get 413. Encoding and
+  // nesting are checked on the bytes before anything parses or walks them (guardJsonBody).
+  app.useBodyParser('json', { limit: '10mb', verify: guardJsonBody });
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health', method: RequestMethod.GET }] });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

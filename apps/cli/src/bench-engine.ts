@@ -1,20 +1,44 @@
 /**
- * Engine benchmark: a seeded data set (10,000 participants, 1,000,000 transactions,
- * 3 periods) calculated in memory, against PostgreSQL summing the same credits.
+ * Engine benchmark (`npm run bench:engine -- --help`): a seeded data set calculated in
+ * memory, figures only and with every explained line, against PostgreSQL summing the
+ * same credits with GROUP BY, measured in the same run and interleaved run by run (the
+ * machine is shared: every figure is the median of several runs, and the baseline
+ * is measured beside it). Ends with one line:
  *
- *   npx tsx apps/cli/src/bench-engine.ts [--participants N] [--transactions N] [--seed N] [--runs N] [--skip-pg] [--skip-lines]
+ *   result: ratio=<engine figures-only ÷ PostgreSQL GROUP BY> explained_ratio=<explained ÷ figures-only> rss_mb=<peak>
  *
- * PostgreSQL: DATABASE_URL if set, else an embedded PostgreSQL under .data/bench-pg
- * (started and stopped here). Figures are printed, never asserted.
+ * Figures are printed, never asserted.
  */
 import { mkdirSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { type CompiledPlan, type PlanDocumentInput, calculate, compilePlanDocument, computeParticipant } from '@quotaflow/domain/plan-language';
+import { type PlanDocumentInput, compileCalculation, forEachParticipantPeriod, writeCalculation } from '@quotaflow/domain/plan-language';
 import { findRepoRoot, freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '@quotaflow/devstack';
-import { generateBenchDocument } from './bench/engine-dataset';
+import { BENCH_PERIODS, BENCH_PLANS, generateBenchDocument } from './bench/engine-dataset';
 import { copyFrom } from './bench/pg-copy';
+
+const HELP = `npm run bench:engine -- [options]
+
+Generates a seeded plan-language document (participants on four plans that use every
+kind of component; transactions with splits, credit notes and ~2 % reversals; three
+monthly periods), then, run after run:
+  figures-only  compile (validate) + calculate every participant's periods, figures only
+  explained     the same with every explained line (each period's output read and dropped)
+  PostgreSQL    SELECT participant_id, sum(amount * share) ... GROUP BY participant_id over the same credits
+and once, for information, the output written as JSON text (calc's work after parsing).
+PostgreSQL: DATABASE_URL if set, else an embedded PostgreSQL under .data/bench-pg, started and stopped here.
+
+options:
+  --participants N   participants (default 10000)
+  --transactions N   transactions (default 1000000)
+  --seed N           data set seed (default 20260101)
+  --runs N           runs of each figure, at least 3 (default 5); each figure is their median
+  --skip-pg          no PostgreSQL (ratio=n/a)
+  --skip-lines       no explained run (explained_ratio=n/a)
+  -h, --help         this text
+
+The last line is: result: ratio=<figures-only ÷ GROUP BY> explained_ratio=<explained ÷ figures-only> rss_mb=<peak RSS>`;
 
 interface Options {
   participants: number;
@@ -22,35 +46,44 @@ interface Options {
   seed: number;
   runs: number;
   skipPg: boolean;
-  /** skip the (slow) explained-lines run, for quick iterations */
   skipLines: boolean;
 }
 
-function parseArgs(argv: string[]): Options {
-  const o: Options = { participants: 10_000, transactions: 1_000_000, seed: 20260101, runs: 3, skipPg: false, skipLines: false };
+function parseArgs(argv: string[]): Options | null {
+  const o: Options = { participants: 10_000, transactions: 1_000_000, seed: 20260101, runs: 5, skipPg: false, skipLines: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const next = (): number => Number(argv[++i]);
+    const next = (): number => {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${a} needs a whole number`);
+      return n;
+    };
+    if (a === '--') continue;
+    if (a === '-h' || a === '--help') return null;
     if (a === '--participants') o.participants = next();
     else if (a === '--transactions') o.transactions = next();
     else if (a === '--seed') o.seed = next();
-    else if (a === '--runs') o.runs = next();
+    else if (a === '--runs') o.runs = Math.max(3, next());
     else if (a === '--skip-pg') o.skipPg = true;
     else if (a === '--skip-lines') o.skipLines = true;
+    else throw new Error(`unknown option ${a} (see --help)`);
   }
   return o;
 }
 
 let peakRss = 0;
-let peakHeap = 0;
 function sampleMemory(): void {
-  const m = process.memoryUsage();
-  if (m.rss > peakRss) peakRss = m.rss;
-  if (m.heapUsed > peakHeap) peakHeap = m.heapUsed;
+  const rss = process.memoryUsage.rss();
+  if (rss > peakRss) peakRss = rss;
 }
 
-/** Wall and CPU time: on a shared, loaded machine the CPU time is the steadier figure. */
-function time<T>(fn: () => T): { value: T; ms: number; cpuMs: number } {
+interface Timed<T> {
+  value: T;
+  ms: number;
+  cpuMs: number;
+}
+
+function time<T>(fn: () => T): Timed<T> {
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const value = fn();
@@ -66,34 +99,66 @@ async function timeAsync<T>(fn: () => Promise<T>): Promise<{ value: T; ms: numbe
   return { value, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmtMs = (ms: number): string => `${ms.toFixed(0).padStart(8)} ms`;
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmtMs = (ms: number): string => `${ms.toFixed(0).padStart(7)} ms`;
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+const runsOf = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
 
-/** The engine alone: compile (validate) once, then compute every participant. */
-function computeAll(doc: PlanDocumentInput): { compileMs: number; computeMs: number; compileCpuMs: number; computeCpuMs: number; payoutCents: bigint } {
-  const c = time(() => compilePlanDocument(doc));
-  if (!c.value.ok) throw new Error(`bench document is invalid: ${JSON.stringify(c.value.errors.slice(0, 3))}`);
-  const { periods, plans, participants, credits, adjustments } = c.value.value;
-  const run = time(() => {
-    let total = 0n;
-    for (let i = 0; i < participants.length; i++) {
-      const participant = participants[i];
-      const job = { participant, plan: plans.get(participant.planId) as CompiledPlan, store: credits, slot: i, adjustments: adjustments.get(participant.id) ?? [] };
-      const out = computeParticipant(periods, job, { lines: 'none' });
-      for (const p of out.periods) total += BigInt(p.payout.replace('.', ''));
-    }
-    return total;
+interface EngineRun {
+  compileMs: number;
+  writeMs: number;
+  totalMs: number;
+  cpuMs: number;
+  bytes: number;
+  lines: number;
+  payoutCents: bigint;
+}
+
+/**
+ * One engine run from the parsed document: compile, then calculate every participant's
+ * every period — with every explained line as objects, or figures only — reading each
+ * result as it comes (nothing is kept), as a close that writes statements does.
+ */
+function engineRun(doc: PlanDocumentInput, lines: 'full' | 'none'): EngineRun {
+  const c0 = process.cpuUsage();
+  const compiled = time(() => compileCalculation(doc));
+  if (!compiled.value.ok) throw new Error(`bench document is invalid: ${JSON.stringify(compiled.value.errors.slice(0, 3))}`);
+  const compiledDoc = compiled.value.value;
+  const calculated = time(() => {
+    let payout = 0n;
+    let lineCount = 0;
+    forEachParticipantPeriod(compiledDoc, { lines }, (_k, _p, out) => {
+      payout += BigInt(out.payout.replace('.', ''));
+      for (const c of out.components) lineCount += c.lines.length;
+    });
+    return { payout, lineCount };
   });
-  return { compileMs: c.ms, computeMs: run.ms, compileCpuMs: c.cpuMs, computeCpuMs: run.cpuMs, payoutCents: run.value };
+  const c = process.cpuUsage(c0);
+  return { compileMs: compiled.ms, writeMs: calculated.ms, totalMs: compiled.ms + calculated.ms, cpuMs: (c.user + c.system) / 1000, bytes: 0, lines: calculated.value.lineCount, payoutCents: calculated.value.payout };
+}
+
+/** The output written as JSON text (what calc does), into a sink that counts its bytes. */
+function writeRun(doc: PlanDocumentInput, lines: 'full' | 'none'): { ms: number; bytes: number } {
+  const compiled = compileCalculation(doc);
+  if (!compiled.ok) throw new Error('bench document is invalid');
+  const compiledDoc = compiled.value;
+  const written = time(() => {
+    let bytes = 0;
+    for (const chunk of writeCalculation(compiledDoc, { lines })) bytes += chunk.length;
+    return bytes;
+  });
+  return { ms: written.ms, bytes: written.value };
 }
 
 function* creditChunks(doc: PlanDocumentInput): Generator<Buffer> {
-  const amounts = new Map<string, string>();
   let buf: string[] = [];
   let size = 0;
   for (const t of doc.transactions ?? []) {
-    amounts.set(t.id, String(t.amount));
     for (const c of t.credits ?? []) {
       const line = `${c.participantId}\t${t.id}\t${String(t.amount)}\t${String(c.share)}\n`;
       buf.push(line);
@@ -108,99 +173,138 @@ function* creditChunks(doc: PlanDocumentInput): Generator<Buffer> {
   if (buf.length > 0) yield Buffer.from(buf.join(''));
 }
 
-async function postgresSide(doc: PlanDocumentInput, runs: number): Promise<{ loadMs: number; rows: number; queryMs: number[]; source: string }> {
-  let embedded: EmbeddedPostgres | null = null;
-  let url = process.env.DATABASE_URL;
-  let source = 'DATABASE_URL';
-  if (!url) {
-    const root = findRepoRoot();
-    const dataDir = join(root, '.data', 'bench-pg');
-    mkdirSync(join(root, '.data'), { recursive: true });
-    const start = await timeAsync(async () => startEmbeddedPostgres({ dataDir, port: await freePort(), ephemeral: true }));
-    embedded = start.value;
-    url = await embedded.ensureDatabase('bench');
-    source = `embedded PostgreSQL (.data/bench-pg, started in ${start.ms.toFixed(0)} ms)`;
-  }
-  const client = new Client({ connectionString: url });
-  try {
-    await client.connect();
-    await client.query('DROP TABLE IF EXISTS bench_engine_credits');
-    await client.query('CREATE UNLOGGED TABLE bench_engine_credits (participant_id text NOT NULL, transaction_id text NOT NULL, amount numeric(18,2) NOT NULL, share numeric(9,6) NOT NULL)');
+const GROUP_BY = 'SELECT participant_id, sum(amount * share) FROM bench_engine_credits GROUP BY participant_id';
+
+class Postgres {
+  private embedded: EmbeddedPostgres | null = null;
+  private client: Client | null = null;
+  source = 'DATABASE_URL';
+
+  async load(doc: PlanDocumentInput): Promise<{ loadMs: number; rows: number }> {
+    let url = process.env.DATABASE_URL;
+    if (!url) {
+      const root = findRepoRoot();
+      mkdirSync(join(root, '.data'), { recursive: true });
+      const start = await timeAsync(async () => startEmbeddedPostgres({ dataDir: join(root, '.data', 'bench-pg'), port: await freePort(), ephemeral: true }));
+      this.embedded = start.value;
+      url = await this.embedded.ensureDatabase('bench');
+      this.source = `embedded PostgreSQL (.data/bench-pg, started in ${start.ms.toFixed(0)} ms)`;
+    }
+    this.client = new Client({ connectionString: url });
+    await this.client.connect();
+    const version = await this.client.query<{ server_version: string }>('SHOW server_version');
+    this.source += `, version ${version.rows[0].server_version}`;
+    await this.client.query('DROP TABLE IF EXISTS bench_engine_credits');
+    await this.client.query('CREATE UNLOGGED TABLE bench_engine_credits (participant_id text NOT NULL, transaction_id text NOT NULL, amount numeric(18,2) NOT NULL, share numeric(9,6) NOT NULL)');
+    const client = this.client;
     const load = await timeAsync(() => copyFrom(client, 'COPY bench_engine_credits FROM STDIN', creditChunks(doc)));
     await client.query('ANALYZE bench_engine_credits');
-    const queryMs: number[] = [];
-    // one warm-up so both sides are measured with warm caches
-    await client.query('SELECT participant_id, sum(amount * share) FROM bench_engine_credits GROUP BY participant_id');
-    for (let i = 0; i < runs; i++) {
-      const q = await timeAsync(() => client.query('SELECT participant_id, sum(amount * share) FROM bench_engine_credits GROUP BY participant_id'));
-      queryMs.push(q.ms);
+    // one warm-up, so both sides are measured with warm caches
+    await client.query(GROUP_BY);
+    return { loadMs: load.ms, rows: load.value };
+  }
+
+  async groupBy(): Promise<{ ms: number; rows: number }> {
+    const r = await timeAsync(() => (this.client as Client).query(GROUP_BY));
+    return { ms: r.ms, rows: r.value.rowCount ?? 0 };
+  }
+
+  async close(): Promise<void> {
+    if (this.client) {
+      await this.client.query('DROP TABLE IF EXISTS bench_engine_credits').catch(() => undefined);
+      await this.client.end().catch(() => undefined);
     }
-    await client.query('DROP TABLE bench_engine_credits');
-    return { loadMs: load.ms, rows: load.value, queryMs, source };
-  } finally {
-    await client.end().catch(() => undefined);
-    if (embedded) await embedded.stop();
+    if (this.embedded) await this.embedded.stop();
   }
 }
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const timer = setInterval(sampleMemory, 50);
+  if (o === null) {
+    console.log(HELP);
+    return;
+  }
+  const timer = setInterval(sampleMemory, 20);
   timer.unref();
-  console.log(`engine benchmark: ${o.participants} participants, ${o.transactions} transactions, 3 periods, seed ${o.seed}`);
-  console.log(`machine: ${cpus().length} cpus, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at start`);
+  const cpu = cpus();
+  console.log('engine benchmark');
+  console.log('inputs');
+  console.log(`  participants ${o.participants}, transactions ${o.transactions}, periods ${BENCH_PERIODS.map((p) => p.id).join(' ')}, seed ${o.seed}, runs ${o.runs}`);
+  console.log(`  plans ${BENCH_PLANS.map((p) => `${p.id} (${p.components.map((c) => c.id).join(', ')})`).join('; ')}`);
+  console.log(`machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${mib(totalmem())} memory (${mib(freemem())} free), node ${process.version}`);
+  console.log(`load average before: ${load()}`);
 
-  const gen = time(() => generateBenchDocument(o));
-  const text = time(() => JSON.stringify(gen.value));
+  // the document as a service holds it: parsed from its JSON text, the text dropped
+  const text = time(() => JSON.stringify(generateBenchDocument(o)));
   const parsed = time(() => JSON.parse(text.value) as PlanDocumentInput);
-  const doc = parsed.value;
-  // keep only the parsed document alive, as a service would
   const textBytes = text.value.length;
   text.value = '';
-  gen.value.transactions = [];
-  gen.value.participants = [];
+  const doc = parsed.value;
   const creditCount = (doc.transactions ?? []).reduce((n, t) => n + (t.credits?.length ?? 0), 0);
   const reversals = (doc.transactions ?? []).filter((t) => t.reverses).length;
-
-  const engineRuns: ReturnType<typeof computeAll>[] = [];
-  for (let i = 0; i < o.runs; i++) engineRuns.push(computeAll(doc));
-  const sameCents = engineRuns.every((r) => r.payoutCents === engineRuns[0].payoutCents);
-  const totalMs = median(engineRuns.map((r) => r.compileMs + r.computeMs));
-  const compileMs = median(engineRuns.map((r) => r.compileMs));
-  const computeMs = median(engineRuns.map((r) => r.computeMs));
-  const compileCpuMs = median(engineRuns.map((r) => r.compileCpuMs));
-  const computeCpuMs = median(engineRuns.map((r) => r.computeCpuMs));
-  const full = o.skipLines ? null : time(() => calculate(doc, { lines: 'full' }));
-  const lineCount = full === null ? 0 : full.value.periods.reduce((n, p) => n + p.participants.reduce((m, r) => m + r.components.reduce((k, c) => k + c.lines.length, 0), 0), 0);
-  if (full !== null) full.value.periods = [];
-
-  console.log('');
   console.log('data set');
-  console.log(`  transactions               ${o.transactions} (${reversals} reversals), credits ${creditCount}`);
-  console.log(`  generate                   ${fmtMs(gen.ms)}`);
-  console.log(`  JSON.stringify             ${fmtMs(text.ms)}  (${mb(textBytes)})`);
-  console.log(`  JSON.parse                 ${fmtMs(parsed.ms)}`);
-  console.log('engine (median of ' + o.runs + ' runs, figures only)');
-  console.log(`  validate + compile         ${fmtMs(compileMs)}  (cpu ${fmtMs(compileCpuMs).trim()})`);
-  console.log(`  compute                    ${fmtMs(computeMs)}  (cpu ${fmtMs(computeCpuMs).trim()})`);
-  console.log(`  total                      ${fmtMs(totalMs)}  = ${Math.round(creditCount / (totalMs / 1000)).toLocaleString('en-US')} credits/s`);
-  console.log(`  same cents every run       ${sameCents ? 'yes' : 'NO'} (total payout ${engineRuns[0].payoutCents / 100n}.${String(engineRuns[0].payoutCents % 100n).padStart(2, '0')})`);
-  if (full !== null) console.log(`  with explained lines       ${fmtMs(full.ms)}  (${lineCount} lines)`);
-  console.log(`  peak memory                rss ${mb(peakRss)}, heap ${mb(peakHeap)}`);
+  console.log(`  transactions ${o.transactions} (${reversals} reversals), credits ${creditCount}, JSON ${mib(textBytes)}`);
+  console.log(`  generate + stringify ${fmtMs(text.ms).trim()}, JSON.parse ${fmtMs(parsed.ms).trim()} (not part of the engine figures)`);
 
-  if (o.skipPg) return;
-  const pg = await postgresSide(doc, o.runs);
-  const pgMs = median(pg.queryMs);
-  console.log(`PostgreSQL (${pg.source})`);
-  console.log(`  COPY load                  ${fmtMs(pg.loadMs)}  (${pg.rows} rows)`);
-  console.log(`  GROUP BY sum(amount*share) ${fmtMs(pgMs)}  (runs: ${pg.queryMs.map((m) => m.toFixed(0)).join(', ')} ms)`);
-  console.log('ratio');
-  console.log(`  engine total ÷ PostgreSQL  ${(totalMs / pgMs).toFixed(2)}  (target ≤ 2)`);
-  console.log(`  engine compute ÷ PostgreSQL ${(computeMs / pgMs).toFixed(2)}`);
-  console.log(`  load average at end        ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const pg = o.skipPg ? null : new Postgres();
+  if (pg !== null) {
+    const loaded = await pg.load(doc);
+    console.log(`PostgreSQL: ${pg.source}; COPY ${loaded.rows} rows in ${loaded.loadMs.toFixed(0)} ms`);
+  }
+
+  // warm the engine once (the JIT), then interleave: figures-only, explained, GROUP BY, run after run
+  engineRun(doc, 'none');
+  const figures: EngineRun[] = [];
+  const explained: EngineRun[] = [];
+  const pgMs: number[] = [];
+  for (let i = 0; i < o.runs; i++) {
+    figures.push(engineRun(doc, 'none'));
+    if (!o.skipLines) explained.push(engineRun(doc, 'full'));
+    if (pg !== null) pgMs.push((await pg.groupBy()).ms);
+  }
+  if (pg !== null) await pg.close();
+
+  const sameCents = [...figures, ...explained].every((r) => r.payoutCents === figures[0].payoutCents);
+  const f = median(figures.map((r) => r.totalMs));
+  console.log(`engine, figures only (median of ${o.runs})`);
+  console.log(`  compile (validate)         ${fmtMs(median(figures.map((r) => r.compileMs)))}   runs: ${runsOf(figures.map((r) => r.compileMs))}`);
+  console.log(`  calculate                  ${fmtMs(median(figures.map((r) => r.writeMs)))}   runs: ${runsOf(figures.map((r) => r.writeMs))}`);
+  console.log(`  total                      ${fmtMs(f)}   runs: ${runsOf(figures.map((r) => r.totalMs))}  (cpu ${fmtMs(median(figures.map((r) => r.cpuMs))).trim()}; ${Math.round(creditCount / (f / 1000)).toLocaleString('en-US')} credits/s)`);
+  let e = NaN;
+  if (!o.skipLines) {
+    e = median(explained.map((r) => r.totalMs));
+    console.log(`engine, every line explained (median of ${o.runs})`);
+    console.log(`  compile (validate)         ${fmtMs(median(explained.map((r) => r.compileMs)))}   runs: ${runsOf(explained.map((r) => r.compileMs))}`);
+    console.log(`  calculate + explain        ${fmtMs(median(explained.map((r) => r.writeMs)))}   runs: ${runsOf(explained.map((r) => r.writeMs))}`);
+    console.log(`  total                      ${fmtMs(e)}   runs: ${runsOf(explained.map((r) => r.totalMs))}  (cpu ${fmtMs(median(explained.map((r) => r.cpuMs))).trim()}; ${explained[0].lines} lines)`);
+  }
+  const textFigures = writeRun(doc, 'none');
+  console.log(`written as JSON text, once (calc after parsing; not in the ratios)`);
+  console.log(`  figures only               ${fmtMs(textFigures.ms)}   ${mib(textFigures.bytes)}`);
+  if (!o.skipLines) {
+    const textFull = writeRun(doc, 'full');
+    console.log(`  with every line            ${fmtMs(textFull.ms)}   ${mib(textFull.bytes)}`);
+  }
+  console.log(`  same cents in every run    ${sameCents ? 'yes' : 'NO'} (total payout ${figures[0].payoutCents / 100n}.${String(figures[0].payoutCents % 100n).padStart(2, '0')})`);
+  let p = NaN;
+  if (pg !== null) {
+    p = median(pgMs);
+    console.log(`PostgreSQL GROUP BY sum(amount * share) (median of ${o.runs})`);
+    console.log(`  query                      ${fmtMs(p)}   runs: ${runsOf(pgMs)}`);
+  }
+  clearInterval(timer);
+  sampleMemory();
+  const ratio = f / p;
+  const explainedRatio = e / f;
+  console.log('ratios');
+  console.log(`  figures-only ÷ GROUP BY    ${Number.isNaN(ratio) ? 'n/a' : ratio.toFixed(2)}  (goal ≤ 2)`);
+  console.log(`  explained ÷ figures-only   ${Number.isNaN(explainedRatio) ? 'n/a' : explainedRatio.toFixed(2)}  (goal ≤ 2)`);
+  console.log(`peak memory (rss, whole process)  ${mib(peakRss)}  (goal ≤ 1536 MiB)`);
+  console.log(`load average after: ${load()}`);
+  console.log(`result: ratio=${Number.isNaN(ratio) ? 'n/a' : ratio.toFixed(2)} explained_ratio=${Number.isNaN(explainedRatio) ? 'n/a' : explainedRatio.toFixed(2)} rss_mb=${Math.round(peakRss / 1024 / 1024)}`);
 }
 
 main().catch((e: unknown) => {
-  console.error(e);
+  console.error(e instanceof Error ? e.message : e);
   process.exitCode = 1;
 });

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type PlanDocumentInput, calculate, validatePlanDocument } from '@quotaflow/domain/plan-language';
-import { figuresOf } from '@quotaflow/domain/plan-language/plan-document.mother';
+import { figuresOf } from '@quotaflow/domain/plan-language/__fixtures__/plan-document.mother';
 
 // apps/cli/src → repo root → its sibling "shared"
 const EXAMPLES = resolve(__dirname, '..', '..', '..', '..', 'shared', 'spec', 'examples');

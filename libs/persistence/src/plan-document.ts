@@ -1,7 +1,7 @@
 import { DomainError, validatePlan, type ValidationIssue } from '@quotaflow/domain';
 import { canonicalJson, sha256Hex } from './canonical-json';
 
-/** A Plan of the plan language (/work/shared/spec/plan-language.md §2 "Plan"), as stored in jsonb. */
+/** A Plan of the plan language (the calculation contract, spec/plan-language.md §2 "Plan"), as stored in jsonb. */
 export interface PlanDocument {
   id: string;
   components: unknown[];

@@ -23,12 +23,14 @@ export class ApiError extends HttpException {
 export function statusForCode(code: string): number {
   if (code === 'AUTH.UNAUTHENTICATED') return 401;
   if (code === 'AUTH.TOO_MANY_FAILURES' || code === 'RATE_LIMIT.EXCEEDED') return 429;
-  if (code === 'REQUEST.TOO_LARGE') return 413;
+  if (code === 'REQUEST.TOO_LARGE' || code === 'CALC.TOO_LARGE' || code === 'CALC.TIME_BUDGET_EXCEEDED') return 413;
+  if (code === 'REQUEST.UNSUPPORTED_CHARSET') return 415;
+  if (code.startsWith('REQUEST.')) return 400;
   if (code === 'CALC.INVALID_DOCUMENT' || code === 'PLAN.INVALID_DOCUMENT') return 422;
   if (code.endsWith('.NOT_FOUND')) return 404;
   if (code.startsWith('AUTH.') || code === 'APPROVAL.NOT_AN_APPROVER') return 403;
   if (code.startsWith('VALIDATION.')) return 400;
   if (/\.(ALREADY_[A-Z_]+|CONFLICT|NOT_PENDING|LOCKED|SUPERSEDED|WRONG_STAGE)$/.test(code)) return 409;
-  if (code === 'TEMPORAL.UNAVAILABLE' || code === 'SERVICE.UNAVAILABLE') return 503;
+  if (code === 'TEMPORAL.UNAVAILABLE' || code === 'SERVICE.UNAVAILABLE' || code === 'SERVICE.BUSY') return 503;
   return 422;
 }

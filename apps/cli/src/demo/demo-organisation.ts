@@ -69,7 +69,7 @@ export const DEMO_PLAN = {
 } as const;
 
 /**
- * The AE plan in the plan language (/work/shared/spec/plan-language.md):
+ * The AE plan in the plan language (the calculation contract, spec/plan-language.md of the shared product docs):
  * - new business and expansion pay graduated (step) rates on year-to-date attainment of the
  *   annual quota, with an accelerator above 100 % and a second one above 150 %;
  * - renewals pay a flat 2 % of the period's renewal bookings;

@@ -1,6 +1,6 @@
 /** The batch entry a close uses: rows of credits for a slice of participants give the cents of the whole document. */
-import { type CreditRow, calculate, calculateBatch } from './calculation';
-import { deal, document, flatRate, months, plan, rep, reversal, stepCommission } from './plan-document.mother';
+import { type CreditRow, calculate, calculateBatch, compileCalculation, writeCalculation } from './calculation';
+import { deal, document, flatRate, months, plan, rep, reversal, stepCommission } from './__fixtures__/plan-document.mother';
 import type { PlanDocumentInput } from './plan-language.types';
 
 function rowsOf(doc: PlanDocumentInput, participantIds: string[]): CreditRow[] {
@@ -106,5 +106,43 @@ describe('state round trip with non-terminating figures', () => {
     const second = calculate(document({ ...base, periods: [periods[1]], participants: [rep('ann', { quota: { default: 30000 }, state: first.state.ann })], transactions: [deal('T2', '2026-02-05', 10000)] }));
     expect(second.periods[0].participants[0].components[0].lines.map((l) => l.source)).toEqual(['transaction']);
     expect(second.periods[0].participants[0].payout).toBe(whole.periods[1].participants[0].payout);
+  });
+});
+
+describe('writeCalculation (the output as JSON text, period by period)', () => {
+  const doc = document({
+    periods: months(2),
+    participants: [rep('ann', { quota: { default: 20000 } }), rep('bob', { quota: { default: 20000 } })],
+    plans: [plan([stepCommission('commission', [[0, 0.05], [1, 0.1]], { basis: 'attainment', window: 'run', cap: 900 }), { id: 'kicker', kind: 'bonus', of: 'commission', rate: 0.1 }])],
+    transactions: [deal('T1', '2026-01-05', 12000.55, [['ann', 0.5], ['bob', 0.5]]), deal('T2', '2026-01-20', 19000, 'ann'), reversal('T1X', '2026-02-10', -6000.275, 'T1', [['ann', 0.5], ['bob', 0.5]])],
+    adjustments: [{ participantId: 'bob', periodId: '2026-02', amount: 12.34, reason: 'spiff' }],
+  });
+
+  it('writes exactly the document calculate returns, in chunks of bounded size', () => {
+    const compiled = compileCalculation(doc);
+    if (!compiled.ok) throw new Error('invalid');
+    const chunks = [...writeCalculation(compiled.value, { chunkSize: 200 })];
+    expect(chunks.length).toBeGreaterThan(3);
+    // a chunk ends after the record that filled it: at most the chunk size plus one record
+    const longestRecord = Math.max(...chunks.join('').split('\n').map((l) => l.length));
+    for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(200 + longestRecord + 1);
+    expect(JSON.parse(chunks.join(''))).toEqual(calculate(doc));
+  });
+
+  it('writes figures only without a single line', () => {
+    const compiled = compileCalculation(doc);
+    if (!compiled.ok) throw new Error('invalid');
+    const out = JSON.parse([...writeCalculation(compiled.value, { lines: 'none' })].join('')) as ReturnType<typeof calculate>;
+    expect(out).toEqual(calculate(doc, { lines: 'none' }));
+    expect(out.periods.flatMap((p) => p.participants.flatMap((r) => [...r.lines, ...r.components.flatMap((c) => c.lines)]))).toEqual([]);
+  });
+});
+
+describe('curves on the fast path', () => {
+  it('a curve line exactly on half a cent rounds away from zero, on both paths (1 × 0.5 % = 0.005 → 0.01)', () => {
+    const curve = document({ plans: [plan([{ id: 'c', window: 'transaction', table: { split: 'curve', tiers: [{ from: 0, rate: '0.005' }] } }])], transactions: [deal('T1', '2026-01-05', 1), deal('CN', '2026-01-06', -1)] });
+    const lines = (o: ReturnType<typeof calculate>) => o.periods[0].participants[0].components[0].lines.map((l) => l.amount);
+    expect(lines(calculate(curve))).toEqual(['0.01', '-0.01']);
+    expect(lines(calculate(curve, { arithmetic: 'exact' }))).toEqual(['0.01', '-0.01']);
   });
 });

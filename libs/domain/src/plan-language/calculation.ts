@@ -1,22 +1,21 @@
 /**
  * Entry points: `calculate` for a whole document, `calculateBatch` for a slice of
- * participants read from a database (same engine, same cents).
+ * participants read from a database (same engine, same cents), and
+ * `writeCalculation`, which writes the output document as JSON text chunk by chunk
+ * (period by period), so a result larger than one string can be written at all.
+ *
+ * Each entry compiles its document once; callers that validate first (the `calc`
+ * command, the preview endpoint) compile with `compileCalculation` and pass the
+ * compiled document on.
  */
 import { DomainError } from '../errors';
-import type { CompiledAdjustment, CompiledParticipant, CompiledPeriod, CompiledPlan } from './compiled-plan';
-import { CreditStore } from './credit.store';
-import { type DecimalInput, ONE, parseDecimal } from './exact-decimal';
-import { type EngineOptions, computeParticipant } from './payout.engine';
-import { compilePlanDocument } from './plan-document.validator';
-import type { CalculationOutput, ParticipantInput, PeriodInput, PlanInput, ValidationIssue } from './plan-language.types';
-
-function assemble(currency: string, periods: readonly CompiledPeriod[], outcomes: ReturnType<typeof computeParticipant>[]): CalculationOutput {
-  return {
-    currency,
-    periods: periods.map((p, k) => ({ id: p.id, participants: outcomes.map((o) => o.periods[k]) })),
-    state: Object.fromEntries(outcomes.map((o) => [o.participantId, o.state])),
-  };
-}
+import type { CompiledPlan } from './compiled-plan';
+import { type BatchDocument, type CompileOptions, type CompiledDocument, compileBatch, compilePlanDocument, isTooLarge } from './document.compiler';
+import type { DecimalInput } from './exact-decimal';
+import { FastLineRenderer } from './fast-line.renderer';
+import { TOO_LARGE } from './limits';
+import { type EngineOptions, ParticipantRun } from './payout.engine';
+import type { CalculationOutput, ParticipantInput, ParticipantPeriodOutput, ParticipantStateOutput, PeriodInput, PlanInput, ValidationIssue, ValidationResult } from './plan-language.types';
 
 export class InvalidPlanDocumentError extends DomainError {
   readonly errors: ValidationIssue[];
@@ -26,25 +25,113 @@ export class InvalidPlanDocumentError extends DomainError {
   }
 }
 
-/** Calculate a whole document (spec §2 → §6). Throws CALC.INVALID_DOCUMENT with every problem. */
-export function calculate(doc: unknown, options: EngineOptions = {}): CalculationOutput {
-  const compiled = compilePlanDocument(doc);
-  if (!compiled.ok) throw new InvalidPlanDocumentError(compiled.errors);
-  const { currency, periods, plans, participants, credits, adjustments } = compiled.value;
-  const outcomes = participants.map((participant, i) =>
-    computeParticipant(
-      periods,
-      {
-        participant,
-        plan: plans.get(participant.planId) as CompiledPlan,
-        store: credits,
-        slot: i,
-        adjustments: adjustments.get(participant.id) ?? [],
-      },
-      options,
-    ),
+/** A sound document that asks for more than the limits allow (`CALC.TOO_LARGE`: 413 at the API). */
+export class CalculationTooLargeError extends DomainError {
+  readonly errors: ValidationIssue[];
+  constructor(errors: ValidationIssue[]) {
+    const first = errors.find((e) => e.code === TOO_LARGE) ?? errors[0];
+    super(TOO_LARGE, `the document is too large to calculate: ${first?.path}: ${first?.message}`, { errors });
+    this.errors = errors;
+  }
+}
+
+export type CalculationOptions = EngineOptions & CompileOptions;
+
+/** The compiled document, or the error to throw (every problem; too large when only bounds were crossed). */
+export function compiledOrThrow(result: ValidationResult<CompiledDocument>): CompiledDocument {
+  if (result.ok) return result.value;
+  if (isTooLarge(result.errors)) throw new CalculationTooLargeError(result.errors);
+  throw new InvalidPlanDocumentError(result.errors);
+}
+
+/** Compile a document once (validation included) for `calculateCompiled` or `writeCalculation`. */
+export function compileCalculation(doc: unknown, options: CompileOptions = {}): ValidationResult<CompiledDocument> {
+  return compilePlanDocument(doc, options);
+}
+
+/**
+ * Every participant's run over the periods, period by period: `each(k, p, figures)` in
+ * output order. Nothing is kept between calls: a caller that streams (or only counts)
+ * holds one participant's period at a time.
+ */
+export function forEachParticipantPeriod(compiled: CompiledDocument, options: EngineOptions, each: (k: number, p: number, out: ParticipantPeriodOutput) => void): ParticipantRun[] {
+  const { periods, plans, participants, credits, adjustments } = compiled;
+  const renderer = options.lines === 'none' ? null : new FastLineRenderer();
+  const runs = participants.map(
+    (participant, i) =>
+      new ParticipantRun(
+        periods,
+        { participant, plan: plans.get(participant.planId) as CompiledPlan, store: credits, slot: i, adjustments: adjustments.get(participant.id) ?? [] },
+        options,
+        renderer,
+      ),
   );
-  return assemble(currency, periods, outcomes);
+  for (let k = 0; k < periods.length; k++) {
+    for (let p = 0; p < runs.length; p++) each(k, p, runs[p].next());
+  }
+  return runs;
+}
+
+/** Calculate a compiled document (spec §6 output). */
+export function calculateCompiled(compiled: CompiledDocument, options: EngineOptions = {}): CalculationOutput {
+  const periods = compiled.periods.map((p) => ({ id: p.id, participants: [] as ParticipantPeriodOutput[] }));
+  const runs = forEachParticipantPeriod(compiled, options, (k, _p, out) => periods[k].participants.push(out));
+  const state: Record<string, ParticipantStateOutput> = {};
+  runs.forEach((run, i) => Object.defineProperty(state, compiled.participants[i].id, { value: run.state(), enumerable: true, writable: true, configurable: true }));
+  return { currency: compiled.currency, periods, state };
+}
+
+/** Calculate a whole document (spec §2 → §6). Throws CALC.INVALID_DOCUMENT with every problem, or CALC.TOO_LARGE. */
+export function calculate(doc: unknown, options: CalculationOptions = {}): CalculationOutput {
+  return calculateCompiled(compiledOrThrow(compilePlanDocument(doc, options)), options);
+}
+
+export interface WriteOptions extends EngineOptions {
+  /** characters per chunk, roughly (default 64 KiB) */
+  chunkSize?: number;
+}
+
+/**
+ * The output document as JSON text, in chunks: the frame indented, each participant's
+ * period on one line. The text is never one string, so its size is bounded by the
+ * writer's destination only; lines are rendered period by period and dropped once written.
+ */
+export function* writeCalculation(compiled: CompiledDocument, options: WriteOptions = {}): Generator<string> {
+  const chunkSize = options.chunkSize ?? 1 << 16;
+  let parts: string[] = [];
+  let size = 0;
+  const emit = (text: string): boolean => {
+    parts.push(text);
+    size += text.length;
+    return size >= chunkSize;
+  };
+  const take = (): string => {
+    const chunk = parts.join('');
+    parts = [];
+    size = 0;
+    return chunk;
+  };
+  const { periods, participants } = compiled;
+  const { plans, credits, adjustments } = compiled;
+  const renderer = options.lines === 'none' ? null : new FastLineRenderer();
+  const runs = participants.map(
+    (participant, i) =>
+      new ParticipantRun(periods, { participant, plan: plans.get(participant.planId) as CompiledPlan, store: credits, slot: i, adjustments: adjustments.get(participant.id) ?? [] }, options, renderer),
+  );
+  emit(`{\n  "currency": ${JSON.stringify(compiled.currency)},\n  "periods": [`);
+  for (let k = 0; k < periods.length; k++) {
+    emit(`${k > 0 ? ',' : ''}\n    {\n      "id": ${JSON.stringify(periods[k].id)},\n      "participants": [`);
+    for (let p = 0; p < runs.length; p++) {
+      if (emit(`${p > 0 ? ',' : ''}\n        ${JSON.stringify(runs[p].next())}`)) yield take();
+    }
+    emit(`${runs.length > 0 ? '\n      ' : ''}]\n    }`);
+  }
+  emit(`\n  ],\n  "state": {`);
+  for (let p = 0; p < runs.length; p++) {
+    if (emit(`${p > 0 ? ',' : ''}\n    ${JSON.stringify(participants[p].id)}: ${JSON.stringify(runs[p].state())}`)) yield take();
+  }
+  emit(`${runs.length > 0 ? '\n  ' : ''}}\n}\n`);
+  yield take();
 }
 
 /**
@@ -78,83 +165,10 @@ export interface BatchInput {
 }
 
 /**
- * Calculate a batch of participants. The rows are turned into a document and go
- * through the same validation and engine as `calculate`, so a close computed in
- * batches gives exactly the cents of one whole-document run.
+ * Calculate a batch of participants. The rows go through the same transaction pass
+ * and engine as `calculate`, so a close computed in batches gives exactly the cents
+ * of one whole-document run.
  */
-export function calculateBatch(input: BatchInput, options: EngineOptions = {}): CalculationOutput {
-  // validate the plans, periods and participants through the document path (no transactions)
-  const shell = compilePlanDocument({ ...input, transactions: [], credits: undefined });
-  if (!shell.ok) throw new InvalidPlanDocumentError(shell.errors);
-  const { currency, periods, plans, participants, adjustments } = shell.value;
-  const participantIndex = new Map<string, number>(participants.map((p, i) => [p.id, i]));
-  const errors: ValidationIssue[] = [];
-  const reversedIds = new Set(input.credits.filter((r) => r.reverses).map((r) => r.reverses as string));
-  const store = new CreditStore(input.credits.length, input.credits.length);
-  store.useKeys();
-  // rows of one transaction id share a key, which is what clawbacks look up
-  const keys = new Map<string, number>();
-  const keyOf = (id: string): number => {
-    let k = keys.get(id);
-    if (k === undefined) keys.set(id, (k = keys.size));
-    return k;
-  };
-  input.credits.forEach((row, i) => {
-    const p = participantIndex.get(row.participantId);
-    const path = `$.credits[${i}]`;
-    if (p === undefined) return errors.push({ path: `${path}.participantId`, message: 'participant is not in this batch', value: row.participantId });
-    const periodIndex = periods.findIndex((x) => x.start <= row.date && row.date <= x.end);
-    if (periodIndex < 0) return errors.push({ path: `${path}.date`, message: 'falls in no period', value: row.date });
-    const parsed = parseRowDecimals(row, path, errors);
-    if (!parsed) return;
-    const t = store.addTransaction(row.transactionId);
-    (store.txKey as Int32Array)[t] = keyOf(row.transactionId);
-    (store.seq as Int32Array)[t] = row.seq;
-    store.dateCode[t] = store.dateCodeOf(row.date);
-    store.period[t] = periodIndex;
-    store.setAmountBig(t, parsed.amount);
-    store.type[t] = store.code(row.type ?? null);
-    store.product[t] = store.code(row.product ?? null);
-    if (reversedIds.has(row.transactionId)) store.reversedLater[t] = 1;
-    if (row.reverses) {
-      store.reverses[t] = keyOf(row.reverses);
-      store.reversesId.set(t, row.reverses);
-      store.reversedAmount.set(t, parsed.reversedAmount as bigint);
-    }
-    store.addCredit(t, p, parsed.share);
-  });
-  if (errors.length > 0) throw new InvalidPlanDocumentError(errors);
-  store.finish(participants.length);
-  const outcomes = participants.map((participant: CompiledParticipant, i) =>
-    computeParticipant(
-      periods,
-      { participant, plan: plans.get(participant.planId) as CompiledPlan, store, slot: i, adjustments: adjustments.get(participant.id) ?? ([] as CompiledAdjustment[]) },
-      options,
-    ),
-  );
-  return assemble(currency, periods, outcomes);
-}
-
-
-function parseRowDecimals(row: CreditRow, path: string, errors: ValidationIssue[]): { amount: bigint; share: bigint; reversedAmount: bigint | null } | null {
-  const amount = parseDecimal(row.amount);
-  const share = parseDecimal(row.share);
-  let ok = true;
-  if (!amount.ok) {
-    errors.push({ path: `${path}.amount`, message: `amount ${amount.message}`, value: row.amount });
-    ok = false;
-  }
-  if (!share.ok || share.value <= 0n || share.value > ONE) {
-    errors.push({ path: `${path}.share`, message: 'share must be greater than 0 and at most 1', value: row.share });
-    ok = false;
-  }
-  let reversedAmount: bigint | null = null;
-  if (row.reverses) {
-    const r = parseDecimal(row.reversedAmount ?? null);
-    if (!r.ok || r.value === 0n) {
-      errors.push({ path: `${path}.reversedAmount`, message: 'a reversal row needs the non-zero amount of the transaction it reverses', value: row.reversedAmount ?? null });
-      ok = false;
-    } else reversedAmount = r.value;
-  }
-  return ok && amount.ok && share.ok ? { amount: amount.value, share: share.value, reversedAmount } : null;
+export function calculateBatch(input: BatchInput, options: CalculationOptions = {}): CalculationOutput {
+  return calculateCompiled(compiledOrThrow(compileBatch(input as BatchDocument, options)), options);
 }

@@ -16,12 +16,20 @@ export interface CompiledTable {
   boundary: Boundary;
   basis: Basis;
   tiers: CompiledTier[];
+  /** most decimals among the tiers' bounds (from, to), rates and amounts: what the fast path scales by */
+  boundDecimals: number;
+  rateDecimals: number;
+  amountDecimals: number;
+  /** largest |rate| and |amount| (scale 12) */
+  maxRate: bigint;
+  maxAmount: bigint;
 }
 
 export interface CompiledComponent {
   id: string;
   index: number;
   kind: 'commission' | 'bonus';
+  deduction: boolean;
   types: ReadonlySet<string> | null;
   products: ReadonlySet<string> | null;
   window: Window;

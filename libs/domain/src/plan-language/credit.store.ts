@@ -2,84 +2,54 @@
  * Every credit of a calculation, column by column. A large import has over a million
  * credits; one object (and one BigInt product) per credit made compilation slower than
  * the calculation itself, so transactions and credits live in typed columns and the
- * engine reads them by row number.
+ * engine reads them by position.
+ *
+ * Rows are added in document (or import) order by the transaction pass; `finish`
+ * groups them by participant in calculation order (date, then document order) into
+ * the `pos*` columns the engine reads one after another.
  */
 import type { CompiledCredit } from './compiled-plan';
-import { POW10, parseDecimal } from './exact-decimal';
+import { POW10 } from './exact-decimal';
 
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-
-/**
- * A decimal string or number as an exact integer mantissa and a count of decimals,
- * or null when it is not that simple (the caller then parses it as a BigInt). The
- * mantissa is exact: at most 15 digits, so always below 2^53.
- */
-function fastMantissa(raw: unknown, out: { mant: number; dec: number }): boolean {
-  if (typeof raw === 'number') {
-    if (!Number.isInteger(raw) || raw > MAX_SAFE || raw < -MAX_SAFE) return false;
-    out.mant = raw;
-    out.dec = 0;
-    return true;
-  }
-  if (typeof raw !== 'string') return false;
-  const len = raw.length;
-  let i = 0;
-  const negative = len > 0 && raw.charCodeAt(0) === 45;
-  if (negative) i = 1;
-  let mant = 0;
-  let digits = 0;
-  let dec = -1;
-  let before = 0;
-  for (; i < len; i++) {
-    const ch = raw.charCodeAt(i);
-    if (ch === 46) {
-      if (dec >= 0 || digits === 0) return false;
-      dec = 0;
-      continue;
-    }
-    if (ch < 48 || ch > 57) return false;
-    mant = mant * 10 + (ch - 48);
-    digits++;
-    if (dec >= 0) dec++;
-    else before++;
-  }
-  if (digits === 0 || digits > 15 || dec === 0 || dec > 12 || before === 0) return false;
-  out.mant = negative ? -mant : mant;
-  out.dec = dec < 0 ? 0 : dec;
-  return true;
-}
-
-const scratch = { mant: 0, dec: 0 };
-
-/** posFlags bits */
+/** Flags of a position (posMeta bits 4..6). */
 export const POS_REVERSAL = 1;
 export const POS_REVERSED_LATER = 2;
 export const POS_POSITIVE = 4;
 
+/** posMeta = share code << 7 | flags << 4 | (amount decimals + 1); decimals −1: the amount is in `amountBig`. */
+export const META_DEC_MASK = 15;
+export const META_SHARE_SHIFT = 7;
+
+/** At most this many distinct transaction types (and products) in one calculation: codes share one column. */
+export const MAX_NAMES = 0xffff;
+
 export class CreditStore {
-  // ---- per transaction (index t) ----
+  // ---- per transaction (row t) ----
   txCount = 0;
-  readonly txId: string[];
+  txId: string[];
+  /** FNV-1a hash of the id, for the duplicate check and `reverses` (a sort, not a hash table) */
+  idHash: Int32Array;
   /** date as a code into `dates` (0 = none); dates repeat, so each is kept once */
   dateCode: Int32Array;
   readonly dates: string[] = [''];
   private readonly dateCodes = new Map<string, number>();
   private lastDateCode = 0;
+  /** period index by date code (−1: in no period) */
+  periodOfDate: number[] = [-1];
   /**
-   * One number per transaction id, the key of paid-per-transaction and of `reverses`,
-   * and the position in the import (tie-break for equal dates). Null: both are the
-   * row itself, as in a document (spares two columns on a large one).
+   * One number per transaction id (the key of what was paid per transaction and of
+   * `reverses`) and the position in the import (tie-break for equal dates). Null: both
+   * are the row itself, as in a document (spares two columns on a large one).
    */
   txKey: Int32Array | null = null;
   seq: Int32Array | null = null;
-  period: Int32Array;
-  /** amount = mant × 10^-dec exactly (mant < 2^53); dec −1: the amount is in `amountBig` */
+  /** amount = mant × 10^-dec exactly (|mant| < 2^53); dec −1: the amount is in `amountBig` */
   amountMant: Float64Array;
   amountDec: Int8Array;
   readonly amountBig = new Map<number, bigint>();
   /** type and product as codes into `names` (0 = none) */
-  type: Int32Array;
-  product: Int32Array;
+  type: Uint16Array;
+  product: Uint16Array;
   readonly names: string[] = [''];
   private readonly nameCodes = new Map<string, number>();
   /** key of the reversed transaction, −1 for an ordinary one */
@@ -89,57 +59,68 @@ export class CreditStore {
   readonly reversedAmount = new Map<number, bigint>();
   /** a later transaction reverses this one: the engine remembers what its lines paid */
   reversedLater: Uint8Array;
-  /** rows of this transaction: creditFrom[t] .. creditFrom[t + 1] (or creditCount for the last) */
+  /** credit rows of this transaction: creditFrom[t] .. creditFrom[t] + creditLength[t] − 1 */
   creditFrom: Int32Array;
+  creditLength: Int32Array;
 
   // ---- per credit (row r) ----
   creditCount = 0;
   creditTx: Int32Array;
   creditShare: Int32Array;
   creditParticipant: Int32Array;
-  /** shares repeat endlessly: each distinct one once */
+
+  // ---- shares: each distinct one once ----
+  /** scale 12 */
   readonly shares: bigint[] = [];
+  /** the share at scale 12 as a float (exact: at most 10^12) */
+  shareUnits: Float64Array = new Float64Array(16);
+  /** the share as an integer at its own decimals: shareInt / 10^shareDec */
+  shareInt: Float64Array = new Float64Array(16);
+  shareDec: Int8Array = new Int8Array(16);
   private readonly shareCodes = new Map<bigint, number>();
   /** shares[s] × 10^(12 − dec) for dec 0..12: value = mant × this, scale 24 */
   private readonly shareScaled: bigint[][] = [];
 
   // ---- grouping, after finish() ----
-  /** rows in calculation order, participant by participant: order[start[p]] .. order[start[p + 1] − 1] */
-  order: Int32Array = new Int32Array(0);
+  /** positions of participant p: start[p] .. start[p + 1] − 1, in calculation order */
   start: Int32Array = new Int32Array(1);
-  /**
-   * What the engine reads for every credit, gathered in that same order (position i
-   * is row order[i]): read one after another instead of a jump through the row and
-   * transaction columns for each credit and component.
-   */
-  posPeriod: Int32Array = new Int32Array(0);
-  posType: Int32Array = new Int32Array(0);
-  posProduct: Int32Array = new Int32Array(0);
-  /** POS_REVERSAL | POS_REVERSED_LATER | POS_POSITIVE */
-  posFlags: Uint8Array = new Uint8Array(0);
+  /** credit row, and its transaction, at each position */
+  order: Int32Array = new Int32Array(0);
+  posTx: Int32Array = new Int32Array(0);
+  /** date text by rank */
+  dateOfRank: string[] = [];
+  /** date rank (dates sorted) at each position; period = periodOfRank[rank] */
+  posDate: Int32Array = new Int32Array(0);
+  periodOfRank: Int32Array = new Int32Array(0);
   posMant: Float64Array = new Float64Array(0);
-  posDec: Int8Array = new Int8Array(0);
-  posShare: Int32Array = new Int32Array(0);
+  /** share code << 7 | flags << 4 | (dec + 1) */
+  posMeta: Int32Array = new Int32Array(0);
+  /** type code << 16 | product code */
+  posTypeProduct: Int32Array = new Int32Array(0);
+  /** per participant: Σ |amount × share| (a float bound) and the most decimals of amount × share */
+  sumAbs: Float64Array = new Float64Array(0);
+  valueDecimals: Int8Array = new Int8Array(0);
 
   constructor(txCapacity = 16, creditCapacity = 16) {
     const t = Math.max(txCapacity, 16);
     const c = Math.max(creditCapacity, 16);
     this.txId = new Array<string>(t);
+    this.idHash = new Int32Array(t);
     this.dateCode = new Int32Array(t);
-    this.period = new Int32Array(t);
     this.amountMant = new Float64Array(t);
     this.amountDec = new Int8Array(t);
-    this.type = new Int32Array(t);
-    this.product = new Int32Array(t);
+    this.type = new Uint16Array(t);
+    this.product = new Uint16Array(t);
     this.reverses = new Int32Array(t);
     this.reversedLater = new Uint8Array(t);
     this.creditFrom = new Int32Array(t);
+    this.creditLength = new Int32Array(t);
     this.creditTx = new Int32Array(c);
     this.creditShare = new Int32Array(c);
     this.creditParticipant = new Int32Array(c);
   }
 
-  /** Code of a type or product name (0 for none). */
+  /** Code of a type or product name (0 for none); −1 when there are already MAX_NAMES. */
   code(name: string | null): number {
     if (name === null) return 0;
     // few distinct names: a short scan beats hashing each one
@@ -147,6 +128,7 @@ export class CreditStore {
     for (let i = 1; i < names.length && i < 9; i++) if (names[i] === name) return i;
     let c = this.nameCodes.get(name);
     if (c === undefined) {
+      if (this.names.length > MAX_NAMES) return -1;
       c = this.names.length;
       this.names.push(name);
       this.nameCodes.set(name, c);
@@ -167,21 +149,23 @@ export class CreditStore {
     return m;
   }
 
-  /** Parse an amount into row t; the reason when it is not a valid decimal. */
-  setAmount(t: number, raw: unknown): string | null {
-    if (fastMantissa(raw, scratch)) {
-      this.amountMant[t] = scratch.mant;
-      this.amountDec[t] = scratch.dec;
-      return null;
+  /** Code of a date string (repeats a lot); `periodOf` answers the period of a new date. */
+  dateCodeOf(date: string, periodOf: (date: string) => number): number {
+    // imports mostly arrive in date order: the same date as the last one is common
+    if (date === this.dates[this.lastDateCode]) return this.lastDateCode;
+    let c = this.dateCodes.get(date);
+    if (c === undefined) {
+      c = this.dates.length;
+      this.dates.push(date);
+      this.dateCodes.set(date, c);
+      this.periodOfDate.push(periodOf(date));
     }
-    const r = parseDecimal(raw);
-    if (!r.ok) {
-      this.amountMant[t] = 0;
-      this.amountDec[t] = 0;
-      return r.message;
-    }
-    this.setAmountBig(t, r.value);
-    return null;
+    this.lastDateCode = c;
+    return c;
+  }
+
+  date(t: number): string {
+    return this.dates[this.dateCode[t]];
   }
 
   setAmountBig(t: number, value: bigint): void {
@@ -199,52 +183,82 @@ export class CreditStore {
   /** Rows carry their own transaction keys and import positions (a batch of database rows). */
   useKeys(): void {
     if (this.txKey === null) {
-      this.txKey = new Int32Array(this.period.length);
-      this.seq = new Int32Array(this.period.length);
+      this.txKey = new Int32Array(this.dateCode.length);
+      this.seq = new Int32Array(this.dateCode.length);
     }
-  }
-
-  /** Code of a date string (repeats a lot). */
-  dateCodeOf(date: string): number {
-    // imports mostly arrive in date order: the same date as the last one is common
-    if (date === this.dates[this.lastDateCode]) return this.lastDateCode;
-    let c = this.dateCodes.get(date);
-    if (c === undefined) {
-      c = this.dates.length;
-      this.dates.push(date);
-      this.dateCodes.set(date, c);
-    }
-    if (c !== 0) this.lastDateCode = c;
-    return c;
-  }
-
-  date(t: number): string {
-    return this.dates[this.dateCode[t]];
   }
 
   /** Start a transaction row; the caller fills the rest. */
-  addTransaction(id: string): number {
-    if (this.txCount === this.period.length) this.growTransactions();
+  addTransaction(id: string, hash: number): number {
+    if (this.txCount === this.dateCode.length) this.growTransactions();
     const t = this.txCount++;
     this.txId[t] = id;
+    this.idHash[t] = hash;
     this.reverses[t] = -1;
     this.creditFrom[t] = this.creditCount;
     return t;
   }
 
-  addCredit(t: number, participant: number, share: bigint): void {
-    if (this.creditCount === this.creditTx.length) this.growCredits();
+  /** Code of a share (scale 12, in (0, 1]), registered on first sight. */
+  shareCode(share: bigint): number {
     let s = this.shareCodes.get(share);
     if (s === undefined) {
       s = this.shares.length;
       this.shares.push(share);
       this.shareCodes.set(share, s);
       this.shareScaled.push(Array.from({ length: 13 }, (_, dec) => share * POW10[12 - dec]));
+      if (s === this.shareUnits.length) {
+        const grow = <A extends Float64Array | Int8Array>(a: A, make: (n: number) => A): A => {
+          const b = make(a.length * 2);
+          b.set(a);
+          return b;
+        };
+        this.shareUnits = grow(this.shareUnits, (n) => new Float64Array(n));
+        this.shareInt = grow(this.shareInt, (n) => new Float64Array(n));
+        this.shareDec = grow(this.shareDec, (n) => new Int8Array(n));
+      }
+      let dec = 12;
+      let int = share;
+      while (dec > 0 && int % 10n === 0n) {
+        int /= 10n;
+        dec--;
+      }
+      this.shareUnits[s] = Number(share);
+      this.shareInt[s] = Number(int);
+      this.shareDec[s] = dec;
     }
+    return s;
+  }
+
+  addCredit(t: number, participant: number, shareCode: number): void {
+    if (this.creditCount === this.creditTx.length) this.growCredits();
     const r = this.creditCount++;
     this.creditTx[r] = t;
-    this.creditShare[r] = s;
+    this.creditShare[r] = shareCode;
     this.creditParticipant[r] = participant;
+    this.creditLength[t]++;
+  }
+
+  private readonly valueScales = new Map<number, Float64Array>();
+
+  /**
+   * For the fast path at total scale st: share × 10^(st − decimals) by (share code × 13 +
+   * amount decimals), so a credit's value at st is one multiplication: mantissa × this.
+   * Entries whose decimals exceed st are 0 (never read: the path is only taken when they fit).
+   */
+  valueScale(st: number): Float64Array {
+    let scale = this.valueScales.get(st);
+    if (scale === undefined || scale.length < this.shares.length * 13) {
+      scale = new Float64Array(this.shares.length * 13);
+      for (let s = 0; s < this.shares.length; s++) {
+        for (let dec = 0; dec <= 12; dec++) {
+          const d = dec + this.shareDec[s];
+          scale[s * 13 + dec] = d <= st ? this.shareInt[s] * 10 ** (st - d) : 0;
+        }
+      }
+      this.valueScales.set(st, scale);
+    }
+    return scale;
   }
 
   /** amount × share of row r, exact at scale 24. */
@@ -255,48 +269,55 @@ export class CreditStore {
     return dec < 0 ? (this.amountBig.get(t) as bigint) * this.shares[s] : BigInt(this.amountMant[t]) * this.shareScaled[s][dec];
   }
 
-  /** Group the rows by participant in calculation order (date, then document order). */
+  /** amount × share of the credit at position i (after finish), exact at scale 24. */
+  valueAt(i: number): bigint {
+    const meta = this.posMeta[i];
+    const dec = (meta & META_DEC_MASK) - 1;
+    return dec < 0 ? this.value(this.order[i]) : BigInt(this.posMant[i]) * this.shareScaled[meta >>> META_SHARE_SHIFT][dec];
+  }
+
+  /**
+   * Group the rows by participant in calculation order (date, then document order;
+   * for database rows, then `seq`). Rows are placed by one pass that reads them in
+   * order and writes each to its participant's next position (random writes cost far
+   * less than random reads); a participant whose rows were not in date order is sorted.
+   */
   finish(participantCount: number): void {
     const n = this.creditCount;
     const start = new Int32Array(participantCount + 1);
     const participantOf = this.creditParticipant;
     for (let r = 0; r < n; r++) start[participantOf[r] + 1]++;
     for (let p = 0; p < participantCount; p++) start[p + 1] += start[p];
-    // dates compare as strings; rank their codes once so the checks below compare integers
-    const byDate = this.dates.map((_, c) => c).sort((a, b) => (this.dates[a] < this.dates[b] ? -1 : this.dates[a] > this.dates[b] ? 1 : 0));
-    const rankOfCode = new Int32Array(this.dates.length);
-    byDate.forEach((c, i) => (rankOfCode[c] = i));
-    const tx = this.creditTx;
-    const code = this.dateCode;
-    const seq = this.seq;
-    const compare = (a: number, b: number): number => {
-      const ta = tx[a];
-      const tb = tx[b];
-      const ra = rankOfCode[code[ta]];
-      const rb = rankOfCode[code[tb]];
-      if (ra !== rb) return ra - rb;
-      return seq === null ? ta - tb : seq[ta] - seq[tb];
-    };
-    const order = new Int32Array(n);
-    this.order = order;
+    // dates compare as strings; rank their codes once so everything after compares integers
+    const dates = this.dates;
+    const byDate = dates.map((_, c) => c).sort((a, b) => (dates[a] < dates[b] ? -1 : dates[a] > dates[b] ? 1 : 0));
+    const rankOfCode = new Int32Array(dates.length);
+    const periodOfRank = new Int32Array(dates.length);
+    byDate.forEach((c, i) => {
+      rankOfCode[c] = i;
+      periodOfRank[i] = this.periodOfDate[c];
+    });
+    this.dateOfRank = byDate.map((c) => dates[c]);
+    this.periodOfRank = periodOfRank;
     this.start = start;
-    this.posPeriod = new Int32Array(n);
-    this.posType = new Int32Array(n);
-    this.posProduct = new Int32Array(n);
-    this.posFlags = new Uint8Array(n);
+    this.order = new Int32Array(n);
+    this.posTx = new Int32Array(n);
+    this.posDate = new Int32Array(n);
     this.posMant = new Float64Array(n);
-    this.posDec = new Int8Array(n);
-    this.posShare = new Int32Array(n);
-    // the sort keys are gathered too, so the check below reads them one after another
-    const rank = new Int32Array(n);
-    const seqAt = new Int32Array(n);
-    this.scatter(start.slice(0, participantCount), rankOfCode, rank, seqAt);
+    this.posMeta = new Int32Array(n);
+    this.posTypeProduct = new Int32Array(n);
+    this.sumAbs = new Float64Array(participantCount);
+    this.valueDecimals = new Int8Array(participantCount);
+    const seqAt = this.seq === null ? null : new Int32Array(n);
+    this.scatter(start.slice(0, participantCount), rankOfCode, seqAt);
     // imports usually arrive in date order: check before sorting
+    const posDate = this.posDate;
     for (let p = 0; p < participantCount; p++) {
-      for (let i = start[p] + 1; i < start[p + 1]; i++) {
-        if (rank[i - 1] > rank[i] || (rank[i - 1] === rank[i] && seqAt[i - 1] > seqAt[i])) {
-          order.subarray(start[p], start[p + 1]).sort(compare);
-          this.gather(start[p], start[p + 1], rankOfCode, rank, seqAt);
+      const from = start[p];
+      const to = start[p + 1];
+      for (let i = from + 1; i < to; i++) {
+        if (posDate[i - 1] > posDate[i] || (seqAt !== null && posDate[i - 1] === posDate[i] && seqAt[i - 1] > seqAt[i])) {
+          this.sortSlot(from, to, rankOfCode);
           break;
         }
       }
@@ -304,53 +325,68 @@ export class CreditStore {
   }
 
   /**
-   * Place every row at its position (stable: rows arrive in document order) with what
-   * the engine reads of it. Rows are read in order, so their transaction's columns are
-   * too; only the writes jump, which costs far less than a read that jumps.
+   * Transactions in row order, each with its credits: every participant's positions
+   * follow the document (reversals' credits, added after the pass, land where their
+   * transaction is), so a document in date order needs no sort.
    */
-  private scatter(fill: Int32Array, rankOfCode: Int32Array, rank: Int32Array, seqAt: Int32Array): void {
-    const { order, seq, creditTx, creditShare, creditParticipant, dateCode, period, type, product, reverses, reversedLater, amountMant, amountDec } = this;
-    const { posPeriod, posType, posProduct, posFlags, posMant, posDec, posShare } = this;
-    for (let r = 0; r < this.creditCount; r++) {
-      const i = fill[creditParticipant[r]]++;
-      const t = creditTx[r];
-      order[i] = r;
-      rank[i] = rankOfCode[dateCode[t]];
-      seqAt[i] = seq === null ? t : seq[t];
-      posPeriod[i] = period[t];
-      posType[i] = type[t];
-      posProduct[i] = product[t];
-      posFlags[i] = (reverses[t] >= 0 ? POS_REVERSAL : 0) | (reversedLater[t] === 1 ? POS_REVERSED_LATER : 0) | (amountMant[t] > 0 ? POS_POSITIVE : 0);
-      posMant[i] = amountMant[t];
-      posDec[i] = amountDec[t];
-      posShare[i] = creditShare[r];
+  private scatter(fill: Int32Array, rankOfCode: Int32Array, seqAt: Int32Array | null): void {
+    const { order, posTx, creditFrom, creditLength, creditShare, creditParticipant, dateCode, type, product, reverses, reversedLater, amountMant, amountDec, seq } = this;
+    const { posDate, posMant, posMeta, posTypeProduct, sumAbs, valueDecimals, shareUnits, shareDec } = this;
+    for (let t = 0; t < this.txCount; t++) {
+      const length = creditLength[t];
+      if (length === 0) continue;
+      const mant = amountMant[t];
+      const dec = amountDec[t];
+      const rank = rankOfCode[dateCode[t]];
+      const flags = (reverses[t] >= 0 ? POS_REVERSAL : 0) | (reversedLater[t] === 1 ? POS_REVERSED_LATER : 0) | (mant > 0 ? POS_POSITIVE : 0);
+      const typeProduct = (type[t] << 16) | product[t];
+      const meta = (flags << 4) | (dec + 1);
+      const absMant = mant < 0 ? -mant : mant;
+      for (let r = creditFrom[t], end = creditFrom[t] + length; r < end; r++) {
+        const p = creditParticipant[r];
+        const i = fill[p]++;
+        const s = creditShare[r];
+        order[i] = r;
+        posTx[i] = t;
+        posDate[i] = rank;
+        posMant[i] = mant;
+        posMeta[i] = (s << META_SHARE_SHIFT) | meta;
+        posTypeProduct[i] = typeProduct;
+        if (seqAt !== null) seqAt[i] = (seq as Int32Array)[t];
+        // a bound of every running total (the fast path checks it); big amounts force the exact path
+        if (dec < 0) valueDecimals[p] = 127;
+        else {
+          sumAbs[p] += absMant * shareUnits[s] * SCALE_DOWN[dec];
+          const d = dec + shareDec[s];
+          if (d > valueDecimals[p]) valueDecimals[p] = d;
+        }
+      }
     }
   }
 
-  /** Re-read positions from .. to after their rows were sorted. */
-  private gather(from: number, to: number, rankOfCode: Int32Array, rank: Int32Array, seqAt: Int32Array): void {
-    // every column in a local: the loop runs once per credit
-    const { order, seq, creditTx, creditShare, dateCode, period, type, product, reverses, reversedLater, amountMant, amountDec } = this;
-    const { posPeriod, posType, posProduct, posFlags, posMant, posDec, posShare } = this;
-    for (let i = from; i < to; i++) {
-      const r = order[i];
-      const t = creditTx[r];
-      rank[i] = rankOfCode[dateCode[t]];
-      seqAt[i] = seq === null ? t : seq[t];
-      posPeriod[i] = period[t];
-      posType[i] = type[t];
-      posProduct[i] = product[t];
-      posFlags[i] = (reverses[t] >= 0 ? POS_REVERSAL : 0) | (reversedLater[t] === 1 ? POS_REVERSED_LATER : 0) | (amountMant[t] > 0 ? POS_POSITIVE : 0);
-      posMant[i] = amountMant[t];
-      posDec[i] = amountDec[t];
-      posShare[i] = creditShare[r];
-    }
-  }
-
-  /** amount × share of the credit at position i (after finish), exact at scale 24. */
-  valueAt(i: number): bigint {
-    const dec = this.posDec[i];
-    return dec < 0 ? this.value(this.order[i]) : BigInt(this.posMant[i]) * this.shareScaled[this.posShare[i]][dec];
+  /** Sort one participant's positions (date, then document order / seq) and re-read their columns. */
+  private sortSlot(from: number, to: number, rankOfCode: Int32Array): void {
+    const { creditTx, dateCode, seq } = this;
+    const rows = Array.from(this.order.subarray(from, to));
+    rows.sort((a, b) => {
+      const ta = creditTx[a];
+      const tb = creditTx[b];
+      const ra = rankOfCode[dateCode[ta]];
+      const rb = rankOfCode[dateCode[tb]];
+      if (ra !== rb) return ra - rb;
+      return seq === null ? ta - tb || a - b : seq[ta] - seq[tb] || a - b;
+    });
+    const copy = (col: Int32Array | Float64Array): void => {
+      const byRow = new Map<number, number>();
+      for (let i = from; i < to; i++) byRow.set(this.order[i], col[i]);
+      for (let i = from; i < to; i++) col[i] = byRow.get(rows[i - from]) as number;
+    };
+    copy(this.posDate);
+    copy(this.posMant);
+    copy(this.posMeta);
+    copy(this.posTypeProduct);
+    copy(this.posTx);
+    this.order.set(rows, from);
   }
 
   /** Row r as an object, for explanations. */
@@ -366,23 +402,24 @@ export class CreditStore {
   }
 
   private growTransactions(): void {
-    const size = this.period.length * 2;
-    const grow = <A extends Int32Array | Float64Array | Int8Array | Uint8Array>(a: A, make: (n: number) => A): A => {
+    const size = this.dateCode.length * 2;
+    const grow = <A extends Int32Array | Float64Array | Int8Array | Uint8Array | Uint16Array>(a: A, make: (n: number) => A): A => {
       const b = make(size);
       b.set(a);
       return b;
     };
     if (this.txKey !== null) this.txKey = grow(this.txKey, (n) => new Int32Array(n));
     if (this.seq !== null) this.seq = grow(this.seq, (n) => new Int32Array(n));
+    this.idHash = grow(this.idHash, (n) => new Int32Array(n));
     this.dateCode = grow(this.dateCode, (n) => new Int32Array(n));
-    this.period = grow(this.period, (n) => new Int32Array(n));
     this.amountMant = grow(this.amountMant, (n) => new Float64Array(n));
     this.amountDec = grow(this.amountDec, (n) => new Int8Array(n));
-    this.type = grow(this.type, (n) => new Int32Array(n));
-    this.product = grow(this.product, (n) => new Int32Array(n));
+    this.type = grow(this.type, (n) => new Uint16Array(n));
+    this.product = grow(this.product, (n) => new Uint16Array(n));
     this.reverses = grow(this.reverses, (n) => new Int32Array(n));
     this.reversedLater = grow(this.reversedLater, (n) => new Uint8Array(n));
     this.creditFrom = grow(this.creditFrom, (n) => new Int32Array(n));
+    this.creditLength = grow(this.creditLength, (n) => new Int32Array(n));
   }
 
   private growCredits(): void {
@@ -398,71 +435,47 @@ export class CreditStore {
   }
 }
 
+/** 10^−(dec + 12) for dec 0..12: mantissa × share units to currency, as a float (for a bound only). */
+const SCALE_DOWN: readonly number[] = Array.from({ length: 13 }, (_, dec) => 10 ** -(dec + 12));
+
+/** FNV-1a of a string, folded with a check for characters no text may hold (−0 hash never occurs). */
+export function hashId(s: string): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+  return h | 0;
+}
+
 /**
- * Transaction ids → first row with that id, for the duplicate check and `reverses`:
- * open addressing over an Int32Array (a Set of a million strings costs more than
- * everything else in the validation pass).
+ * Rows sorted by id hash (stable: equal hashes keep row order), by two 16-bit radix
+ * passes: sequential reads, and writes into 65,536 buckets. A hash table of a million
+ * ids costs a cache miss per insert; this costs a few milliseconds.
  */
-export class TransactionIdIndex {
-  /** pairs (hash, row + 1); 0 = empty. The hash beside the row spares reading the id string of every slot probed. */
-  private table: Int32Array;
-  private mask: number;
-  private size = 0;
-
-  constructor(
-    private readonly ids: readonly string[],
-    expected: number,
-  ) {
-    let cap = 16;
-    while (cap < expected * 2) cap *= 2;
-    this.table = new Int32Array(cap * 2);
-    this.mask = cap - 1;
+export function rowsByHash(hashes: Int32Array, count: number): Int32Array {
+  const a = new Int32Array(count);
+  const b = new Int32Array(count);
+  const counts = new Int32Array(65537);
+  for (let i = 0; i < count; i++) counts[(hashes[i] & 0xffff) + 1]++;
+  for (let k = 0; k < 65536; k++) counts[k + 1] += counts[k];
+  for (let i = 0; i < count; i++) b[counts[hashes[i] & 0xffff]++] = i;
+  counts.fill(0);
+  for (let i = 0; i < count; i++) counts[(hashes[i] >>> 16) + 1]++;
+  for (let k = 0; k < 65536; k++) counts[k + 1] += counts[k];
+  for (let i = 0; i < count; i++) {
+    const row = b[i];
+    a[counts[hashes[row] >>> 16]++] = row;
   }
+  return a;
+}
 
-  private static hash(s: string): number {
-    let h = 0x811c9dc5;
-    for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
-    return h | 0;
+/** First index in `sorted` (rows by hash) whose row's hash is ≥ h (as unsigned). */
+export function lowerBound(sorted: Int32Array, hashes: Int32Array, h: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  const key = h >>> 0;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (hashes[sorted[mid]] >>> 0 < key) lo = mid + 1;
+    else hi = mid;
   }
-
-  /** Row of the first transaction with this id, or −1. */
-  get(id: string): number {
-    const table = this.table;
-    const h = TransactionIdIndex.hash(id);
-    for (let j = h & this.mask; ; j = (j + 1) & this.mask) {
-      const t = table[2 * j + 1] - 1;
-      if (t < 0) return -1;
-      if (table[2 * j] === h && this.ids[t] === id) return t;
-    }
-  }
-
-  /** Register row t (whose id is ids[t]); false if the id was already there. */
-  add(t: number): boolean {
-    const table = this.table;
-    const id = this.ids[t];
-    const h = TransactionIdIndex.hash(id);
-    let j = h & this.mask;
-    for (; ; j = (j + 1) & this.mask) {
-      const u = table[2 * j + 1] - 1;
-      if (u < 0) break;
-      if (table[2 * j] === h && this.ids[u] === id) return false;
-    }
-    table[2 * j] = h;
-    table[2 * j + 1] = t + 1;
-    if (++this.size * 2 > this.mask + 1) this.rehash();
-    return true;
-  }
-
-  private rehash(): void {
-    const old = this.table;
-    this.table = new Int32Array(old.length * 2);
-    this.mask = this.table.length / 2 - 1;
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i + 1] === 0) continue;
-      let j = old[i] & this.mask;
-      while (this.table[2 * j + 1] !== 0) j = (j + 1) & this.mask;
-      this.table[2 * j] = old[i];
-      this.table[2 * j + 1] = old[i + 1];
-    }
-  }
+  return lo;
 }

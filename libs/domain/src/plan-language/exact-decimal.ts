@@ -18,12 +18,45 @@ export type DecimalInput = number | string;
 
 export type ParseResult = { ok: true; value: bigint } | { ok: false; message: string };
 
+/**
+ * The supported range of every decimal of a document: at most 15 digits before the
+ * point (|value| < 10^15) and 12 after it. Held exactly; anything beyond is refused,
+ * never rounded. JSON numbers also have at most 15 significant digits: a binary
+ * float holds no more exactly, so longer values must be given as decimal strings.
+ */
+export const MAX_INTEGER_DIGITS = 15;
+export const MAX_SIGNIFICANT_DIGITS = 15;
+/** 10^15 at scale 12: the first value out of range. */
+export const DECIMAL_LIMIT = 10n ** 27n;
+
 const DECIMAL_STRING = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * Significant digits of a decimal text ("0.0012300" → 3, "120" → 2, "1.5e-7" → 2):
+ * from the first to the last non-zero digit of its mantissa. A string without digits counts 0.
+ */
+export function significantDigits(text: string): number {
+  let first = -1;
+  let last = -1;
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 101 || ch === 69) break; // e, E: the exponent is not part of the mantissa
+    if (ch < 48 || ch > 57) continue;
+    if (ch !== 48) {
+      if (first < 0) first = count;
+      last = count;
+    }
+    if (first >= 0 || ch !== 48) count++;
+  }
+  return first < 0 ? 0 : last - first + 1;
+}
 
 /**
  * Parse a JSON number or decimal string into fixed scale 12. Numbers go through
  * their shortest round-trip string (`String(0.07)` is "0.07"), which is exactly
- * what a person typed, so no binary fraction ever enters the arithmetic.
+ * what a person typed as long as it had at most 15 significant digits; a number
+ * whose shortest form is longer (`0.1 + 0.2`) is not what anyone typed and is refused.
  */
 export function parseDecimal(raw: unknown): ParseResult {
   let text: string;
@@ -31,12 +64,18 @@ export function parseDecimal(raw: unknown): ParseResult {
     const hit = numberCache.get(raw);
     if (hit !== undefined) return hit;
     if (!Number.isFinite(raw)) return { ok: false, message: 'must be a finite number' };
-    const r = parseText(String(raw));
+    text = String(raw);
+    const digits = significantDigits(text);
+    const r: ParseResult =
+      digits > MAX_SIGNIFICANT_DIGITS
+        ? { ok: false, message: `is a JSON number with ${digits} significant digits, more than a binary float holds exactly (${MAX_SIGNIFICANT_DIGITS}); give it as a decimal string` }
+        : parseText(text);
     if (numberCache.size < 10_000) numberCache.set(raw, r);
     return r;
   } else if (typeof raw === 'string') {
     text = raw.trim();
-    if (text.length === 0 || text.length > 60) return { ok: false, message: 'must be a number or a decimal string' };
+    if (text.length === 0) return { ok: false, message: 'must be a number or a decimal string' };
+    if (text.length > 64) return { ok: false, message: `must be a decimal of at most ${MAX_INTEGER_DIGITS} digits before the point and ${SCALE} after it` };
   } else {
     return { ok: false, message: 'must be a number or a decimal string' };
   }
@@ -46,7 +85,7 @@ export function parseDecimal(raw: unknown): ParseResult {
 /** Rates and shares repeat endlessly; their parse is cached (numbers only: a value, not an identity). */
 const numberCache = new Map<number, ParseResult>();
 
-/** "-1234.56": sign, digits, at most one dot, at most 12 decimals. Null when not that simple. */
+/** "-1234.56": sign, digits, at most one dot, at most 12 decimals and 15 integer digits. Null when not that simple. */
 function parsePlain(text: string): bigint | null {
   const negative = text.charCodeAt(0) === 45;
   const start = negative ? 1 : 0;
@@ -54,11 +93,11 @@ function parsePlain(text: string): bigint | null {
   const end = text.length;
   if (start === end || dot === start || dot === end - 1) return null;
   if (dot >= 0 && end - dot - 1 > SCALE) return null;
+  if ((dot < 0 ? end : dot) - start > MAX_INTEGER_DIGITS) return null;
   for (let i = start; i < end; i++) {
     const ch = text.charCodeAt(i);
     if ((ch < 48 || ch > 57) && i !== dot) return null;
   }
-  if (end - start > 40) return null;
   const digits = dot < 0 ? text.slice(start) + ZEROS : text.slice(start, dot) + text.slice(dot + 1) + ZEROS.slice(end - dot - 1);
   const v = BigInt(digits);
   return negative ? -v : v;
@@ -72,18 +111,27 @@ function parseText(text: string): ParseResult {
   const m = DECIMAL_STRING.exec(text);
   if (!m) return { ok: false, message: 'must be a number or a decimal string' };
   const negative = m[1] === '-';
-  let digits = m[2] + (m[3] ?? '');
-  let exponent = (m[4] ? Number(m[4]) : 0) - (m[3]?.length ?? 0);
+  let digits = (m[2] + (m[3] ?? '')).replace(/^0+(?=\d)/, '');
+  const exponentText = m[4] ?? '0';
+  if (exponentText.replace(/^[+-]?0*/, '').length > 4) return { ok: false, message: outOfRange(text) };
+  let exponent = Number(exponentText) - (m[3]?.length ?? 0);
   // strip trailing zeros of the fraction so "1.500000000000000" is accepted
   while (exponent < 0 && digits.length > 1 && digits.endsWith('0')) {
     digits = digits.slice(0, -1);
     exponent += 1;
   }
+  if (digits === '0') return { ok: true, value: 0n };
   if (exponent < -SCALE) return { ok: false, message: `has more than ${SCALE} decimal places` };
-  if (exponent > 30) return { ok: false, message: 'is too large' };
+  if (digits.length + exponent > MAX_INTEGER_DIGITS) return { ok: false, message: outOfRange(text) };
   const magnitude = BigInt(digits) * POW10[exponent + SCALE];
-  if (magnitude > 10n ** 42n) return { ok: false, message: 'is too large' };
   return { ok: true, value: negative ? -magnitude : magnitude };
+}
+
+function outOfRange(text: string): string {
+  const m = /^[+-]?0*(\d*)/.exec(text);
+  const intDigits = m && !/[eE]/.test(text) ? m[1].length : 0;
+  const what = intDigits > 0 ? `has ${intDigits} digits before the decimal point` : 'is too large';
+  return `${what}; the engine holds at most ${MAX_INTEGER_DIGITS} (|value| < 10^${MAX_INTEGER_DIGITS}) exactly`;
 }
 
 /** Parse or throw; for values already validated. */

@@ -7,3 +7,7 @@ export * from './plan-document.validator';
 export * from './payout.engine';
 export * from './calculation';
 export * from './line.explainer';
+export { DEFAULT_LIMITS, TOO_LARGE, type CalculationLimits } from './limits';
+export { DEFAULT_MAX_DEPTH, type JsonScanOptions, scanJsonText } from './json-text.scanner';
+export { KNOWN_KEYS, RESERVED_NAMES, badCodePoint, suggestKey } from './input-rules';
+export { decodeJsonBytes, describeJsonError, findJsonSyntaxError, jsonDepthExceeded, textPosition, type DecodedText } from './json-bytes';

@@ -2,7 +2,7 @@
 import { calculate } from './calculation';
 import { divRoundHalfUp, formatCents, formatExact, parseDecimal } from './exact-decimal';
 import { explainLine, explainParticipantPeriod, formatMoney, formatPercent } from './line.explainer';
-import { deal, document, flatCommission, months, plan, rep, reversal, stepCommission } from './plan-document.mother';
+import { deal, document, flatCommission, months, plan, rep, reversal, stepCommission } from './__fixtures__/plan-document.mother';
 
 describe('explainLine', () => {
   it('reads a split deal as the spec\'s example sentence', () => {
@@ -62,10 +62,11 @@ describe('explainLine', () => {
     expect(jan).toContain('  Cap: capped at 500.00 per period, USD -300.00');
     expect(jan).toContain('  Bonus: 10% of commission USD 500.00 = USD 50.00');
     const feb = explainParticipantPeriod(out.periods[1].participants[0]);
-    expect(feb).toContain('  Clawback of deal T1 (cancelled by T1X): 50% of the 800.00 paid = -400.00');
+    // January paid 800.00 of lines, capped to 500.00 (62.5 %): half of the deal takes back half of 500.00
+    expect(feb).toContain("  Clawback of deal T1 (cancelled by T1X): 50% of the 800.00 its lines earned, of which that period's cap let 62.5% through = -250.00");
     expect(feb).toContain('Adjustment (spiff): 10.00');
-    expect(feb).toContain('Draw: guaranteed 2000.00 less earnings -430.00, 2,430.00');
-    expect(feb[feb.length - 1]).toBe('Earnings -430.00, draw 2,430.00, recovery 0.00, payout 2,000.00');
+    expect(feb).toContain('Draw: guaranteed 2000.00 less earnings -265.00, 2,265.00');
+    expect(feb[feb.length - 1]).toBe('Earnings -265.00, draw 2,265.00, recovery 0.00, payout 2,000.00');
   });
 });
 

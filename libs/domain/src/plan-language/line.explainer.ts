@@ -19,7 +19,7 @@ export interface LineContext {
     a: bigint;
     b: bigint;
     cents: bigint;
-    fraction?: { n: bigint; d: bigint; original: bigint };
+    fraction?: { n: bigint; d: bigint; original: bigint; capN: bigint; capD: bigint };
   };
   component: CompiledComponent;
   table: TierTable | null;
@@ -36,7 +36,7 @@ const rate12 = (n: bigint, d: bigint): string => formatExact(n, d, 12, 0, 12);
 const cents36 = (n: bigint, d: bigint): string => formatCents(divRoundHalfUp(n, d * TO_CENTS_36));
 
 /** Step: cut the path a→b at every tier bound (mirrored below zero) and price each piece. */
-function stepSlices(table: TierTable, a: bigint, b: bigint, offset: bigint): SliceOutput[] {
+export function stepSlices(table: TierTable, a: bigint, b: bigint, offset: bigint): SliceOutput[] {
   if (a === b) return [];
   if (a >= 0n && b >= 0n) return stepSlicesPositive(table, a, b, offset);
   const lo = a < b ? a : b;
@@ -85,7 +85,7 @@ function stepSlicesPositive(table: TierTable, a: bigint, b: bigint, offset: bigi
 }
 
 /** Flat/curve: f(b) − f(a) = (b − a) × r(b) + a × (r(b) − r(a)): the new part, then the uplift on what came before. */
-function flatSlices(table: TierTable, a: bigint, b: bigint, offset: bigint): SliceOutput[] {
+export function flatSlices(table: TierTable, a: bigint, b: bigint, offset: bigint): SliceOutput[] {
   if (table.split === 'flat') {
     const ib = b === 0n ? -1 : table.tierIndex(b < 0n ? -b : b);
     const seg = ib >= 0 ? table.segments[ib] : null;
@@ -121,8 +121,8 @@ export function explainCreditLine(ctx: LineContext): LineOutput {
   }
   const credit = line.credit;
   if (line.kind === 'clawback' && credit !== null) {
-    const f = line.fraction as { n: bigint; d: bigint; original: bigint };
-    return {
+    const f = line.fraction as NonNullable<LineContext['line']['fraction']>;
+    const out: LineOutput = {
       source: 'clawback',
       transactionId: credit.transactionId,
       reverses: credit.reverses as string,
@@ -133,6 +133,12 @@ export function explainCreditLine(ctx: LineContext): LineOutput {
       fraction: rate12(f.n * E12, f.d),
       amount,
     };
+    if (f.capN !== f.capD) {
+      delete (out as Partial<LineOutput>).amount;
+      out.capShare = rate12(f.capN * E12, f.capD);
+      out.amount = amount;
+    }
+    return out;
   }
   const out: LineOutput = { source: line.kind === 'true-up' ? 'true-up' : 'transaction', amount: '' };
   if (credit !== null) {
@@ -225,6 +231,9 @@ export function explainLine(line: LineOutput, currency = ''): string {
     case 'bonus':
       return `Bonus: ${formatPercent(line.rate ?? '0')} of ${line.of} ${cur}${formatMoney(line.credited ?? '0')} = ${amount}`;
     case 'clawback':
+      if (line.capShare !== undefined) {
+        return `Clawback of deal ${line.reverses} (cancelled by ${line.transactionId}): ${formatPercent(line.fraction ?? '1')} of the ${cur}${formatMoney(line.originalAmount ?? '0')} its lines earned, of which that period's cap let ${formatPercent(line.capShare)} through = ${amount}`;
+      }
       return `Clawback of deal ${line.reverses} (cancelled by ${line.transactionId}): ${formatPercent(line.fraction ?? '1')} of the ${cur}${formatMoney(line.originalAmount ?? '0')} paid = ${amount}`;
     case 'true-up':
       return `True-up of the running total ${cur}${formatMoney(line.totalAfter ?? '0')} to today's rates: ${amount}`;

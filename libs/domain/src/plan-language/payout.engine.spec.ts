@@ -14,7 +14,7 @@ import {
   rep,
   reversal,
   stepCommission,
-} from './plan-document.mother';
+} from './__fixtures__/plan-document.mother';
 import type { ComponentInput } from './plan-language.types';
 
 const JAN = '2026-01';
@@ -629,11 +629,7 @@ describe('decisions where the spec leaves room', () => {
     ]);
   });
 
-  it('a clawback takes back the whole line even when a cap cut that period (the cap line stays with its period)', () => {
-    const doc = document({ periods: months(2), plans: [plan([flatRate('commission', 0.1, { cap: 500 })])], transactions: [deal('T1', '2026-01-05', 8000), reversal('T1X', '2026-02-05', -8000, 'T1')] });
-    expect(figures(doc, JAN).components.commission).toBe('500.00');
-    expect(figures(doc, FEB).components.commission).toBe('-800.00');
-  });
+
 
   it('a non-recoverable draw ignores a carried-in balance', () => {
     const doc = document({
@@ -645,3 +641,115 @@ describe('decisions where the spec leaves room', () => {
   });
 });
 
+
+describe('cap and clawbacks (contract of 2026-12-01, §3.6 and §5)', () => {
+  const capped = (cap: number, extra: Partial<ComponentInput> = {}): ComponentInput => flatRate('commission', 0.1, { cap, ...extra });
+  const without = (doc: ReturnType<typeof document>, ...ids: string[]): ReturnType<typeof document> => ({ ...doc, transactions: doc.transactions!.filter((t) => !ids.includes(t.id)) });
+
+  it('a deal cancelled within its own capped period pays exactly as if it had never been credited (8,000 + 4,000 − 4,000 under a 1,000 cap → 800)', () => {
+    const doc = document({ plans: [plan([capped(1000)])], transactions: [deal('T1', '2026-01-05', 8000), deal('T2', '2026-01-06', 4000), reversal('T2X', '2026-01-20', -4000, 'T2')] });
+    expect(figures(doc, JAN).components.commission).toBe('800.00');
+    expect(figures(doc, JAN)).toEqual(figures(without(doc, 'T2', 'T2X'), JAN));
+    expect(lineAmounts(doc, JAN, 'commission')).toEqual(['transaction:T1:800.00', 'transaction:T2:400.00', 'clawback:T2X:-400.00']);
+  });
+
+  it('a same-period cancellation in a period above the cap anyway leaves the cap binding (15,000 + 4,000 − 4,000 → 1,000)', () => {
+    const doc = document({ plans: [plan([capped(1000)])], transactions: [deal('T1', '2026-01-05', 15000), deal('T2', '2026-01-06', 4000), reversal('T2X', '2026-01-20', -4000, 'T2')] });
+    expect(lineAmounts(doc, JAN, 'commission')).toEqual(['transaction:T1:1500.00', 'transaction:T2:400.00', 'clawback:T2X:-400.00', 'cap::-500.00']);
+    expect(figures(doc, JAN)).toEqual(figures(without(doc, 'T2', 'T2X'), JAN));
+  });
+
+  it('a partial cancellation in the same period nets out before the cap (800 + 400 − 200 = 1,000: no cap line)', () => {
+    const doc = document({ plans: [plan([capped(1000)])], transactions: [deal('T1', '2026-01-05', 8000), deal('T2', '2026-01-06', 4000), reversal('T2X', '2026-01-20', -2000, 'T2')] });
+    expect(lineAmounts(doc, JAN, 'commission')).toEqual(['transaction:T1:800.00', 'transaction:T2:400.00', 'clawback:T2X:-200.00']);
+    expect(figures(doc, JAN).components.commission).toBe('1000.00');
+  });
+
+  it('a later clawback of a deal paid in a capped period takes back its share of the capped pay (400 × 1,000 ÷ 1,200 = 333.33)', () => {
+    const doc = document({
+      periods: months(2),
+      plans: [plan([capped(1000)])],
+      transactions: [deal('T1', '2026-01-05', 8000), deal('T2', '2026-01-06', 4000), reversal('T2X', '2026-02-05', -4000, 'T2')],
+    });
+    expect(figures(doc, JAN).components.commission).toBe('1000.00');
+    expect(figures(doc, FEB).components.commission).toBe('-333.33');
+  });
+
+  it('a later clawback is never absorbed by the current period\'s cap (February: 2,000 capped to 1,000, then −333.33)', () => {
+    const doc = document({
+      periods: months(2),
+      plans: [plan([capped(1000)])],
+      transactions: [deal('T1', '2026-01-05', 8000), deal('T2', '2026-01-06', 4000), deal('T3', '2026-02-03', 20000), reversal('T2X', '2026-02-05', -4000, 'T2')],
+    });
+    expect(lineAmounts(doc, FEB, 'commission')).toEqual(['transaction:T3:2000.00', 'clawback:T2X:-333.33', 'cap::-1000.00']);
+    expect(figures(doc, FEB).components.commission).toBe('666.67');
+  });
+
+  it('a partial later clawback of a capped deal takes its fraction of the capped pay, rounded once (700 × 5/7 × 1/7 = 71.43)', () => {
+    const doc = document({
+      periods: months(2),
+      plans: [plan([capped(500)])],
+      transactions: [deal('T1', '2026-01-05', 7000), reversal('T1X', '2026-02-05', -1000, 'T1')],
+    });
+    expect(figures(doc, JAN).components.commission).toBe('500.00');
+    expect(figures(doc, FEB).components.commission).toBe('-71.43');
+  });
+
+  it('a clawback of a deal paid in a period the cap did not cut takes back its whole line', () => {
+    const doc = document({ periods: months(2), plans: [plan([capped(5000)])], transactions: [deal('T1', '2026-01-05', 8000), reversal('T1X', '2026-02-05', -8000, 'T1')] });
+    expect(figures(doc, FEB).components.commission).toBe('-800.00');
+  });
+
+  it('a capped period\'s clawback explains the share the cap let through', () => {
+    const doc = document({ periods: months(2), plans: [plan([capped(500)])], transactions: [deal('T1', '2026-01-05', 8000), reversal('T1X', '2026-02-05', -8000, 'T1')] });
+    const line = calculate(doc).periods[1].participants[0].components[0].lines[0];
+    expect(line).toMatchObject({ source: 'clawback', reverses: 'T1', originalAmount: '800.00', fraction: '1', capShare: '0.625', amount: '-500.00' });
+  });
+
+  it('with a multiplier, a same-period cancellation nets out after the multiplier and before the cap', () => {
+    const doc = document({
+      plans: [plan([capped(1000, { multiplier: { basis: 'amount', split: 'flat', tiers: [{ from: 0, rate: 2 }] } })])],
+      transactions: [deal('T1', '2026-01-05', 4000), deal('T2', '2026-01-06', 3000), reversal('T2X', '2026-01-20', -3000, 'T2')],
+    });
+    // the multiplier is keyed on the whole input (clawbacks do not change it): 800 + 600 − 600 = 800
+    expect(figures(doc, JAN).components.commission).toBe('800.00');
+  });
+
+  it('each split participant\'s clawback takes its own share of its own capped pay', () => {
+    const doc = document({
+      periods: months(2),
+      participants: [rep('ann'), rep('bob')],
+      plans: [plan([capped(600)])],
+      transactions: [deal('T1', '2026-01-05', 10000, [['ann', 0.8], ['bob', 0.2]]), reversal('T1X', '2026-02-05', -10000, 'T1', [['ann', 0.8], ['bob', 0.2]])],
+    });
+    // ann 800 capped to 600 → −600; bob 200 under the cap → −200
+    expect(figures(doc, FEB, 'ann').components.commission).toBe('-600.00');
+    expect(figures(doc, FEB, 'bob').components.commission).toBe('-200.00');
+  });
+});
+
+describe('deductions', () => {
+  const fee = (extra: Partial<ComponentInput> = {}): ComponentInput => ({ id: 'fee', kind: 'commission', deduction: true, products: ['addon'], table: { split: 'step', tiers: [{ from: 0, rate: -0.02 }] }, ...extra });
+
+  it('a deduction takes a negative rate of its credits (2 % of 5,000 of add-ons → −100)', () => {
+    const doc = document({ plans: [plan([flatRate('commission', 0.1), fee()])], transactions: [deal('T1', '2026-01-05', 5000, 'ann', { product: 'addon' })] });
+    expect(figures(doc, JAN)).toMatchObject({ components: { commission: '500.00', fee: '-100.00' }, earnings: '400.00' });
+    expect(calculate(doc).periods[0].participants[0].components[1]).toMatchObject({ id: 'fee', deduction: true, amount: '-100.00' });
+  });
+
+  it('a deduction\'s cap is the most it takes in a period (−2 % of 50,000 = −1,000, capped at 300)', () => {
+    const doc = document({ plans: [plan([fee({ cap: 300 })])], transactions: [deal('T1', '2026-01-05', 50000, 'ann', { product: 'addon' })] });
+    expect(lineAmounts(doc, JAN, 'fee')).toEqual(['transaction:T1:-1000.00', 'cap::700.00']);
+    expect(figures(doc, JAN).components.fee).toBe('-300.00');
+  });
+
+  it('a clawback of a deal a deduction charged gives the charge back', () => {
+    const doc = document({ periods: months(2), plans: [plan([fee()])], transactions: [deal('T1', '2026-01-05', 5000, 'ann', { product: 'addon' }), reversal('T1X', '2026-02-05', -5000, 'T1')] });
+    expect(figures(doc, FEB).components.fee).toBe('100.00');
+  });
+
+  it('a bonus "of" another component may be a deduction with a negative rate', () => {
+    const doc = document({ plans: [plan([flatRate('commission', 0.1), { id: 'levy', kind: 'bonus', deduction: true, of: 'commission', rate: -0.05 }])], transactions: [deal('T1', '2026-01-05', 10000)] });
+    expect(figures(doc, JAN).components).toEqual({ commission: '1000.00', levy: '-50.00' });
+  });
+});

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { calculate } from './calculation';
 import { fixed, formatCents } from './exact-decimal';
-import { deal, document, months, plan, rep, reversal } from './plan-document.mother';
+import { deal, document, months, plan, rep, reversal } from './__fixtures__/plan-document.mother';
 import { validatePlanDocument } from './plan-document.validator';
 import type { ComponentInput, PlanDocumentInput, TransactionInput } from './plan-language.types';
 

@@ -24,6 +24,8 @@ export interface ComponentInput {
   id: string;
   /** default: "bonus" with `of`, else "commission" */
   kind?: 'commission' | 'bonus';
+  /** the component takes pay away (a fee, a chargeback): its rates and amounts are ≤ 0, its cap bounds what it deducts */
+  deduction?: boolean;
   types?: string[];
   products?: string[];
   window?: Window;
@@ -142,6 +144,8 @@ export interface LineOutput {
   /** clawbacks: the amount originally paid and the reversed fraction */
   originalAmount?: string;
   fraction?: string;
+  /** clawbacks of a deal paid in a capped period: the share of its pay the cap let through (cap ÷ uncapped sum) */
+  capShare?: string;
   /** bonus `of`: the component and rate */
   of?: string;
   rate?: string;
@@ -152,6 +156,8 @@ export interface LineOutput {
 export interface ComponentOutput {
   id: string;
   kind: 'commission' | 'bonus';
+  /** present (true) for a deduction */
+  deduction?: true;
   amount: string;
   input: string;
   attainment?: string;
@@ -195,6 +201,8 @@ export interface ValidationIssue {
   path: string;
   message: string;
   value: unknown;
+  /** set for a bound rather than a mistake: `CALC.TOO_LARGE` */
+  code?: string;
 }
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: ValidationIssue[] };

@@ -57,7 +57,7 @@ type Money = (v: DecimalText) => string;
 
 function describeComponent(c: ComponentInput, byId: Map<string, ComponentInput>, money: Money): ComponentDescription {
   const basis = c.basis ?? 'amount';
-  const heading = `${humanize(c.id)} (${c.kind === 'bonus' ? 'bonus' : 'commission'})`;
+  const heading = `${humanize(c.id)} (${c.deduction ? 'deduction' : c.kind === 'bonus' ? 'bonus' : 'commission'})`;
   const what = scope(c);
   const details: string[] = [];
   let summary: string;
@@ -86,6 +86,8 @@ function describeComponent(c: ComponentInput, byId: Map<string, ComponentInput>,
     summary = `${c.kind === 'bonus' ? 'Bonus' : 'Commission'} on ${what}`;
   }
 
+  // a deduction's rates are negative: say in words that it takes pay away
+  if (c.deduction) details.push('This is a deduction: it lowers your pay by the rates shown (negative amounts)' + (c.cap !== undefined ? `, by at most ${money(c.cap)} in a period.` : '.'));
   if (c.of === undefined) details.push(windowText(c));
   if (c.threshold) {
     details.push(
@@ -104,7 +106,7 @@ function describeComponent(c: ComponentInput, byId: Map<string, ComponentInput>,
       rows: tiers.map((t, i) => [rangeLabel(t, tiers[i + 1], mBasis, money), plain(t.rate ?? 1)]),
     };
   }
-  if (c.cap !== undefined) details.push(`Capped at ${money(c.cap)} per period; anything above is not paid or carried.`);
+  if (c.cap !== undefined && !c.deduction) details.push(`Capped at ${money(c.cap)} per period; anything above is not paid or carried.`);
   return { id: c.id, heading, summary, details, table, multiplierTable };
 }
 

@@ -2,7 +2,7 @@
  * Test builders ("mothers") for plan documents: small, intention-revealing pieces
  * that scenario tests combine. Used by the specs only.
  */
-import { calculate } from './calculation';
+import { calculate } from '../calculation';
 import type {
   ComponentInput,
   CreditInput,
@@ -12,7 +12,7 @@ import type {
   ParticipantInput,
   TierInput,
   TransactionInput,
-} from './plan-language.types';
+} from '../plan-language.types';
 
 /** Months of 2026 as periods "2026-01".."2026-12". */
 export function months(count: number, firstMonth = 1): PeriodInput[] {

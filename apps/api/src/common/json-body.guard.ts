@@ -1,0 +1,35 @@
+import type { IncomingMessage } from 'node:http';
+import { decodeJsonBytes, jsonDepthExceeded } from '@quotaflow/domain';
+import { ApiError } from './api-error';
+
+/**
+ * The deepest nesting any request body may have. The deepest document of the API (a
+ * plan-language document) needs 8 levels; validation pipes, class-transformer and
+ * serialisers walk bodies recursively, so depth is bounded here, on the bytes,
+ * before anything parses or walks them.
+ */
+export const MAX_BODY_DEPTH = 64;
+
+/** A request whose JSON body was read: the bytes as they came (checked UTF-8). */
+export interface RawBodyRequest extends IncomingMessage {
+  rawBody?: Buffer;
+}
+
+/**
+ * body-parser's `verify` hook for every JSON body: UTF-8 only (no byte-order mark, no
+ * UTF-16), nesting bounded, the raw bytes kept for handlers that read the text itself
+ * (the calculation preview checks number precision on it). Each refusal is a 4xx with
+ * a stable code, never a stack overflow later.
+ */
+export function guardJsonBody(req: RawBodyRequest, _res: unknown, buf: Buffer, encoding: string | null): void {
+  if (encoding !== null && encoding.toLowerCase() !== 'utf-8' && encoding.toLowerCase() !== 'utf8') {
+    throw new ApiError(415, 'REQUEST.UNSUPPORTED_CHARSET', `JSON bodies are UTF-8; this one declares charset ${encoding.slice(0, 40)}.`, { field: 'content-type' });
+  }
+  const decoded = decodeJsonBytes(buf, 'the request body');
+  if (!decoded.ok) throw new ApiError(400, 'REQUEST.INVALID_ENCODING', `${decoded.problem.charAt(0).toUpperCase()}${decoded.problem.slice(1)}.`, { field: 'body' });
+  const at = jsonDepthExceeded(buf, MAX_BODY_DEPTH);
+  if (at >= 0) {
+    throw new ApiError(400, 'REQUEST.TOO_DEEP', `The request body is nested deeper than ${MAX_BODY_DEPTH} levels (at byte ${at}); no document of this API needs more.`, { field: 'body', maxDepth: MAX_BODY_DEPTH, offset: at });
+  }
+  req.rawBody = buf;
+}

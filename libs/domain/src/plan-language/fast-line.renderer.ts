@@ -1,0 +1,244 @@
+/**
+ * Explanations of fast-path lines, read straight from the compute pass's columns:
+ * the same `LineOutput` as the BigInt explainer (`explainCreditLine`) gives, field for
+ * field, but formatted from plain integers, with the tier slices cut from the table's
+ * own bounds and rates. The rare shapes it does not cover (a running total below
+ * zero) go to the BigInt explainer. The property test compares both on random documents.
+ */
+import { type CreditStore, META_DEC_MASK, META_SHARE_SHIFT, POS_REVERSAL } from './credit.store';
+import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
+import { type FastTable, attainmentText, centsAt, formatCentsNumber, formatRatio, formatScaled, ratioCents } from './fast-table';
+import { F_TRUE_UP, type FastLineContext, type FastLines, type LineRenderer } from './line-columns';
+import { explainCreditLine, flatSlices, stepSlices } from './line.explainer';
+import type { LineOutput, SliceOutput } from './plan-language.types';
+
+/** A total as text; the memo lives as long as one component's period (young objects only: nothing for the scavenger to track). */
+function total(ctx: FastLineContext, x: number, st: number): string {
+  const memo = ctx.memo;
+  if (x !== memo.total) {
+    memo.total = x;
+    memo.totalText = formatScaled(x, st, 2, 12);
+  }
+  return memo.totalText;
+}
+
+/** a ÷ quota at 12 places (exact). */
+function attainmentOf(ctx: FastLineContext, a: number, quota: bigint, st: number): string {
+  const memo = ctx.memo;
+  if (a !== memo.attainment) {
+    memo.attainment = a;
+    memo.attainmentText = attainmentText(a, st, quota);
+  }
+  return memo.attainmentText;
+}
+
+export class FastLineRenderer implements LineRenderer {
+  private readonly shareText: string[] = [];
+
+  fastLine(store: CreditStore, lines: FastLines, j: number, ctx: FastLineContext): LineOutput {
+    const { component: c, spec, quota } = ctx;
+    const { st, sl, sm } = spec;
+    const kind = lines.kind[j];
+    const pos = lines.pos[j];
+    const a = lines.a[j];
+    const b = lines.b[j];
+    // fields in the order of the BigInt explainer's objects (JSON shows them in this order)
+    const out = { source: kind === F_TRUE_UP ? 'true-up' : 'transaction' } as LineOutput;
+    if (pos >= 0) {
+      // what a line shows of its credit was gathered beside the position: one read of the transaction (its id)
+      const t = store.posTx[pos];
+      const meta = store.posMeta[pos];
+      out.transactionId = store.txId[t];
+      if ((((meta >> 4) & 7) & POS_REVERSAL) !== 0) out.reverses = store.reversesId.get(t) as string;
+      out.date = store.dateOfRank[store.posDate[pos]];
+      out.share = this.share(store, meta >>> META_SHARE_SHIFT);
+      const dec = (meta & META_DEC_MASK) - 1;
+      out.transactionAmount = dec >= 0 ? formatScaled(store.posMant[pos], dec, 2, 12) : formatExact(store.amount(t), 1n, 12, 2, 12);
+      out.credited = formatScaled(c.window === 'transaction' ? b : b - a, st, 2, 12);
+    }
+    const attainment = c.basis === 'attainment' && quota !== undefined;
+    if (c.window !== 'transaction') {
+      out.totalBefore = total(ctx, a, st);
+      out.totalAfter = total(ctx, b, st);
+      if (attainment) {
+        out.attainmentBefore = attainmentOf(ctx, a, quota, st);
+        out.attainmentAfter = attainmentOf(ctx, b, quota, st);
+      }
+    } else if (attainment) out.attainmentAfter = attainmentOf(ctx, b, quota, st);
+    if (ctx.hasThreshold) out.threshold = formatScaled(ctx.threshold, st, 2, 12);
+    if (kind !== F_TRUE_UP) {
+      let ka = c.window === 'transaction' ? 0 : a;
+      let kb = b;
+      let offset = 0;
+      if (ctx.hasThreshold) {
+        const th = ctx.threshold;
+        ka = ka > th ? ka - th : 0;
+        kb = kb > th ? kb - th : 0;
+        offset = th;
+      }
+      out.slices = this.slices(ctx, ka, kb, offset);
+    }
+    out.base = ctx.table.curve ? this.curveBase(ctx, a, b) : formatScaled(lines.n[j], sl, 2, 12);
+    if (ctx.factor >= 0) out.multiplier = formatScaled(ctx.factor, sm, 0, 12);
+    out.amount = formatCentsNumber(lines.cents[j]);
+    return out;
+  }
+
+  /** A curve's line before the multiplier, f(b) − f(a) at 12 places: a fraction, formatted with BigInt. */
+  private curveBase(ctx: FastLineContext, a: number, b: number): string {
+    const T = ctx.table;
+    const t = ctx.hasThreshold ? ctx.threshold : 0;
+    const key = (x: number): number => (ctx.hasThreshold ? (x > t ? x - t : 0) : x);
+    const fb = T.exactValue(key(b));
+    const fa = ctx.component.window === 'transaction' ? { n: 0n, d: 1n } : T.exactValue(key(a));
+    return formatExact(fb.n * fa.d - fa.n * fb.d, fb.d * fa.d, ctx.spec.sl, 2, 12);
+  }
+
+  private share(store: CreditStore, s: number): string {
+    let text = this.shareText[s];
+    if (text === undefined) {
+      text = formatExact(store.shares[s], 1n, 12, 0, 12);
+      this.shareText[s] = text;
+    }
+    return text;
+  }
+
+  private slices(ctx: FastLineContext, a: number, b: number, offset: number): SliceOutput[] {
+    if (a === b && ctx.table.step) return [];
+    if (a < 0 || b < 0) {
+      // below zero the slices mirror around it: left to the BigInt explainer
+      const up = POW10[24 - ctx.spec.st];
+      const table = ctx.exactTable();
+      const A = BigInt(a) * up;
+      const B = BigInt(b) * up;
+      const O = BigInt(offset) * up;
+      return ctx.table.step ? stepSlices(table, A, B, O) : flatSlices(table, A, B, O);
+    }
+    if (ctx.table.curve) return this.curveSlices(ctx, a, b, offset);
+    return ctx.table.step ? this.stepSlices(ctx, a, b, offset) : this.flatSlices(ctx, a, b, offset);
+  }
+
+  /** Curve: the new part at b's rate, then the uplift of the rate on what came before (rates are fractions here). */
+  private curveSlices(ctx: FastLineContext, a: number, b: number, offset: number): SliceOutput[] {
+    const T = ctx.table;
+    const { st, sl } = ctx.spec;
+    const rs = sl - st;
+    T.curveRate(b);
+    const rbn = T.rn;
+    const rbd = T.rd;
+    T.curveRate(a);
+    const ran = T.rn;
+    const rad = T.rd;
+    const rateText = (n: number, d: number): string => formatRatio(n, d, 0, 12, rs) ?? formatExact(BigInt(n) * POW10[12 - rs], BigInt(d), 12, 0, 12);
+    const slices: SliceOutput[] = [{ from: formatScaled(a + offset, st, 2, 2), to: formatScaled(b + offset, st, 2, 2), rate: rateText(rbn, rbd), amount: formatCentsNumber(ratioCents(b - a, rbn, rbd, sl)) }];
+    if (a === 0) return slices;
+    if (rad === rbd) {
+      const up = rbn - ran;
+      if (up !== 0) slices.push({ from: formatScaled(offset, st, 2, 2), to: formatScaled(a + offset, st, 2, 2), rate: rateText(up, rbd), kind: 'uplift', amount: formatCentsNumber(ratioCents(a, up, rbd, sl)) });
+      return slices;
+    }
+    // the rate crossed a point: the uplift is a fraction over both widths
+    const upN = BigInt(rbn) * BigInt(rad) - BigInt(ran) * BigInt(rbd);
+    if (upN === 0n) return slices;
+    const upD = BigInt(rbd) * BigInt(rad);
+    slices.push({
+      from: formatScaled(offset, st, 2, 2),
+      to: formatScaled(a + offset, st, 2, 2),
+      rate: formatExact(upN * POW10[12 - rs], upD, 12, 0, 12),
+      kind: 'uplift',
+      amount: formatCents(sl >= 2 ? divRoundHalfUp(BigInt(a) * upN, upD * POW10[sl - 2]) : divRoundHalfUp(BigInt(a) * upN * POW10[2 - sl], upD)),
+    });
+    return slices;
+  }
+
+  /** Step, both totals ≥ 0: the tiers between a and b, each at its rate (0 below the first and beyond "to"). */
+  private stepSlices(ctx: FastLineContext, a: number, b: number, offset: number): SliceOutput[] {
+    const T = ctx.table;
+    const { st, sl } = ctx.spec;
+    const rs = sl - st;
+    const up = a < b;
+    const lo = up ? a : b;
+    const hi = up ? b : a;
+    const out: SliceOutput[] = [];
+    const piece = (from: number, to: number, rate: number, rateText: string): void => {
+      const [x, y] = up ? [from, to] : [to, from];
+      out.push({ from: formatScaled(x + offset, st, 2, 2), to: formatScaled(y + offset, st, 2, 2), rate: rateText, amount: formatCentsNumber(centsAt(rate * (y - x), sl)) });
+    };
+    const bounds = T.lo;
+    if (lo < bounds[0]) piece(lo, hi < bounds[0] ? hi : bounds[0], 0, '0');
+    for (let i = 0; i <= T.last; i++) {
+      const sHi = i < T.last ? bounds[i + 1] : T.top === Infinity ? hi : T.top;
+      const from = lo > bounds[i] ? lo : bounds[i];
+      const to = hi < sHi ? hi : sHi;
+      if (from < to) piece(from, to, T.rate[i], formatScaled(T.rate[i], rs, 0, 12));
+    }
+    if (T.top !== Infinity && hi > T.top) piece(lo > T.top ? lo : T.top, hi, 0, '0');
+    if (!up) out.reverse();
+    return out;
+  }
+
+  /** Flat: the new part at b's rate, then the uplift on what came before (or a milestone reached). */
+  private flatSlices(ctx: FastLineContext, a: number, b: number, offset: number): SliceOutput[] {
+    const T: FastTable = ctx.table;
+    const { st, sl } = ctx.spec;
+    const rs = sl - st;
+    const ib = b === 0 ? -1 : T.tierOf(b > T.top ? T.top : b, T.lower);
+    if (ib >= 0 && T.amount[ib] === T.amount[ib]) {
+      const amount = centsAt(T.value(b) - T.value(a), sl);
+      return [{ from: formatScaled(a + offset, st, 2, 2), to: formatScaled(b + offset, st, 2, 2), tierAmount: formatScaled(T.amount[ib], sl, 2, 2), kind: 'milestone', amount: formatCentsNumber(amount) }];
+    }
+    const rb = this.rateAt(T, b);
+    const ra = this.rateAt(T, a);
+    const slices: SliceOutput[] = [{ from: formatScaled(a + offset, st, 2, 2), to: formatScaled(b + offset, st, 2, 2), rate: formatScaled(rb, rs, 0, 12), amount: formatCentsNumber(centsAt((b - a) * rb, sl)) }];
+    const upliftRate = rb - ra;
+    if (a !== 0 && upliftRate !== 0) {
+      slices.push({ from: formatScaled(offset, st, 2, 2), to: formatScaled(a + offset, st, 2, 2), rate: formatScaled(upliftRate, rs, 0, 12), kind: 'uplift', amount: formatCentsNumber(centsAt(a * upliftRate, sl)) });
+    }
+    return slices;
+  }
+
+  /** The rate of x's tier (flat; a milestone tier has none). */
+  private rateAt(T: FastTable, x: number): number {
+    const xc = x > T.top ? T.top : x;
+    const i = T.tierOf(xc, T.lower);
+    if (i < 0) return 0;
+    return T.amount[i] === T.amount[i] ? 0 : T.rate[i];
+  }
+}
+
+/** A fast line through the BigInt explainer (with its exact value): the reference the fast renderer is tested against. */
+export function referenceLine(store: CreditStore, lines: FastLines, j: number, ctx: FastLineContext): LineOutput {
+  const { spec, component: c, quota } = ctx;
+  const up24 = POW10[24 - spec.st];
+  const pos = lines.pos[j];
+  const windowed = c.window !== 'transaction';
+  let n: bigint;
+  let d = 1n;
+  if (!ctx.table.curve) n = BigInt(lines.n[j]) * POW10[36 - spec.sl];
+  else {
+    const t = ctx.hasThreshold ? ctx.threshold : 0;
+    const key = (x: number): number => (ctx.hasThreshold ? (x > t ? x - t : 0) : x);
+    const b = ctx.table.exactValue(key(lines.b[j]));
+    const a = windowed ? ctx.table.exactValue(key(lines.a[j])) : { n: 0n, d: 1n };
+    n = (b.n * a.d - a.n * b.d) * POW10[36 - spec.sl];
+    d = b.d * a.d;
+  }
+  return explainCreditLine({
+    line: {
+      kind: lines.kind[j] === F_TRUE_UP ? 'true-up' : 'credit',
+      credit: pos >= 0 ? store.view(store.order[pos]) : null,
+      n,
+      d,
+      a: BigInt(lines.a[j]) * up24,
+      b: BigInt(lines.b[j]) * up24,
+      cents: BigInt(lines.cents[j]),
+    },
+    component: c,
+    table: ctx.exactTable(),
+    quota,
+    threshold: BigInt(ctx.threshold) * up24,
+    hasThreshold: ctx.hasThreshold,
+    factor: ctx.factor >= 0 ? { n: BigInt(ctx.factor) * POW10[12 - spec.sm], d: 1n } : null,
+    ofAmount: 0n,
+  });
+}

@@ -11,7 +11,7 @@ import { AppConfig, loadConfig, mintToken } from '@quotaflow/config';
 import { createDataSource, PersonEntity, TeamEntity } from '@quotaflow/persistence';
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../../apps/api/src/app.factory';
-import { createWorker, type RunningWorker } from '../../apps/worker/src/worker';
+import { createWorker, type CreateWorkerOptions, type RunningWorker } from '../../apps/worker/src/worker';
 import { createTestDatabase } from '../support/database';
 import { TEST_JWT_SECRET, TEST_SECRET_ENV } from '../support/secrets';
 import { startSmtpSink, type SmtpSink } from '../support/smtp';
@@ -37,7 +37,8 @@ export interface Harness {
   // Response bodies are whatever JSON the API returned; the tests assert their shape.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   http(method: string, path: string, opts?: { as?: PersonEntity; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; body: any; headers: Headers }>;
-  startWorker(): Promise<RunningWorker>;
+  /** A worker on the harness's task queue; `workflowBundle`: other workflow code (e.g. an older generation's). */
+  startWorker(options?: Pick<CreateWorkerOptions, 'workflowBundle'>): Promise<RunningWorker>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
   env: Record<string, string>;
@@ -114,8 +115,9 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
   const owner = await createDataSource(config.database, { role: 'owner' }).initialize();
   const org = await seedOrg(owner);
   let worker: RunningWorker | undefined;
-  const startWorker = async () => {
-    worker = await createWorker({ config });
+  const startWorker = async (workerOptions: Pick<CreateWorkerOptions, 'workflowBundle'> = {}) => {
+    if (worker) await worker.shutdown(); // one worker at a time on the harness's queue
+    worker = await createWorker({ config, ...workerOptions });
     return worker;
   };
   const stopWorker = async () => {

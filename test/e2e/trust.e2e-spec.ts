@@ -6,7 +6,7 @@
 import {
   ApprovalDecisionEntity, AuditEventEntity, PersonEntity, PlanAssignmentEntity, TeamEntity, TerritoryChangeEntity,
 } from '@quotaflow/persistence';
-import pdfParse from 'pdf-parse';
+import { pdfText } from '../support/pdf';
 import { addPerson, seedTerritories, type TerritoryFixture } from './fixtures';
 import { aePlanDocument, eventually, publishPlanTo, type Harness, startHarness } from './harness';
 
@@ -217,7 +217,7 @@ describe('trust under attack and accident', () => {
     it('the plan PDF reads without help and prints what the acceptance records', async () => {
       const { assignmentId } = await publishPlanTo(h, h.org.farRep, '1400000.00');
       const invite = await h.smtp.waitFor((m) => m.text?.includes(`/plan-assignments/${assignmentId}/accept`) === true, 60_000);
-      const text = (await pdfParse(invite.attachments[0]!.content)).text.replace(/\s+/g, ' ');
+      const text = await pdfText(invite.attachments[0]!.content);
       expect(text).toContain('Quotaflow Demo Inc.');
       expect(text).toContain('Period: FY2026, from 2026-01-01 to 2026-12-31');
       expect(text).toContain('Currency: every amount in this plan is in USD');

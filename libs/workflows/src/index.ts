@@ -18,6 +18,9 @@ export { quotaSignoffWorkflow } from './quota-signoff/quota-signoff.workflow';
 export { territoryChangeWorkflow } from './territory-change/territory-change.workflow';
 export { approvalStepWorkflow } from './approval/step.workflow';
 export type * from './legacy/gen1';
+export {
+  decisionRequestForEveryGeneration, gen1ReviseRequest, gen1SupersedeSignal, isGen1Status, isUnknownUpdate, receiptOfAnyGeneration, statusOfAnyGeneration,
+} from './legacy/gen1/compat';
 export * from './publish/messages';
 export * from './publish/activities';
 export { publishWorkflow } from './publish/publish.workflow';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { approvalTaskAccess, DomainError, type ApprovalDecision, type ErrorArea } from '@quotaflow/domain';
 import { ApprovalRepository, IdempotencyRepository, type ApprovalTaskEntity } from '@quotaflow/persistence';
-import { decideUpdate, type ApprovalDecisionRequest, type DecisionReceipt } from '@quotaflow/workflows';
+import { decideUpdate, decisionRequestForEveryGeneration, receiptOfAnyGeneration, type ApprovalDecisionRequest, type DecisionReceipt } from '@quotaflow/workflows';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal';
 import { AccessService } from '../common/access.service';
@@ -140,7 +140,12 @@ export class ApprovalsService {
     };
     let receipt: DecisionReceipt;
     try {
-      receipt = await this.temporal.workflow.getHandle(d.workflowId).executeUpdate(decideUpdate, { args: [request], updateId: request.idempotencyKey });
+      // Runs started before the approval kernel answer too (same Update, their own answer shape).
+      const answer = await this.temporal.workflow.getHandle(d.workflowId).executeUpdate(decideUpdate, {
+        args: [decisionRequestForEveryGeneration(request)],
+        updateId: request.idempotencyKey,
+      });
+      receipt = receiptOfAnyGeneration(answer, request, d.target, new Date());
     } catch (e) {
       throw toDomainError(e, d.area);
     }

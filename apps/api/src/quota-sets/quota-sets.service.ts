@@ -25,6 +25,8 @@ import {
 import {
   quotaAdjustUpdate,
   quotaReviseUpdate,
+  gen1ReviseRequest,
+  isGen1Status,
   quotaSignoffWorkflow,
   quotaSignoffWorkflowId,
   quotaStatusQuery,
@@ -176,8 +178,12 @@ export class QuotaSetsService {
     if (set.status === 'returned' && set.workflowId) {
       const version = await this.insertRevision(actor, id, content, dto.comment, 'revision', ['returned']);
       try {
-        await this.temporal.workflow.getHandle(set.workflowId).executeUpdate(quotaReviseUpdate, {
-          args: [{ actorId: actor.id, actorRoles: [...actor.roles], version, comment: dto.comment }],
+        const handle = this.temporal.workflow.getHandle(set.workflowId);
+        const request = { actorId: actor.id, actorRoles: [...actor.roles], version, comment: dto.comment };
+        // A run started before the approval kernel takes the set itself (and stores its own version).
+        const gen1 = isGen1Status(await handle.query(quotaStatusQuery));
+        await handle.executeUpdate(quotaReviseUpdate, {
+          args: [gen1 ? gen1ReviseRequest(request, content, await this.quotas.previousQuotas(set.periodStart)) : request],
           updateId: randomUUID(),
         });
       } catch (e) {

@@ -6,6 +6,8 @@ import { AuditLog, PlanAssignmentRepository, PublishRepository } from '@quotaflo
 import {
   planAcceptanceWorkflow,
   supersedeUpdate,
+  gen1SupersedeSignal,
+  isUnknownUpdate,
   type PublishActivities,
   type PublishPosition,
   type StartAcceptanceBatchInput,
@@ -69,7 +71,14 @@ export class PublishActivitiesService implements PublishActivities {
     const superseded = await this.publishes.superseded(rows.map((r) => r.id));
     for (const { oldId, oldWorkflowId, newId } of superseded) {
       try {
-        await client.workflow.getHandle(oldWorkflowId).executeUpdate(supersedeUpdate, { args: [{ byAssignmentId: newId }], updateId: `supersede:${newId}` });
+        const handle = client.workflow.getHandle(oldWorkflowId);
+        try {
+          await handle.executeUpdate(supersedeUpdate, { args: [{ byAssignmentId: newId }], updateId: `supersede:${newId}` });
+        } catch (e) {
+          // A run started before the approval kernel takes `supersede` as a Signal.
+          if (!isUnknownUpdate(e)) throw e;
+          await handle.signal(gen1SupersedeSignal, { byAssignmentId: newId });
+        }
       } catch (e) {
         if (!(e instanceof WorkflowNotFoundError) && !(e instanceof Error && /already completed/i.test(e.message))) throw e;
         // No workflow to tell (it never started): the assignment itself is superseded.

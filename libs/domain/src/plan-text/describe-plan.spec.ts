@@ -79,7 +79,7 @@ describe('describePlan', () => {
 describe('describePlan: deductions', () => {
   it('names a deduction as one and says it lowers pay, by at most its cap', () => {
     const d = describePlan({ id: 'p', components: [{ id: 'addon-fee', kind: 'commission', deduction: true, products: ['addon'], cap: 300, table: { split: 'step', tiers: [{ from: 0, rate: -0.02 }] } }] }, { currency: 'USD' });
-    expect(d.components[0].heading).toBe('Deduction: addon-fee');
+    expect(d.components[0].heading).toBe('Addon fee (deduction)');
     expect(d.components[0].details[0]).toBe('This is a deduction: it lowers your pay by the rates shown (negative amounts), by at most USD 300.00 in a period.');
   });
 });

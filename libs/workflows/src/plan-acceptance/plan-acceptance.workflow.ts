@@ -8,7 +8,7 @@
  *    accept/decline (a reason required) through `decide`, answered once durable; the acceptance
  *    record is written with the decision, in one transaction;
  * 3. finish (activity): declined → the manager and ops are told; the manager's rejection → ops
- *    told, the rep never emailed; expired → ops told. Signal `supersede` ends it `superseded`.
+ *    told, the rep never emailed; expired → ops told. Update `supersede` ends it `superseded`.
  * A permanent failure ends it `failed`, and ops are alerted.
  *
  * Changing this file: wrap changed steps in `patched('<id>')`, record new histories under

@@ -4,25 +4,30 @@
  *
  * Starts its own embedded PostgreSQL, Temporal dev server and SMTP catcher (or uses
  * BENCH_DATABASE_URL / TEMPORAL_ADDRESS), the worker and the API as their own processes (from
- * `dist/`, as in production; this process only generates load), publishes a plan to
- * 2 × ROUNDS × CONCURRENCY reps, then in each round lets CONCURRENCY reps accept at once through
- * `POST /plan-assignments/:id/accept`, and CONCURRENCY other workflows receive the same `decide`
- * Update straight from a Temporal client. Rounds alternate so both paths see the same machine.
+ * `dist/`, as in production; this process only generates load) and publishes a plan to enough
+ * reps. Each run measures four things on fresh workflows, alternating the paths so both see the
+ * same machine: 50 reps accepting at once through `POST /plan-assignments/:id/accept`, 50 other
+ * workflows receiving the same `decide` Update straight from a Temporal client, and the same two
+ * with one approver at a time. Figures are medians over the runs (BENCH_RUNS, default 3); the last
+ * line is `result: throughput_ratio=… p99_ratio=… single_p50_delta_ms=…`.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, mintToken } from '@quotaflow/config';
 import { freePort, startEmbeddedPostgres, startMailCatcher, startTemporalDevServer, findRepoRoot } from '@quotaflow/devstack';
 import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
 import { createDataSource, PersonEntity, PlanAssignmentEntity, provisionAppLogin, runMigrations, TeamEntity } from '@quotaflow/persistence';
 import { Client, Connection } from '@temporalio/client';
+import { decideUpdate, REP_STAGE_ID } from '@quotaflow/workflows';
 import { IsNull, Not } from 'typeorm';
 import { spawnManaged } from '@quotaflow/devstack';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const SINGLE = Number(process.env.BENCH_SINGLE ?? 20);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -30,10 +35,19 @@ function percentile(sorted: number[], p: number): number {
   return sorted[i]!;
 }
 
-function summary(samples: number[], wallMs: number) {
+interface Figures { perSecond: number; p50: number; p99: number }
+
+function figures(samples: number[], wallMs: number): Figures {
   const s = [...samples].sort((a, b) => a - b);
-  return { n: s.length, perSecond: (s.length / wallMs) * 1000, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN };
+  return { perSecond: (s.length / wallMs) * 1000, p50: percentile(s, 50), p99: percentile(s, 99) };
 }
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
   const cleanups: Array<() => Promise<void>> = [];
@@ -72,14 +86,17 @@ async function main(): Promise<void> {
       SMTP_URL: mail.url, LOG_LEVEL: 'warn', ...secrets,
     }, ['http', 'database', 'temporal', 'mail', 'auth']);
 
-    // Organisation: ops, a manager, 2 × ROUNDS × CONCURRENCY reps.
+    // Organisation: ops, a manager, RUNS × (2 × CONCURRENCY + 2 × SINGLE) reps.
     const ds = await createDataSource(config.database, { role: 'owner' }).initialize();
     cleanups.unshift(() => ds.destroy());
     const team = await ds.getRepository(TeamEntity).save({ name: `Bench ${process.pid}` });
     const people = ds.getRepository(PersonEntity);
     const ops = await people.save(people.create({ name: 'Bench Ops', email: `ops-${process.pid}@bench.test`, roles: ['ops'], active: true, attributes: {} }));
     const manager = await people.save(people.create({ name: 'Bench Manager', email: `mgr-${process.pid}@bench.test`, roles: ['manager'], teamId: team.id, active: true, attributes: {} }));
-    const total = 2 * ROUNDS * CONCURRENCY;
+    const perRun = 2 * CONCURRENCY + 2 * SINGLE;
+    const total = RUNS * perRun;
+    const loadBefore = load();
+    process.stdout.write(`inputs: ${RUNS} runs × (${CONCURRENCY} approvers at once and ${SINGLE} one at a time, per path: API and bare Update); ${total} reps, one plan-acceptance workflow each; API and worker as their own production processes\n`);
     const reps = await people.save(Array.from({ length: total }, (_, i) => people.create({
       name: `Rep ${String(i).padStart(4, '0')}`, email: `rep${i}-${process.pid}@bench.test`, roles: ['rep'], teamId: team.id, managerId: manager.id, active: true, attributes: {},
     })));
@@ -110,7 +127,8 @@ async function main(): Promise<void> {
       key: 'bench-plan', name: 'Bench Plan', periodLabel: 'FY2026', effectiveFrom: '2026-01-01',
       document: { id: 'bench', components: [{ id: 'c', kind: 'commission', table: { split: 'step', tiers: [{ from: 0, rate: '0.05' }] } }] },
     }) })).json() as { versions: Array<{ id: string }> };
-    const published = await (await fetch(`${base}/plan-versions/${plan.versions[0]!.id}/publish`, { method: 'POST', headers: auth(ops), body: JSON.stringify({ teamId: team.id }) })).json() as { assignments: Array<{ assignmentId: string; personId: string }> };
+    const published = await fetch(`${base}/plan-versions/${plan.versions[0]!.id}/publish`, { method: 'POST', headers: auth(ops), body: JSON.stringify({ teamId: team.id }) });
+    if (published.status !== 202) throw new Error(`publish failed: ${published.status} ${await published.text()}`);
     for (;;) {
       // Ready once the workflow has rendered the PDF and opened the rep's stage (it sets the deadline).
       const pending = await ds.getRepository(PlanAssignmentEntity).countBy({ status: 'pending_rep', nextDeadline: Not(IsNull()) });
@@ -119,47 +137,70 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`set-up: ${total} reps, ${total} plan-acceptance workflows waiting, ${((performance.now() - setupStart) / 1000).toFixed(1)} s\n`);
 
-    const byPerson = new Map(published.assignments.map((a) => [a.personId, a.assignmentId]));
+    const assignments = await ds.getRepository(PlanAssignmentEntity).find({ select: { personId: true, id: true, workflowId: true } });
+    const byPerson = new Map(assignments.map((x) => [x.personId, x]));
     const connection = await Connection.connect({ address: temporalAddress });
     cleanups.unshift(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: quotaflowDataConverter(config.temporal.codecKeys) });
 
     const viaApi = async (rep: PersonEntity): Promise<number> => {
       const t0 = performance.now();
-      const res = await fetch(`${base}/plan-assignments/${byPerson.get(rep.id)}/accept`, { method: 'POST', headers: { ...auth(rep), 'idempotency-key': `bench-api-${rep.id}` }, body: '{}' });
+      const res = await fetch(`${base}/plan-assignments/${byPerson.get(rep.id)!.id}/accept`, { method: 'POST', headers: { ...auth(rep), 'idempotency-key': `bench-api-${rep.id}` }, body: '{}' });
       const ms = performance.now() - t0;
       if (res.status !== 200) throw new Error(`API decision failed: ${res.status} ${await res.text()}`);
       return ms;
     };
+    // The same request the API sends (typed Update definition, the rep's stage, an idempotency key).
     const bare = async (rep: PersonEntity): Promise<number> => {
       const t0 = performance.now();
-      await client.workflow.getHandle(`plan-acceptance:${byPerson.get(rep.id)}`).executeUpdate('decide', {
-        args: [{ actorId: rep.id, actorRoles: ['rep'], decision: 'accept', idempotencyKey: `bench-bare-${rep.id}` }], updateId: `bench-bare-${rep.id}`,
+      await client.workflow.getHandle(byPerson.get(rep.id)!.workflowId).executeUpdate(decideUpdate, {
+        args: [{ actorId: rep.id, actorRoles: ['rep'], decision: 'accept', stageId: REP_STAGE_ID, idempotencyKey: `bench-bare-${rep.id}` }], updateId: `bench-bare-${rep.id}`,
       });
       return performance.now() - t0;
     };
+    const together = async (group: PersonEntity[], path: (rep: PersonEntity) => Promise<number>): Promise<Figures> => {
+      const t0 = performance.now();
+      const samples = await Promise.all(group.map(path));
+      return figures(samples, performance.now() - t0);
+    };
+    const oneByOne = async (group: PersonEntity[], path: (rep: PersonEntity) => Promise<number>): Promise<Figures> => {
+      const t0 = performance.now();
+      const samples: number[] = [];
+      for (const rep of group) samples.push(await path(rep));
+      return figures(samples, performance.now() - t0);
+    };
 
-    const api: number[] = [];
-    const direct: number[] = [];
-    let apiWall = 0;
-    let directWall = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      const slice = (k: number) => reps.slice((2 * round + k) * CONCURRENCY, (2 * round + k + 1) * CONCURRENCY);
-      let t0 = performance.now();
-      api.push(...(await Promise.all(slice(0).map(viaApi))));
-      apiWall += performance.now() - t0;
-      t0 = performance.now();
-      direct.push(...(await Promise.all(slice(1).map(bare))));
-      directWall += performance.now() - t0;
+    const runs: Array<{ api50: Figures; bare50: Figures; api1: Figures; bare1: Figures }> = [];
+    for (let run = 0; run < RUNS; run++) {
+      const mine = reps.slice(run * perRun, (run + 1) * perRun);
+      const [g1, g2, g3, g4] = [mine.slice(0, CONCURRENCY), mine.slice(CONCURRENCY, 2 * CONCURRENCY), mine.slice(2 * CONCURRENCY, 2 * CONCURRENCY + SINGLE), mine.slice(2 * CONCURRENCY + SINGLE)];
+      // Alternate which path goes first, so neither always meets a warmer or busier machine.
+      const apiFirst = run % 2 === 0;
+      const r: Partial<(typeof runs)[number]> = {};
+      if (apiFirst) { r.api50 = await together(g1, viaApi); r.bare50 = await together(g2, bare); } else { r.bare50 = await together(g2, bare); r.api50 = await together(g1, viaApi); }
+      if (apiFirst) { r.api1 = await oneByOne(g3, viaApi); r.bare1 = await oneByOne(g4, bare); } else { r.bare1 = await oneByOne(g4, bare); r.api1 = await oneByOne(g3, viaApi); }
+      runs.push(r as (typeof runs)[number]);
+      const f = (x: Figures) => `${x.perSecond.toFixed(1)}/s p50 ${x.p50.toFixed(1)} p99 ${x.p99.toFixed(1)} ms`;
+      process.stdout.write(`run ${run + 1}: ${CONCURRENCY} at once: API ${f(r.api50!)} | bare ${f(r.bare50!)};  one at a time: API ${f(r.api1!)} | bare ${f(r.bare1!)}\n`);
     }
-    const a = summary(api, apiWall);
-    const d = summary(direct, directWall);
+    const m = (pick: (r: (typeof runs)[number]) => number) => median(runs.map(pick));
+    const api50 = { perSecond: m((r) => r.api50.perSecond), p50: m((r) => r.api50.p50), p99: m((r) => r.api50.p99) };
+    const bare50 = { perSecond: m((r) => r.bare50.perSecond), p50: m((r) => r.bare50.p50), p99: m((r) => r.bare50.p99) };
+    const api1 = { perSecond: m((r) => r.api1.perSecond), p50: m((r) => r.api1.p50), p99: m((r) => r.api1.p99) };
+    const bare1 = { perSecond: m((r) => r.bare1.perSecond), p50: m((r) => r.bare1.p50), p99: m((r) => r.bare1.p99) };
     const f = (x: number) => x.toFixed(1).padStart(8);
-    process.stdout.write(`\n${CONCURRENCY} concurrent deciders × ${ROUNDS} rounds per path (plan acceptance: the validator, then the handler records the decision durably; audit, records and emails follow in the workflow)\n`);
-    process.stdout.write(`path                         n   dec/s      p50      p95      p99      max  (ms)\n`);
-    process.stdout.write(`API POST …/accept      ${String(a.n).padStart(5)} ${f(a.perSecond)} ${f(a.p50)} ${f(a.p95)} ${f(a.p99)} ${f(a.max)}\n`);
-    process.stdout.write(`bare executeUpdate     ${String(d.n).padStart(5)} ${f(d.perSecond)} ${f(d.p50)} ${f(d.p95)} ${f(d.p99)} ${f(d.max)}\n`);
-    process.stdout.write(`ratio API ÷ bare: p50 ${(a.p50 / d.p50).toFixed(2)}×, p99 ${(a.p99 / d.p99).toFixed(2)}× (target: API p99 ≤ 100 ms and ≤ 1.5× bare)\n`);
+    process.stdout.write(`\nmedians of ${RUNS} runs (plan acceptance: the Update's validator, then the decision, its audit event and the inbox change in one transaction; emails follow)\n`);
+    process.stdout.write(`path                          dec/s      p50      p99  (ms)\n`);
+    process.stdout.write(`API, ${String(CONCURRENCY).padStart(2)} at once          ${f(api50.perSecond)} ${f(api50.p50)} ${f(api50.p99)}\n`);
+    process.stdout.write(`bare Update, ${String(CONCURRENCY).padStart(2)} at once  ${f(bare50.perSecond)} ${f(bare50.p50)} ${f(bare50.p99)}\n`);
+    process.stdout.write(`API, one at a time         ${f(api1.perSecond)} ${f(api1.p50)} ${f(api1.p99)}\n`);
+    process.stdout.write(`bare Update, one at a time ${f(bare1.perSecond)} ${f(bare1.p50)} ${f(bare1.p99)}\n`);
+    const throughputRatio = api50.perSecond / bare50.perSecond;
+    const p99Ratio = api50.p99 / bare50.p99;
+    const singleDelta = api1.p50 - bare1.p50;
+    process.stdout.write(`goals: throughput API ÷ bare ≥ 0.90 (${throughputRatio.toFixed(2)}), p99 API ÷ bare ≤ 1.20 (${p99Ratio.toFixed(2)}), one approver p50 API − bare ≤ 15 ms (${singleDelta.toFixed(1)})\n`);
+    process.stdout.write(`machine: ${cpus().length} cores; load before ${loadBefore}, after ${load()}\n`);
+    process.stdout.write(`result: throughput_ratio=${throughputRatio.toFixed(2)} p99_ratio=${p99Ratio.toFixed(2)} single_p50_delta_ms=${singleDelta.toFixed(1)}\n`);
   } finally {
     for (const c of cleanups) {
       try { await c(); } catch (e) { process.stderr.write(`cleanup: ${(e as Error).message}\n`); }

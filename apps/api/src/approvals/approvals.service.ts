@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { approvalTaskAccess, DomainError, type ApprovalDecision, type ErrorArea } from '@quotaflow/domain';
-import { ApprovalRepository, IdempotencyRepository, type ApprovalTaskEntity } from '@quotaflow/persistence';
+import { ApprovalRepository, IdempotencyRepository, type ApprovalTaskEntity, type IdempotencyClaim } from '@quotaflow/persistence';
 import { decideUpdate, decisionRequestForEveryGeneration, receiptOfAnyGeneration, type ApprovalDecisionRequest, type DecisionReceipt } from '@quotaflow/workflows';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal';
@@ -22,6 +22,9 @@ export interface WorkflowDecision {
   stageId?: string;
   ctx: RequestContext;
 }
+
+/** What an Idempotency-Key is bound to: known before anything is loaded. */
+export type DecisionClaimRequest = Pick<WorkflowDecision, 'actor' | 'target' | 'scope' | 'decision' | 'comment' | 'ctx'>;
 
 /** A replay answers with exactly the first answer; the caller can tell by this flag. */
 export type Replayable<T> = { body: T; replayed: boolean };
@@ -92,6 +95,8 @@ export class ApprovalsService {
 
   /** One decision on an inbox task. */
   async decide(actor: Principal, id: string, decision: ApprovalDecision, comment: string | undefined, ctx: RequestContext): Promise<Replayable<DecisionResult>> {
+    const bound = { actor, target: `approval-task:${id}`, scope: 'approval-decision', decision, ...(comment !== undefined ? { comment } : {}), ctx };
+    const claimed = this.claim(bound);
     const task = await this.load(id);
     if (task.approverId !== actor.id) throw new DomainError('AUTH.NOT_AN_APPROVER', 'This approval task is not yours to decide.');
     const outcome = await this.decideInWorkflow(
@@ -107,6 +112,7 @@ export class ApprovalsService {
           throw new DomainError('APPROVAL.ALREADY_DECIDED', `This approval task is ${task.status}.`, { status: task.status, decision: task.decision });
         }
       },
+      claimed,
     );
     return outcome;
   }
@@ -116,10 +122,27 @@ export class ApprovalsService {
    * another request is refused; a replay gets the first answer), then the workflow's validated
    * Update. `precheck` refuses early what the read model already knows (only for a first attempt).
    */
-  async decideInWorkflow<T>(d: WorkflowDecision, answer: (receipt: DecisionReceipt) => T, precheck: () => void = () => undefined): Promise<Replayable<T>> {
+  /**
+   * Binds the request's Idempotency-Key (one write), started while the caller loads what it
+   * checks; `decideInWorkflow` awaits it. Null without a key. A failure surfaces where it is awaited.
+   */
+  claim(d: DecisionClaimRequest): Promise<IdempotencyClaim | null> {
     const key = d.ctx.idempotencyKey;
-    if (key) {
-      const claim = await this.idempotency.claim({ key, scope: d.scope, actorId: d.actor.id, target: d.target, body: { decision: d.decision, comment: d.comment ?? null } });
+    if (!key) return Promise.resolve(null);
+    const claim = this.idempotency.claim({ key, scope: d.scope, actorId: d.actor.id, target: d.target, body: { decision: d.decision, comment: d.comment ?? null } });
+    claim.catch(() => undefined); // awaited by decideInWorkflow; not an unhandled rejection if the caller refuses first
+    return claim;
+  }
+
+  async decideInWorkflow<T>(
+    d: WorkflowDecision,
+    answer: (receipt: DecisionReceipt) => T,
+    precheck: () => void = () => undefined,
+    claimed: Promise<IdempotencyClaim | null> = this.claim(d),
+  ): Promise<Replayable<T>> {
+    const key = d.ctx.idempotencyKey;
+    const claim = await claimed;
+    if (key && claim) {
       if (claim.kind === 'conflict') {
         throw new DomainError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was used for another request.', { field: 'Idempotency-Key' });
       }

@@ -9,7 +9,7 @@ import {
   type AssignmentContext,
   type PlanDocumentEntity,
 } from '@quotaflow/persistence';
-import { planAcceptanceStatusQuery, type PlanAcceptanceStatus } from '@quotaflow/workflows';
+import { planAcceptanceStatusQuery, planAcceptanceWorkflowId, type PlanAcceptanceStatus } from '@quotaflow/workflows';
 import { ApprovalsService, type Replayable } from '../approvals/approvals.service';
 import type { Principal } from '../auth/principal';
 import { AccessService } from '../common/access.service';
@@ -111,7 +111,9 @@ export class PlanAssignmentsService {
 
   /** Accept, decline (the rep) or approve/reject (the manager's pre-approval): the workflow's validated `decide`. */
   async decide(actor: Principal, id: string, decision: PlanDecision, comment: string | undefined, ctx: RequestContext): Promise<Replayable<PlanDecisionResult>> {
-    const { assignment, rep } = await this.load(id);
+    // The key's claim, the assignment and the actor's open task are read at once (one round trip).
+    const claimed = this.decisions.claim({ actor, target: `plan-assignment:${id}`, scope: 'plan-decision', decision, ...(comment !== undefined ? { comment } : {}), ctx });
+    const [{ assignment, rep }, task] = await Promise.all([this.load(id), this.approvals.openTaskOf(planAcceptanceWorkflowId(id), actor.id)]);
     const repDecision = decision === 'accept' || decision === 'decline';
     // Who may ask at all (the workflow's validator checks the same again).
     if (repDecision && actor.id !== rep.id) throw new DomainError('AUTH.FORBIDDEN', 'Only the rep the plan was published to may accept or decline it.');
@@ -119,7 +121,6 @@ export class PlanAssignmentsService {
       if (actor.id !== rep.managerId) throw new DomainError('AUTH.FORBIDDEN', "Only the rep's manager may pre-approve this plan.");
       if (actor.id === assignment.publishedById) throw new DomainError('AUTH.SELF_DECISION', 'You published this plan; someone else must pre-approve it.');
     }
-    const task = await this.approvals.openTaskOf(assignment.workflowId, actor.id);
     return this.decisions.decideInWorkflow(
       {
         actor, workflowId: assignment.workflowId, target: `plan-assignment:${id}`, scope: 'plan-decision', area: 'PLAN_ASSIGNMENT', decision,
@@ -141,6 +142,7 @@ export class PlanAssignmentsService {
           throw new DomainError('PLAN_ASSIGNMENT.NOT_PENDING', 'This plan does not await a pre-approval.', { status: assignment.status });
         }
       },
+      claimed,
     );
   }
 }

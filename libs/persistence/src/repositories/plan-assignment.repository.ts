@@ -51,9 +51,12 @@ export class PlanAssignmentRepository {
     const m = this.m(manager);
     const assignment = await m.findOneBy(PlanAssignmentEntity, { id });
     if (!assignment) return null;
-    const version = await m.findOneByOrFail(PlanVersionEntity, { id: assignment.planVersionId });
-    const plan = await m.findOneByOrFail(PlanEntity, { id: version.planId });
-    const rep = await m.findOneByOrFail(PersonEntity, { id: assignment.personId });
+    // The rest in one round trip (separate pooled connections unless inside a transaction).
+    const [version, plan, rep] = await Promise.all([
+      m.findOneByOrFail(PlanVersionEntity, { id: assignment.planVersionId }),
+      m.createQueryBuilder(PlanEntity, 'p').where('p.id = (SELECT v.plan_id FROM plan_versions v WHERE v.id = :versionId)', { versionId: assignment.planVersionId }).getOneOrFail(),
+      m.findOneByOrFail(PersonEntity, { id: assignment.personId }),
+    ]);
     return { assignment, version, plan, rep };
   }
 

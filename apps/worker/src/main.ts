@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@quotaflow/config';
 import { createWorker, type RunningWorker } from './worker';
+import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, ['database', 'temporal', 'mail', 'audit']);
@@ -28,7 +29,9 @@ async function main(): Promise<void> {
       if (worker.running) void stop(signal);
     });
   }
-  worker.running = await createWorker({ config });
+  // The bundle `npm run build` wrote, else the workflow code is bundled now (a few seconds).
+  const workflowBundle = prebuiltWorkflowBundle();
+  worker.running = await createWorker({ config, ...(workflowBundle ? { workflowBundle } : {}) });
   if (signalled) return stop(signalled);
   await worker.running.done;
   // The SDK also stops the worker on these signals itself: close the rest and exit.

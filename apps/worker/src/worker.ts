@@ -4,7 +4,7 @@
  */
 import { Logger, type INestApplicationContext, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Worker, type BundleOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AppConfig } from '@quotaflow/config';
 import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
 import * as path from 'node:path';
@@ -37,6 +37,17 @@ export interface RunningWorker {
 export const WORKFLOWS_PATH = require.resolve('../../../libs/workflows/src/workflows');
 const DOMAIN_PATH = path.resolve(__dirname, '../../../libs/domain/src');
 
+/** The one way the worker's workflow code is bundled (at start-up, or ahead by `npm run build`). */
+export const WORKFLOW_BUNDLER_OPTIONS = {
+  workflowsPath: WORKFLOWS_PATH,
+  // The bundler (webpack) ignores tsconfig paths; from dist/ the aliases are already rewritten.
+  webpackConfigHook: (webpack: Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0]) => {
+    webpack.resolve = webpack.resolve ?? {};
+    webpack.resolve.alias = { ...webpack.resolve.alias, '@quotaflow/domain': DOMAIN_PATH };
+    return webpack;
+  },
+} satisfies Pick<BundleOptions, 'workflowsPath' | 'webpackConfigHook'>;
+
 export async function createWorker(options: CreateWorkerOptions): Promise<RunningWorker> {
   const { config } = options;
   const app = await NestFactory.createApplicationContext(
@@ -56,17 +67,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Runnin
       interceptors: { activity: [(ctx) => ({ inbound: new ActivityHeartbeatAndFailureInterceptor(ctx) })] },
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle }
-        : {
-            workflowsPath: WORKFLOWS_PATH,
-            // The bundler (webpack) ignores tsconfig paths; from dist/ the aliases are already rewritten.
-            bundlerOptions: {
-              webpackConfigHook: (webpack) => {
-                webpack.resolve = webpack.resolve ?? {};
-                webpack.resolve.alias = { ...webpack.resolve.alias, '@quotaflow/domain': DOMAIN_PATH };
-                return webpack;
-              },
-            },
-          }),
+        : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { webpackConfigHook: WORKFLOW_BUNDLER_OPTIONS.webpackConfigHook } }),
     });
     const done = worker.run();
     const conn = connection;

@@ -84,9 +84,9 @@ describe('access matrix: every route × every identity × own and other team', (
   });
 
   /**
-   * Every case leaves every table as the scenario left it. A change (this case's, or an earlier
-   * case's late one) fails the case that sees it; the baseline then moves on, so one write does
-   * not fail every case after it.
+   * Every case leaves every table as the scenario left it (one fingerprint after each case: the
+   * one before is the previous case's). A change fails the case that sees it — its own, or an
+   * earlier case's late write; the baseline then moves on, so one write does not fail every case.
    */
   async function expectUnchanged(what: string): Promise<void> {
     const now = await fingerprint(h);
@@ -116,11 +116,10 @@ describe('access matrix: every route × every identity × own and other team', (
   }
 
   it.each(CASES)('%s', async (_name, c) => {
-    await expectUnchanged('before the call (an earlier case wrote late)');
     try {
       await exercise(c);
     } finally {
-      await expectUnchanged('after the call');
+      await expectUnchanged('after the call (or an earlier call writing late)');
     }
   });
 

@@ -6,7 +6,7 @@
  *
  * Team West (Mia manages): Rita owns "West Coast" (Acme, Globex), Ravi owns "West Two" (Initech).
  * Team East (Max manages): Rosa owns "East Coast" (Hooli).
- * - plan "matrix" published to Rita (quota = her marker): an assignment pending her acceptance;
+ * - plan "matrix" published to Rita and Rosa (quota = their markers): assignments pending their acceptance;
  * - quota set D (2029-Q4, both teams): locked (every stage signed, every rep acknowledged);
  * - quota set A (2030-Q1, both teams): submitted, the team stage open (Mia's and Max's tasks);
  * - quota set B (2030-Q2): the finance stage open (Fay's task);
@@ -59,6 +59,9 @@ export const MARKERS = {
   westAccount2: { value: 'Globex Westmark', seenBy: ['rep', ...WEST_SEES], what: "a West Coast account's name" },
   westTwoAccount: { value: 'Initech Westtwomark', seenBy: ['otherRep', ...WEST_SEES], what: "a West Two account's name" },
   eastAccount: { value: 'Hooli Eastmark', seenBy: ['farRep', ...EAST_SEES], what: "an East Coast account's name" },
+  repEmail: { value: 'rita.rep@e2e.test', seenBy: ['rep', ...WEST_SEES], what: "Rita's email" },
+  otherRepEmail: { value: 'ravi.rep@e2e.test', seenBy: ['otherRep', ...WEST_SEES], what: "Ravi's email" },
+  farRepEmail: { value: 'rosa.rep@e2e.test', seenBy: ['farRep', ...EAST_SEES], what: "Rosa's email" },
 } as const satisfies Record<string, { value: string; seenBy: readonly Who[]; what: string }>;
 export type MarkerName = keyof typeof MARKERS;
 
@@ -97,8 +100,10 @@ export interface Scenario {
   publishId: string;
   /** Rita's assignment, pending her acceptance. */
   assignmentId: string;
+  /** Rosa's assignment (team East), pending hers. */
+  farAssignmentId: string;
   sets: Record<'a' | 'b' | 'c' | 'd' | 'e', string>;
-  tasks: Record<'westTeam' | 'eastTeam' | 'finance' | 'repAck' | 'otherRepAck' | 'farRepAck' | 'repPlan' | 'westTerritory', string>;
+  tasks: Record<'westTeam' | 'eastTeam' | 'finance' | 'repAck' | 'otherRepAck' | 'farRepAck' | 'repPlan' | 'farRepPlan' | 'westTerritory', string>;
   changeId: string;
   importId: string;
 }
@@ -177,15 +182,19 @@ export async function seedScenario(h: Harness): Promise<Scenario> {
   await deal(accounts.initech, MARKERS.otherRepTrailing.value, 'won', 60);
   await deal(accounts.hooli, MARKERS.eastRevenue.value, 'won', 60);
 
-  // A plan published to Rita.
+  // A plan published to Rita and Rosa.
   const created = await h.http('POST', '/api/v1/plans', {
     as: o.ops, body: { key: 'matrix', name: 'Matrix AE', periodLabel: 'FY2026', effectiveFrom: '2026-01-01', document: aePlanDocument('matrix') },
   });
   must(created, 201, 'plan');
   const versionId = created.body.versions[0].id as string;
-  const published = await h.http('POST', `/api/v1/plan-versions/${versionId}/publish`, { as: o.ops, body: { personIds: [o.rep.id], quotas: { [o.rep.id]: MARKERS.repQuota.value } } });
+  const published = await h.http('POST', `/api/v1/plan-versions/${versionId}/publish`, { as: o.ops, body: {
+    personIds: [o.rep.id, o.farRep.id], quotas: { [o.rep.id]: MARKERS.repQuota.value, [o.farRep.id]: MARKERS.farRepQuota.value },
+  } });
   must(published, 202, 'publish');
-  const assignmentId = published.body.assignments[0].assignmentId as string;
+  const assignmentOf = (p: PersonEntity) => (published.body.assignments as { assignmentId: string; personId: string }[]).find((x) => x.personId === p.id)!.assignmentId;
+  const assignmentId = assignmentOf(o.rep);
+  const farAssignmentId = assignmentOf(o.farRep);
 
   // Quota sets: D locked, A at the team stage, B at finance, C at the acknowledgements, E a draft.
   const base = { h, people };
@@ -228,29 +237,32 @@ export async function seedScenario(h: Harness): Promise<Scenario> {
     otherRepAck: (await taskOf(h, o.otherRep, `quota-set:${c}`, 'acknowledge:')).id,
     farRepAck: (await taskOf(h, o.farRep, `quota-set:${c}`, 'acknowledge:')).id,
     repPlan: (await taskOf(h, o.rep, `plan-assignment:${assignmentId}`)).id,
+    farRepPlan: (await taskOf(h, o.farRep, `plan-assignment:${farAssignmentId}`)).id,
     westTerritory: (await taskOf(h, o.manager, `territory-change:${changeId}`)).id,
   };
-  await eventually(async () => {
-    const v = await h.http('GET', `/api/v1/plan-assignments/${assignmentId}`, { as: o.rep });
-    return v.body?.status === 'pending_rep' && v.body?.document;
-  }, "Rita's plan document rendered", 90_000);
+  for (const [id, rep] of [[assignmentId, o.rep], [farAssignmentId, o.farRep]] as const) {
+    await eventually(async () => {
+      const v = await h.http('GET', `/api/v1/plan-assignments/${id}`, { as: rep });
+      return v.body?.status === 'pending_rep' && v.body?.document;
+    }, `${rep.name}'s plan document rendered`, 90_000);
+  }
   await eventually(async () => (await h.http('GET', `/api/v1/territory-changes/${changeId}`, { as: o.ops })).body.impact, 'the territory impact', 90_000);
   await waitUntilQuiet(h);
   return {
-    h, people, requester, territories, accounts, plan: { id: created.body.id, versionId }, publishId: published.body.id, assignmentId,
+    h, people, requester, territories, accounts, plan: { id: created.body.id, versionId }, publishId: published.body.id, assignmentId, farAssignmentId,
     sets: { a, b, c, d, e }, tasks, changeId, importId: imported.body.id,
   };
 }
 
 /**
- * A fingerprint of every table (md5 of its rows, in one statement): two equal fingerprints mean
- * nothing was written in between.
+ * A fingerprint of every table (its row count and the sum of a 64-bit hash of each row, in one
+ * statement, no sorting): two equal fingerprints mean nothing was written in between.
  */
 export async function fingerprint(h: Harness): Promise<Record<string, string>> {
   if (!tablesQuery) {
     const tables = (await h.db.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`)) as { name: string }[];
     tablesQuery = tables
-      .map((t) => `SELECT '${t.name}' AS t, count(*)::int AS n, md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) AS h FROM "${t.name}" x`)
+      .map((t) => `SELECT '${t.name}' AS t, count(*)::int AS n, coalesce(sum(hashtextextended(x::text, 0)::numeric), 0)::text AS h FROM "${t.name}" x`)
       .join(' UNION ALL ');
   }
   const rows = (await h.db.query(tablesQuery)) as { t: string; n: number; h: string }[];

@@ -21,7 +21,7 @@
  *    `safe: true` when the route never writes (then they send the valid request and expect 2xx).
  * 4. A write route gives `malformed`: the identity and target of its example (the valid request of
  *    that target), and what the generator must know about its fields (see `Malformed`).
- * 5. A GET route with a query gives `query`: its parameters and their kinds.
+ * 5. A route with a query gives `query`: its parameters and their kinds (a write route's are sent with its valid body).
  * Run `npm test -- test/e2e/access-matrix test/e2e/malformed-input`.
  */
 import { MARKERS, READ_ALL, ROLE_HOLDERS, quotaSetBody, type MarkerName, type Scenario, type Who } from './access-scenario';
@@ -63,6 +63,10 @@ export interface Malformed {
   optional?: readonly string[];
   /** Texts that may be empty. */
   mayBeEmpty?: readonly string[];
+  /** Texts that may be 100,000 characters long (base64 data). */
+  longOk?: readonly string[];
+  /** Objects that may hold fields of any name (an import row's columns, a payload's future fields). */
+  openObjects?: readonly string[];
   /** Objects judged as a whole by the route's own validator (a plan document): mutated as a value, not inside. */
   opaque?: readonly string[];
   /** Arrays and how many items they hold at most (one more is refused). */
@@ -86,6 +90,7 @@ export type QueryKind =
   | { kind: 'subject' };
 
 export interface QuerySpec {
+  /** Who sends the queries (a write route's: the identity of its malformed entry). */
   as: Who;
   /** The path with a valid query (e.g. the required parameter), the generated one is added to it. */
   path(s: Scenario): string;
@@ -128,6 +133,12 @@ const taskRead = (name: string, pick: (s: Scenario) => string, approver: Who, ho
   name, path: (s) => `${API}/approvals/${pick(s)}`, allow: [approver, ...READ_ALL], ...(holds ? { holds } : {}),
 });
 
+/** A payload's metadata values and data are base64 of any length (empty included); a payload may grow fields in Temporal's API. */
+const CODEC_HINTS = {
+  maxItems: { payloads: 1000 }, emptyArrayOk: ['payloads'], optional: ['payloads.*.data', 'payloads.*.metadata', 'payloads.*.metadata.*'], mayBeEmpty: ['payloads.*.data', 'payloads.*.metadata.*'],
+  longOk: ['payloads.*.data', 'payloads.*.metadata.*'], openObjects: ['payloads.*'],
+} as const;
+
 const QUOTA_SET_A_HOLDS: readonly MarkerName[] = [
   'repQuota', 'otherRepQuota', 'farRepQuota', 'westTarget', 'eastTarget', 'westGap', 'eastGap', 'companyTarget', 'companyTotal', 'teamTargetsTotal', 'shortfall',
 ];
@@ -139,8 +150,9 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   'GET /people': { targets: only('/people', ROLE_HOLDERS) },
   'GET /people/:id': {
     targets: [
-      { name: 'Rita (West)', path: (s) => `${API}/people/${s.people.rep.id}`, allow: ['rep', 'manager', ...READ_ALL] },
-      { name: 'Rosa (East)', path: (s) => `${API}/people/${s.people.farRep.id}`, allow: ['farRep', 'otherManager', ...READ_ALL] },
+      { name: 'Rita (West)', path: (s) => `${API}/people/${s.people.rep.id}`, allow: ['rep', 'manager', ...READ_ALL], holds: ['repEmail'] },
+      { name: 'Ravi (West)', path: (s) => `${API}/people/${s.people.otherRep.id}`, allow: ['otherRep', 'manager', ...READ_ALL], holds: ['otherRepEmail'] },
+      { name: 'Rosa (East)', path: (s) => `${API}/people/${s.people.farRep.id}`, allow: ['farRep', 'otherManager', ...READ_ALL], holds: ['farRepEmail'] },
       { name: 'Mia (manager of West)', path: (s) => `${API}/people/${s.people.manager.id}`, allow: ['manager', ...READ_ALL] },
     ],
   },
@@ -178,26 +190,41 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
         body: { personIds: [s.people.otherRep.id], quotas: { [s.people.otherRep.id]: '300000.00' }, managerPreApproval: false, reminderEveryDays: 3, escalateAfterDays: 7, expireAfterDays: 14 },
       }),
     }),
-    malformed: { as: 'ops', optional: ['quotas', 'managerPreApproval', 'reminderEveryDays', 'escalateAfterDays', 'expireAfterDays'], maxItems: { personIds: 20000 } },
+    malformed: { as: 'ops', optional: ['quotas', 'quotas.*', 'managerPreApproval', 'reminderEveryDays', 'escalateAfterDays', 'expireAfterDays'], maxItems: { personIds: 20000 } },
   },
   'GET /publishes/:id': { targets: only((s) => `/publishes/${s.publishId}`, READ_ALL) },
   'GET /me/plan-assignments': { targets: only('/me/plan-assignments', ROLE_HOLDERS) },
   'GET /plan-assignments/:id': {
-    targets: [{ name: "Rita's assignment", path: (s) => `${API}/plan-assignments/${s.assignmentId}`, allow: ['rep', 'manager', ...READ_ALL], holds: ['repQuota'] }],
+    targets: [
+      { name: "Rita's assignment (West)", path: (s) => `${API}/plan-assignments/${s.assignmentId}`, allow: ['rep', 'manager', ...READ_ALL], holds: ['repQuota', 'repEmail'] },
+      { name: "Rosa's assignment (East)", path: (s) => `${API}/plan-assignments/${s.farAssignmentId}`, allow: ['farRep', 'otherManager', ...READ_ALL], holds: ['farRepQuota', 'farRepEmail'] },
+    ],
   },
   'GET /plan-assignments/:id/document': {
-    targets: [{ name: "Rita's plan PDF", path: (s) => `${API}/plan-assignments/${s.assignmentId}/document`, allow: ['rep', 'manager', ...READ_ALL] }],
+    targets: [
+      { name: "Rita's plan PDF (West)", path: (s) => `${API}/plan-assignments/${s.assignmentId}/document`, allow: ['rep', 'manager', ...READ_ALL] },
+      { name: "Rosa's plan PDF (East)", path: (s) => `${API}/plan-assignments/${s.farAssignmentId}/document`, allow: ['farRep', 'otherManager', ...READ_ALL] },
+    ],
   },
   'POST /plan-assignments/:id/accept': {
-    targets: [{ name: "Rita's assignment", path: (s) => `${API}/plan-assignments/${s.assignmentId}/accept`, allow: ['rep'], valid: () => ({ body: { comment: 'I accept' } }) }],
+    targets: [
+      { name: "Rita's assignment (West)", path: (s) => `${API}/plan-assignments/${s.assignmentId}/accept`, allow: ['rep'], valid: () => ({ body: { comment: 'I accept' } }) },
+      { name: "Rosa's assignment (East)", path: (s) => `${API}/plan-assignments/${s.farAssignmentId}/accept`, allow: ['farRep'], valid: () => ({ body: { comment: 'I accept' } }) },
+    ],
     malformed: { as: 'rep', optional: ['comment'], mayBeEmpty: ['comment'], emptyBodyOk: true },
   },
   'POST /plan-assignments/:id/decline': {
-    targets: [{ name: "Rita's assignment", path: (s) => `${API}/plan-assignments/${s.assignmentId}/decline`, allow: ['rep'], valid: () => ({ body: { reason: 'the territory is too small' } }) }],
+    targets: [
+      { name: "Rita's assignment (West)", path: (s) => `${API}/plan-assignments/${s.assignmentId}/decline`, allow: ['rep'], valid: () => ({ body: { reason: 'the territory is too small' } }) },
+      { name: "Rosa's assignment (East)", path: (s) => `${API}/plan-assignments/${s.farAssignmentId}/decline`, allow: ['farRep'], valid: () => ({ body: { reason: 'the territory is too small' } }) },
+    ],
     malformed: { as: 'rep' },
   },
   'POST /plan-assignments/:id/pre-approval': {
-    targets: [{ name: "Rita's assignment", path: (s) => `${API}/plan-assignments/${s.assignmentId}/pre-approval`, allow: ['manager'], valid: () => ({ body: { decision: 'approve', comment: 'fine' } }) }],
+    targets: [
+      { name: "Rita's assignment (West)", path: (s) => `${API}/plan-assignments/${s.assignmentId}/pre-approval`, allow: ['manager'], valid: () => ({ body: { decision: 'approve', comment: 'fine' } }) },
+      { name: "Rosa's assignment (East)", path: (s) => `${API}/plan-assignments/${s.farAssignmentId}/pre-approval`, allow: ['otherManager'], valid: () => ({ body: { decision: 'approve', comment: 'fine' } }) },
+    ],
     malformed: { as: 'manager', optional: ['comment'], mayBeEmpty: ['comment'] },
   },
 
@@ -215,6 +242,7 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
       taskRead("Ravi's acknowledgement of set C", (s) => s.tasks.otherRepAck, 'otherRep'),
       taskRead("Rosa's acknowledgement of set C", (s) => s.tasks.farRepAck, 'farRep'),
       taskRead("Rita's plan acceptance", (s) => s.tasks.repPlan, 'rep'),
+      taskRead("Rosa's plan acceptance", (s) => s.tasks.farRepPlan, 'farRep'),
       taskRead("Mia's territory task", (s) => s.tasks.westTerritory, 'manager', ['revenueMoved']),
     ],
   },
@@ -227,6 +255,7 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
       task("Ravi's acknowledgement of set C", (s) => s.tasks.otherRepAck, 'otherRep', 'acknowledge'),
       task("Rosa's acknowledgement of set C", (s) => s.tasks.farRepAck, 'farRep', 'acknowledge'),
       task("Rita's plan acceptance", (s) => s.tasks.repPlan, 'rep', 'accept'),
+      task("Rosa's plan acceptance", (s) => s.tasks.farRepPlan, 'farRep', 'accept'),
       task("Mia's territory task", (s) => s.tasks.westTerritory, 'manager', 'approve'),
     ],
     malformed: { as: 'manager', optional: ['comment'], mayBeEmpty: ['comment'] },
@@ -255,7 +284,12 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
       { name: 'Rita and Ravi (team West)', path: () => `${API}/calculations/preview`, allow: ['manager', 'finance', 'ops', 'admin'], valid: (s) => ({ body: whatIf([s.people.rep.id, s.people.otherRep.id]) }) },
       { name: 'Rosa alone (team East)', path: () => `${API}/calculations/preview`, allow: ['farRep', 'otherManager', 'finance', 'ops', 'admin'], valid: (s) => ({ body: whatIf([s.people.farRep.id]) }) },
     ],
-    malformed: { as: 'finance', opaque: ['periods', 'plans', 'participants', 'transactions'], fieldStatuses: [422] },
+    // The document is the plan language's to judge (422 naming JSON paths). Transactions may be none; with no participants the
+    // credits name an unknown participant. Unknown keys and the currency's form are the engine's rules (spec §2, §7), not this route's.
+    malformed: {
+      as: 'finance', opaque: ['periods', 'plans', 'participants', 'transactions'], optional: ['transactions'], emptyArrayOk: ['participants', 'transactions'],
+      openObjects: [''], longOk: ['currency'], fieldStatuses: [422],
+    },
   },
 
   // ── territories ───────────────────────────────────────────────────────────────────────────
@@ -305,7 +339,7 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   // ── quota sign-off ────────────────────────────────────────────────────────────────────────
   'POST /quota-sets': {
     targets: only('/quota-sets', ['ops'], { valid: (s) => ({ body: { ...quotaSetBody(s, '2032-Q1', '2032-01-01', '2032-03-31'), changePercentFlag: '10' } }) }),
-    malformed: { as: 'ops', optional: ['changePercentFlag'], maxItems: { quotas: 20000 } },
+    malformed: { as: 'ops', optional: ['changePercentFlag', 'teamTargets.*'], maxItems: { quotas: 20000 } },
   },
   'POST /quota-sets/:id/submit': {
     targets: [{ name: 'draft set E', path: (s) => `${API}/quota-sets/${s.sets.e}/submit`, allow: ['ops'], valid: () => ({}) }],
@@ -333,7 +367,7 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   },
   'POST /quota-sets/:id/revisions': {
     targets: [{ name: 'locked set D', path: (s) => `${API}/quota-sets/${s.sets.d}/revisions`, allow: ['ops'], valid: (s) => ({ body: { ...contentOf(quotaSetBody(s, '2029-Q4', '2029-10-01', '2029-12-31')), comment: 'mid-period change' } }) }],
-    malformed: { as: 'ops', maxItems: { quotas: 20000 } },
+    malformed: { as: 'ops', optional: ['teamTargets.*'], maxItems: { quotas: 20000 } },
   },
   'GET /quota-sets/:id/engine-quotas': {
     targets: [{ name: 'locked set D', path: (s) => `${API}/quota-sets/${s.sets.d}/engine-quotas`, allow: ['finance', 'ops'], holds: ['repQuota', 'otherRepQuota', 'farRepQuota'] }],
@@ -344,20 +378,24 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   'POST /temporal-codec/decode': {
     safe: true,
     targets: only('/temporal-codec/decode', ['ops', 'admin'], { valid: () => ({ body: { payloads: [{ metadata: { encoding: b64('json/plain') }, data: b64('"hello"') }] } }) }),
-    malformed: { as: 'ops', maxItems: { payloads: 1000 }, emptyArrayOk: ['payloads'], optional: ['payloads.*.data'] },
+    malformed: { as: 'ops', ...CODEC_HINTS },
   },
   'POST /temporal-codec/encode': {
     targets: only('/temporal-codec/encode', ['admin'], {
       valid: () => ({ body: { payloads: [{ metadata: { encoding: b64('json/plain') }, data: b64('"hello"') }] } }),
       probe: () => ({ body: { payloads: 'not a list' }, status: 400 }),
     }),
-    malformed: { as: 'admin', maxItems: { payloads: 1000 }, emptyArrayOk: ['payloads'], optional: ['payloads.*.data'] },
+    malformed: { as: 'admin', ...CODEC_HINTS },
   },
 
   // ── imports ───────────────────────────────────────────────────────────────────────────────
   'POST /imports/:kind': {
     targets: only('/imports/products', ['ops', 'admin'], { valid: () => ({ body: { rows: [{ code: 'MATRIX-2', name: 'Second product', list_price: '6.00' }] } }) }),
-    malformed: { as: 'ops', maxItems: { rows: 50000 }, emptyArrayOk: ['rows'], fieldStatuses: [422], refusalRecords: ['imports', 'import_issues', 'audit_events'] },
+    query: {
+      as: 'ops', path: () => `${API}/imports/products`,
+      params: { dryRun: { kind: 'enum', values: ['true', 'false'] }, skipBadRows: { kind: 'enum', values: ['true', 'false'] }, deactivateMissing: { kind: 'enum', values: ['false'] } },
+    },
+    malformed: { as: 'ops', maxItems: { rows: 50000 }, emptyArrayOk: ['rows'], openObjects: ['rows.*'], optional: ['rows.*.list_price'], mayBeEmpty: ['rows.*.list_price'], fieldStatuses: [422], refusalRecords: ['imports', 'import_issues', 'audit_events'] },
   },
   'GET /imports': {
     targets: only('/imports', READ_ALL),
@@ -385,7 +423,7 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
         },
       }),
     }),
-    malformed: { as: 'ops', optional: ['extends', 'description', 'columns', 'stages', 'values', 'dateFormat'] },
+    malformed: { as: 'ops', mayBeEmpty: ['description'], optional: ['extends', 'description', 'columns', 'columns.*', 'stages', 'stages.*', 'values', 'values.*', 'values.*.*', 'dateFormat'] },
   },
 };
 

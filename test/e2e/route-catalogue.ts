@@ -330,8 +330,9 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   },
   'GET /accounts/:id/owner': {
     targets: [
-      { name: 'Acme (West)', path: (s) => `${API}/accounts/${s.accounts.acme.id}/owner`, allow: ROLE_HOLDERS },
-      { name: 'Hooli (East)', path: (s) => `${API}/accounts/${s.accounts.hooli.id}/owner`, allow: ROLE_HOLDERS },
+      { name: 'Acme (West Coast)', path: (s) => `${API}/accounts/${s.accounts.acme.id}/owner`, allow: ['rep', 'manager', ...READ_ALL] },
+      { name: 'Initech (West Two)', path: (s) => `${API}/accounts/${s.accounts.initech.id}/owner`, allow: ['otherRep', 'manager', ...READ_ALL] },
+      { name: 'Hooli (East Coast)', path: (s) => `${API}/accounts/${s.accounts.hooli.id}/owner`, allow: ['farRep', 'otherManager', ...READ_ALL] },
     ],
     query: { as: 'ops', path: (s) => `${API}/accounts/${s.accounts.acme.id}/owner`, params: { date: { kind: 'date' } } },
   },

@@ -22,7 +22,17 @@
  * 4. A write route gives `malformed`: the identity and target of its example (the valid request of
  *    that target), and what the generator must know about its fields (see `Malformed`).
  * 5. A route with a query gives `query`: its parameters and their kinds (a write route's are sent with its valid body).
- * Run `npm test -- test/e2e/access-matrix test/e2e/malformed-input`.
+ * For example (a close that finance starts, an export the audit readers read):
+ *   'POST /periods/:id/close': {
+ *     targets: [{ name: 'period 2030-01', path: (s) => `${API}/periods/${s.periodId}/close`, allow: ['finance'], valid: () => ({ body: {} }) }],
+ *     malformed: { as: 'finance', emptyBodyOk: true },
+ *   },
+ *   'GET /audit/export': {
+ *     targets: only((s) => `/audit/export?subject=quota-set:${s.sets.a}`, AUDIT_READERS),
+ *     query: { as: 'auditor', path: () => `${API}/audit/export`, params: { subject: { kind: 'subject' }, format: { kind: 'enum', values: ['csv', 'json'] } } },
+ *   },
+ * Run `npm test -- test/e2e/access-matrix test/e2e/malformed-input`; a failure names the route, the
+ * identity or input, what it answered and which tables changed.
  */
 import { MARKERS, READ_ALL, ROLE_HOLDERS, quotaSetBody, type MarkerName, type Scenario, type Who } from './access-scenario';
 import { aePlanDocument } from './harness';

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '@quotaflow/config';
@@ -27,6 +27,7 @@ import { TokenVerifier } from './auth/token-verifier';
 import { CalculationsController } from './calculations/calculations.controller';
 import { CalculationsModule } from './calculations/calculations.module';
 import { AccessService } from './common/access.service';
+import { ContentTypeInterceptor } from './common/content-type.interceptor';
 import { ErrorFilter } from './common/error.filter';
 import { APP_CONFIG } from './config.token';
 import { HealthController } from './health/health.controller';
@@ -140,6 +141,8 @@ export class AppModule {
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
+        // After the guards: a JSON route answers 415 to a body of another type.
+        { provide: APP_INTERCEPTOR, useClass: ContentTypeInterceptor },
       ],
     };
   }

@@ -40,14 +40,21 @@ function encodeCursor(t: ApprovalTaskEntity): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
+/** A timestamp exactly as this API writes it (ISO, milliseconds, UTC) in years 1970 to 9999: no impossible day, no year zero. */
+function cursorTime(value: unknown): Date {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value)) throw new Error('time');
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime()) || time.toISOString() !== value || time.getUTCFullYear() < 1970) throw new Error('time');
+  return time;
+}
+
+/** A cursor this API returned: exactly its three keys, times that round-trip, a UUID; anything else is 400. */
 function decodeCursor(value: string): { deadline: Date | null; createdAt: Date; id: string } {
   try {
     const c = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as InboxCursor;
-    if (typeof c.c !== 'string' || typeof c.i !== 'string' || !/^[0-9a-f-]{36}$/i.test(c.i)) throw new Error('shape');
-    const createdAt = new Date(c.c);
-    const deadline = c.d === null ? null : new Date(c.d);
-    if (Number.isNaN(createdAt.getTime()) || (deadline && Number.isNaN(deadline.getTime()))) throw new Error('dates');
-    return { deadline, createdAt, id: c.i };
+    if (!c || typeof c !== 'object' || Array.isArray(c) || Object.keys(c).sort().join() !== 'c,d,i') throw new Error('shape');
+    if (typeof c.i !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(c.i)) throw new Error('id');
+    return { deadline: c.d === null ? null : cursorTime(c.d), createdAt: cursorTime(c.c), id: c.i };
   } catch {
     throw new DomainError('VALIDATION.FAILED', 'cursor: not a cursor this API returned.', { field: 'cursor' });
   }

@@ -43,6 +43,10 @@ export class ErrorFilter implements ExceptionFilter {
       if (status === HttpStatus.BAD_REQUEST && (cause?.type === 'entity.parse.failed' || /JSON/.test(exception.message))) {
         return { status, body: { code: 'VALIDATION.MALFORMED_JSON', message: 'The request body is not valid JSON.' } };
       }
+      // A path segment that is not percent-encoded UTF-8 (`%ED%A0%80`, a lone surrogate): the router could not decode it.
+      if (status === HttpStatus.BAD_REQUEST && /^Failed to decode param/.test(exception.message)) {
+        return { status, body: { code: 'VALIDATION.FAILED', message: 'A path parameter is not valid percent-encoded UTF-8.', details: [{ field: 'path', problems: ['not valid percent-encoded UTF-8'] }] } };
+      }
       if (status === HttpStatus.PAYLOAD_TOO_LARGE) {
         return { status, body: { code: 'REQUEST.TOO_LARGE', message: 'The request body is larger than the limit.' } };
       }

@@ -1,14 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import { decodeJsonBytes, jsonDepthExceeded } from '@quotaflow/domain';
 import { ApiError } from './api-error';
+import { MAX_DEPTH } from './json-shape';
 
 /**
  * The deepest nesting any request body may have. The deepest document of the API (a
  * plan-language document) needs 8 levels; validation pipes, class-transformer and
  * serialisers walk bodies recursively, so depth is bounded here, on the bytes,
- * before anything parses or walks them.
+ * before anything parses or walks them — the same bound `json-shape.ts` holds every other input to.
  */
-export const MAX_BODY_DEPTH = 64;
+export const MAX_BODY_DEPTH = MAX_DEPTH;
 
 /** A request whose JSON body was read: the bytes as they came (checked UTF-8). */
 export interface RawBodyRequest extends IncomingMessage {

@@ -29,7 +29,7 @@ export class ImportListQueryDto {
   @ApiPropertyOptional({ enum: IMPORT_KINDS }) @IsOptional() @IsIn(IMPORT_KINDS) kind?: string;
   @ApiPropertyOptional({ enum: ['queued', 'running', 'completed', 'rejected', 'failed'] }) @IsOptional() @IsIn(['queued', 'running', 'completed', 'rejected', 'failed']) status?: string;
   @ApiPropertyOptional({ default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000_000) offset?: number;
 }
 
 export class ReportQueryDto {

@@ -31,7 +31,9 @@ export function parseKind(kind: string): ImportKind {
 
 function jsonRows(body: unknown): JsonRows {
   const rows = (body as { rows?: unknown } | null)?.rows;
-  if (!body || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).some((k) => k !== 'rows')) throw invalid('body', 'must be {"rows": [ {column: value, ...}, ... ]}');
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('body', 'must be {"rows": [ {column: value, ...}, ... ]}');
+  const unknown = Object.keys(body).find((k) => k !== 'rows');
+  if (unknown !== undefined) throw invalid(unknown, 'is not a field: send {"rows": [ {column: value, ...}, ... ]}');
   if (!Array.isArray(rows)) throw invalid('rows', 'must be an array of objects');
   if (rows.length > MAX_JSON_ROWS) throw invalid('rows', `at most ${MAX_JSON_ROWS} rows as JSON; send larger files as text/csv`);
   rows.forEach((row: unknown, i) => {

@@ -56,9 +56,9 @@ export class PublishPlanVersionDto extends PublishSettingsDto {
   @IsOptional() @IsUUID()
   teamId?: string;
 
-  @ApiPropertyOptional({ description: 'Quota per rep id for the period, as a decimal string.', example: { '00000000-0000-0000-0000-000000000000': '480000.00' } })
+  @ApiPropertyOptional({ description: 'Quota per rep id for the period, as a decimal string (never a JSON number).', example: { '00000000-0000-0000-0000-000000000000': '480000.00' } })
   @IsOptional() @IsObject()
-  quotas?: Record<string, string | number>;
+  quotas?: Record<string, string>;
 }
 
 export class PlanVersionRef {

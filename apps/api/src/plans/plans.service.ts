@@ -193,15 +193,16 @@ export class PlansService {
     return targets;
   }
 
-  private parseQuotas(raw: Record<string, string | number>, targets: PersonEntity[]): Map<string, string> {
+  private parseQuotas(raw: Record<string, unknown>, targets: PersonEntity[]): Map<string, string> {
     const out = new Map<string, string>();
     for (const [personId, value] of Object.entries(raw)) {
-      const text = typeof value === 'number' ? String(value) : value;
+      // Money is a decimal string: a JSON number is refused, never converted (1234567890123456.7 would become …456.8).
+      const text = typeof value === 'string' ? value : '';
       if (!targets.some((t) => t.id === personId)) {
         throw new DomainError('VALIDATION.FAILED', `quotas.${personId}: not one of the reps published to.`, [{ field: `quotas.${personId}`, problems: ['not a target of this publish'] }]);
       }
       if (!isMoneyString(text)) {
-        throw new DomainError('VALIDATION.FAILED', `quotas.${personId}: must be a non-negative decimal with at most 2 places.`, [{ field: `quotas.${personId}`, problems: ['must be a decimal like "480000.00"'], value }]);
+        throw new DomainError('VALIDATION.FAILED', `quotas.${personId}: must be a non-negative decimal with at most 2 places.`, [{ field: `quotas.${personId}`, problems: ['must be a decimal string like "480000.00" (never a JSON number)'], value }]);
       }
       out.set(personId, text);
     }

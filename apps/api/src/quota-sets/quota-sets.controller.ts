@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { QuotaSetView } from './quota-sets.views';
 import { CurrentUser, Roles } from '../auth/roles.decorator';
 import { ALL_ROLES, type Principal } from '../auth/principal';
+import { EmptyBodyDto } from '../common/empty-body.dto';
 import { UuidPipe } from '../common/uuid.pipe';
 import { AdjustmentDto, CreateQuotaSetDto, RevisionDto } from './quota-sets.dto';
 import { QuotaSetsService } from './quota-sets.service';
@@ -26,7 +27,8 @@ export class QuotaSetsController {
   @Roles('ops')
   @ApiOkResponse({ type: QuotaSetView })
   @ApiOperation({ summary: 'Submit a draft for sign-off: team managers in parallel, finance, then every rep acknowledges (idempotent)' })
-  submit(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string) {
+  // The body is empty: a field sent with it is refused, not dropped (a comment would be lost silently).
+  submit(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string, @Body() _body: EmptyBodyDto) {
     return this.quotaSets.submit(actor, id);
   }
 

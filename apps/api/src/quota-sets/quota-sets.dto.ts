@@ -23,7 +23,8 @@ export class QuotaContentDto {
   teamTargets!: Record<string, string>;
 
   @ApiProperty({ type: [QuotaLineDto] })
-  @ValidateNested({ each: true }) @Type(() => QuotaLineDto) @ArrayMinSize(1) @ArrayMaxSize(20000)
+  // IsObject: a list inside the list would pass ValidateNested and reach the service as a line without fields.
+  @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => QuotaLineDto) @ArrayMinSize(1) @ArrayMaxSize(20000)
   quotas!: QuotaLineDto[];
 }
 
@@ -54,7 +55,7 @@ export class AdjustmentDto {
   teamId!: string;
 
   @ApiProperty({ type: [QuotaLineDto], description: "New amounts for some of the team's reps; the team total must stay the same." })
-  @ValidateNested({ each: true }) @Type(() => QuotaLineDto) @ArrayMinSize(1) @ArrayMaxSize(20000)
+  @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => QuotaLineDto) @ArrayMinSize(1) @ArrayMaxSize(20000)
   changes!: QuotaLineDto[];
 
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(2000)

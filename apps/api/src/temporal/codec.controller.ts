@@ -17,6 +17,10 @@ const MAX_PAYLOADS = 1000;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function parse(body: PayloadsBody): Payload[] {
+  const unknown = body && typeof body === 'object' ? Object.keys(body).filter((k) => k !== 'payloads') : [];
+  if (unknown.length > 0) {
+    throw new ApiError(400, 'VALIDATION.FAILED', `${unknown[0]}: not a field of the codec request`, [{ field: unknown[0]!, problems: ['should not exist'] }]);
+  }
   if (!body || !Array.isArray(body.payloads) || body.payloads.length > MAX_PAYLOADS) {
     throw new ApiError(400, 'VALIDATION.FAILED', `Send {"payloads": [...]} with at most ${MAX_PAYLOADS} payloads.`, [{ field: 'payloads', problems: ['must be an array of payloads'] }]);
   }
@@ -24,6 +28,7 @@ function parse(body: PayloadsBody): Payload[] {
     const p = raw as JsonPayload;
     const bad = () => new ApiError(400, 'VALIDATION.FAILED', `payloads[${index}] is not a payload.`, [{ field: `payloads[${index}]`, problems: ['metadata must map names to base64, data must be base64'] }]);
     if (!p || typeof p !== 'object' || Array.isArray(p)) throw bad();
+    if (p.metadata !== undefined && (p.metadata === null || typeof p.metadata !== 'object' || Array.isArray(p.metadata))) throw bad();
     const metadata: Record<string, Uint8Array> = {};
     for (const [k, v] of Object.entries(p.metadata ?? {})) {
       if (typeof v !== 'string' || !BASE64.test(v)) throw bad();

@@ -58,8 +58,8 @@ export class TerritoriesController {
 
   @Get('accounts/:id/owner')
   @Roles(...ALL_ROLES)
-  @ApiOperation({ summary: 'Which territory and rep owned the account on a date (credits of that date go to them)' })
-  owner(@Param('id', UuidPipe) id: string, @Query() query: OwnerQueryDto) {
-    return this.territories.ownerOf(id, query.date);
+  @ApiOperation({ summary: 'Which territory and rep owned the account on a date (credits of that date go to them): for those who see the accounts of a territory that held it' })
+  owner(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string, @Query() query: OwnerQueryDto) {
+    return this.territories.ownerOf(actor, id, query.date);
   }
 }

@@ -7,6 +7,7 @@ import {
   DomainError,
   OrgIndex,
   ownerOfTerritory,
+  readsEverything,
   territoryAccess,
   territoryChangeAccess,
   type QuotaAdjustmentSuggestion,
@@ -295,10 +296,28 @@ export class TerritoriesService {
     if (change.status === 'rejected' || change.status === 'failed') throw new DomainError('TERRITORY_CHANGE.NOT_PENDING', `This territory change is ${change.status}.`, { status: change.status });
   }
 
-  /** The territory (and its effective rep) owning the account on a date: the ownership history, else today's territory. */
-  async ownerOf(accountId: string, date = today()) {
+  /**
+   * The territory (and its effective rep) owning the account on a date: the ownership history, else today's territory.
+   * Which territory holds an account is the territory's to show (territoryAccess: its owner, its managers, read-all
+   * roles), so the history is shown to whoever sees the accounts of a territory that held the account at some time.
+   */
+  async ownerOf(actor: Principal, accountId: string, date = today()) {
     const account = await this.dataSource.getRepository(AccountEntity).findOne({ where: { id: accountId } });
     if (!account) throw new DomainError('ACCOUNT.NOT_FOUND', `No account with id ${accountId}.`, { field: 'id', value: accountId });
+    const scope = await this.access.scope(actor);
+    if (!readsEverything(scope)) {
+      const held = ((await this.dataSource.query(`SELECT DISTINCT territory_id FROM account_ownership WHERE account_id = $1`, [accountId])) as { territory_id: string }[]).map((r) => r.territory_id);
+      const { tree: all } = await this.territories.tree();
+      let allowed = false;
+      for (const territoryId of new Set([account.territoryId, ...held])) {
+        const ownerId = ownerOfTerritory(all, territoryId);
+        if (territoryAccess(scope, { ...(ownerId ? { ownerId } : {}), managerIds: await this.managersOf(territoryId) }) === 'full') {
+          allowed = true;
+          break;
+        }
+      }
+      if (!allowed) throw new DomainError('AUTH.FORBIDDEN', 'You may not read the territories of this account.');
+    }
     const rows = (await this.dataSource.query(
       `SELECT territory_id, change_id, effective_from::text AS effective_from, effective_to::text AS effective_to FROM account_ownership
        WHERE account_id = $1 AND effective_from <= $2 AND (effective_to IS NULL OR effective_to > $2) ORDER BY effective_from DESC LIMIT 1`,

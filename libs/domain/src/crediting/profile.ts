@@ -125,6 +125,15 @@ export function validateProfile(p: ImportProfile): ProfileProblem[] {
   if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(p.key ?? '')) problems.push({ field: 'key', message: 'must be 2-63 lower-case letters, digits or "-"' });
   if (!IMPORT_KINDS.includes(p.kind)) problems.push({ field: 'kind', message: `must be one of ${IMPORT_KINDS.join(', ')}` });
   if (typeof p.name !== 'string' || p.name.trim() === '' || p.name.length > 200) problems.push({ field: 'name', message: 'is required (at most 200 characters)' });
+  if (p.description !== undefined && (typeof p.description !== 'string' || p.description.length > 2000)) problems.push({ field: 'description', message: 'must be text of at most 2,000 characters' });
+  if (p.extends !== undefined && (typeof p.extends !== 'string' || !/^[a-z0-9][a-z0-9-]{1,62}$/.test(p.extends))) problems.push({ field: 'extends', message: 'must be the key of another profile' });
+  if (p.defaultType !== undefined && (typeof p.defaultType !== 'string' || p.defaultType.trim() === '' || p.defaultType.length > 200)) problems.push({ field: 'defaultType', message: 'must be a non-empty type' });
+  // The maps must be objects: `Object.entries(12)` is empty, so a number would be stored as "no mapping".
+  for (const name of ['columns', 'stages', 'types', 'values'] as const) {
+    const map: unknown = p[name];
+    if (map !== undefined && (map === null || typeof map !== 'object' || Array.isArray(map))) problems.push({ field: name, message: 'must be an object' });
+  }
+  if (problems.some((x) => ['columns', 'stages', 'types', 'values'].includes(x.field))) return problems;
   const fields = new Set((IMPORT_FIELDS[p.kind] ?? []).map((s) => s.field));
   for (const [field, header] of Object.entries(p.columns ?? {})) {
     if (!fields.has(field)) problems.push({ field: `columns.${field}`, message: `is not a field of ${p.kind}: ${[...fields].join(', ')}` });
@@ -138,7 +147,9 @@ export function validateProfile(p: ImportProfile): ProfileProblem[] {
   if (p.dateFormat !== undefined && !DATE_FORMATS.includes(p.dateFormat)) problems.push({ field: 'dateFormat', message: `must be one of ${DATE_FORMATS.join(', ')}` });
   for (const [field, map] of Object.entries(p.values ?? {})) {
     if (!(MAPPABLE_FIELDS as readonly string[]).includes(field)) problems.push({ field: `values.${field}`, message: `values can map ${MAPPABLE_FIELDS.join(', ')}` });
-    if (!map || typeof map !== 'object' || Object.values(map).some((v) => typeof v !== 'string')) problems.push({ field: `values.${field}`, message: 'must map text to text' });
+    if (!map || typeof map !== 'object' || Array.isArray(map) || Object.values(map).some((v) => typeof v !== 'string' || v.trim() === '' || v.length > 200)) {
+      problems.push({ field: `values.${field}`, message: 'must map text to non-empty text (at most 200 characters)' });
+    }
   }
   if (p.footerStartsWith !== undefined && (!Array.isArray(p.footerStartsWith) || p.footerStartsWith.some((m) => typeof m !== 'string' || m.trim() === ''))) {
     problems.push({ field: 'footerStartsWith', message: 'must be a list of non-empty texts' });
@@ -184,6 +195,8 @@ export interface LayoutProblem {
   code: string;
   message: string;
   column: string | null;
+  /** The field a missing column would have held. */
+  field?: string;
 }
 
 const headerKey = (h: string): string => h.trim().toLowerCase();
@@ -213,6 +226,7 @@ export function resolveColumns(kind: ImportKind, profile: ImportProfile, headers
         code: 'FILE.MISSING_COLUMN',
         message: `the ${spec.field} column ("${candidates.join('" or "')}") is missing${didYouMean(candidates.flatMap((c) => spelling.suggest(c, 2)))}`,
         column: candidates[0]!,
+        field: spec.field,
       });
     }
   }

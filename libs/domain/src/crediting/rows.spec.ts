@@ -205,5 +205,9 @@ describe('profiles', () => {
     expect(child.values?.product).toEqual({ 'Edge-Plus': 'EDGE-PLUS' });
     expect(validateProfile(child)).toEqual([]);
     expect(validateProfile({ key: 'X', name: '', kind: 'deals', columns: { nope: 'A' }, stages: { Won: 'done' as never } }).map((p) => p.field)).toEqual(['key', 'name', 'columns.nope', 'stages.Won']);
+    // Wrong types are refused, not stored as "no mapping"; an extends that is no key, a mapping to nothing, too.
+    const wrong = { key: 'mine', name: 'Mine', kind: 'deals', description: 7, extends: '', columns: 12, values: { product: { A: '' } } } as never;
+    expect(validateProfile(wrong).map((p) => p.field)).toEqual(['description', 'extends', 'columns']);
+    expect(validateProfile({ key: 'mine', name: 'Mine', kind: 'deals', values: { product: { A: '' } } }).map((p) => p.field)).toEqual(['values.product']);
   });
 });

@@ -234,9 +234,9 @@ export class Importer {
         [importId, read, invalid],
       )).catch(() => undefined);
     };
-    const fail = async (code: string, message: string, line: number | null) => {
+    const fail = async (code: string, message: string, line: number | null, where: { column?: string | null; field?: string } = {}) => {
       fileError = { code, message };
-      await issues.add({ line: line ?? 0, column: null, field: null, value: null, code, message, severity: 'error' });
+      await issues.add({ line: line ?? 0, column: where.column ?? null, field: where.field ?? null, value: null, code, message, severity: 'error' });
     };
 
     const qr: QueryRunner = this.dataSource.createQueryRunner();
@@ -258,7 +258,7 @@ export class Importer {
         else {
           const resolved = resolveColumns(options.kind, profile, headers);
           ignoredColumns = resolved.layout.ignored;
-          for (const p of resolved.problems) await fail(p.code, p.message, source.headerLine);
+          for (const p of resolved.problems) await fail(p.code, p.message, source.headerLine, { column: p.column, ...(p.field ? { field: p.field } : {}) });
           if (resolved.problems.length === 0) layout = resolved.layout;
         }
       } catch (e) {

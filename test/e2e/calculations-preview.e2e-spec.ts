@@ -131,9 +131,11 @@ describe('POST /api/v1/calculations/preview (the what-if estimator)', () => {
     const preview = await h.http('POST', '/api/v1/calculations/preview', { as: h.org.finance, raw: `{"currency": ${deep}}` });
     expect(preview.status).toBe(400);
     expect(preview.body.code).toBe('REQUEST.TOO_DEEP');
+    expect(preview.body.details[0].field).toBe(`currency${'[0]'.repeat(31)}`); // where it went too deep
     const plan = await h.http('POST', '/api/v1/plans', { as: h.org.ops, raw: `{"key": "deep-plan", "name": "Deep", "periodLabel": "FY2026", "effectiveFrom": "2026-01-01", "document": {"id": "p", "components": ${deep}}}` });
     expect(plan.status).toBe(400);
     expect(plan.body.code).toBe('REQUEST.TOO_DEEP');
+    expect(plan.body.details[0].field).toMatch(/^document\.components\[0\]/);
   });
 
   it('answers a byte-order mark, UTF-16 and bytes that are not UTF-8 with 400 REQUEST.INVALID_ENCODING saying which', async () => {

@@ -38,7 +38,7 @@ export class CalculationsController {
   async preview(@CurrentUser() actor: Principal, @Req() req: RawBodyRequest, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const budget = budgetFor(actor.roles);
     const raw = req.rawBody;
-    if (raw === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) {
+    if (raw === undefined || raw.length === 0 || typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new DomainError('CALC.INVALID_DOCUMENT', 'The document is invalid: 1 problem(s); first: $: document must be a JSON object', [{ path: '$', message: 'document must be a JSON object', value: null }]);
     }
     if (raw.length > budget.maxBytes) {

@@ -16,7 +16,14 @@ export type PreviewOutcome = { ok: true; json: string } | { ok: false; code: str
 export function runPreview(job: PreviewJob): PreviewOutcome {
   const scanned = scanJsonText(job.text);
   if (scanned.length > 0) return invalid(scanned);
-  const compiled = compileCalculation(JSON.parse(job.text), { limits: job.limits });
+  let document: unknown;
+  try {
+    document = JSON.parse(job.text);
+  } catch (e) {
+    // an empty body reaches here (body-parser reads it as {}); any other text that is not JSON too
+    return invalid([{ path: '$', message: `document must be a JSON object (${e instanceof Error ? e.message : 'not JSON'})`, value: null }]);
+  }
+  const compiled = compileCalculation(document, { limits: job.limits });
   if (!compiled.ok) {
     if (isTooLarge(compiled.errors)) {
       const first = compiled.errors.find((e) => e.code === 'CALC.TOO_LARGE') ?? compiled.errors[0];

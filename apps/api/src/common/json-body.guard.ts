@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { decodeJsonBytes, jsonDepthExceeded } from '@quotaflow/domain';
 import { ApiError } from './api-error';
-import { MAX_DEPTH } from './json-shape';
+import { findShapeProblem, MAX_DEPTH } from './json-shape';
 
 /**
  * The deepest nesting any request body may have. The deepest document of the API (a
@@ -30,7 +30,16 @@ export function guardJsonBody(req: RawBodyRequest, _res: unknown, buf: Buffer, e
   if (!decoded.ok) throw new ApiError(400, 'REQUEST.INVALID_ENCODING', `${decoded.problem.charAt(0).toUpperCase()}${decoded.problem.slice(1)}.`, { field: 'body' });
   const at = jsonDepthExceeded(buf, MAX_BODY_DEPTH);
   if (at >= 0) {
-    throw new ApiError(400, 'REQUEST.TOO_DEEP', `The request body is nested deeper than ${MAX_BODY_DEPTH} levels (at byte ${at}); no document of this API needs more.`, { field: 'body', maxDepth: MAX_BODY_DEPTH, offset: at });
+    // Name the field as every other refusal does: V8's JSON.parse and the shape walk are both
+    // iterative, so a body of any depth is safe to read for that; only recursive walkers are not.
+    let field = 'body';
+    try {
+      field = findShapeProblem(JSON.parse(decoded.text))?.path ?? field;
+    } catch {
+      // not JSON after all: body-parser answers it as malformed; the depth is what we report
+    }
+    const problem = `nested deeper than ${MAX_BODY_DEPTH} levels (at byte ${at}); no document of this API needs more`;
+    throw new ApiError(400, 'REQUEST.TOO_DEEP', `${field}: ${problem}`, [{ field, problems: [problem] }]);
   }
   req.rawBody = buf;
 }

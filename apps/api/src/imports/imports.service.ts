@@ -237,11 +237,12 @@ export class ImportsService {
     if (text.length > 200_000) throw invalid('body', 'a profile is at most 200,000 characters');
     // JSON.stringify writes NUL and lone surrogates as escapes (a pair stays literal): jsonb refuses both.
     if (/\\u(0000|d[89a-f][0-9a-f]{2})/i.test(text)) throw invalid('body', 'contains a NUL character or an invalid code point');
-    const { stored, before } = await this.importer.profiles.save(profile, actor.id);
-    await this.audit.append({
-      action: 'import-profile.saved', subject: `import-profile:${key}`, actorId: actor.id, actorRole: actor.roles.includes('ops') ? 'ops' : 'admin',
-      before, after: stored.profile,
-    });
+    const { stored } = await this.importer.profiles.save(profile, actor.id, (m, saved) =>
+      this.audit.append({
+        action: 'import-profile.saved', subject: `import-profile:${key}`, actorId: actor.id, actorRole: actor.roles.includes('ops') ? 'ops' : 'admin',
+        before: saved.before, after: saved.stored.profile,
+      }, m),
+    );
     return { profile: stored.profile as StoredProfileDto['profile'], builtin: false, updatedAt: stored.updatedAt };
   }
 }

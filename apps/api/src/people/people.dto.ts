@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMinSize, ArrayUnique, IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { ArrayMinSize, IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsUniqueList } from '../common/validators';
 import type { PersonEntity, TeamEntity } from '@quotaflow/persistence';
 import { ALL_ROLES, type Principal } from '../auth/principal';
 
 export class CreatePersonDto {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) name!: string;
   @ApiProperty() @IsEmail() @MaxLength(320) email!: string;
-  @ApiProperty({ enum: ALL_ROLES, isArray: true }) @IsIn(ALL_ROLES as string[], { each: true }) @ArrayMinSize(1) @ArrayUnique() roles!: Principal['roles'];
+  @ApiProperty({ enum: ALL_ROLES, isArray: true }) @IsIn(ALL_ROLES as string[], { each: true }) @ArrayMinSize(1) @IsUniqueList() roles!: Principal['roles'];
   @ApiPropertyOptional() @IsOptional() @IsUUID() teamId?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() managerId?: string;
 }

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
-  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
+  ArrayMaxSize, ArrayMinSize, IsBoolean, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
 } from 'class-validator';
-import { IsCalendarDate } from '../common/validators';
+import { IsCalendarDate, IsUniqueList } from '../common/validators';
 
 export class CreatePlanVersionDto {
   @ApiProperty({ description: 'A Plan of the plan language (components, draw, clawbackReducesAttainment).', type: 'object', additionalProperties: true })
@@ -49,7 +49,7 @@ export class PublishSettingsDto {
 
 export class PublishPlanVersionDto extends PublishSettingsDto {
   @ApiPropertyOptional({ type: [String], description: 'Reps to publish to (or teamId).' })
-  @IsOptional() @IsUUID('all', { each: true }) @ArrayMinSize(1) @ArrayMaxSize(20000) @ArrayUnique()
+  @IsOptional() @IsUUID('all', { each: true }) @ArrayMinSize(1) @ArrayMaxSize(20000) @IsUniqueList()
   personIds?: string[];
 
   @ApiPropertyOptional({ description: 'Publish to every active rep of this team (or personIds).' })

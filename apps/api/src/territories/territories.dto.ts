@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsCalendarDate, IsMoney } from '../common/validators';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsCalendarDate, IsMoney, IsUniqueList } from '../common/validators';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 
 export class CreateTerritoryChangeDto {
@@ -12,7 +12,7 @@ export class CreateTerritoryChangeDto {
   @IsUUID() toTerritoryId!: string;
 
   @ApiProperty({ type: [String], description: 'Accounts of the losing territory that move (1–10,000).' })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10000) @ArrayUnique() @IsUUID('all', { each: true }) accountIds!: string[];
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10000) @IsUniqueList() @IsUUID('all', { each: true }) accountIds!: string[];
 
   @ApiProperty({ example: '2027-01-01', description: 'From this day (00:00 UTC) the accounts and their credits belong to the new owner; today or later.' })
   @IsString() @IsCalendarDate() effectiveDate!: string;

@@ -55,7 +55,12 @@ export class ProfileStore {
   }
 
   /** Creates or replaces a saved profile; shipped profiles cannot be replaced (extend them). */
-  async save(profile: ImportProfile, actorId: string | null): Promise<{ stored: StoredProfile; before: ImportProfile | null }> {
+  /** `alongside` runs in the same transaction (the profile's audit event: both or neither). */
+  async save(
+    profile: ImportProfile,
+    actorId: string | null,
+    alongside?: (m: EntityManager, saved: { stored: StoredProfile; before: ImportProfile | null }) => Promise<unknown>,
+  ): Promise<{ stored: StoredProfile; before: ImportProfile | null }> {
     if ((BUILTIN_PROFILE_KEYS as readonly string[]).includes(profile.key)) {
       throw new DomainError('IMPORT_PROFILE.CONFLICT', `"${profile.key}" is a shipped profile; save your own key with "extends": "${profile.key}".`, { field: 'key', value: profile.key });
     }
@@ -74,7 +79,9 @@ export class ProfileStore {
       else await m.insert(ImportProfileEntity, { key: profile.key, kind: profile.kind, name: profile.name, definition, createdById: actorId });
       await this.resolve(profile.key, profile.kind, m);
       const row = await m.findOneOrFail(ImportProfileEntity, { where: { key: profile.key } });
-      return { stored: { profile, builtin: false, updatedAt: row.updatedAt }, before: existing ? (existing.definition as unknown as ImportProfile) : null };
+      const saved = { stored: { profile, builtin: false, updatedAt: row.updatedAt }, before: existing ? (existing.definition as unknown as ImportProfile) : null };
+      if (alongside) await alongside(m, saved);
+      return saved;
     });
   }
 }

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { type AppConfig, DEFAULT_JWT_MAX_TTL_SECONDS, JWT_CLOCK_SKEW_SECONDS } from '@quotaflow/config';
@@ -22,11 +23,19 @@ const unauthenticated = (message: string) => new ApiError(401, 'AUTH.UNAUTHENTIC
  */
 @Injectable()
 export class TokenVerifier {
+  /**
+   * The secret as a key object, made once: given a string, jsonwebtoken first tries it as a
+   * public key (a thrown error) on every call, about a millisecond of CPU per request.
+   */
+  private readonly key: KeyObject;
+
   constructor(
     private readonly jwt: JwtService,
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.key = createSecretKey(Buffer.from(config.auth.secret, 'utf8'));
+  }
 
   async principalOf(authorization: string | undefined, now = Date.now()): Promise<Principal> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
@@ -34,7 +43,8 @@ export class TokenVerifier {
     let claims: TokenClaims;
     try {
       claims = await this.jwt.verifyAsync<TokenClaims>(match[1]!, {
-        secret: this.config.auth.secret,
+        // @nestjs/jwt types the secret as string | Buffer; jsonwebtoken takes a KeyObject as is.
+        secret: this.key as unknown as Buffer,
         issuer: this.config.auth.issuer,
         audience: this.config.auth.audience,
         algorithms: ['HS256'],

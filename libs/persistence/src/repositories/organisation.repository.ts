@@ -3,6 +3,7 @@ import { DataSource, In, type EntityManager } from 'typeorm';
 import { PersonEntity } from '../entities/person.entity';
 import { TeamEntity } from '../entities/team.entity';
 import { TerritoryEntity } from '../entities/territory.entity';
+import { readTogether } from './reads';
 
 /** Organisation reads: who is who, who manages whom, who holds a role. One place for the API and the worker. */
 export class OrganisationRepository {
@@ -15,10 +16,10 @@ export class OrganisationRepository {
   /** The organisation as the approval policy routes on it (people, teams, territories). */
   async snapshot(options: { territories?: boolean } = {}, manager?: EntityManager): Promise<Organisation> {
     const m = this.m(manager);
-    const [people, teams, territories] = await Promise.all([
-      m.find(PersonEntity, { order: { id: 'ASC' } }),
-      m.find(TeamEntity, { order: { id: 'ASC' } }),
-      options.territories ? m.find(TerritoryEntity, { order: { id: 'ASC' } }) : Promise.resolve([]),
+    const [people, teams, territories] = await readTogether<[PersonEntity[], TeamEntity[], TerritoryEntity[]]>(m, [
+      () => m.find(PersonEntity, { order: { id: 'ASC' } }),
+      () => m.find(TeamEntity, { order: { id: 'ASC' } }),
+      () => (options.territories ? m.find(TerritoryEntity, { order: { id: 'ASC' } }) : Promise.resolve([])),
     ]);
     return {
       people: people.map((p) => ({

@@ -5,6 +5,7 @@ import { PlanAssignmentEntity, type PlanAssignmentStatus } from '../entities/pla
 import { PlanDocumentEntity } from '../entities/plan-document.entity';
 import { PlanVersionEntity } from '../entities/plan-version.entity';
 import { PlanEntity } from '../entities/plan.entity';
+import { readTogether } from './reads';
 
 export const FINAL_ASSIGNMENT_STATES: readonly PlanAssignmentStatus[] = ['accepted', 'declined', 'expired', 'superseded', 'failed'];
 export const PENDING_ASSIGNMENT_STATES: readonly PlanAssignmentStatus[] = ['pending_manager', 'pending_rep'];
@@ -51,11 +52,11 @@ export class PlanAssignmentRepository {
     const m = this.m(manager);
     const assignment = await m.findOneBy(PlanAssignmentEntity, { id });
     if (!assignment) return null;
-    // The rest in one round trip (separate pooled connections unless inside a transaction).
-    const [version, plan, rep] = await Promise.all([
-      m.findOneByOrFail(PlanVersionEntity, { id: assignment.planVersionId }),
-      m.createQueryBuilder(PlanEntity, 'p').where('p.id = (SELECT v.plan_id FROM plan_versions v WHERE v.id = :versionId)', { versionId: assignment.planVersionId }).getOneOrFail(),
-      m.findOneByOrFail(PersonEntity, { id: assignment.personId }),
+    // The rest in one round trip on the pool; in sequence on a transaction's one connection.
+    const [version, plan, rep] = await readTogether<[PlanVersionEntity, PlanEntity, PersonEntity]>(m, [
+      () => m.findOneByOrFail(PlanVersionEntity, { id: assignment.planVersionId }),
+      () => m.createQueryBuilder(PlanEntity, 'p').where('p.id = (SELECT v.plan_id FROM plan_versions v WHERE v.id = :versionId)', { versionId: assignment.planVersionId }).getOneOrFail(),
+      () => m.findOneByOrFail(PersonEntity, { id: assignment.personId }),
     ]);
     return { assignment, version, plan, rep };
   }

@@ -7,24 +7,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { withClient } from '@quotaflow/devstack';
 import { createDataSource } from '@quotaflow/persistence';
-import type { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { appDatabasePerFile } from '../../../test/support/app-database';
 import { classifyActivityError } from './activity.interceptors';
 
-let db: TestDatabase;
-let ds: DataSource;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  ds = await createDataSource({ url: db.url, appRole: 'quotaflow_app' }).initialize();
-});
-afterAll(async () => {
-  await ds?.destroy();
-  await db?.drop();
-});
+const database = appDatabasePerFile();
 
 async function errorOf(sql: string, params: unknown[] = []): Promise<unknown> {
   try {
-    await ds.query(sql, params);
+    await database.ds.query(sql, params);
   } catch (e) {
     return e;
   }
@@ -48,12 +38,12 @@ describe('classifyActivityError', () => {
   });
 
   it('leaves a lost connection retryable', async () => {
-    const other = await createDataSource({ url: db.url, appRole: 'quotaflow_app' }).initialize();
+    const other = await createDataSource({ url: database.db.url, appRole: 'quotaflow_app' }).initialize();
     const runner = other.createQueryRunner();
     await runner.connect();
     const [{ pid }] = (await runner.query('SELECT pg_backend_pid() AS pid')) as Array<{ pid: number }>;
     // Ended from the server's side, as a restarting PostgreSQL would (SQLSTATE 57P01).
-    await withClient(db.ownerUrl, async (client) => {
+    await withClient(database.db.ownerUrl, async (client) => {
       await client.query('SELECT pg_terminate_backend($1)', [pid]);
     });
     const error = await runner.query('SELECT 1').then(() => undefined, (e: unknown) => e);

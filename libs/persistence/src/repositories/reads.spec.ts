@@ -3,21 +3,11 @@
  * queued concurrent queries on one client with a deprecation warning, and pg 9 refuses them;
  * the plan-acceptance worker did so inside its approval-step transaction).
  */
-import type { DataSource, EntityManager } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
-import { createDataSource } from '../data-source';
+import type { EntityManager } from 'typeorm';
+import { appDatabasePerFile } from '../../../../test/support/app-database';
 import { readTogether } from './reads';
 
-let db: TestDatabase;
-let ds: DataSource;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  ds = await createDataSource({ url: db.url, appRole: 'quotaflow_app' }).initialize();
-});
-afterAll(async () => {
-  await ds?.destroy();
-  await db?.drop();
-});
+const database = appDatabasePerFile();
 
 /** Three reads that each take 50 ms in the database, with the most that ran at the same time. */
 async function threeSlowReads(m: EntityManager): Promise<{ values: number[]; mostAtOnce: number }> {
@@ -39,13 +29,13 @@ async function threeSlowReads(m: EntityManager): Promise<{ values: number[]; mos
 
 describe('readTogether', () => {
   it('runs reads at once on the pool, answers in order', async () => {
-    const { values, mostAtOnce } = await threeSlowReads(ds.manager);
+    const { values, mostAtOnce } = await threeSlowReads(database.ds.manager);
     expect(values).toEqual([1, 2, 3]);
     expect(mostAtOnce).toBe(3);
   });
 
   it('runs them one after another inside a transaction, answers in order', async () => {
-    const { values, mostAtOnce } = await ds.transaction((m) => threeSlowReads(m));
+    const { values, mostAtOnce } = await database.ds.transaction((m) => threeSlowReads(m));
     expect(values).toEqual([1, 2, 3]);
     expect(mostAtOnce).toBe(1);
   });

@@ -2,11 +2,14 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@quotaflow/config';
+import { faultHoldRequested } from './fault-hooks';
 import { createWorker, type RunningWorker } from './worker';
 import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, ['database', 'temporal', 'mail', 'audit']);
+  // The fault tests' hold (fault-hooks.ts) exists for NODE_ENV=test only: anywhere else it is a mistake.
+  if (faultHoldRequested() && config.env !== 'test') throw new Error('QUOTAFLOW_FAULT_HOLD is a test hook (test/faults), refused unless NODE_ENV=test');
   const worker: { running?: RunningWorker } = {};
   let stopping: Promise<void> | undefined;
   const stop = (why: string): Promise<void> =>

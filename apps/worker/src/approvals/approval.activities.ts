@@ -24,6 +24,7 @@ import type {
 } from '@quotaflow/workflows';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OutboxDelivery } from '../activities/outbox-delivery';
+import { faultPoint } from '../fault-hooks';
 import { deadlineFlagged, taskEscalation, taskReminder, taskRequest } from '../templates/approval.templates';
 import { render, whereToRead, type Message } from '../templates/message';
 import { workflowFailed } from '../templates/operations.templates';
@@ -191,6 +192,7 @@ export class ApprovalActivitiesService implements ApprovalActivities {
       await handler.onDecision?.(m, input);
       return inserted;
     });
+    await faultPoint('decision-committed', input.subject);
     return { recorded };
   }
 

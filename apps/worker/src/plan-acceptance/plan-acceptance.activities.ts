@@ -19,6 +19,7 @@ import type {
 } from '@quotaflow/workflows';
 import { DataSource } from 'typeorm';
 import { OutboxDelivery } from '../activities/outbox-delivery';
+import { faultPoint } from '../fault-hooks';
 import { APP_CONFIG } from '../worker.tokens';
 import { PlanAcceptanceHandler } from './plan-acceptance.handler';
 import { renderPlanPdf } from './plan-document.renderer';
@@ -83,6 +84,7 @@ export class PlanAcceptanceActivitiesService implements PlanAcceptanceActivities
         planVersionHash: version.documentHash,
       });
       heartbeat('rendered');
+      await faultPoint('pdf-rendered', subject);
       stored = await this.assignments.storeDocument(assignment.id, rendered.pdf, rendered.sha256, rendered.pages);
       this.logger.log(`rendered plan document for ${assignment.id}: ${rendered.pages} pages, ${rendered.sha256}`);
     }

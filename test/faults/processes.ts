@@ -7,7 +7,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { FaultPoint } from '../../apps/worker/src/fault-hooks';
+import type { FaultPoint } from '@quotaflow/config';
 import { eventually } from '../e2e/harness';
 
 const DIST = resolve(__dirname, '../../dist/apps');

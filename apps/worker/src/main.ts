@@ -1,15 +1,14 @@
 // The worker process: config from the environment, then the Temporal worker until SIGINT/SIGTERM.
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from '@quotaflow/config';
-import { faultHoldRequested } from './fault-hooks';
+import { assertNoFaultHold, ConfigError, loadConfig } from '@quotaflow/config';
 import { createWorker, type RunningWorker } from './worker';
 import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, ['database', 'temporal', 'mail', 'audit']);
   // The fault tests' hold (fault-hooks.ts) exists for NODE_ENV=test only: anywhere else it is a mistake.
-  if (faultHoldRequested() && config.env !== 'test') throw new Error('QUOTAFLOW_FAULT_HOLD is a test hook (test/faults), refused unless NODE_ENV=test');
+  assertNoFaultHold();
   const worker: { running?: RunningWorker } = {};
   let stopping: Promise<void> | undefined;
   const stop = (why: string): Promise<void> =>

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AppConfig } from '@quotaflow/config';
+import { faultPoint, type AppConfig } from '@quotaflow/config';
 import { EmailOutbox, type EmailOutboxEntity, PlanDocumentEntity } from '@quotaflow/persistence';
 import { DataSource } from 'typeorm';
-import { faultPoint } from '../fault-hooks';
 import { APP_CONFIG, MAIL_TRANSPORT } from '../worker.tokens';
 import type { MailTransport } from './mail-transport';
 

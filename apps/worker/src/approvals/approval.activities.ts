@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AppConfig } from '@quotaflow/config';
+import { faultPoint, type AppConfig } from '@quotaflow/config';
 import {
   ApprovalRepository,
   AuditLog,
@@ -24,7 +24,6 @@ import type {
 } from '@quotaflow/workflows';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OutboxDelivery } from '../activities/outbox-delivery';
-import { faultPoint } from '../fault-hooks';
 import { deadlineFlagged, taskEscalation, taskReminder, taskRequest } from '../templates/approval.templates';
 import { render, whereToRead, type Message } from '../templates/message';
 import { workflowFailed } from '../templates/operations.templates';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AppConfig } from '@quotaflow/config';
+import { faultPoint, type AppConfig } from '@quotaflow/config';
 import {
   DEFAULT_APPROVAL_POLICY,
   groupIntoSteps,
@@ -19,7 +19,6 @@ import type {
 } from '@quotaflow/workflows';
 import { DataSource } from 'typeorm';
 import { OutboxDelivery } from '../activities/outbox-delivery';
-import { faultPoint } from '../fault-hooks';
 import { APP_CONFIG } from '../worker.tokens';
 import { PlanAcceptanceHandler } from './plan-acceptance.handler';
 import { renderPlanPdf } from './plan-document.renderer';

@@ -1,8 +1,9 @@
 /**
- * Test hook for the fault tests (test/faults): holds the worker at a named point inside an
- * activity until the test says go, so a SIGKILL lands exactly there. Inert unless BOTH
- * `NODE_ENV=test` and `QUOTAFLOW_FAULT_HOLD` are set; `main.ts` refuses to start when
- * `QUOTAFLOW_FAULT_HOLD` is set outside `NODE_ENV=test`, so a production worker never holds.
+ * Test hook for the fault tests (test/faults): holds the worker or the API at a named point (inside
+ * an activity, inside a request) until the test says go, so a SIGKILL lands exactly there. Inert
+ * unless BOTH `NODE_ENV=test` and `QUOTAFLOW_FAULT_HOLD` are set; the worker's and the API's
+ * `main.ts` refuse to start when `QUOTAFLOW_FAULT_HOLD` is set outside `NODE_ENV=test`
+ * (`assertNoFaultHold`), so a production process never holds.
  *
  * `QUOTAFLOW_FAULT_HOLD=<point>[:<detail substring>]`, `QUOTAFLOW_FAULT_DIR=<dir>`: the first time
  * the process reaches `<point>` with a detail containing the substring, it writes
@@ -13,18 +14,21 @@
  * Points: `pdf-rendered` (preparePlanAcceptance: PDF rendered, not stored yet), `smtp-accepted`
  * (OutboxDelivery: the SMTP server accepted the message, the outbox row not marked sent; detail =
  * purpose), `decision-committed` (recordApprovalDecision: its transaction committed, the activity
- * not answered; detail = subject).
+ * not answered; detail = subject), `decision-answered` (API: the workflow's `decide` Update
+ * answered, the Idempotency-Key's answer not stored, the HTTP response not written; detail = the key).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type FaultPoint = 'pdf-rendered' | 'smtp-accepted' | 'decision-committed';
+export type FaultPoint = 'pdf-rendered' | 'smtp-accepted' | 'decision-committed' | 'decision-answered';
 
 let held = false;
 
-/** True when the process was started with a fault hold (only allowed under NODE_ENV=test). */
-export function faultHoldRequested(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env.QUOTAFLOW_FAULT_HOLD);
+/** Throws when the process was given a fault hold outside NODE_ENV=test (called by both `main.ts`). */
+export function assertNoFaultHold(env: Readonly<Record<string, string | undefined>> = process.env): void {
+  if (env.QUOTAFLOW_FAULT_HOLD && env.NODE_ENV !== 'test') {
+    throw new Error('QUOTAFLOW_FAULT_HOLD is a test hook (test/faults), refused unless NODE_ENV=test');
+  }
 }
 
 export async function faultPoint(point: FaultPoint, detail: string): Promise<void> {

@@ -64,9 +64,14 @@ export async function killAll(): Promise<void> {
 export class FaultHolds {
   readonly dir = mkdtempSync(join(tmpdir(), 'quotaflow-faults-'));
 
-  /** Environment of a worker that holds at `point` (optionally only when the detail contains `filter`). */
+  /** Environment of a process that holds at `point` (optionally only when the detail contains `filter`). */
   env(point: FaultPoint, filter = ''): Record<string, string> {
     return { QUOTAFLOW_FAULT_HOLD: filter ? `${point}:${filter}` : point, QUOTAFLOW_FAULT_DIR: this.dir };
+  }
+
+  /** Environment of a process that holds once at each of `points`. */
+  envAll(points: FaultPoint[]): Record<string, string> {
+    return { QUOTAFLOW_FAULT_HOLD: points.join(','), QUOTAFLOW_FAULT_DIR: this.dir };
   }
 
   /** Waits until a worker holds at `point`; returns the detail it held with. */

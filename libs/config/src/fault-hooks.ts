@@ -5,10 +5,10 @@
  * `main.ts` refuse to start when `QUOTAFLOW_FAULT_HOLD` is set outside `NODE_ENV=test`
  * (`assertNoFaultHold`), so a production process never holds.
  *
- * `QUOTAFLOW_FAULT_HOLD=<point>[:<detail substring>]`, `QUOTAFLOW_FAULT_DIR=<dir>`: the first time
- * the process reaches `<point>` with a detail containing the substring, it writes
- * `<dir>/<point>.held` (the detail) and waits until `<dir>/<point>.go` exists. It holds once per
- * process. The activity heartbeat interceptor keeps heartbeating while it is held, so a held
+ * `QUOTAFLOW_FAULT_HOLD=<point>[:<detail substring>][,<point>…]`, `QUOTAFLOW_FAULT_DIR=<dir>`: the
+ * first time the process reaches `<point>` with a detail containing the substring, it writes
+ * `<dir>/<point>.held` (the detail) and waits until `<dir>/<point>.go` exists. Each point holds
+ * once per process. The activity heartbeat interceptor keeps heartbeating while it is held, so a held
  * attempt is only ever ended by the test (a kill, or go).
  *
  * Points: `pdf-rendered` (preparePlanAcceptance: PDF rendered, not stored yet), `smtp-accepted`
@@ -22,7 +22,7 @@ import { join } from 'node:path';
 
 export type FaultPoint = 'pdf-rendered' | 'smtp-accepted' | 'decision-committed' | 'decision-answered';
 
-let held = false;
+const held = new Set<FaultPoint>();
 
 /** Throws when the process was given a fault hold outside NODE_ENV=test (called by both `main.ts`). */
 export function assertNoFaultHold(env: Readonly<Record<string, string | undefined>> = process.env): void {
@@ -32,14 +32,16 @@ export function assertNoFaultHold(env: Readonly<Record<string, string | undefine
 }
 
 export async function faultPoint(point: FaultPoint, detail: string): Promise<void> {
-  if (held || process.env.NODE_ENV !== 'test') return;
+  if (held.has(point) || process.env.NODE_ENV !== 'test') return;
   const spec = process.env.QUOTAFLOW_FAULT_HOLD;
   const dir = process.env.QUOTAFLOW_FAULT_DIR;
   if (!spec || !dir) return;
-  const [wanted, ...rest] = spec.split(':');
-  const filter = rest.join(':');
-  if (wanted !== point || !detail.includes(filter)) return;
-  held = true;
+  const wanted = spec.split(',').some((entry) => {
+    const [name, ...rest] = entry.split(':');
+    return name === point && detail.includes(rest.join(':'));
+  });
+  if (!wanted) return;
+  held.add(point);
   writeFileSync(join(dir, `${point}.held`), detail);
   while (!existsSync(join(dir, `${point}.go`))) await new Promise((r) => setTimeout(r, 100));
 }

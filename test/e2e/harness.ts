@@ -12,7 +12,7 @@ import { createDataSource, PersonEntity, TeamEntity } from '@quotaflow/persisten
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../../apps/api/src/app.factory';
 import { createWorker, type CreateWorkerOptions, type RunningWorker } from '../../apps/worker/src/worker';
-import { createTestDatabase } from '../support/database';
+import { createTestDatabase, type TestPostgresServer } from '../support/database';
 import { TEST_JWT_SECRET, TEST_SECRET_ENV } from '../support/secrets';
 import { startSmtpSink, type SmtpSink } from '../support/smtp';
 import { uniqueTaskQueue } from '../support/temporal';
@@ -84,6 +84,10 @@ export interface HarnessOptions {
   inProcessWorker?: boolean;
   /** Variables on top of the harness's own (e.g. `TRUST_PROXY`, `RATE_LIMIT_PER_MINUTE`). */
   env?: Record<string, string>;
+  /** A PostgreSQL server of the test's own instead of the shared one (test/faults restarts it). */
+  postgres?: TestPostgresServer;
+  /** A Temporal server of the test's own instead of the shared one (test/faults restarts it). */
+  temporalAddress?: string;
 }
 
 /**
@@ -93,7 +97,7 @@ export interface HarnessOptions {
  * Rate limits are set high (tests poll); a test of the limits sets its own through `env`.
  */
 export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(options.postgres);
   const smtp = await startSmtpSink();
   const checkpointDir = mkdtempSync(join(tmpdir(), 'quotaflow-audit-'));
   const env: Record<string, string> = {
@@ -101,7 +105,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     PORT: '3000',
     DATABASE_URL: database.url,
     DATABASE_MIGRATION_URL: database.ownerUrl,
-    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
+    TEMPORAL_ADDRESS: options.temporalAddress ?? process.env.TEMPORAL_ADDRESS!,
     TEMPORAL_TASK_QUEUE: uniqueTaskQueue(name),
     SMTP_URL: smtp.url,
     MAIL_FROM: 'Quotaflow <no-reply@quotaflow.test>',

@@ -12,6 +12,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** A PostgreSQL server of a test's own (the fault tests restart theirs) with a migrated template. */
+export interface TestPostgresServer {
+  adminUrl: string;
+  templateDb: string;
+}
+
 /** The app login's URL for `database` on the server of `adminUrl`. */
 export function appLoginUrl(adminUrl: string, database: string): string {
   const url = new URL(urlFor(adminUrl, database));
@@ -38,9 +44,9 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * A fresh, migrated database of its own: a clone of the template made by the
  * global setup. Call `drop()` in afterAll.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const adminUrl = requiredEnv('TEST_PG_ADMIN_URL');
-  const template = requiredEnv('TEST_TEMPLATE_DB');
+export async function createTestDatabase(server?: TestPostgresServer): Promise<TestDatabase> {
+  const adminUrl = server?.adminUrl ?? requiredEnv('TEST_PG_ADMIN_URL');
+  const template = server?.templateDb ?? requiredEnv('TEST_TEMPLATE_DB');
   assertTestDatabaseName(template);
   const name = `quotaflow_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   assertTestDatabaseName(name);

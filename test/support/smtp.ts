@@ -11,6 +11,10 @@ export interface SmtpSink {
   readonly connections: number;
   /** Resolves with the first message (already received or arriving) matching `predicate`. */
   waitFor(predicate: (mail: ParsedMail) => boolean, timeoutMs?: number): Promise<ParsedMail>;
+  /** Stops listening (the port refuses connections: an SMTP server that is down), keeping what it received. */
+  pause(): Promise<void>;
+  /** Listens again on the same port. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -20,7 +24,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const waiters = new Set<{ predicate: (mail: ParsedMail) => boolean; resolve: (mail: ParsedMail) => void }>();
   let connections = 0;
   let stopped: Promise<void> | undefined;
-  const server = new SMTPServer({
+  const makeServer = () => new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
@@ -45,10 +49,15 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     },
   });
   const port = await freePort();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
+  const listen = (server: SMTPServer) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  const close = (server: SMTPServer) => new Promise<void>((resolve) => server.close(() => resolve()));
+  let server = makeServer();
+  await listen(server);
+  let paused = false;
 
   return {
     url: `smtp://127.0.0.1:${port}`,
@@ -75,6 +84,17 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         waiters.add(waiter);
       });
     },
-    stop: () => (stopped ??= new Promise<void>((resolve) => server.close(() => resolve()))),
+    async pause() {
+      if (paused) return;
+      paused = true;
+      await close(server);
+    },
+    async resume() {
+      if (!paused) return;
+      server = makeServer();
+      await listen(server);
+      paused = false;
+    },
+    stop: () => (stopped ??= paused ? Promise.resolve() : close(server)),
   };
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from '@quotaflow/config';
+import { assertNoFaultHold, ConfigError, loadConfig } from '@quotaflow/config';
 import { createApiApp } from './app.factory';
 
 async function main(): Promise<void> {
@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // The fault tests' hold (libs/config/src/fault-hooks.ts) exists for NODE_ENV=test only.
+  assertNoFaultHold();
   const app = await createApiApp(config);
   await app.listen(config.http.port, '0.0.0.0');
   new Logger('api').log(`listening on ${config.http.publicBaseUrl} (OpenAPI at /docs)`);

@@ -1,12 +1,14 @@
 // The worker process: config from the environment, then the Temporal worker until SIGINT/SIGTERM.
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from '@quotaflow/config';
+import { assertNoFaultHold, ConfigError, loadConfig } from '@quotaflow/config';
 import { createWorker, type RunningWorker } from './worker';
 import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, ['database', 'temporal', 'mail', 'audit']);
+  // The fault tests' hold (fault-hooks.ts) exists for NODE_ENV=test only: anywhere else it is a mistake.
+  assertNoFaultHold();
   const worker: { running?: RunningWorker } = {};
   let stopping: Promise<void> | undefined;
   const stop = (why: string): Promise<void> =>

@@ -1,3 +1,4 @@
 export * from './config';
 export * from './tokens';
 export * from './secret-strength';
+export * from './fault-hooks';

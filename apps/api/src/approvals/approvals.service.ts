@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
+import { faultPoint } from '@quotaflow/config';
 import { approvalTaskAccess, DomainError, type ApprovalDecision, type ErrorArea } from '@quotaflow/domain';
 import { ApprovalRepository, IdempotencyRepository, type ApprovalTaskEntity, type IdempotencyClaim } from '@quotaflow/persistence';
 import { decideUpdate, decisionRequestForEveryGeneration, receiptOfAnyGeneration, type ApprovalDecisionRequest, type DecisionReceipt } from '@quotaflow/workflows';
@@ -180,6 +181,7 @@ export class ApprovalsService {
       throw toDomainError(e, d.area);
     }
     const body = answer(receipt);
+    if (key) await faultPoint('decision-answered', key);
     if (key) await this.idempotency.complete(key, 200, body);
     return { body, replayed: false };
   }

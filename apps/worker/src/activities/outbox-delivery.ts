@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AppConfig } from '@quotaflow/config';
+import { faultPoint, type AppConfig } from '@quotaflow/config';
 import { EmailOutbox, type EmailOutboxEntity, PlanDocumentEntity } from '@quotaflow/persistence';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, MAIL_TRANSPORT } from '../worker.tokens';
@@ -51,6 +51,7 @@ export class OutboxDelivery {
       if (code !== undefined && code >= 500 && code < 600) throw ApplicationFailure.nonRetryable(message, 'EMAIL.REJECTED');
       throw ApplicationFailure.retryable(`SMTP unavailable: ${message}`, 'EMAIL.SMTP_UNAVAILABLE');
     }
+    await faultPoint('smtp-accepted', row.purpose);
     await this.outbox.markSent(row.id, row.messageId);
     return 'sent';
   }

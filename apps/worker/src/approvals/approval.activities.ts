@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AppConfig } from '@quotaflow/config';
+import { faultPoint, type AppConfig } from '@quotaflow/config';
 import {
   ApprovalRepository,
   AuditLog,
@@ -191,6 +191,7 @@ export class ApprovalActivitiesService implements ApprovalActivities {
       await handler.onDecision?.(m, input);
       return inserted;
     });
+    await faultPoint('decision-committed', input.subject);
     return { recorded };
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AppConfig } from '@quotaflow/config';
+import { faultPoint, type AppConfig } from '@quotaflow/config';
 import {
   DEFAULT_APPROVAL_POLICY,
   groupIntoSteps,
@@ -83,6 +83,7 @@ export class PlanAcceptanceActivitiesService implements PlanAcceptanceActivities
         planVersionHash: version.documentHash,
       });
       heartbeat('rendered');
+      await faultPoint('pdf-rendered', subject);
       stored = await this.assignments.storeDocument(assignment.id, rendered.pdf, rendered.sha256, rendered.pages);
       this.logger.log(`rendered plan document for ${assignment.id}: ${rendered.pages} pages, ${rendered.sha256}`);
     }

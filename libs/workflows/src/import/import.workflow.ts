@@ -7,11 +7,15 @@ import { ApplicationFailure, defineQuery, proxyActivities, setHandler, ActivityF
 import type { ImportActivities } from './activities';
 import type { ImportWorkflowInput, ImportWorkflowStatus } from './messages';
 
+// A whole file in one transaction (hundreds of thousands of rows take minutes): two hours bound the
+// attempt; the heartbeats carry progress, and their 20 s timeout notices a killed worker. Five
+// attempts: a file that fails five times fails for a reason ops must see (recorded by failImport).
 const { runImport } = proxyActivities<ImportActivities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['IMPORT.NOT_FOUND', 'IMPORT_PROFILE.NOT_FOUND', 'IMPORT.CURRENCY_CONFLICT'] },
 });
+// One row updated: a minute means the database is in trouble (as DATABASE_WORK).
 const { failImport } = proxyActivities<ImportActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
 
 export const importStatusQuery = defineQuery<ImportWorkflowStatus>('status');

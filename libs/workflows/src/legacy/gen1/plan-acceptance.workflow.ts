@@ -30,6 +30,7 @@ import {
   type ApprovalOutcome,
   type RecordedDecision,
 } from './run-stages';
+import { DATABASE_WORK, DOCUMENT_WORK, MAIL_WORK } from '../../approval/activity-options';
 import type { ApprovalTaskActivities } from './task-activities';
 import type { ApprovalStage } from './approval-types';
 import type {
@@ -63,17 +64,16 @@ export const PLAN_ACCEPTANCE_CODES = {
   invalidDecision: 'VALIDATION.FAILED',
 } as const;
 
-// Activities are short (database, PDF, one SMTP message): an attempt lost with a killed worker
-// is retried after 20 s instead of waiting out a long timeout.
-const { renderPlanDocument, sendEmail, recordAudit, setAssignmentState } = proxyActivities<PlanAcceptanceActivities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+// The production timeouts of today's generation (../../approval/activity-options.ts, each with its
+// reason): a killed worker's attempt is noticed by its heartbeat timeout (the worker heartbeats
+// every activity), so the time bounds fit the real work — a large PDF, a slow SMTP server — and
+// are never cut for a test's sake. Only the options changed (replay compares activity types and
+// ids, not options): the recorded generation-1 histories still replay.
+const { renderPlanDocument } = proxyActivities<Pick<PlanAcceptanceActivities, 'renderPlanDocument'>>(DOCUMENT_WORK);
+const { sendEmail } = proxyActivities<Pick<PlanAcceptanceActivities, 'sendEmail'>>(MAIL_WORK);
+const { recordAudit, setAssignmentState } = proxyActivities<Pick<PlanAcceptanceActivities, 'recordAudit' | 'setAssignmentState'>>(DATABASE_WORK);
 
-const { openApprovalTasks, closeApprovalTasks } = proxyActivities<ApprovalTaskActivities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const { openApprovalTasks, closeApprovalTasks } = proxyActivities<ApprovalTaskActivities>(DATABASE_WORK);
 
 /** Patch marker: runs recorded before the approval inbox existed replay without its activities. */
 const INBOX_PATCH = 'approval-inbox';

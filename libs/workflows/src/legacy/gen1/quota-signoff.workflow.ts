@@ -34,6 +34,7 @@ import {
   type QuotaSet,
 } from '@quotaflow/domain';
 import { ApprovalRun, refuse, type ApprovalAuditEntry, type ApprovalEvent, type ApprovalOutcome, type StageDecisionInput } from './run-stages';
+import { DATABASE_WORK, MAIL_WORK } from '../../approval/activity-options';
 import type { ApprovalTaskActivities } from './task-activities';
 import type { ApprovalStage } from './approval-types';
 import type { ApprovalDecisionRecord, PlanAcceptanceActivities } from './plan-acceptance.activities';
@@ -51,10 +52,12 @@ import {
   type QuotaStageStatus,
 } from './quota-signoff.messages';
 
-const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
-const { recordAudit } = proxyActivities<Pick<PlanAcceptanceActivities, 'recordAudit'>>({ startToCloseTimeout: '20 seconds', retry });
-const { openApprovalTasks, closeApprovalTasks, sendNotice } = proxyActivities<ApprovalTaskActivities>({ startToCloseTimeout: '20 seconds', retry });
-const quota = proxyActivities<QuotaSignoffActivities>({ startToCloseTimeout: '20 seconds', retry });
+// Today's production timeouts (../../approval/activity-options.ts, each with its reason): database
+// work, and the mail bound for what sends notices (task emails, lock notices to a whole team).
+// Options only (replay compares activity types and ids): the generation-1 histories still replay.
+const { recordAudit } = proxyActivities<Pick<PlanAcceptanceActivities, 'recordAudit'>>(DATABASE_WORK);
+const { openApprovalTasks, closeApprovalTasks, sendNotice } = proxyActivities<ApprovalTaskActivities>(MAIL_WORK);
+const quota = proxyActivities<QuotaSignoffActivities>(MAIL_WORK);
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -28,6 +28,7 @@ import {
 } from '@temporalio/workflow';
 import { routeTerritoryChange, type ApprovalStage, type TerritoryImpact } from '@quotaflow/domain';
 import { ApprovalRun, refuse, type ApprovalAuditEntry, type ApprovalEvent, type ApprovalOutcome } from './run-stages';
+import { MAIL_WORK } from '../../approval/activity-options';
 import type { TerritoryChangeWorkflowActivities } from './territory-change.activities';
 import {
   TERRITORY_CHANGE_CODES,
@@ -43,10 +44,10 @@ import {
   type TerritoryDecisionRequest,
 } from './territory-change.messages';
 
-const acts = proxyActivities<TerritoryChangeWorkflowActivities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+// Database work and notices (SMTP) through one proxy: the mail bound (../../approval/activity-options.ts),
+// the larger of the two; a killed worker's attempt is noticed by the heartbeat timeout. Options only
+// (replay compares activity types and ids): the recorded generation-1 histories still replay.
+const acts = proxyActivities<TerritoryChangeWorkflowActivities>(MAIL_WORK);
 
 const STAGE_ROLE: Record<string, string> = { 'territory-managers': 'manager', ops: 'ops', finance: 'finance' };
 

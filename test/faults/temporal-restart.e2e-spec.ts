@@ -1,0 +1,82 @@
+/**
+ * Fault test, Temporal: a dev server of the test's own, with its state file (`--db-filename`),
+ * is stopped and started again on the same file and port twice — while the plan acceptance waits
+ * for the rep, and while the worker (a real child process) is inside the finish activity, after
+ * the SMTP server accepted the manager's decline notice (held there by the test hook). The
+ * workflow resumes from the stored state: the decline made after the first restart is recorded
+ * once, the notices are each delivered once, the run completes.
+ */
+import { AuditEventEntity, ApprovalDecisionEntity, EmailOutboxEntity, PlanAssignmentEntity } from '@quotaflow/persistence';
+import { Client, Connection } from '@temporalio/client';
+import { aePlanDocument, eventually, type Harness, startHarness } from '../e2e/harness';
+import { testDataConverter } from '../support/temporal';
+import { FaultHolds, killAll, spawnChild, WORKER_MAIN } from './processes';
+import { ownTemporal, type OwnTemporal } from './own-servers';
+
+jest.setTimeout(180_000);
+
+describe('the Temporal server restarted mid-workflow', () => {
+  let temporal: OwnTemporal;
+  let h: Harness;
+  const holds = new FaultHolds();
+
+  beforeAll(async () => {
+    temporal = await ownTemporal('temporal-restart');
+    h = await startHarness('faults-temporal', { temporalAddress: temporal.address, inProcessWorker: false });
+  });
+  afterAll(async () => {
+    await killAll();
+    await h?.close();
+    await temporal?.remove();
+    holds.remove();
+  });
+
+  it('resumes the waiting workflow and the interrupted activity from the state file', async () => {
+    const worker = spawnChild(WORKER_MAIN, { ...h.env, ...holds.env('smtp-accepted', ':declined:manager') });
+    const plan = await h.http('POST', '/api/v1/plans', { as: h.org.ops, body: { key: 'temporal-restart', name: 'Temporal restart', periodLabel: 'FY2026', effectiveFrom: '2026-01-01', document: aePlanDocument('temporal-restart') } });
+    expect(plan.status).toBe(201);
+    const published = await h.http('POST', `/api/v1/plan-versions/${plan.body.versions[0].id}/publish`, { as: h.org.ops, body: { personIds: [h.org.rep.id] } });
+    expect(published.status).toBe(202);
+    const { assignmentId: id, workflowId } = published.body.assignments[0] as { assignmentId: string; workflowId: string };
+    await eventually(async () => (await h.db.getRepository(EmailOutboxEntity).findOneBy({ purpose: `plan-acceptance:${id}:invite` }))?.status === 'sent', 'invite sent', 90_000);
+
+    // 1. Restarted while the workflow waits for the rep.
+    await temporal.stop();
+    await temporal.start();
+    // The API's client reconnects by itself; until it has, the decline is refused as
+    // TEMPORAL.UNAVAILABLE (503) and the client retries with the same key.
+    const declined = await eventually(async () => {
+      const r = await h.http('POST', `/api/v1/plan-assignments/${id}/decline`, { as: h.org.rep, body: { reason: 'Quota too high' }, headers: { 'Idempotency-Key': 'temporal-restart-1' } });
+      if (r.status !== 200 && r.status !== 503) throw new Error(`decline answered ${r.status} ${JSON.stringify(r.body)}`);
+      return r.status === 200 ? r : undefined;
+    }, 'the decline after the restart', 90_000);
+    expect(declined.body).toMatchObject({ status: 'declined' });
+
+    // 2. Restarted while the finish activity holds, its manager notice accepted by SMTP.
+    expect(await holds.held('smtp-accepted', worker)).toMatch(new RegExp(`^plan-acceptance:${id}:declined:manager:`));
+    await temporal.stop();
+    holds.release('smtp-accepted');
+    await temporal.start();
+
+    const rows = await eventually(async () => {
+      const mine = (await h.db.getRepository(EmailOutboxEntity).find()).filter((o) => o.purpose.includes(id));
+      return mine.length === 3 && mine.every((o) => o.status === 'sent') ? mine : undefined;
+    }, 'the invite and both decline notices sent', 90_000);
+    const connection = await Connection.connect({ address: temporal.address });
+    try {
+      const client = new Client({ connection, dataConverter: testDataConverter() });
+      const result = await client.workflow.getHandle(workflowId).result();
+      expect(result).toMatchObject({ state: 'declined' });
+    } finally {
+      await connection.close();
+    }
+    expect((await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id })).status).toBe('declined');
+    expect(await h.db.getRepository(ApprovalDecisionEntity).countBy({ subject: `plan-assignment:${id}` })).toBe(1);
+    const audit = await h.db.getRepository(AuditEventEntity).find({ where: { subject: `plan-assignment:${id}` }, order: { id: 'ASC' } });
+    expect(audit.map((a) => a.action)).toEqual(['plan-assignment.published', 'plan-assignment.document-rendered', 'plan-assignment.emailed', 'plan-assignment.declined']);
+    // Each message once at the SMTP server: the held notice was marked sent before any retry.
+    for (const row of rows) expect(h.smtp.messages.filter((m) => m.messageId === row.messageId)).toHaveLength(1);
+    expect(h.smtp.messages).toHaveLength(3);
+    await worker.stop();
+  });
+});

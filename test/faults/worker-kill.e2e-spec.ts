@@ -1,0 +1,126 @@
+/**
+ * Fault test, the worker: the real worker process (dist/, a child process) is SIGKILLed while an
+ * activity is in flight — held there by the test hook (apps/worker/src/fault-hooks.ts) — three
+ * times in one plan acceptance: rendering the plan PDF, sending the invite over SMTP (accepted by
+ * the server, not yet marked sent) and writing the rep's decline (committed, not yet answered).
+ * A new worker process takes over each time; the decline emails go out after the last restart.
+ * Compared with an undisturbed run of the same flow in the same database: the same outbox
+ * purposes, the same audit events in the same order, one decision; at the SMTP server every
+ * message arrives once, except the invite of the SMTP kill: twice, with the same Message-ID.
+ */
+import {
+  ApprovalDecisionEntity,
+  AuditEventEntity,
+  EmailOutboxEntity,
+  PlanAssignmentEntity,
+  PlanDocumentEntity,
+  type PersonEntity,
+} from '@quotaflow/persistence';
+import { aePlanDocument, eventually, type Harness, startHarness } from '../e2e/harness';
+import { type Child, FaultHolds, killAll, spawnChild, WORKER_MAIN } from './processes';
+
+jest.setTimeout(240_000);
+
+describe('the worker SIGKILLed inside an activity', () => {
+  let h: Harness;
+  const holds = new FaultHolds();
+
+  beforeAll(async () => {
+    h = await startHarness('faults-worker-kill', { inProcessWorker: false });
+  });
+  afterAll(async () => {
+    await killAll();
+    await h?.close();
+    holds.remove();
+  });
+
+  const worker = (hold: Record<string, string> = {}): Child => spawnChild(WORKER_MAIN, { ...h.env, ...hold });
+
+  async function publish(person: PersonEntity, key: string): Promise<string> {
+    const plan = await h.http('POST', '/api/v1/plans', { as: h.org.ops, body: { key, name: `Plan ${key}`, periodLabel: 'FY2026', effectiveFrom: '2026-01-01', document: aePlanDocument(key) } });
+    expect(plan.status).toBe(201);
+    const published = await h.http('POST', `/api/v1/plan-versions/${plan.body.versions[0].id}/publish`, { as: h.org.ops, body: { personIds: [person.id] } });
+    expect(published.status).toBe(202);
+    return published.body.assignments[0].assignmentId as string;
+  }
+
+  const status = async (id: string) => (await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id })).status;
+
+  /** Declines with one Idempotency-Key, retrying with the same key while the API answers no 200. */
+  async function decline(person: PersonEntity, id: string, key: string) {
+    return eventually(async () => {
+      const r = await h.http('POST', `/api/v1/plan-assignments/${id}/decline`, { as: person, body: { reason: 'Quota too high' }, headers: { 'Idempotency-Key': key } });
+      return r.status === 200 ? r : undefined;
+    }, `decline ${id}`, 120_000);
+  }
+
+  /** The run's outbox rows once all are sent, and its audit actions in chain order. */
+  async function settled(id: string, person: PersonEntity) {
+    await eventually(async () => (await status(id)) === 'declined', `${id} declined`, 120_000);
+    const rows = await eventually(async () => {
+      const mine = (await h.db.getRepository(EmailOutboxEntity).find()).filter((o) => o.purpose.includes(id));
+      // Three rows: the invite and the two decline notices (enqueued by the finish activity, after `declined`).
+      return mine.length >= 3 && mine.every((o) => o.status === 'sent') ? mine : undefined;
+    }, `every email of ${id} sent`, 120_000);
+    const audit = await h.db.getRepository(AuditEventEntity).find({ where: { subject: `plan-assignment:${id}` }, order: { id: 'ASC' } });
+    const normal = (s: string) => s.replaceAll(id, '<assignment>').replaceAll(person.id, '<rep>');
+    return {
+      rows,
+      purposes: rows.map((r) => normal(r.purpose)).sort(),
+      actions: audit.map((a) => a.action),
+      decisions: await h.db.getRepository(ApprovalDecisionEntity).countBy({ subject: `plan-assignment:${id}` }),
+      documents: await h.db.getRepository(PlanDocumentEntity).countBy({ assignmentId: id }),
+      deliveries: Object.fromEntries(rows.map((r) => [normal(r.purpose), h.smtp.messages.filter((m) => m.messageId === r.messageId).length])),
+    };
+  }
+
+  it('loses nothing and duplicates only the one message whose send the kill interrupted, with its Message-ID', async () => {
+    // 1. Killed while the plan PDF is rendered (audit `published` written, the PDF not stored).
+    const first = worker(holds.env('pdf-rendered'));
+    const killed = await publish(h.org.rep, 'kill-plan');
+    expect(await holds.held('pdf-rendered', first)).toBe(`plan-assignment:${killed}`);
+    await first.kill9();
+    expect(h.smtp.messages).toHaveLength(0);
+
+    // 2. Killed after the SMTP server accepted the invite, before the outbox row is marked sent.
+    const second = worker(holds.env('smtp-accepted', ':invite'));
+    const invitePurpose = await holds.held('smtp-accepted', second);
+    expect(invitePurpose).toBe(`plan-acceptance:${killed}:invite`);
+    const invites = h.smtp.messages.filter((m) => m.subject && JSON.stringify(m.to).includes(h.org.rep.email));
+    expect(invites).toHaveLength(1);
+    await second.kill9();
+
+    // 3. Killed after the decline's transaction committed, before the activity answered; the
+    //    decline request is in flight meanwhile and completes (or is retried, same key) later.
+    const third = worker(holds.env('decision-committed', killed));
+    await eventually(async () => (await h.db.getRepository(EmailOutboxEntity).findOneBy({ purpose: invitePurpose }))?.status === 'sent', 'the invite resent and marked sent', 120_000);
+    const declining = decline(h.org.rep, killed, 'fault-decline-0001');
+    expect(await holds.held('decision-committed', third)).toBe(`plan-assignment:${killed}`);
+    await third.kill9();
+
+    // 4. The last worker finishes the run: the decline emails are sent after this restart.
+    const fourth = worker();
+    const declined = await declining;
+    expect(declined.body).toMatchObject({ status: 'declined' });
+    const disturbed = await settled(killed, h.org.rep);
+
+    // The undisturbed run of the same flow, on the same worker.
+    const calm = await publish(h.org.otherRep, 'calm-plan');
+    await eventually(async () => (await status(calm)) === 'pending_rep' && (await h.db.getRepository(EmailOutboxEntity).findOneBy({ purpose: `plan-acceptance:${calm}:invite` }))?.status === 'sent', 'calm invite sent', 120_000);
+    expect((await decline(h.org.otherRep, calm, 'calm-decline-0001')).body).toMatchObject({ status: 'declined' });
+    const undisturbed = await settled(calm, h.org.otherRep);
+
+    expect(disturbed.purposes).toEqual(undisturbed.purposes);
+    expect(disturbed.actions).toEqual(undisturbed.actions);
+    expect(disturbed.decisions).toBe(1);
+    expect(undisturbed.decisions).toBe(1);
+    expect(disturbed.documents).toBe(1);
+    // At the SMTP server: once each, except the invite whose send the kill interrupted (same Message-ID twice).
+    const once = Object.fromEntries(undisturbed.purposes.map((p) => [p, 1]));
+    expect(undisturbed.deliveries).toEqual(once);
+    expect(disturbed.deliveries).toEqual({ ...once, 'plan-acceptance:<assignment>:invite': 2 });
+    // What the undisturbed run sent, listed so a change of the flow shows here.
+    process.stderr.write(`worker-kill: purposes ${JSON.stringify(undisturbed.purposes)}; audit ${JSON.stringify(undisturbed.actions)}; deliveries ${JSON.stringify(disturbed.deliveries)}\n`);
+    await fourth.stop();
+  });
+});

@@ -163,6 +163,15 @@ describe('monthly close, end to end over HTTP', () => {
     expect(payroll.headers.get('x-calculation-version')).toBe('1');
     expect((await h.http('GET', `/api/v1/periods/${periodId}/payroll`, { as: manager })).status).toBe(403);
 
+    // Each manager reviews their own team's payouts, explained; a rep sees their own.
+    const westView = (await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: manager })).body;
+    expect(westView.payouts.map((p: { personId: string }) => p.personId).sort()).toEqual([rep.id, otherRep.id].sort());
+    const ritaRow = westView.payouts.find((p: { personId: string }) => p.personId === rep.id);
+    expect(ritaRow).toMatchObject({ payout: figures.get(rep.id)!.payout, explanation: expect.arrayContaining([expect.stringContaining('Deal D-ACME-1')]) });
+    expect((await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: otherManager })).body.payouts.map((p: { personId: string }) => p.personId)).toEqual([farRep.id]);
+    expect((await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: farRep })).body.payouts.map((p: { personId: string }) => p.personId)).toEqual([farRep.id]);
+    expect((await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: finance })).body.payouts).toHaveLength(3);
+
     // Version 1: the managers approve, Fay (who started it) may not approve, Fred rejects.
     await decide(manager, periodId, 'team:', 1, 'approve');
     await decide(otherManager, periodId, 'team:', 1, 'approve');

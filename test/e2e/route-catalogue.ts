@@ -449,6 +449,7 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
     malformed: { as: 'finance', emptyBodyOk: true },
   },
   'GET /periods/:id/close': { targets: only((s) => `/periods/${s.periodId}/close`, READ_ALL) },
+  'GET /periods/:id/payouts': { targets: only((s) => `/periods/${s.periodId}/payouts`, ROLE_HOLDERS) },
   'GET /periods/:id/payroll': { targets: only((s) => `/periods/${s.periodId}/payroll`, ['finance', 'ops']) },
   'GET /me/statements': { targets: only('/me/statements', ROLE_HOLDERS) },
 };

@@ -50,6 +50,13 @@ export class PeriodsController {
     return this.periods.closeView(id);
   }
 
+  @Get('periods/:id/payouts')
+  @Roles(...ALL_ROLES)
+  @ApiOperation({ summary: "Payouts of the current calculation version with their explanations: a manager sees their teams' reps, a rep their own, finance, ops, auditors and admins everyone" })
+  payouts(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string) {
+    return this.periods.payouts(actor, id);
+  }
+
   @Get('periods/:id/payroll')
   @Roles('finance', 'ops')
   @ApiOperation({ summary: 'The payroll CSV of the current calculation version (generic layout; X-Calculation-Version, 0 and the header alone before any calculation); zero and negative payouts are not exported as pay' })

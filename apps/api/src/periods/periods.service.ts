@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Client, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { AppConfig } from '@quotaflow/config';
-import { DomainError, monthPeriod, payDateOf, payrollCsv } from '@quotaflow/domain';
+import { DomainError, explainParticipantPeriod, monthPeriod, payDateOf, payrollCsv, type ParticipantPeriodOutput } from '@quotaflow/domain';
 import { AuditLog, CloseSnapshotEntity, PeriodEntity } from '@quotaflow/persistence';
 import { closeStatusQuery, closeWorkflow, closeWorkflowId, type CloseStatus } from '@quotaflow/workflows';
 import { DataSource } from 'typeorm';
-import type { Principal } from '../auth/principal';
+import { READ_ALL, type Principal } from '../auth/principal';
 import { APP_CONFIG } from '../config.token';
+import { AccessService } from '../common/access.service';
 import { liveStatus } from '../common/live-status';
 import { alreadyStarted } from '../common/temporal-errors';
 import type { CreatePeriodDto } from './periods.dto';
@@ -37,6 +38,7 @@ export class PeriodsService {
     private readonly dataSource: DataSource,
     private readonly temporal: Client,
     private readonly audit: AuditLog,
+    private readonly access: AccessService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -132,6 +134,27 @@ export class PeriodsService {
     const dates = monthPeriod(period.key);
     const file = payrollCsv(rows, { periodKey: period.key, payDate: payDateOf(dates), earningCode: 'COMMISSION' });
     return { csv: file.csv, version: period.currentVersion, periodKey: period.key };
+  }
+
+  /** The current version's payouts the caller may read: everyone's (finance, ops, auditors, admins), their teams' (a manager), their own. */
+  async payouts(actor: Principal, id: string): Promise<{ periodId: string; version: number; payouts: unknown[] }> {
+    const period = await this.load(id);
+    const everyone = actor.roles.some((r) => READ_ALL.includes(r));
+    const scope = everyone ? undefined : await this.access.scope(actor);
+    const rows = (await this.dataSource.query(
+      `SELECT p.person_id AS "personId", pe.name AS "personName", p.team_id AS "teamId", p.currency, p.earnings::text AS earnings, p.adjustments::text AS adjustments,
+              p.draw::text AS draw, p.recovery::text AS recovery, p.payout::text AS payout, p.result
+         FROM payouts p JOIN people pe ON pe.id = p.person_id
+        WHERE p.period_id = $1 AND p.calculation_version = $2
+          AND ($3::boolean OR p.person_id = $4 OR p.team_id = ANY($5::uuid[]) OR p.person_id = ANY($6::uuid[]))
+        ORDER BY pe.name, p.person_id`,
+      [id, period.currentVersion, everyone, actor.id, scope?.managedTeamIds ?? [], scope?.reportIds ?? []],
+    )) as (Record<string, unknown> & { result: ParticipantPeriodOutput; currency: string })[];
+    return {
+      periodId: id,
+      version: period.currentVersion,
+      payouts: rows.map(({ result, ...row }) => ({ ...row, explanation: explainParticipantPeriod(result, row.currency) })),
+    };
   }
 
   async myStatements(actor: Principal): Promise<{ statements: unknown[] }> {

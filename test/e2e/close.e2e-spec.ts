@@ -27,9 +27,11 @@ const PLAN = {
  */
 describe('monthly close, end to end over HTTP', () => {
   let h: Harness;
+  let inputs: Awaited<ReturnType<typeof seedInputs>>;
 
   beforeAll(async () => {
     h = await startHarness('close');
+    inputs = await seedInputs();
   });
 
   afterAll(async () => {
@@ -122,7 +124,6 @@ describe('monthly close, end to end over HTTP', () => {
   it('freezes, calculates, routes approvals, recalculates after a finance reject, exports payroll, emails each rep one statement, and closes for good', async () => {
     const { ops, finance, manager, otherManager, rep, otherRep, farRep } = h.org;
     const secondFinance = await addPerson(h, 'Fred Finance', ['finance']);
-    const inputs = await seedInputs();
 
     // Ops creates the period; a month key only, once.
     const bad = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: '2026-13' } });
@@ -248,5 +249,22 @@ describe('monthly close, end to end over HTTP', () => {
       await runner.release();
     }
     expect((await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: finance })).body.code).toBe('PERIOD.CLOSED');
+  });
+
+  it('blocking exceptions (a deal in a foreign currency, reps on an attainment plan without a locked quota) stop the close before any payout; the period is open again', async () => {
+    const { ops, finance } = h.org;
+    const created = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: '2026-03' } });
+    const periodId = created.body.id as string;
+    const account = await h.db.getRepository(AccountEntity).findOneByOrFail({ name: 'Hooli' });
+    await h.db.getRepository(DealEntity).save({ externalId: 'D-HOOLI-EUR', accountId: account.id, name: 'Hooli EUR', amount: '1000.00', stage: 'won', closeDate: '2026-03-05', currency: 'EUR', type: 'new' });
+    expect((await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: finance })).status).toBe(202);
+    const blocked = await eventually(async () => {
+      const v = (await closeView(periodId)).body;
+      return v.period.status === 'open' && v.snapshot ? v : undefined;
+    }, 'close blocked', 60_000);
+    expect(blocked.versions).toEqual([]);
+    const codes = (blocked.exceptions as { code: string; severity: string; personId?: string }[]).map((e) => `${e.code}:${e.severity}`).sort();
+    expect(codes).toEqual(['DEAL.FOREIGN_CURRENCY:blocking', 'REP.NO_LOCKED_QUOTA:blocking', 'REP.NO_LOCKED_QUOTA:blocking', 'REP.NO_LOCKED_QUOTA:blocking']);
+    expect(await h.db.query(`SELECT count(*)::int AS n FROM payouts WHERE period_id = $1`, [periodId])).toEqual([{ n: 0 }]);
   });
 });

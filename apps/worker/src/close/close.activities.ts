@@ -9,6 +9,7 @@ import {
   DEFAULT_APPROVAL_POLICY,
   formatMoney,
   isDomainError,
+  planNeedsQuota,
   resolveStages,
   withThresholds,
   type CloseExceptionView,
@@ -247,7 +248,10 @@ export class CloseActivitiesService implements CloseActivities {
         const person = byId.get(a.person_id);
         plans.set(a.plan_version_id, { planVersionId: a.plan_version_id, planId: a.plan_id, planName: a.plan_name, version: a.version, document: a.document });
         const quota = quotas.get(a.person_id) ?? null;
-        if (quota === null) exceptions.push(closeException('REP.NO_LOCKED_QUOTA', `${person?.name ?? a.person_id} has no locked quota for ${period.key}.`, { personId: a.person_id }));
+        if (quota === null) {
+          const needed = planNeedsQuota(a.document);
+          exceptions.push(closeException('REP.NO_LOCKED_QUOTA', `${person?.name ?? a.person_id} has no locked quota for ${period.key}${needed ? ', and their plan is keyed on attainment' : ''}.`, { personId: a.person_id, blocking: needed }));
+        }
         participants.push({ personId: a.person_id, name: person?.name ?? a.person_id, teamId: person?.team_id ?? null, planVersionId: a.plan_version_id, quota, state: carried.get(a.person_id) ?? null });
       }
       const snapshot: CloseSnapshotContent = {

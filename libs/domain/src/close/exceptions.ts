@@ -21,6 +21,11 @@ export const CLOSE_EXCEPTION_SEVERITY: Readonly<Record<CloseExceptionCode, Close
   'REP.NO_LOCKED_QUOTA': 'warning',
 };
 
+/** Whether a plan keys anything on attainment, so that a rep on it cannot be calculated without a quota. */
+export function planNeedsQuota(plan: { components: ReadonlyArray<{ basis?: string; multiplier?: { basis?: string } }> }): boolean {
+  return plan.components.some((c) => c.basis === 'attainment' || c.multiplier?.basis === 'attainment');
+}
+
 export interface CloseExceptionView {
   code: CloseExceptionCode;
   severity: CloseExceptionSeverity;
@@ -29,6 +34,8 @@ export interface CloseExceptionView {
   dealId?: string;
 }
 
-export function closeException(code: CloseExceptionCode, message: string, about: { personId?: string; dealId?: string } = {}): CloseExceptionView {
-  return { code, severity: CLOSE_EXCEPTION_SEVERITY[code], message, ...about };
+/** An exception with its configured severity (`blocking` forces it: a rep on an attainment plan without a quota cannot be calculated). */
+export function closeException(code: CloseExceptionCode, message: string, about: { personId?: string; dealId?: string; blocking?: boolean } = {}): CloseExceptionView {
+  const { blocking, ...rest } = about;
+  return { code, severity: blocking ? 'blocking' : CLOSE_EXCEPTION_SEVERITY[code], message, ...rest };
 }

@@ -106,6 +106,8 @@ export interface Scenario {
   tasks: Record<'westTeam' | 'eastTeam' | 'finance' | 'repAck' | 'otherRepAck' | 'farRepAck' | 'repPlan' | 'farRepPlan' | 'westTerritory', string>;
   changeId: string;
   importId: string;
+  /** An open period (2030-01), nothing calculated. */
+  periodId: string;
 }
 
 interface Task { id: string; subject: string; stage: { id: string } }
@@ -229,6 +231,10 @@ export async function seedScenario(h: Harness): Promise<Scenario> {
   const imported = await h.http('POST', '/api/v1/imports/products', { as: o.ops, body: { rows: [{ code: 'MATRIX-1', name: 'Matrix product', list_price: '5.00' }] } });
   must(imported, 200, 'import');
 
+  // An open period of the monthly close.
+  const period = await h.http('POST', '/api/v1/periods', { as: o.ops, body: { key: '2030-01' } });
+  must(period, 201, 'period');
+
   const tasks = {
     westTeam: (await taskOf(h, o.manager, `quota-set:${a}`, 'team:')).id,
     eastTeam: (await taskOf(h, o.otherManager, `quota-set:${a}`, 'team:')).id,
@@ -250,7 +256,7 @@ export async function seedScenario(h: Harness): Promise<Scenario> {
   await waitUntilQuiet(h);
   return {
     h, people, requester, territories, accounts, plan: { id: created.body.id, versionId }, publishId: published.body.id, assignmentId, farAssignmentId,
-    sets: { a, b, c, d, e }, tasks, changeId, importId: imported.body.id,
+    sets: { a, b, c, d, e }, tasks, changeId, importId: imported.body.id, periodId: period.body.id as string,
   };
 }
 

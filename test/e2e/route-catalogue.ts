@@ -436,6 +436,22 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
     }),
     malformed: { as: 'ops', mayBeEmpty: ['description'], optional: ['extends', 'description', 'columns', 'columns.*', 'stages', 'stages.*', 'values', 'values.*', 'values.*.*', 'dateFormat'] },
   },
+
+  // ── the monthly close ─────────────────────────────────────────────────────────────────────
+  'POST /periods': {
+    targets: only('/periods', ['ops'], { valid: () => ({ body: { key: '2032-02' } }) }),
+    malformed: { as: 'ops' },
+  },
+  'GET /periods': { targets: only('/periods', ROLE_HOLDERS) },
+  'GET /periods/:id': { targets: only((s) => `/periods/${s.periodId}`, ROLE_HOLDERS) },
+  'POST /periods/:id/close': {
+    targets: [{ name: 'open period 2030-01', path: (s) => `${API}/periods/${s.periodId}/close`, allow: ['finance'], valid: () => ({ body: {} }) }],
+    malformed: { as: 'finance', emptyBodyOk: true },
+  },
+  'GET /periods/:id/close': { targets: only((s) => `/periods/${s.periodId}/close`, READ_ALL) },
+  'GET /periods/:id/payouts': { targets: only((s) => `/periods/${s.periodId}/payouts`, ROLE_HOLDERS) },
+  'GET /periods/:id/payroll': { targets: only((s) => `/periods/${s.periodId}/payroll`, ['finance', 'ops']) },
+  'GET /me/statements': { targets: only('/me/statements', ROLE_HOLDERS) },
 };
 
 function contentOf(body: ReturnType<typeof quotaSetBody>) {

@@ -49,6 +49,8 @@ import { TerritoriesController } from './territories/territories.controller';
 import { TerritoriesModule } from './territories/territories.module';
 import { ImportsController } from './imports/imports.controller';
 import { ImportsModule } from './imports/imports.module';
+import { PeriodsController } from './periods/periods.controller';
+import { PeriodsModule } from './periods/periods.module';
 
 /** Repositories of libs/persistence: the one piece of code that writes each table, for every feature. */
 const REPOSITORIES = [ApprovalRepository, OrganisationRepository, PlanAssignmentRepository, QuotaSetRepository, TerritoryRepository, IdempotencyRepository, PublishRepository];
@@ -113,12 +115,12 @@ class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown {
 /** Every controller of the API; the route-rule test walks this same list. */
 export const API_CONTROLLERS = [
   HealthController, PeopleController, PlansController, PlanAssignmentsController, ApprovalsController, AuditController, CalculationsController,
-  TerritoriesController, QuotaSetsController, CodecController, ImportsController,
+  TerritoriesController, QuotaSetsController, CodecController, ImportsController, PeriodsController,
 ];
 
 const FEATURES = [
   HealthModule, PeopleModule, PlansModule, PlanAssignmentsModule, ApprovalsModule, AuditModule, CalculationsModule, TerritoriesModule,
-  QuotaSetsModule, CodecModule, ImportsModule,
+  QuotaSetsModule, CodecModule, ImportsModule, PeriodsModule,
 ];
 
 @Module({})

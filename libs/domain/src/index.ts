@@ -8,3 +8,4 @@ export * from './access';
 export * from './error-codes';
 export * from './crediting';
 export * from './csv';
+export * from './close';

@@ -27,3 +27,6 @@ export { publishWorkflow } from './publish/publish.workflow';
 export * from './import/messages';
 export * from './import/activities';
 export { importWorkflow, importStatusQuery } from './import/import.workflow';
+export * from './close/messages';
+export * from './close/activities';
+export { closeWorkflow, CLOSE_BATCH_SIZE, CLOSE_CONCURRENCY } from './close/close.workflow';

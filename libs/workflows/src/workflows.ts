@@ -5,3 +5,4 @@ export { territoryChangeWorkflow } from './territory-change/territory-change.wor
 export { approvalStepWorkflow } from './approval/step.workflow';
 export { publishWorkflow } from './publish/publish.workflow';
 export { importWorkflow } from './import/import.workflow';
+export { closeWorkflow } from './close/close.workflow';

@@ -89,6 +89,8 @@ export function subjectHref(subject: string): string | null {
       return `/api/v1/quota-sets/${id}`;
     case 'territory-change':
       return `/api/v1/territory-changes/${id}`;
+    case 'close':
+      return `/api/v1/periods/${id}/close`;
     default:
       return null;
   }

@@ -1,6 +1,7 @@
 import type { INestApplicationContext, Provider } from '@nestjs/common';
 import type {
   ApprovalActivities,
+  CloseActivities,
   ImportActivities,
   PlanAcceptanceActivities,
   PublishActivities,
@@ -18,6 +19,8 @@ import { QuotaSignoffHandler } from '../quota-signoff/quota-signoff.handler';
 import { TerritoryChangeActivitiesService } from '../territory-change/territory-change.activities';
 import { TerritoryChangeHandler } from '../territory-change/territory-change.handler';
 import { ImportActivitiesService } from '../imports/import.activities';
+import { CloseActivitiesService } from '../close/close.activities';
+import { CloseHandler } from '../close/close.handler';
 import { OutboxDelivery } from './outbox-delivery';
 
 /** The worker's activity services (Nest providers), the approval kernel's subject handlers among them. */
@@ -26,9 +29,10 @@ export const ACTIVITY_PROVIDERS: Provider[] = [
   PlanAcceptanceHandler,
   QuotaSignoffHandler,
   TerritoryChangeHandler,
+  CloseHandler,
   {
     provide: SUBJECT_HANDLERS,
-    inject: [PlanAcceptanceHandler, QuotaSignoffHandler, TerritoryChangeHandler],
+    inject: [PlanAcceptanceHandler, QuotaSignoffHandler, TerritoryChangeHandler, CloseHandler],
     useFactory: (...handlers: unknown[]) => handlers,
   },
   ApprovalActivitiesService,
@@ -37,10 +41,11 @@ export const ACTIVITY_PROVIDERS: Provider[] = [
   TerritoryChangeActivitiesService,
   PublishActivitiesService,
   ImportActivitiesService,
+  CloseActivitiesService,
   ...GEN1_ACTIVITY_CLASSES,
 ];
 
-type Activities = ApprovalActivities & PlanAcceptanceActivities & QuotaSignoffActivities & TerritoryChangeActivities & PublishActivities & ImportActivities;
+type Activities = ApprovalActivities & PlanAcceptanceActivities & QuotaSignoffActivities & TerritoryChangeActivities & PublishActivities & ImportActivities & CloseActivities;
 
 /** Binds each method of a service to its instance, by name (what the worker registers). */
 function bound<T extends object>(service: T, names: readonly (keyof T & string)[]): Record<string, (...args: never[]) => unknown> {
@@ -55,6 +60,7 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
   const territory = app.get(TerritoryChangeActivitiesService);
   const publish = app.get(PublishActivitiesService);
   const imports = app.get(ImportActivitiesService);
+  const close = app.get(CloseActivitiesService);
   return {
     // Generation 1 first: `recordAudit` is shared, and generation 1's also writes its decision rows.
     ...gen1Activities(app),
@@ -64,5 +70,6 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
     ...bound(territory, ['routeTerritoryChange', 'scheduleTerritoryChange', 'applyTerritoryMoves', 'finishTerritoryChange']),
     ...bound(publish, ['beginPublish', 'startAcceptanceBatch', 'finishPublish']),
     ...bound(imports, ['runImport', 'failImport']),
+    ...bound(close, ['beginClose', 'freezeClose', 'blockClose', 'calculateCloseBatch', 'finishCalculation', 'routeCloseApproval', 'returnClose', 'sendStatementBatch', 'completeClose']),
   } as Activities & Record<string, unknown>;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
 import { faultPoint, type AppConfig } from '@quotaflow/config';
-import { EmailOutbox, type EmailOutboxEntity, PlanDocumentEntity } from '@quotaflow/persistence';
+import { EmailOutbox, type EmailOutboxEntity, PlanDocumentEntity, StatementEntity } from '@quotaflow/persistence';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, MAIL_TRANSPORT } from '../worker.tokens';
 import type { MailTransport } from './mail-transport';
@@ -59,6 +59,12 @@ export class OutboxDelivery {
   private async attachments(row: EmailOutboxEntity) {
     const out: { filename: string; content: Buffer; contentType: string }[] = [];
     for (const a of row.attachments) {
+      if (a.source.kind === 'statement') {
+        const statement = await this.dataSource.manager.findOneBy(StatementEntity, { periodId: a.source.periodId, personId: a.source.personId });
+        if (!statement) throw ApplicationFailure.retryable(`statement of ${a.source.personId} for ${a.source.periodId} not rendered yet`, 'STATEMENT.NOT_FOUND');
+        out.push({ filename: a.filename, content: statement.pdf, contentType: a.contentType });
+        continue;
+      }
       const doc = await this.dataSource.manager.findOneBy(PlanDocumentEntity, { assignmentId: a.source.assignmentId });
       if (!doc) throw ApplicationFailure.retryable(`plan document for ${a.source.assignmentId} not rendered yet`, 'PLAN_DOCUMENT.NOT_FOUND');
       out.push({ filename: a.filename, content: doc.pdf, contentType: a.contentType });

@@ -49,6 +49,8 @@ export function subjectPath(subject: string): string {
       return `/api/v1/quota-sets/${id}`;
     case 'territory-change':
       return `/api/v1/territory-changes/${id}`;
+    case 'close':
+      return `/api/v1/periods/${id}/close`;
     default:
       return `/api/v1/audit/trace/${subject}`;
   }

@@ -86,6 +86,43 @@ export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
         onDeadline: 'proceed-flagged',
       },
     ],
+    // The monthly close: every team's manager reviews their team's payouts in parallel, finance
+    // approves the totals, sales operations approve the payroll export. A reject at any stage
+    // sends the close back to calculation (a new calculation version, every approval void).
+    'commission-close': [
+      {
+        id: 'team',
+        label: 'Team {item} payout review',
+        forEach: 'subject-team',
+        approvers: [{ kind: 'managers-of', of: 'each' }],
+        actingRole: 'manager',
+        mode: 'any',
+        decisions: APPROVE_REJECT,
+        timing: { reminderEveryDays: 1, escalateAfterDays: 2 },
+        escalateTo: [{ kind: 'role', role: 'finance' }],
+        onDeadline: 'escalate-only',
+      },
+      {
+        id: 'finance',
+        label: 'Finance approval of the payout totals',
+        approvers: [{ kind: 'role', role: 'finance' }],
+        actingRole: 'finance',
+        mode: 'any',
+        decisions: APPROVE_REJECT,
+        timing: { reminderEveryDays: 1 },
+        onDeadline: 'escalate-only',
+      },
+      {
+        id: 'payroll',
+        label: 'Payroll export approval by sales operations',
+        approvers: [{ kind: 'role', role: 'ops' }],
+        actingRole: 'ops',
+        mode: 'any',
+        decisions: APPROVE_REJECT,
+        timing: { reminderEveryDays: 1 },
+        onDeadline: 'escalate-only',
+      },
+    ],
     'territory-change': [
       {
         id: 'territory-managers',

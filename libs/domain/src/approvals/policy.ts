@@ -16,7 +16,7 @@ export interface ApproverExclusion {
   reason: 'requester' | 'subject' | 'earlier-stage' | 'inactive';
 }
 
-const REQUEST_KINDS: readonly ApprovalRequestKind[] = ['plan-acceptance', 'quota-signoff', 'territory-change'];
+const REQUEST_KINDS: readonly ApprovalRequestKind[] = ['plan-acceptance', 'quota-signoff', 'territory-change', 'commission-close'];
 const TIMING_SETTINGS: readonly TimingSetting[] = ['reminderEveryDays', 'escalateAfterDays', 'expireAfterDays'];
 
 function invalid(field: string, message: string): DomainError {

@@ -80,7 +80,7 @@ export interface Organisation {
   territories?: TerritoryRef[];
 }
 
-export type ApprovalRequestKind = 'plan-acceptance' | 'quota-signoff' | 'territory-change';
+export type ApprovalRequestKind = 'plan-acceptance' | 'quota-signoff' | 'territory-change' | 'commission-close';
 
 /** Money impact of a request, exact decimal strings. */
 export interface ApprovalImpact {

@@ -6,7 +6,7 @@ export interface EmailAttachmentRef {
   filename: string;
   contentType: string;
   /** Attachments are referenced, not copied: the sender loads the bytes when it sends. */
-  source: { kind: 'plan-document'; assignmentId: string };
+  source: { kind: 'plan-document'; assignmentId: string } | { kind: 'statement'; periodId: string; personId: string };
 }
 
 @Entity('email_outbox')

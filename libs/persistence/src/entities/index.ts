@@ -26,6 +26,10 @@ import { WorkflowFailureEntity } from './workflow-failure.entity';
 import { ProductEntity } from './product.entity';
 import { DealRevisionEntity } from './deal-revision.entity';
 import { ImportEntity, ImportIssueEntity, ImportProfileEntity } from './import.entity';
+import { PeriodEntity } from './period.entity';
+import { CloseSnapshotEntity } from './close-snapshot.entity';
+import { PayoutEntity } from './payout.entity';
+import { StatementEntity } from './statement.entity';
 
 export * from './acceptance.entity';
 export * from './approval-decision.entity';
@@ -55,6 +59,10 @@ export * from './workflow-failure.entity';
 export * from './product.entity';
 export * from './deal-revision.entity';
 export * from './import.entity';
+export * from './period.entity';
+export * from './close-snapshot.entity';
+export * from './payout.entity';
+export * from './statement.entity';
 
 export const ENTITIES = [
   TeamEntity,
@@ -76,4 +84,5 @@ export const ENTITIES = [
   QuotaSetEntity, QuotaSetVersionEntity, QuotaLineEntity,
   TerritoryEntity, AccountEntity, DealEntity, TerritoryChangeEntity, TerritoryChangeAccountEntity, AccountOwnershipEntity,
   ProductEntity, DealRevisionEntity, ImportEntity, ImportIssueEntity, ImportProfileEntity,
+  PeriodEntity, CloseSnapshotEntity, PayoutEntity, StatementEntity,
 ] as const;

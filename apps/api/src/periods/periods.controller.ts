@@ -1,0 +1,77 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentUser, Roles } from '../auth/roles.decorator';
+import { ALL_ROLES, type Principal } from '../auth/principal';
+import { EmptyBodyDto } from '../common/empty-body.dto';
+import { UuidPipe } from '../common/uuid.pipe';
+import { CreatePeriodDto } from './periods.dto';
+import { PeriodsService } from './periods.service';
+
+@ApiTags('monthly close')
+@ApiBearerAuth()
+@Controller()
+export class PeriodsController {
+  constructor(private readonly periods: PeriodsService) {}
+
+  @Post('periods')
+  @Roles('ops')
+  @ApiOperation({ summary: 'Create a monthly period ahead of its close (ops): open' })
+  create(@CurrentUser() actor: Principal, @Body() dto: CreatePeriodDto) {
+    return this.periods.create(actor, dto);
+  }
+
+  @Get('periods')
+  @Roles(...ALL_ROLES)
+  @ApiOperation({ summary: 'Every period, newest first, with its state and calculation version' })
+  list() {
+    return this.periods.list();
+  }
+
+  @Get('periods/:id')
+  @Roles(...ALL_ROLES)
+  @ApiOperation({ summary: 'One period: key, dates, state (open, closing, closed), calculation version' })
+  get(@Param('id', UuidPipe) id: string) {
+    return this.periods.get(id);
+  }
+
+  @Post('periods/:id/close')
+  @HttpCode(202)
+  @Roles('finance')
+  @ApiOperation({ summary: 'Start the close of an open period (finance): workflow close:<periodId> — freeze, validate, calculate, approvals, statements (idempotent)' })
+  close(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string, @Body() _body: EmptyBodyDto) {
+    return this.periods.startClose(actor, id);
+  }
+
+  @Get('periods/:id/close')
+  @Roles('finance', 'ops', 'auditor', 'admin')
+  @ApiOperation({ summary: 'The close: state, stage, progress, exceptions, totals per calculation version, snapshot hash, open approval stages' })
+  closeStatus(@Param('id', UuidPipe) id: string) {
+    return this.periods.closeView(id);
+  }
+
+  @Get('periods/:id/payouts')
+  @Roles(...ALL_ROLES)
+  @ApiOperation({ summary: "Payouts of the current calculation version with their explanations: a manager sees their teams' reps, a rep their own, finance, ops, auditors and admins everyone" })
+  payouts(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string) {
+    return this.periods.payouts(actor, id);
+  }
+
+  @Get('periods/:id/payroll')
+  @Roles('finance', 'ops')
+  @ApiOperation({ summary: 'The payroll CSV of the current calculation version (generic layout; X-Calculation-Version, 0 and the header alone before any calculation); zero and negative payouts are not exported as pay' })
+  async payroll(@Param('id', UuidPipe) id: string, @Res() res: Response): Promise<void> {
+    const file = await this.periods.payroll(id);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="payroll-${file.periodKey}-v${file.version}.csv"`);
+    res.setHeader('X-Calculation-Version', String(file.version));
+    res.send(file.csv);
+  }
+
+  @Get('me/statements')
+  @Roles(...ALL_ROLES)
+  @ApiOperation({ summary: 'My commission statements of closed periods (payout, version, PDF fingerprint)' })
+  mine(@CurrentUser() actor: Principal) {
+    return this.periods.myStatements(actor);
+  }
+}

@@ -1,0 +1,170 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Client, WorkflowIdReusePolicy } from '@temporalio/client';
+import type { AppConfig } from '@quotaflow/config';
+import { DomainError, explainParticipantPeriod, monthPeriod, payDateOf, payrollCsv, type ParticipantPeriodOutput } from '@quotaflow/domain';
+import { AuditLog, CloseSnapshotEntity, PeriodEntity } from '@quotaflow/persistence';
+import { closeStatusQuery, closeWorkflow, closeWorkflowId, type CloseStatus } from '@quotaflow/workflows';
+import { DataSource } from 'typeorm';
+import { READ_ALL, type Principal } from '../auth/principal';
+import { APP_CONFIG } from '../config.token';
+import { AccessService } from '../common/access.service';
+import { liveStatus } from '../common/live-status';
+import { alreadyStarted } from '../common/temporal-errors';
+import type { CreatePeriodDto } from './periods.dto';
+
+export interface PeriodView {
+  id: string;
+  key: string;
+  kind: string;
+  startDate: string;
+  endDate: string;
+  status: string;
+  currentVersion: number;
+  workflowId: string | null;
+  createdAt: string;
+  closedAt: string | null;
+}
+
+function toView(p: PeriodEntity): PeriodView {
+  return {
+    id: p.id, key: p.key, kind: p.kind, startDate: p.startDate, endDate: p.endDate, status: p.status, currentVersion: p.currentVersion,
+    workflowId: p.workflowId, createdAt: p.createdAt.toISOString(), closedAt: p.closedAt ? p.closedAt.toISOString() : null,
+  };
+}
+
+@Injectable()
+export class PeriodsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly temporal: Client,
+    private readonly audit: AuditLog,
+    private readonly access: AccessService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private async load(id: string): Promise<PeriodEntity> {
+    const period = await this.dataSource.getRepository(PeriodEntity).findOneBy({ id });
+    if (!period) throw new DomainError('PERIOD.NOT_FOUND', `No period with id ${id}.`, { field: 'id', value: id });
+    return period;
+  }
+
+  async create(actor: Principal, dto: CreatePeriodDto): Promise<PeriodView> {
+    const dates = monthPeriod(dto.key);
+    const id = await this.dataSource.transaction(async (m) => {
+      if (await m.findOneBy(PeriodEntity, { key: dates.key })) {
+        throw new DomainError('PERIOD.ALREADY_EXISTS', `Period ${dates.key} exists already.`, { field: 'key', value: dates.key });
+      }
+      const period = await m.save(m.create(PeriodEntity, { key: dates.key, kind: 'month', startDate: dates.start, endDate: dates.end, status: 'open', createdById: actor.id }));
+      await this.audit.append({
+        action: 'period.created', subject: `close:${period.id}`, actorId: actor.id, actorRole: 'ops',
+        after: { key: dates.key, startDate: dates.start, endDate: dates.end }, dedupeKey: `period:${period.id}:created`,
+      }, m);
+      return period.id;
+    });
+    return toView(await this.load(id));
+  }
+
+  async list(): Promise<{ periods: PeriodView[] }> {
+    const periods = await this.dataSource.getRepository(PeriodEntity).find({ order: { startDate: 'DESC' }, take: 240 });
+    return { periods: periods.map(toView) };
+  }
+
+  async get(id: string): Promise<PeriodView> {
+    return toView(await this.load(id));
+  }
+
+  async startClose(actor: Principal, id: string): Promise<unknown> {
+    const period = await this.load(id);
+    const workflowId = closeWorkflowId(id);
+    if (period.status === 'closed') throw new DomainError('PERIOD.CLOSED', `Period ${period.key} is closed.`, { status: period.status });
+    if (period.status === 'closing') return this.closeView(id); // started already: nothing new starts
+    try {
+      await this.temporal.workflow.start(closeWorkflow, {
+        taskQueue: this.config.temporal.taskQueue,
+        workflowId,
+        args: [{ periodId: id, requesterId: actor.id }],
+        // A close that ended blocked (the period open again) may be started anew; a running one not.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+    } catch (e) {
+      if (!alreadyStarted(e)) throw new DomainError('TEMPORAL.UNAVAILABLE', 'The workflow service is unavailable; nothing was started. Try again.', { cause: (e as Error).message });
+    }
+    // The workflow records closing too; written here so the answer is consistent at once.
+    await this.dataSource.getRepository(PeriodEntity).update({ id, status: 'open' }, { status: 'closing', workflowId });
+    return this.closeView(id);
+  }
+
+  async closeView(id: string): Promise<unknown> {
+    const period = await this.load(id);
+    const live: CloseStatus | undefined = period.workflowId ? await liveStatus(this.temporal, period.workflowId, closeStatusQuery) : undefined;
+    const snapshot = await this.dataSource.getRepository(CloseSnapshotEntity).findOne({ where: { periodId: id }, order: { createdAt: 'DESC' }, select: ['id', 'contentHash', 'frozenAt', 'exceptions', 'runId'] });
+    const versions = (await this.dataSource.query(
+      `SELECT calculation_version AS version, count(*)::int AS reps, sum(payout)::numeric(18,2)::text AS "payoutTotal", sum(earnings)::numeric(18,2)::text AS "earningsTotal",
+              count(*) FILTER (WHERE payout < 0)::int AS "negativeCount"
+         FROM payouts WHERE period_id = $1 GROUP BY calculation_version ORDER BY calculation_version`,
+      [id],
+    )) as { version: number; reps: number; payoutTotal: string; earningsTotal: string; negativeCount: number }[];
+    const statements = (await this.dataSource.query(`SELECT count(*)::int AS n FROM statements WHERE period_id = $1`, [id])) as { n: number }[];
+    return {
+      period: toView(period),
+      state: live?.state ?? (period.status === 'closed' ? 'closed' : period.status === 'open' ? (snapshot ? 'blocked' : 'not-started') : 'unknown'),
+      stage: live?.progress.step ?? (period.status === 'closed' ? 'closed' : null),
+      progress: live?.progress ?? null,
+      round: live?.round ?? null,
+      openStages: live?.openStages ?? [],
+      returned: live?.returned ?? [],
+      snapshot: snapshot ? { id: snapshot.id, hash: snapshot.contentHash, frozenAt: snapshot.frozenAt.toISOString() } : null,
+      exceptions: snapshot?.exceptions ?? [],
+      versions,
+      currentVersion: period.currentVersion,
+      statements: statements[0]?.n ?? 0,
+      ...(live?.failure ? { failure: live.failure } : {}),
+    };
+  }
+
+  async payroll(id: string): Promise<{ csv: string; version: number; periodKey: string }> {
+    const period = await this.load(id);
+    // Nothing calculated yet: the header alone, version 0 (never a file of another version).
+    const rows = (await this.dataSource.query(
+      `SELECT p.person_id AS "personId", pe.employee_id AS "employeeId", pe.name AS "personName", p.payout::text AS payout, p.currency
+         FROM payouts p JOIN people pe ON pe.id = p.person_id
+        WHERE p.period_id = $1 AND p.calculation_version = $2 ORDER BY pe.name, p.person_id`,
+      [id, period.currentVersion],
+    )) as { personId: string; employeeId: string | null; personName: string; payout: string; currency: string }[];
+    const dates = monthPeriod(period.key);
+    const file = payrollCsv(rows, { periodKey: period.key, payDate: payDateOf(dates), earningCode: 'COMMISSION' });
+    return { csv: file.csv, version: period.currentVersion, periodKey: period.key };
+  }
+
+  /** The current version's payouts the caller may read: everyone's (finance, ops, auditors, admins), their teams' (a manager), their own. */
+  async payouts(actor: Principal, id: string): Promise<{ periodId: string; version: number; payouts: unknown[] }> {
+    const period = await this.load(id);
+    const everyone = actor.roles.some((r) => READ_ALL.includes(r));
+    const scope = everyone ? undefined : await this.access.scope(actor);
+    const rows = (await this.dataSource.query(
+      `SELECT p.person_id AS "personId", pe.name AS "personName", p.team_id AS "teamId", p.currency, p.earnings::text AS earnings, p.adjustments::text AS adjustments,
+              p.draw::text AS draw, p.recovery::text AS recovery, p.payout::text AS payout, p.result
+         FROM payouts p JOIN people pe ON pe.id = p.person_id
+        WHERE p.period_id = $1 AND p.calculation_version = $2
+          AND ($3::boolean OR p.person_id = $4 OR p.team_id = ANY($5::uuid[]) OR p.person_id = ANY($6::uuid[]))
+        ORDER BY pe.name, p.person_id`,
+      [id, period.currentVersion, everyone, actor.id, scope?.managedTeamIds ?? [], scope?.reportIds ?? []],
+    )) as (Record<string, unknown> & { result: ParticipantPeriodOutput; currency: string })[];
+    return {
+      periodId: id,
+      version: period.currentVersion,
+      payouts: rows.map(({ result, ...row }) => ({ ...row, explanation: explainParticipantPeriod(result, row.currency) })),
+    };
+  }
+
+  async myStatements(actor: Principal): Promise<{ statements: unknown[] }> {
+    const rows = (await this.dataSource.query(
+      `SELECT s.id, s.period_id AS "periodId", pr.key AS "periodKey", s.calculation_version AS "calculationVersion", p.payout::text AS payout, p.currency,
+              s.sha256, s.pages, s.created_at AS "createdAt"
+         FROM statements s JOIN periods pr ON pr.id = s.period_id JOIN payouts p ON p.id = s.payout_id
+        WHERE s.person_id = $1 ORDER BY pr.start_date DESC`,
+      [actor.id],
+    )) as Record<string, unknown>[];
+    return { statements: rows.map((r) => ({ ...r, createdAt: (r.createdAt as Date).toISOString() })) };
+  }
+}

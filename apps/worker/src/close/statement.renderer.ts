@@ -1,0 +1,121 @@
+/**
+ * Renders a rep's commission statement (pdfkit): header, summary, each component with its
+ * explanation lines, and a paragraph of how the payout was reached. Deterministic: fixed metadata
+ * (the close's time), so the same payout gives the same bytes and the same SHA-256.
+ */
+import { createHash } from 'node:crypto';
+import PDFDocument from 'pdfkit';
+import { explainLine, formatMoney, formatPercent, type ParticipantPeriodOutput } from '@quotaflow/domain';
+
+export interface StatementFacts {
+  companyName: string;
+  currency: string;
+  repName: string;
+  title: string | null;
+  managerName: string | null;
+  planName: string;
+  periodKey: string;
+  periodStart: string;
+  periodEnd: string;
+  calculationVersion: number;
+  quota: string | null;
+  result: ParticipantPeriodOutput;
+  issuedAt: Date;
+  payoutId: string;
+}
+
+export interface RenderedStatement {
+  pdf: Buffer;
+  sha256: string;
+  pages: number;
+}
+
+/** The plain-words paragraph: how the payout was reached. */
+export function howItWasReached(f: Pick<StatementFacts, 'currency' | 'result'>): string {
+  const r = f.result;
+  const money = (v: string) => `${f.currency} ${formatMoney(v)}`;
+  const parts = r.components.map((c) => `${c.id} ${money(c.amount)}`);
+  let text = `Your components earned ${parts.length > 0 ? parts.join(', ') : 'nothing'}, ${money(r.earnings)} in all`;
+  if (r.adjustments !== '0.00' && r.adjustments !== '0') text += `, with adjustments of ${money(r.adjustments)}`;
+  if (r.draw !== '0.00' && r.draw !== '0') text += `; a draw added ${money(r.draw)}`;
+  if (r.recovery !== '0.00' && r.recovery !== '0') text += `; ${money(r.recovery)} of an earlier draw was recovered`;
+  text += `. Your payout for the period is ${money(r.payout)}.`;
+  if (r.payout.startsWith('-')) text += ' A negative payout is not deducted from your pay: it is carried forward as a balance recovered from later earnings.';
+  return text;
+}
+
+export async function renderStatementPdf(f: StatementFacts): Promise<RenderedStatement> {
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 56,
+    bufferPages: true,
+    info: {
+      Title: `Commission statement ${f.periodKey} — ${f.repName}`,
+      Author: 'Quotaflow',
+      Subject: `Commission statement for ${f.periodKey}, calculation version ${f.calculationVersion}`,
+      Keywords: `payout:${f.payoutId}`,
+      Creator: 'Quotaflow',
+      Producer: 'Quotaflow',
+      CreationDate: f.issuedAt,
+      ModDate: f.issuedAt,
+    },
+  });
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  const r = f.result;
+  const money = (v: string) => `${f.currency} ${formatMoney(v)}`;
+
+  doc.font('Helvetica').fontSize(10).fillColor('#555555').text(f.companyName);
+  doc.fillColor('#000000').font('Helvetica-Bold').fontSize(18).text(`Commission statement ${f.periodKey}`);
+  doc.moveDown(0.3).font('Helvetica').fontSize(11);
+  doc.text(`Rep: ${f.repName}${f.title ? `, ${f.title}` : ''}`);
+  doc.text(`Manager: ${f.managerName ?? 'none'}`);
+  doc.text(`Plan: ${f.planName}`);
+  doc.text(`Period: ${f.periodKey}, from ${f.periodStart} to ${f.periodEnd}`);
+  doc.text(`Currency: ${f.currency}`);
+  doc.text(`Calculation version: ${f.calculationVersion}`);
+
+  doc.moveDown(1).font('Helvetica-Bold').fontSize(13).text('Summary');
+  doc.font('Helvetica').fontSize(11);
+  const attainment = r.components.find((c) => c.attainment !== undefined)?.attainment;
+  const summary: [string, string][] = [
+    ['Earnings', money(r.earnings)],
+    ['Adjustments', money(r.adjustments)],
+    ['Draw', money(r.draw)],
+    ['Recovery', money(r.recovery)],
+    ['Payout', money(r.payout)],
+    ['Quota', f.quota !== null ? money(f.quota) : 'none'],
+    ['Attainment', attainment !== undefined ? formatPercent(attainment) : 'not measured'],
+  ];
+  for (const [label, value] of summary) doc.text(`${label}: ${value}`);
+
+  for (const c of r.components) {
+    doc.moveDown(1).font('Helvetica-Bold').fontSize(13).text(`${c.id} (${c.kind}${c.deduction ? ', deduction' : ''}): ${money(c.amount)}`);
+    doc.font('Helvetica').fontSize(10);
+    if (c.attainment !== undefined) doc.text(`Attainment ${formatPercent(c.attainment)}${c.multiplier !== undefined ? `, multiplier ${c.multiplier}` : ''}`);
+    if (c.lines.length === 0) doc.text('No credited deals in the period.');
+    for (const line of c.lines) doc.moveDown(0.2).text(`• ${explainLine(line, f.currency)}`, { indent: 10 });
+  }
+  if (r.lines.length > 0) {
+    doc.moveDown(1).font('Helvetica-Bold').fontSize(13).text('Adjustments, draw and recovery');
+    doc.font('Helvetica').fontSize(10);
+    for (const line of r.lines) doc.moveDown(0.2).text(`• ${explainLine(line, f.currency)}`, { indent: 10 });
+  }
+
+  doc.moveDown(1).font('Helvetica-Bold').fontSize(13).text('How your payout was reached');
+  doc.font('Helvetica').fontSize(11).text(howItWasReached(f));
+  doc.moveDown(1).fontSize(8).fillColor('#555555').text(`Payout ${f.payoutId}`);
+
+  const pages = doc.bufferedPageRange().count;
+  for (let i = 0; i < pages; i++) {
+    doc.switchToPage(i);
+    doc.fontSize(8).fillColor('#555555').text(`Page ${i + 1} of ${pages}`, 56, doc.page.height - 40, { lineBreak: false });
+  }
+  doc.end();
+  const pdf = await done;
+  return { pdf, sha256: createHash('sha256').update(pdf).digest('hex'), pages };
+}

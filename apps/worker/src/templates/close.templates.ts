@@ -1,0 +1,38 @@
+// Emails of the monthly close beyond the kernel's: what a reviewer weighs, a close sent back to
+// calculation, the rep's statement.
+import { type Message, whereToRead } from './message';
+
+export interface CloseFacts {
+  periodId: string;
+  periodKey: string;
+  version: number;
+  baseUrl: string;
+}
+
+export function closeSummary(f: CloseFacts): string {
+  return `Commission close ${f.periodKey}, calculation version ${f.version}`;
+}
+
+export function teamReviewDetail(r: { teamName: string; reps: number; total: string }): string {
+  return `The payouts of ${r.teamName} add up to ${r.total} for ${r.reps} rep${r.reps === 1 ? '' : 's'}. Approve them, or reject with a comment to send the close back to calculation.`;
+}
+
+export function financeReviewDetail(r: { reps: number; total: string; negative: number }): string {
+  const negative = r.negative > 0 ? ` ${r.negative} payout${r.negative === 1 ? ' is' : 's are'} negative: carried forward, never deducted from pay.` : '';
+  return `The payouts add up to ${r.total} for ${r.reps} rep${r.reps === 1 ? '' : 's'}.${negative} A reject (with comments) makes a new calculation version and voids every approval of this one.`;
+}
+
+export function payrollReviewDetail(f: CloseFacts): string {
+  return `Approve the payroll export of ${f.periodKey}; the file is at GET ${f.baseUrl}/api/v1/periods/${f.periodId}/payroll.csv.`;
+}
+
+export function statementMessage(f: CloseFacts & { recipientName: string; payout: string }): Message {
+  return {
+    subject: `Your commission statement for ${f.periodKey}`,
+    paragraphs: [
+      `Hello ${f.recipientName},`,
+      `Your commission statement for ${f.periodKey} is attached: your payout is ${f.payout}. It explains every figure, deal by deal.`,
+      whereToRead(f.baseUrl, '/api/v1/me/statements'),
+    ],
+  };
+}

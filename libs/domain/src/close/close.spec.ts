@@ -1,0 +1,49 @@
+import { closeException, planNeedsQuota } from './exceptions';
+import { payrollCsv } from './payroll';
+import { monthPeriod, payDateOf } from './period';
+
+describe('monthly periods', () => {
+  it('a month is its calendar days, leap years included; the pay date is the 15th of the next month', () => {
+    expect(monthPeriod('2026-01')).toEqual({ key: '2026-01', start: '2026-01-01', end: '2026-01-31' });
+    expect(monthPeriod('2028-02').end).toBe('2028-02-29');
+    expect(monthPeriod('2100-02').end).toBe('2100-02-28');
+    expect(payDateOf(monthPeriod('2026-12'))).toBe('2027-01-15');
+  });
+
+  it('refuses what is not a month, naming the field', () => {
+    expect(() => monthPeriod('2026-13')).toThrow(expect.objectContaining({ code: 'VALIDATION.FAILED', details: expect.objectContaining({ field: 'key' }) }));
+    expect(() => monthPeriod('2026-Q1')).toThrow(expect.objectContaining({ code: 'VALIDATION.FAILED' }));
+  });
+});
+
+describe('payroll file (generic layout)', () => {
+  it('exports positive payouts only; zero and negative ones are carried forward, never paid', () => {
+    const file = payrollCsv(
+      [
+        { personId: 'p1', employeeId: 'E-1', personName: 'Ann Able', payout: '1200.50', currency: 'USD' },
+        { personId: 'p2', employeeId: null, personName: 'Bo, "Junior"', payout: '-300.00', currency: 'USD' },
+        { personId: 'p3', employeeId: 'E-3', personName: '=cmd()', payout: '0.00', currency: 'USD' },
+        { personId: 'p4', employeeId: null, personName: 'Cy', payout: '10.00', currency: 'USD' },
+      ],
+      { periodKey: '2026-01', payDate: '2026-02-15', earningCode: 'COMMISSION' },
+    );
+    expect(file.csv.split('\r\n')).toEqual([
+      'employee_id,person,amount,currency,period,pay_date,earning_code',
+      'E-1,Ann Able,1200.50,USD,2026-01,2026-02-15,COMMISSION',
+      'p4,Cy,10.00,USD,2026-01,2026-02-15,COMMISSION',
+      '',
+    ]);
+    expect(file.exported).toBe(2);
+    expect(file.carriedForward).toEqual([{ personId: 'p2', payout: '-300.00' }, { personId: 'p3', payout: '0.00' }]);
+  });
+});
+
+describe('close exceptions', () => {
+  it('a missing quota blocks only a rep whose plan is keyed on attainment', () => {
+    expect(planNeedsQuota({ components: [{ basis: 'amount' }] })).toBe(false);
+    expect(planNeedsQuota({ components: [{ basis: 'amount', multiplier: { basis: 'attainment' } }] })).toBe(true);
+    expect(closeException('REP.NO_LOCKED_QUOTA', 'x', { personId: 'p', blocking: true })).toEqual({ code: 'REP.NO_LOCKED_QUOTA', severity: 'blocking', message: 'x', personId: 'p' });
+    expect(closeException('REP.NO_LOCKED_QUOTA', 'x').severity).toBe('warning');
+    expect(closeException('DEAL.FOREIGN_CURRENCY', 'x').severity).toBe('blocking');
+  });
+});

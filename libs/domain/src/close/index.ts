@@ -1,0 +1,3 @@
+export * from './payroll';
+export * from './period';
+export * from './exceptions';

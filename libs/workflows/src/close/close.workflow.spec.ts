@@ -1,0 +1,125 @@
+/**
+ * The monthly close on the time-skipping server, with recording activities. Routes come from the
+ * real policy (`commission-close`); decisions go through the kernel's `decide` Update.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DEFAULT_APPROVAL_POLICY, groupIntoSteps, resolveStages, type Organisation } from '@quotaflow/domain';
+import * as path from 'node:path';
+import { activityRecorder } from '../../../../test/support/activity-recorder';
+import { recordHistory } from '../../../../test/support/histories';
+import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from '../../../../test/support/temporal';
+import type { RoutedApproval } from '../approval/activities';
+import { decideUpdate, type ApprovalDecisionRequest } from '../approval/messages';
+import type { CloseActivities } from './activities';
+import { CLOSE_BATCH_SIZE } from './close.workflow';
+import { closeStatusQuery, closeWorkflowId, type CloseStatus } from './messages';
+
+const HISTORIES = path.join(__dirname, '__histories__');
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+let seq = 0;
+
+beforeAll(async () => {
+  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(require.resolve('../__fixtures__/test-workflows'))]);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** fin-1 starts the close, fin-2 approves totals, ops-1 the payroll; West (mgr-w: r1, r2) and East (mgr-e: r3). */
+const ORG: Organisation = {
+  teams: [{ id: 't-west', managerId: 'mgr-w' }, { id: 't-east', managerId: 'mgr-e' }],
+  people: [
+    { id: 'fin-1', roles: ['finance'], active: true },
+    { id: 'fin-2', roles: ['finance'], active: true },
+    { id: 'ops-1', roles: ['ops'], active: true },
+    { id: 'mgr-w', roles: ['manager'], teamId: 't-west', active: true },
+    { id: 'mgr-e', roles: ['manager'], teamId: 't-east', active: true },
+    ...['r1', 'r2', 'r3'].map((id) => ({ id, roles: ['rep' as const], teamId: id === 'r3' ? 't-east' : 't-west', active: true })),
+  ],
+};
+const REPS = ['r1', 'r2', 'r3'];
+
+function route(): RoutedApproval {
+  const stages = resolveStages(DEFAULT_APPROVAL_POLICY, { kind: 'commission-close', requesterId: 'fin-1', subjectPersonIds: REPS, subjectTeamIds: ['t-west', 't-east'] }, ORG);
+  return { request: { requesterId: 'fin-1', subjectPersonIds: [] }, steps: groupIntoSteps(stages).map((stages) => ({ kind: 'inline', stages })) };
+}
+
+const decision = (actorId: string, value: ApprovalDecisionRequest['decision'], over: Partial<ApprovalDecisionRequest> = {}): ApprovalDecisionRequest => ({
+  actorId,
+  actorRoles: [actorId.startsWith('mgr') ? 'manager' : actorId.startsWith('fin') ? 'finance' : 'ops'],
+  decision: value,
+  idempotencyKey: `key-${++seq}-${actorId}`,
+  ...over,
+});
+
+async function scenario(name: string, blocking: number, script: (run: { decide(d: ApprovalDecisionRequest): Promise<unknown>; opened(n: number): Promise<void> }) => Promise<void>) {
+  const calls: string[] = [];
+  const batches: { version: number; offset: number }[] = [];
+  const recorder = activityRecorder();
+  const close: CloseActivities = {
+    beginClose: async () => { calls.push('begin'); },
+    freezeClose: async () => { calls.push('freeze'); return { snapshotId: 'snap-1', hash: 'a'.repeat(64), reps: CLOSE_BATCH_SIZE + 2, deals: 7, blocking, warnings: 1 }; },
+    blockClose: async () => { calls.push('block'); },
+    calculateCloseBatch: async (input) => { batches.push({ version: input.version, offset: input.offset }); return { reps: Math.min(input.limit, CLOSE_BATCH_SIZE + 2 - input.offset) }; },
+    finishCalculation: async (input) => { calls.push(`calculated v${input.version}`); return { version: input.version, reps: CLOSE_BATCH_SIZE + 2, payoutTotal: '1000.00', earningsTotal: '1000.00', negativeCount: 0 }; },
+    routeCloseApproval: async () => route(),
+    returnClose: async (input) => { calls.push(`returned v${input.version}`); },
+    sendStatementBatch: async (input) => { calls.push(`statements v${input.version} @${input.offset}`); return { sent: Math.min(input.limit, CLOSE_BATCH_SIZE + 2 - input.offset) }; },
+    completeClose: async (input) => { calls.push(`closed v${input.version}`); },
+  };
+  const taskQueue = uniqueTaskQueue(`close-${name}`);
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: { ...recorder.activities, ...close } });
+  return worker.runUntil(async () => {
+    const periodId = `period-${name}-${++seq}`;
+    const handle = await env.client.workflow.start('closeWorkflow', { taskQueue, workflowId: closeWorkflowId(periodId), args: [{ periodId, requesterId: 'fin-1' }] });
+    await script({
+      decide: (d) => handle.executeUpdate(decideUpdate, { args: [d], updateId: d.idempotencyKey }),
+      opened: async (count) => {
+        for (let i = 0; i < 800 && recorder.count('openApprovalStep') < count; i += 1) await new Promise((r) => setTimeout(r, 25));
+        if (recorder.count('openApprovalStep') < count) throw new Error(`only ${recorder.count('openApprovalStep')} steps opened`);
+      },
+    });
+    const result = (await handle.result()) as CloseStatus;
+    expect(await handle.query(closeStatusQuery)).toMatchObject({ state: result.state });
+    await recordHistory(HISTORIES, name, handle);
+    return { result, calls, batches, recorder };
+  });
+}
+
+describe('closeWorkflow', () => {
+  it('calculates in batches, routes teams → finance → ops; a finance reject makes version 2 and asks every approval again; statements once; closed', async () => {
+    const { result, calls, batches, recorder } = await scenario('closed-after-finance-reject', 0, async (run) => {
+      await run.opened(1);
+      await run.decide(decision('mgr-w', 'approve'));
+      await run.decide(decision('mgr-e', 'approve', { stageId: 'team:t-east' }));
+      await run.opened(2);
+      await run.decide(decision('fin-2', 'reject', { comment: 'recalculate with the split' }));
+      await run.opened(3);
+      await run.decide(decision('mgr-w', 'approve'));
+      await run.decide(decision('mgr-e', 'approve', { stageId: 'team:t-east' }));
+      await run.opened(4);
+      await run.decide(decision('fin-2', 'approve'));
+      await run.opened(5);
+      await run.decide(decision('ops-1', 'approve'));
+    });
+    expect(result).toMatchObject({ state: 'closed', version: 2, round: 5, statementsSent: CLOSE_BATCH_SIZE + 2, exceptions: { blocking: 0, warnings: 1 } });
+    expect(result.versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(result.returned).toEqual([expect.objectContaining({ byId: 'fin-2', stageId: 'finance', version: 1 })]);
+    expect(batches.map((b) => `v${b.version}@${b.offset}`).sort()).toEqual(['v1@0', `v1@${CLOSE_BATCH_SIZE}`, 'v2@0', `v2@${CLOSE_BATCH_SIZE}`]);
+    // Batches run in parallel: they finish in any order, all before the close.
+    expect(calls.filter((c) => !c.startsWith('statements'))).toEqual(['begin', 'freeze', 'calculated v1', 'returned v1', 'calculated v2', 'closed v2']);
+    expect(calls.slice(5, 7).sort()).toEqual(['statements v2 @0', `statements v2 @${CLOSE_BATCH_SIZE}`]);
+    expect(recorder.of('openApprovalStep').map((o) => [o.round, o.stages.map((s) => s.id)])).toEqual([
+      [1, ['team:t-west', 'team:t-east']], [2, ['finance']], [3, ['team:t-west', 'team:t-east']], [4, ['finance']], [5, ['payroll']],
+    ]);
+  });
+
+  it('blocking exceptions stop the close before anything is calculated', async () => {
+    const { result, calls, batches } = await scenario('blocked-by-exceptions', 2, async () => undefined);
+    expect(result).toMatchObject({ state: 'blocked', version: 0, exceptions: { blocking: 2, warnings: 1 } });
+    expect(calls).toEqual(['begin', 'freeze', 'block']);
+    expect(batches).toEqual([]);
+  });
+});

@@ -1,0 +1,270 @@
+import { calculate, explainLine, formatMoney, type ParticipantPeriodOutput } from '@quotaflow/domain';
+import {
+  AccountEntity, AccountOwnershipEntity, DealEntity, PersonEntity, PlanAssignmentEntity, QuotaSetEntity, QuotaSetRepository, TerritoryEntity,
+} from '@quotaflow/persistence';
+import { pdfText } from '../support/pdf';
+import { addPerson } from './fixtures';
+import { eventually, type Harness, startHarness } from './harness';
+
+jest.setTimeout(240_000);
+
+const PERIOD = { key: '2026-01', start: '2026-01-01', end: '2026-01-31' };
+/** Commission on attainment of the month's quota: 5% up to 100%, 8% above. */
+const PLAN = {
+  id: 'close-ae',
+  components: [{ id: 'commission', kind: 'commission', window: 'period', basis: 'attainment', table: { split: 'step', tiers: [{ from: 0, rate: '0.05' }, { from: 1, rate: '0.08' }] } }],
+};
+
+/**
+ * The monthly close over HTTP, against real PostgreSQL, Temporal and SMTP: ops creates the period,
+ * finance (Fay) starts the close; it freezes the won deals of January (a territory-credited one,
+ * a split one, an East one; February's and an open one left out), calculates, and routes the
+ * approvals — West (Mia) and East (Max) in parallel, then finance (Fred: Fay started it, so she may
+ * not approve it), then ops (Omar) for the payroll export. Fred rejects version 1: version 2 is
+ * calculated and every approval is asked again. After the last approval every rep gets one
+ * statement email with a PDF whose figures are the engine's; the period is closed and the
+ * database refuses to change its payouts.
+ */
+describe('monthly close, end to end over HTTP', () => {
+  let h: Harness;
+  let inputs: Awaited<ReturnType<typeof seedInputs>>;
+
+  beforeAll(async () => {
+    h = await startHarness('close');
+    inputs = await seedInputs();
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const subjectOf = (periodId: string) => `close:${periodId}`;
+
+  async function taskOf(person: PersonEntity, periodId: string, stagePrefix: string, round: number) {
+    return eventually(async () => {
+      const inbox = await h.http('GET', '/api/v1/me/approvals?limit=200', { as: person });
+      const tasks = (inbox.body?.tasks ?? []) as { id: string; subject: string; status: string; stage: { id: string; round: number }; summary: string }[];
+      return tasks.find((t) => t.subject === subjectOf(periodId) && t.stage.id.startsWith(stagePrefix) && t.stage.round === round && t.status === 'open');
+    }, `${person.name}'s ${stagePrefix} task (round ${round})`, 60_000);
+  }
+
+  async function decide(person: PersonEntity, periodId: string, stagePrefix: string, round: number, decision: string, comment?: string) {
+    const task = await taskOf(person, periodId, stagePrefix, round);
+    const res = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, {
+      as: person, body: comment ? { decision, comment } : { decision }, headers: { 'Idempotency-Key': `close-${task.id}` },
+    });
+    expect([res.status, res.body?.code]).toEqual([200, undefined]);
+    return task;
+  }
+
+  const closeView = (periodId: string) => h.http('GET', `/api/v1/periods/${periodId}/close`, { as: h.org.finance });
+
+  /** Plan, accepted assignments, a locked quota set and January's deals, written as their own flows leave them. */
+  async function seedInputs() {
+    const { ops, rep, otherRep, farRep, team, otherTeam } = h.org;
+    const created = await h.http('POST', '/api/v1/plans', {
+      as: ops, body: { key: 'close-ae', name: 'Close AE', periodLabel: 'FY2026', effectiveFrom: '2026-01-01', effectiveTo: '2026-12-31', document: PLAN },
+    });
+    expect(created.status).toBe(201);
+    const planVersionId = created.body.versions[0].id as string;
+    const quotas: Record<string, string> = { [rep.id]: '50000.00', [otherRep.id]: '40000.00', [farRep.id]: '60000.00' };
+    const assignments = h.db.getRepository(PlanAssignmentEntity);
+    for (const person of [rep, otherRep, farRep]) {
+      await assignments.save(assignments.create({
+        planVersionId, personId: person.id, quota: quotas[person.id]!, status: 'accepted', workflowId: `plan-acceptance:fixture-${person.id}`,
+        settings: { managerPreApproval: false, reminderEveryDays: 3, escalateAfterDays: 7, expireAfterDays: 14 },
+        publishedById: ops.id, publishedAt: new Date('2025-12-15T09:00:00Z'), decidedAt: new Date('2025-12-16T09:00:00Z'), effectiveAt: new Date('2025-12-16T09:00:00Z'),
+      }));
+    }
+    const repository = new QuotaSetRepository(h.db);
+    await h.db.transaction(async (m) => {
+      const set = await m.save(m.create(QuotaSetEntity, {
+        periodId: PERIOD.key, periodStart: PERIOD.start, periodEnd: PERIOD.end, companyTarget: '150000.00', status: 'locked', currentVersion: 1, createdById: ops.id,
+      }));
+      await repository.insertVersion(m, {
+        quotaSetId: set.id, version: 1, reason: 'submission', createdById: ops.id, previous: [],
+        content: {
+          periodLabel: PERIOD.key, companyTarget: '150000.00',
+          teams: [{ teamId: team.id, target: '90000.00' }, { teamId: otherTeam.id, target: '60000.00' }],
+          quotas: [{ personId: rep.id, teamId: team.id, amount: quotas[rep.id]! }, { personId: otherRep.id, teamId: team.id, amount: quotas[otherRep.id]! }, { personId: farRep.id, teamId: otherTeam.id, amount: quotas[farRep.id]! }],
+        },
+      });
+      await repository.lock(m, { quotaSetId: set.id, version: 1, flagged: false, lockedAt: new Date('2025-12-20T09:00:00Z'), workflowId: 'quota-signoff:fixture' });
+    });
+
+    const territories = h.db.getRepository(TerritoryEntity);
+    const west = await territories.save(territories.create({ name: 'West Coast', teamId: team.id, ownerPersonId: rep.id }));
+    const east = await territories.save(territories.create({ name: 'East Coast', teamId: otherTeam.id, ownerPersonId: farRep.id }));
+    const account = async (name: string, territory: TerritoryEntity) => {
+      const row = await h.db.getRepository(AccountEntity).save({ name, territoryId: territory.id });
+      await h.db.getRepository(AccountOwnershipEntity).save({ accountId: row.id, territoryId: territory.id, effectiveFrom: '2020-01-01', effectiveTo: null, changeId: null });
+      return row;
+    };
+    const acme = await account('Acme', west);
+    const globex = await account('Globex', west);
+    const hooli = await account('Hooli', east);
+    const deals = h.db.getRepository(DealEntity);
+    const deal = (externalId: string, a: AccountEntity, amount: string, stage: DealEntity['stage'], closeDate: string, credits: DealEntity['credits'] = null) =>
+      deals.save(deals.create({ externalId, accountId: a.id, name: `${a.name} ${externalId}`, amount, stage, closeDate, currency: 'USD', type: 'new', credits }));
+    await deal('D-ACME-1', acme, '60000.00', 'won', '2026-01-10'); // Rita by territory: 120% of her quota
+    await deal('D-GLOBEX-1', globex, '40000.00', 'won', '2026-01-20', [{ personId: rep.id, share: '0.5' }, { personId: otherRep.id, share: '0.5' }]);
+    await deal('D-HOOLI-1', hooli, '25000.00', 'won', '2026-01-15'); // Rosa by territory
+    await deal('D-HOOLI-2', hooli, '99000.00', 'won', '2026-02-02'); // February: not in this close
+    await deal('D-ACME-2', acme, '5000.00', 'open', '2026-01-25'); // open: not in any close
+    return {
+      planVersionId, quotas,
+      transactions: [
+        { id: 'D-ACME-1', date: '2026-01-10', amount: '60000.00', type: 'new', credits: [{ participantId: rep.id, share: '1' }] },
+        { id: 'D-HOOLI-1', date: '2026-01-15', amount: '25000.00', type: 'new', credits: [{ participantId: farRep.id, share: '1' }] },
+        { id: 'D-GLOBEX-1', date: '2026-01-20', amount: '40000.00', type: 'new', credits: [{ participantId: rep.id, share: '0.5' }, { participantId: otherRep.id, share: '0.5' }] },
+      ],
+    };
+  }
+
+  it('freezes, calculates, routes approvals, recalculates after a finance reject, exports payroll, emails each rep one statement, and closes for good', async () => {
+    const { ops, finance, manager, otherManager, rep, otherRep, farRep } = h.org;
+    const secondFinance = await addPerson(h, 'Fred Finance', ['finance']);
+
+    // Ops creates the period; a month key only, once.
+    const bad = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: '2026-13' } });
+    expect([bad.status, bad.body.code, bad.body.details[0].field]).toEqual([400, 'VALIDATION.FAILED', 'key']);
+    expect((await h.http('POST', '/api/v1/periods', { as: finance, body: { key: PERIOD.key } })).status).toBe(403);
+    const created = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: PERIOD.key } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ key: PERIOD.key, startDate: PERIOD.start, endDate: PERIOD.end, status: 'open', currentVersion: 0 });
+    const periodId = created.body.id as string;
+    expect((await h.http('POST', '/api/v1/periods', { as: ops, body: { key: PERIOD.key } })).body.code).toBe('PERIOD.ALREADY_EXISTS');
+
+    // Finance starts the close (ops may not); a second start is the same close.
+    expect((await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: ops })).status).toBe(403);
+    const started = await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: finance });
+    expect(started.status).toBe(202);
+    expect(started.body.period.status).toBe('closing');
+    expect((await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: finance })).status).toBe(202);
+
+    // Both team reviews open at once, on version 1.
+    await taskOf(manager, periodId, 'team:', 1);
+    await taskOf(otherManager, periodId, 'team:', 1);
+    const v1 = (await closeView(periodId)).body;
+    expect(v1).toMatchObject({ state: 'in_review', currentVersion: 1, exceptions: [], snapshot: { hash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+
+    // The engine's own figures for the same inputs.
+    const engine = calculate({
+      currency: 'USD', periods: [{ id: PERIOD.key, start: PERIOD.start, end: PERIOD.end }], plans: [{ ...PLAN, id: inputs.planVersionId }],
+      participants: [rep, otherRep, farRep].map((p) => ({ id: p.id, planId: inputs.planVersionId, quota: { [PERIOD.key]: inputs.quotas[p.id]! } })),
+      transactions: inputs.transactions,
+    });
+    const figures = new Map(engine.periods[0]!.participants.map((r) => [r.participantId, r]));
+    const total = (rows: ParticipantPeriodOutput[]) => rows.reduce((sum, r) => sum + BigInt(r.payout.replace('.', '')), 0n);
+    const engineTotal = total([...figures.values()]);
+    expect(v1.versions).toEqual([{ version: 1, reps: 3, payoutTotal: `${engineTotal / 100n}.${String(engineTotal % 100n).padStart(2, '0')}`, earningsTotal: expect.any(String), negativeCount: 0 }]);
+
+    // The payroll file of version 1, for ops and finance only.
+    const payroll = await h.http('GET', `/api/v1/periods/${periodId}/payroll`, { as: ops });
+    expect(payroll.headers.get('x-calculation-version')).toBe('1');
+    expect((await h.http('GET', `/api/v1/periods/${periodId}/payroll`, { as: manager })).status).toBe(403);
+
+    // Each manager reviews their own team's payouts, explained; a rep sees their own.
+    const westView = (await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: manager })).body;
+    expect(westView.payouts.map((p: { personId: string }) => p.personId).sort()).toEqual([rep.id, otherRep.id].sort());
+    const ritaRow = westView.payouts.find((p: { personId: string }) => p.personId === rep.id);
+    expect(ritaRow).toMatchObject({ payout: figures.get(rep.id)!.payout, explanation: expect.arrayContaining([expect.stringContaining('Deal D-ACME-1')]) });
+    expect((await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: otherManager })).body.payouts.map((p: { personId: string }) => p.personId)).toEqual([farRep.id]);
+    expect((await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: farRep })).body.payouts.map((p: { personId: string }) => p.personId)).toEqual([farRep.id]);
+    expect((await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: finance })).body.payouts).toHaveLength(3);
+
+    // Version 1: the managers approve, Fay (who started it) may not approve, Fred rejects.
+    await decide(manager, periodId, 'team:', 1, 'approve');
+    await decide(otherManager, periodId, 'team:', 1, 'approve');
+    const fredTask = await taskOf(secondFinance, periodId, 'finance', 2);
+    expect(fredTask.summary).toBe(`Commission close ${PERIOD.key}, calculation version 1`);
+    const self = await h.http('POST', `/api/v1/approvals/${fredTask.id}/decisions`, { as: finance, body: { decision: 'approve' }, headers: { 'Idempotency-Key': `close-self-${fredTask.id}` } });
+    expect(self.status).toBe(403);
+    await decide(secondFinance, periodId, 'finance', 2, 'reject', 'Recalculate after the late Globex split confirmation');
+
+    // Version 2: calculated anew, every approval asked again (each step is a round of its own).
+    await decide(manager, periodId, 'team:', 3, 'approve');
+    await decide(otherManager, periodId, 'team:', 3, 'approve');
+    const v2 = (await closeView(periodId)).body;
+    expect(v2.currentVersion).toBe(2);
+    expect(v2.versions.map((v: { version: number; payoutTotal: string }) => [v.version, v.payoutTotal])).toEqual([[1, v1.versions[0].payoutTotal], [2, v1.versions[0].payoutTotal]]);
+    expect(v2.returned).toEqual([expect.objectContaining({ byId: secondFinance.id, stageId: 'finance', version: 1, comment: 'Recalculate after the late Globex split confirmation' })]);
+    await decide(secondFinance, periodId, 'finance', 4, 'approve');
+    await decide(ops, periodId, 'payroll', 5, 'approve');
+
+    // Closed: statements of version 2 only, one email per rep.
+    const closed = await eventually(async () => {
+      const v = (await closeView(periodId)).body;
+      return v.period.status === 'closed' ? v : undefined;
+    }, 'period closed', 90_000);
+    expect(closed).toMatchObject({ state: 'closed', currentVersion: 2, statements: 3 });
+
+    const csv = await h.http('GET', `/api/v1/periods/${periodId}/payroll`, { as: finance });
+    expect(csv.headers.get('x-calculation-version')).toBe('2');
+    const csvText = typeof csv.body === 'string' ? csv.body : String(csv.body);
+    const csvLines = csvText.trim().split('\r\n');
+    expect(csvLines[0]).toBe('employee_id,person,amount,currency,period,pay_date,earning_code');
+    for (const person of [rep, otherRep, farRep]) {
+      const r = figures.get(person.id)!;
+      expect(csvLines).toContain(`${person.id},${person.name},${r.payout},USD,${PERIOD.key},2026-02-15,COMMISSION`);
+    }
+
+    for (const person of [rep, otherRep, farRep]) {
+      const mails = h.smtp.messages.filter((m) => /commission statement/i.test(m.subject ?? '') && JSON.stringify(m.to).includes(person.email));
+      expect(mails).toHaveLength(1);
+      const pdf = mails[0]!.attachments.find((a) => a.contentType === 'application/pdf')!;
+      const text = await pdfText(pdf.content);
+      const r = figures.get(person.id)!;
+      expect(text).toContain(`Rep: ${person.name}`);
+      expect(text).toContain('Calculation version: 2');
+      expect(text).toContain(`Payout: USD ${formatMoney(r.payout)}`);
+      expect(text).toContain(`Earnings: USD ${formatMoney(r.earnings)}`);
+      for (const c of r.components) for (const line of c.lines) expect(text).toContain(explainLine(line, 'USD').replace(/\s+/g, ' '));
+      expect(text).toContain(`Your payout for the period is USD ${formatMoney(r.payout)}.`);
+      expect(text).not.toContain('D-HOOLI-2');
+
+      const mine = await h.http('GET', '/api/v1/me/statements', { as: person });
+      expect(mine.body.statements).toEqual([expect.objectContaining({ periodId, periodKey: PERIOD.key, calculationVersion: 2, payout: r.payout, currency: 'USD' })]);
+    }
+    const statementIds = new Set(h.smtp.messages.filter((m) => /commission statement/i.test(m.subject ?? '')).map((m) => m.messageId));
+    expect(statementIds.size).toBe(3);
+
+    // Every step is in the audit trail.
+    const trace = await h.http('GET', `/api/v1/audit/trace/${subjectOf(periodId)}`, { as: h.org.auditor });
+    const actions = (trace.body.events as { action: string }[]).map((e) => e.action);
+    for (const action of ['period.created', 'period.close-started', 'period.frozen', 'period.calculated', 'period.routed', 'period.returned', 'period.statement-sent', 'period.closed']) {
+      expect(actions).toContain(action);
+    }
+
+    // Immutable in the database: the owner's UPDATE and DELETE are refused; the app role has no UPDATE at all.
+    await expect(h.db.query(`UPDATE payouts SET payout = payout + 1 WHERE period_id = $1`, [periodId])).rejects.toThrow(/closed period/);
+    await expect(h.db.query(`DELETE FROM statements WHERE period_id = $1`, [periodId])).rejects.toThrow(/closed period/);
+    await expect(h.db.query(`UPDATE periods SET status = 'open', closed_at = NULL WHERE id = $1`, [periodId])).rejects.toThrow(/is closed/);
+    const runner = h.db.createQueryRunner();
+    try {
+      await runner.query('SET ROLE quotaflow_app');
+      await expect(runner.query(`UPDATE payouts SET payout = 0 WHERE period_id = $1`, [periodId])).rejects.toThrow(/permission denied/);
+    } finally {
+      await runner.query('RESET ROLE');
+      await runner.release();
+    }
+    expect((await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: finance })).body.code).toBe('PERIOD.CLOSED');
+  });
+
+  it('blocking exceptions (a deal in a foreign currency, reps on an attainment plan without a locked quota) stop the close before any payout; the period is open again', async () => {
+    const { ops, finance } = h.org;
+    const created = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: '2026-03' } });
+    const periodId = created.body.id as string;
+    const account = await h.db.getRepository(AccountEntity).findOneByOrFail({ name: 'Hooli' });
+    await h.db.getRepository(DealEntity).save({ externalId: 'D-HOOLI-EUR', accountId: account.id, name: 'Hooli EUR', amount: '1000.00', stage: 'won', closeDate: '2026-03-05', currency: 'EUR', type: 'new' });
+    expect((await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: finance })).status).toBe(202);
+    const blocked = await eventually(async () => {
+      const v = (await closeView(periodId)).body;
+      return v.period.status === 'open' && v.snapshot ? v : undefined;
+    }, 'close blocked', 60_000);
+    expect(blocked.versions).toEqual([]);
+    const codes = (blocked.exceptions as { code: string; severity: string; personId?: string }[]).map((e) => `${e.code}:${e.severity}`).sort();
+    expect(codes).toEqual(['DEAL.FOREIGN_CURRENCY:blocking', 'REP.NO_LOCKED_QUOTA:blocking', 'REP.NO_LOCKED_QUOTA:blocking', 'REP.NO_LOCKED_QUOTA:blocking']);
+    expect(await h.db.query(`SELECT count(*)::int AS n FROM payouts WHERE period_id = $1`, [periodId])).toEqual([{ n: 0 }]);
+  });
+});

@@ -1,5 +1,5 @@
 import pdf from 'pdf-parse';
-import { AcceptanceEntity, AuditEventEntity, EmailOutboxEntity, PlanAssignmentEntity, PlanDocumentEntity } from '@quotaflow/persistence';
+import { AcceptanceEntity, ApprovalDecisionEntity, AuditEventEntity, EmailOutboxEntity, PlanAssignmentEntity, PlanDocumentEntity } from '@quotaflow/persistence';
 import { aePlanDocument, eventually, type Harness, startHarness } from './harness';
 
 jest.setTimeout(180_000);
@@ -39,9 +39,10 @@ describe('plan acceptance, end to end over HTTP', () => {
 
     // The email arrives with the PDF; the PDF names the rep and the plan's figures.
     const invite = await h.smtp.waitFor((m) => mailsTo(rep.email).includes(m), 60_000);
-    const attachment = invite.attachments.find((a) => a.contentType === 'application/pdf');
-    expect(attachment).toBeDefined();
-    const text = (await pdf(attachment!.content)).text;
+    // Exactly one attachment, the plan PDF.
+    expect(invite.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
+    const attachment = invite.attachments[0]!;
+    const text = (await pdf(attachment.content)).text;
     expect(text).toContain(rep.name);
     expect(text).toContain('Account Executive 2026');
     expect(text).toMatch(/480,000\.00/);
@@ -51,7 +52,10 @@ describe('plan acceptance, end to end over HTTP', () => {
     const view = await h.http('GET', `/api/v1/plan-assignments/${assignmentId}`, { as: rep });
     expect(view.status).toBe(200);
     expect(view.body).toMatchObject({ status: 'pending_rep', person: { id: rep.id }, plan: { key: 'ae-2026', version: 1 }, quota: '480000.00' });
-    expect(view.body.nextDeadline).toBeTruthy();
+    // The deadline the rep is shown is the one the read model keeps (written by the workflow).
+    const pending = await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: assignmentId });
+    expect(pending.nextDeadline).toBeInstanceOf(Date);
+    expect(view.body.nextDeadline).toBe(pending.nextDeadline!.toISOString());
     expect((await h.http('GET', '/api/v1/me/plan-assignments', { as: rep })).body.map((a: { id: string }) => a.id)).toContain(assignmentId);
 
     // Nobody but the assigned rep may decide.
@@ -76,12 +80,14 @@ describe('plan acceptance, end to end over HTTP', () => {
     // The Update answered once the decision was durable; the acceptance record follows from the workflow.
     const acceptance = await eventually(() => h.db.getRepository(AcceptanceEntity).findOneBy({ assignmentId }), 'the acceptance record');
     expect(acceptance).toMatchObject({ decision: 'accepted', personId: rep.id, userAgent: 'e2e-browser/1.0', documentHash: stored.sha256 });
-    expect(acceptance.ip).toBeTruthy();
+    // The harness calls the API over 127.0.0.1 with no proxy: the socket's address is recorded.
+    expect(acceptance.ip).toBe('127.0.0.1');
     const assignment = await eventually(async () => {
       const a = await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: assignmentId });
       return a.status === 'accepted' ? a : undefined;
     }, 'accepted assignment');
-    expect(assignment.effectiveAt).toBeTruthy();
+    // Effective from the later of the acceptance and the version's start (2026-01-01).
+    expect(assignment.effectiveAt!.toISOString()).toBe(new Date(Math.max(acceptance.decidedAt.getTime(), Date.parse('2026-01-01T00:00:00.000Z'))).toISOString());
 
     // Exactly one invitation was sent.
     const invites = await h.db.getRepository(EmailOutboxEntity).find({ where: { toAddress: rep.email } });
@@ -96,9 +102,11 @@ describe('plan acceptance, end to end over HTTP', () => {
     }, 'accepted audit event');
     const actions: string[] = trail.events.map((e: AuditEventEntity) => e.action);
     expect(actions).toEqual(expect.arrayContaining([expect.stringMatching(/published$/), expect.stringMatching(/emailed$/), expect.stringMatching(/accepted$/)]));
+    const runId = (await h.db.getRepository(ApprovalDecisionEntity).findOneByOrFail({ subject: `plan-assignment:${assignmentId}` })).runId;
+    expect(runId).toMatch(/^[0-9a-f-]{36}$/);
     for (const e of trail.events as AuditEventEntity[]) {
       expect(e.workflowId).toBe(`plan-acceptance:${assignmentId}`);
-      expect(e.runId).toBeTruthy();
+      expect(e.runId).toBe(runId);
       expect(e.hash).toMatch(/^[0-9a-f]{64}$/);
     }
     expect(trail.events.find((e: AuditEventEntity) => e.action.endsWith('accepted')).actorId).toBe(rep.id);

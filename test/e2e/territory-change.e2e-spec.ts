@@ -143,7 +143,10 @@ describe('territory change, end to end over HTTP', () => {
       const body = (await view(id)).body;
       return body.history.some((e: { action: string }) => e.action === 'territory-change.quota-adjustment-suggested') ? body : undefined;
     }, 'quota adjustment audited');
-    expect(applied.appliedAt).toBeTruthy();
+    // The view shows the time the apply committed (the read model's own column).
+    const stored = await h.db.getRepository(TerritoryChangeEntity).findOneByOrFail({ id });
+    expect(stored.appliedAt).toBeInstanceOf(Date);
+    expect(applied.appliedAt).toBe(stored.appliedAt!.toISOString());
     const actions = applied.history.map((e: { action: string }) => e.action.replace('territory-change.', ''));
     expect(actions).toEqual(expect.arrayContaining(['requested', 'impact-computed', 'routed', 'approved', 'approval-complete', 'scheduled', 'applied', 'quota-adjustment-suggested']));
     const decisions = applied.history.filter((e: { action: string }) => e.action === 'territory-change.approved').map((e: { actorId: string; actorRole: string }) => [e.actorId, e.actorRole]);

@@ -148,9 +148,11 @@ it('invites with the PDF once, refuses an outsider without touching history, rec
   const assignment = await owner.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: s.assignment.id });
   expect(assignment.status).toBe('accepted');
   expect(assignment.nextDeadline).toBeNull();
-  expect(assignment.effectiveAt!.getTime()).toBeGreaterThanOrEqual(Date.parse('2026-01-01T00:00:00Z'));
   const acceptance = await owner.getRepository(AcceptanceEntity).findOneByOrFail({ assignmentId: s.assignment.id });
   const version = await owner.getRepository(PlanVersionEntity).findOneByOrFail({ id: assignment.planVersionId });
+  // Effective from the later of the acceptance and the version's own start date.
+  const start = Date.parse(`${version.effectiveFrom}T00:00:00.000Z`);
+  expect(assignment.effectiveAt!.toISOString()).toBe(new Date(Math.max(acceptance.decidedAt.getTime(), start)).toISOString());
   expect(acceptance).toMatchObject({ decision: 'accepted', personId: s.rep.id, ip: '198.51.100.4', userAgent: 'spec', documentHash: stored.sha256, rulesFingerprint: version.documentHash });
   expect(receipt.documentHash).toBe(stored.sha256);
   const decision = await owner.getRepository(ApprovalDecisionEntity).findOneByOrFail({ idempotencyKey: `idem-${s.assignment.id}` });

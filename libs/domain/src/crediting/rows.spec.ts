@@ -172,7 +172,7 @@ describe('deal rows', () => {
 
   it('warns (does not reject) when the owner has left', () => {
     const r = validateDealRow(row(2, { ...base, owner: 'gone@x.test' }), ctx); // left 2026-01-31, the deal closes 2026-03-15
-    expect(r.deal).toBeDefined();
+    expect(r.deal).toMatchObject({ amount: '1000.00' });
     expect(r.issues).toEqual([expect.objectContaining({ code: 'OWNER.LEFT', severity: 'warning' })]);
   });
 

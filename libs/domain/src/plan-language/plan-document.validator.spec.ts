@@ -145,8 +145,9 @@ describe('keys the language does not define (§7, 2026-12-01)', () => {
     const d = rich();
     at(d, path)[key] = 1;
     const expected = `$${path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}.${key}`;
-    const issue = errorsOf(d).find((e) => e.path === expected);
-    expect(issue).toBeDefined();
+    const issues = errorsOf(d).filter((e) => e.path === expected);
+    expect(issues).toHaveLength(1);
+    const issue = issues[0];
     expect(issue!.message).toContain(`unknown key "${key}"`);
     if (suggestion !== null) expect(issue!.message).toContain(`did you mean "${suggestion}"?`);
     else expect(issue!.message).not.toContain('did you mean');
@@ -213,8 +214,9 @@ describe('text the engine refuses to store (§7)', () => {
   it.each(cases)('a NUL or an unpaired surrogate in %s is refused with the path', (_what, breakIt, path) => {
     const d = valid();
     breakIt(d);
-    const issue = errorsOf(d).find((e) => e.path === path);
-    expect(issue).toBeDefined();
+    const issues = errorsOf(d).filter((e) => e.path === path);
+    expect(issues).toHaveLength(1);
+    const issue = issues[0];
     expect(issue!.message).toMatch(/NUL|surrogate/);
   });
 

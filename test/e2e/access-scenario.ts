@@ -108,6 +108,8 @@ export interface Scenario {
   importId: string;
   /** An open period (2030-01), nothing calculated. */
   periodId: string;
+  /** Rita's statement of a closed period (2029-12). */
+  statementId: string;
 }
 
 interface Task { id: string; subject: string; stage: { id: string } }
@@ -234,6 +236,23 @@ export async function seedScenario(h: Harness): Promise<Scenario> {
   // An open period of the monthly close.
   const period = await h.http('POST', '/api/v1/periods', { as: o.ops, body: { key: '2030-01' } });
   must(period, 201, 'period');
+  // A closed period with Rita's statement, written as a close leaves them.
+  const [closed] = (await h.db.query(
+    `INSERT INTO periods (key, start_date, end_date, status, current_version, created_by_id) VALUES ('2029-12', '2029-12-01', '2029-12-31', 'closing', 1, $1) RETURNING id`, [o.ops.id],
+  )) as { id: string }[];
+  const [snapshot] = (await h.db.query(
+    `INSERT INTO close_snapshots (period_id, run_id, frozen_at, content, content_hash) VALUES ($1, 'fixture', now(), '{}'::jsonb, $2) RETURNING id`, [closed!.id, '0'.repeat(64)],
+  )) as { id: string }[];
+  const [payout] = (await h.db.query(
+    `INSERT INTO payouts (period_id, person_id, calculation_version, snapshot_id, plan_version_id, team_id, currency, earnings, adjustments, draw, recovery, payout, result, state)
+     VALUES ($1, $2, 1, $3, $4, $5, 'USD', 0, 0, 0, 0, 0, '{}'::jsonb, '{}'::jsonb) RETURNING id`,
+    [closed!.id, o.rep.id, snapshot!.id, versionId, o.rep.teamId],
+  )) as { id: string }[];
+  const [statement] = (await h.db.query(
+    `INSERT INTO statements (period_id, person_id, payout_id, calculation_version, pdf, sha256, pages) VALUES ($1, $2, $3, 1, $4, $5, 1) RETURNING id`,
+    [closed!.id, o.rep.id, payout!.id, Buffer.from('%PDF-1.4 fixture'), '1'.repeat(64)],
+  )) as { id: string }[];
+  await h.db.query(`UPDATE periods SET status = 'closed', closed_at = now() WHERE id = $1`, [closed!.id]);
 
   const tasks = {
     westTeam: (await taskOf(h, o.manager, `quota-set:${a}`, 'team:')).id,
@@ -256,7 +275,7 @@ export async function seedScenario(h: Harness): Promise<Scenario> {
   await waitUntilQuiet(h);
   return {
     h, people, requester, territories, accounts, plan: { id: created.body.id, versionId }, publishId: published.body.id, assignmentId, farAssignmentId,
-    sets: { a, b, c, d, e }, tasks, changeId, importId: imported.body.id, periodId: period.body.id as string,
+    sets: { a, b, c, d, e }, tasks, changeId, importId: imported.body.id, periodId: period.body.id as string, statementId: statement!.id,
   };
 }
 

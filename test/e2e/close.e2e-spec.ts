@@ -188,6 +188,7 @@ describe('monthly close, end to end over HTTP', () => {
     const v2 = (await closeView(periodId)).body;
     expect(v2.currentVersion).toBe(2);
     expect(v2.versions.map((v: { version: number; payoutTotal: string }) => [v.version, v.payoutTotal])).toEqual([[1, v1.versions[0].payoutTotal], [2, v1.versions[0].payoutTotal]]);
+    expect(v2.changes).toEqual([]); // nothing changed between the versions: no rep differs
     expect(v2.returned).toEqual([expect.objectContaining({ byId: secondFinance.id, stageId: 'finance', version: 1, comment: 'Recalculate after the late Globex split confirmation' })]);
     await decide(secondFinance, periodId, 'finance', 4, 'approve');
     await decide(ops, periodId, 'payroll', 5, 'approve');
@@ -225,6 +226,12 @@ describe('monthly close, end to end over HTTP', () => {
 
       const mine = await h.http('GET', '/api/v1/me/statements', { as: person });
       expect(mine.body.statements).toEqual([expect.objectContaining({ periodId, periodKey: PERIOD.key, calculationVersion: 2, payout: r.payout, currency: 'USD' })]);
+      // The same PDF to download, for the rep (and their manager), not for another rep.
+      const download = await fetch(`${h.baseUrl}/api/v1/statements/${mine.body.statements[0].id}`, { headers: { authorization: `Bearer ${h.token(person)}` } });
+      expect([download.status, download.headers.get('content-type')]).toEqual([200, 'application/pdf']);
+      expect(Buffer.from(await download.arrayBuffer()).equals(pdf.content)).toBe(true);
+      const other = person.id === farRep.id ? rep : farRep;
+      expect((await h.http('GET', `/api/v1/statements/${mine.body.statements[0].id}`, { as: other })).status).toBe(403);
     }
     const statementIds = new Set(h.smtp.messages.filter((m) => /commission statement/i.test(m.subject ?? '')).map((m) => m.messageId));
     expect(statementIds.size).toBe(3);

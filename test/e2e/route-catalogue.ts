@@ -452,6 +452,9 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   'GET /periods/:id/payouts': { targets: only((s) => `/periods/${s.periodId}/payouts`, ROLE_HOLDERS) },
   'GET /periods/:id/payroll': { targets: only((s) => `/periods/${s.periodId}/payroll`, ['finance', 'ops']) },
   'GET /me/statements': { targets: only('/me/statements', ROLE_HOLDERS) },
+  'GET /statements/:id': {
+    targets: [{ name: "Rita's statement (West, closed 2029-12)", path: (s) => `${API}/statements/${s.statementId}`, allow: ['rep', 'manager', ...READ_ALL] }],
+  },
 };
 
 function contentOf(body: ReturnType<typeof quotaSetBody>) {

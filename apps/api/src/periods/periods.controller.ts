@@ -45,7 +45,7 @@ export class PeriodsController {
 
   @Get('periods/:id/close')
   @Roles('finance', 'ops', 'auditor', 'admin')
-  @ApiOperation({ summary: 'The close: state, stage, progress, exceptions, totals per calculation version, snapshot hash, open approval stages' })
+  @ApiOperation({ summary: 'The close: state, stage, progress, exceptions, totals per calculation version and what changed per rep between versions, snapshot hash, open approval stages' })
   closeStatus(@Param('id', UuidPipe) id: string) {
     return this.periods.closeView(id);
   }
@@ -66,6 +66,17 @@ export class PeriodsController {
     res.setHeader('Content-Disposition', `attachment; filename="payroll-${file.periodKey}-v${file.version}.csv"`);
     res.setHeader('X-Calculation-Version', String(file.version));
     res.send(file.csv);
+  }
+
+  @Get('statements/:id')
+  @Roles(...ALL_ROLES)
+  @ApiOperation({ summary: 'A commission statement as its PDF: the rep, their manager and the read-all roles (X-Statement-SHA256 header)' })
+  async statement(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string, @Res() res: Response): Promise<void> {
+    const file = await this.periods.statementPdf(actor, id);
+    res.setHeader('Content-Type', 'application/pdf');
+    res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
+    res.setHeader('X-Statement-SHA256', file.sha256);
+    res.send(file.pdf);
   }
 
   @Get('me/statements')

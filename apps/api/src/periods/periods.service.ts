@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Client, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { AppConfig } from '@quotaflow/config';
-import { DomainError, explainParticipantPeriod, monthPeriod, payDateOf, payrollCsv, type ParticipantPeriodOutput } from '@quotaflow/domain';
+import { DomainError, explainParticipantPeriod, statementAccess, monthPeriod, payDateOf, payrollCsv, type ParticipantPeriodOutput } from '@quotaflow/domain';
 import { AuditLog, CloseSnapshotEntity, PeriodEntity } from '@quotaflow/persistence';
 import { closeStatusQuery, closeWorkflow, closeWorkflowId, type CloseStatus } from '@quotaflow/workflows';
 import { DataSource } from 'typeorm';
@@ -105,6 +105,16 @@ export class PeriodsService {
       [id],
     )) as { version: number; reps: number; payoutTotal: string; earningsTotal: string; negativeCount: number }[];
     const statements = (await this.dataSource.query(`SELECT count(*)::int AS n FROM statements WHERE period_id = $1`, [id])) as { n: number }[];
+    // What changed per rep from each version to the next (a rep new in the later version counts). One
+    // snapshot feeds every version, so until adjustments exist the versions differ in nothing.
+    const changes = (await this.dataSource.query(
+      `SELECT b.calculation_version AS "toVersion", coalesce(b.person_id, a.person_id) AS "personId", a.payout::text AS before, b.payout::text AS after
+         FROM (SELECT * FROM payouts WHERE period_id = $1) b
+         FULL JOIN (SELECT * FROM payouts WHERE period_id = $1) a ON a.person_id = b.person_id AND a.calculation_version = b.calculation_version - 1
+        WHERE b.calculation_version > 1 AND (a.payout IS DISTINCT FROM b.payout)
+        ORDER BY 1, 2 LIMIT 1000`,
+      [id],
+    )) as { toVersion: number; personId: string; before: string | null; after: string | null }[];
     return {
       period: toView(period),
       state: live?.state ?? (period.status === 'closed' ? 'closed' : period.status === 'open' ? (snapshot ? 'blocked' : 'not-started') : 'unknown'),
@@ -116,6 +126,7 @@ export class PeriodsService {
       snapshot: snapshot ? { id: snapshot.id, hash: snapshot.contentHash, frozenAt: snapshot.frozenAt.toISOString() } : null,
       exceptions: snapshot?.exceptions ?? [],
       versions,
+      changes,
       currentVersion: period.currentVersion,
       statements: statements[0]?.n ?? 0,
       ...(live?.failure ? { failure: live.failure } : {}),
@@ -155,6 +166,19 @@ export class PeriodsService {
       version: period.currentVersion,
       payouts: rows.map(({ result, ...row }) => ({ ...row, explanation: explainParticipantPeriod(result, row.currency) })),
     };
+  }
+
+  /** A statement's PDF for the rep, their manager (or a manager of the team it was paid in) or a read-all role. */
+  async statementPdf(actor: Principal, id: string): Promise<{ pdf: Buffer; sha256: string; filename: string }> {
+    const [row] = (await this.dataSource.query(
+      `SELECT s.pdf, s.sha256, s.person_id AS "personId", pe.manager_id AS "managerId", p.team_id AS "teamId", pr.key AS "periodKey"
+         FROM statements s JOIN people pe ON pe.id = s.person_id JOIN payouts p ON p.id = s.payout_id JOIN periods pr ON pr.id = s.period_id
+        WHERE s.id = $1`,
+      [id],
+    )) as { pdf: Buffer; sha256: string; personId: string; managerId: string | null; teamId: string | null; periodKey: string }[];
+    if (!row) throw new DomainError('STATEMENT.NOT_FOUND', `No statement with id ${id}.`, { field: 'id', value: id });
+    if (!statementAccess(await this.access.scope(actor), row)) throw new DomainError('AUTH.FORBIDDEN', 'You may not read this statement.');
+    return { pdf: row.pdf, sha256: row.sha256, filename: `statement-${row.periodKey}.pdf` };
   }
 
   async myStatements(actor: Principal): Promise<{ statements: unknown[] }> {

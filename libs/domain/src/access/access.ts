@@ -79,3 +79,8 @@ export function personAccess(actor: ActorScope, person: { id: string; managerId:
     (person.teamId !== null && actor.managedTeamIds.includes(person.teamId))
   );
 }
+
+/** A rep's commission statement: the rep, their manager (or a manager of their team at the close), and the read-all roles. */
+export function statementAccess(actor: ActorScope, statement: { personId: string; managerId: string | null; teamId: string | null }): boolean {
+  return planAssignmentAccess(actor, statement) === 'full';
+}

@@ -91,7 +91,8 @@ export interface SignoffRun {
   quotaSetId: string;
   workflowId: string;
   status: string;
-  acknowledged: number;
+  /** Lines of the locked version acknowledged, from the set's view; null when the view leaves a large set's lines out (count them in SQL). */
+  acknowledged: number | null;
   /** Decisions of managers and finance. */
   approvals: DecisionTally;
   acknowledgements: DecisionTally;
@@ -140,12 +141,12 @@ export async function runQuotaSignoff(api: ScaleApi, org: ScaleOrganisation, opt
     return view.body?.status === 'locked' || view.body?.status === 'failed' ? view.body : undefined;
   }, `quota set ${quotaSetId} locked`, timeoutMs, 500);
   timings.locked = since();
-  const locked = (final.versions as Array<{ locked: boolean; lines: Array<{ acknowledgedAt: string | null }> }>).find((v) => v.locked);
+  const locked = (final.versions as Array<{ locked: boolean; lines: Array<{ acknowledgedAt: string | null }> | null }>).find((v) => v.locked);
   return {
     quotaSetId,
     workflowId: final.workflowId ?? `quota-signoff:${quotaSetId}`,
     status: final.status,
-    acknowledged: locked ? locked.lines.filter((l) => l.acknowledgedAt !== null).length : 0,
+    acknowledged: !locked ? 0 : locked.lines ? locked.lines.filter((l) => l.acknowledgedAt !== null).length : null,
     approvals,
     acknowledgements,
     timings,

@@ -280,7 +280,7 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
     targets: only((s) => `/audit?subject=quota-set:${s.sets.a}`, AUDIT_READERS),
     query: {
       as: 'auditor', path: () => `${API}/audit?subjectPrefix=quota-set:`,
-      params: { subject: { kind: 'subject' }, limit: { kind: 'int', min: 1, max: 1000 }, offset: { kind: 'int', min: 0, max: 1_000_000_000 } },
+      params: { subject: { kind: 'subject' }, limit: { kind: 'int', min: 1, max: 1000 }, offset: { kind: 'int', min: 0, max: 1_000_000_000 }, cursor: { kind: 'cursor' } },
     },
   },
   'GET /audit/verify': { targets: only('/audit/verify', AUDIT_READERS) },

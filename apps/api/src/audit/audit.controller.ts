@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { AuditCheckpoints, AuditLog } from '@quotaflow/persistence';
 import type { Response } from 'express';
 import { Roles } from '../auth/roles.decorator';
@@ -24,6 +24,27 @@ export class AuditQuery {
 
   @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000_000)
   offset?: number;
+
+  @ApiPropertyOptional({ description: 'The `next` of the previous page: the events after it (use instead of offset on long trails).' })
+  @IsOptional() @IsString() @MaxLength(200)
+  cursor?: string;
+}
+
+/** The audit cursor: base64url of `{"a":"<last event id>"}`, exactly; anything else is 400 naming `cursor`. */
+export function encodeAuditCursor(lastId: string): string {
+  return Buffer.from(JSON.stringify({ a: lastId })).toString('base64url');
+}
+
+export function decodeAuditCursor(value: string): string {
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new Error('characters');
+    const c = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { a?: unknown };
+    if (!c || typeof c !== 'object' || Array.isArray(c) || Object.keys(c).join() !== 'a') throw new Error('shape');
+    if (typeof c.a !== 'string' || !/^[1-9][0-9]{0,17}$/.test(c.a)) throw new Error('id');
+    return c.a;
+  } catch {
+    throw new ApiError(400, 'VALIDATION.FAILED', 'cursor: not a cursor this API returned.', [{ field: 'cursor', problems: ['not a cursor this API returned'] }]);
+  }
 }
 
 @ApiTags('audit')
@@ -42,14 +63,17 @@ export class AuditController {
     if (format !== undefined && format !== 'csv' && format !== 'json') {
       throw new ApiError(400, 'VALIDATION.FAILED', 'format must be csv or json', [{ field: 'format', problems: ['must be csv or json'] }]);
     }
-    const trace = await this.traces.trace(subject);
     if (format === 'csv' || (format === undefined && /text\/csv/.test(accept ?? ''))) {
+      // Streamed a page of events at a time: a trail of any length, never whole in memory.
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="trace-${subject.replace(/[^A-Za-z0-9-]/g, '_')}.csv"`);
-      res.send(this.traces.toCsv(trace.events));
+      for await (const chunk of this.traces.csvChunks(subject)) {
+        if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+      }
+      res.end();
       return;
     }
-    res.json(trace);
+    res.json(await this.traces.trace(subject));
   }
 
   @Get()
@@ -59,8 +83,19 @@ export class AuditController {
     if (!q.subject && !q.subjectPrefix) {
       throw new ApiError(400, 'VALIDATION.FAILED', 'Give subject or subjectPrefix.', [{ field: 'subject', problems: ['subject or subjectPrefix is required'] }]);
     }
-    const events = await this.audit.list({ subject: q.subject, subjectPrefix: q.subjectPrefix, limit: q.limit ?? 100, offset: q.offset ?? 0 });
-    return { subject: q.subject ?? null, subjectPrefix: q.subjectPrefix ?? null, count: events.length, events };
+    if (q.cursor !== undefined && q.offset !== undefined) {
+      throw new ApiError(400, 'VALIDATION.FAILED', 'Give cursor or offset, not both.', [{ field: 'offset', problems: ['not together with cursor'] }]);
+    }
+    const afterId = q.cursor !== undefined ? decodeAuditCursor(q.cursor) : undefined;
+    const limit = q.limit ?? 100;
+    const events = await this.audit.list({ subject: q.subject, subjectPrefix: q.subjectPrefix, limit, offset: q.offset ?? 0, ...(afterId ? { afterId } : {}) });
+    // A full page may have more after it: its last id is the next cursor (an empty page ends the walk).
+    const next = events.length === limit ? encodeAuditCursor(events[events.length - 1]!.id) : undefined;
+    const filter = q.subject !== undefined ? `subject=${encodeURIComponent(q.subject)}` : `subjectPrefix=${encodeURIComponent(q.subjectPrefix!)}`;
+    return {
+      subject: q.subject ?? null, subjectPrefix: q.subjectPrefix ?? null, count: events.length, events,
+      ...(next ? { next, links: { next: `/api/v1/audit?${filter}&limit=${limit}&cursor=${next}` } } : {}),
+    };
   }
 
   @Get('verify')

@@ -82,7 +82,8 @@ export class QuotaSetsService {
       if (!isMoneyString(target)) throw invalid(`teamTargets.${teamId}`, 'must be a decimal string with at most 2 decimals');
     }
     const teams = await this.dataSource.getRepository(TeamEntity).findBy({ id: In(teamIds) });
-    const missingTeam = teamIds.find((id) => !teams.some((t) => t.id === id));
+    const known = new Set(teams.map((t) => t.id));
+    const missingTeam = teamIds.find((id) => !known.has(id));
     if (missingTeam) throw new DomainError('TEAM.NOT_FOUND', `No team ${missingTeam}.`, { field: `teamTargets.${missingTeam}` });
     const people = await this.organisation.people(dto.quotas.map((q) => q.personId));
     const seen = new Set<string>();
@@ -91,7 +92,7 @@ export class QuotaSetsService {
       if (!person || !person.active) throw new DomainError('PERSON.NOT_FOUND', `No active person ${q.personId}.`, { field: `quotas[${i}].personId` });
       if (seen.has(q.personId)) throw invalid(`quotas[${i}].personId`, `${person.name} has two quotas in the set`);
       seen.add(q.personId);
-      if (!person.teamId || !teamIds.includes(person.teamId)) throw invalid(`quotas[${i}].personId`, `${person.name} belongs to no team of teamTargets`);
+      if (!person.teamId || !known.has(person.teamId)) throw invalid(`quotas[${i}].personId`, `${person.name} belongs to no team of teamTargets`);
       return { personId: q.personId, teamId: person.teamId, amount: q.amount };
     });
     const set: QuotaSet = { periodLabel: periodId, companyTarget: dto.companyTarget, teams: teamIds.map((teamId) => ({ teamId, target: dto.teamTargets[teamId]! })), quotas };

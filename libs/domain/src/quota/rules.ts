@@ -59,8 +59,14 @@ export function reviewQuotaSet(set: QuotaSet, options: QuotaReviewOptions): Quot
   if (!isDecimalString(options.maxChangePercent) || decCmp(options.maxChangePercent, '0') < 0) {
     throw invalid('maxChangePercent', 'must be a non-negative decimal string');
   }
+  const amountsOf = new Map<string, string[]>();
+  for (const q of set.quotas) {
+    const list = amountsOf.get(q.teamId);
+    if (list) list.push(q.amount);
+    else amountsOf.set(q.teamId, [q.amount]);
+  }
   const teams: TeamTotalCheck[] = set.teams.map((team) => {
-    const total = teamTotal(set, team.teamId);
+    const total = decSum(amountsOf.get(team.teamId) ?? []);
     const difference = toMoney(decSub(total, team.target));
     const sign = decCmp(difference, '0');
     return { teamId: team.teamId, target: toMoney(team.target), total, difference, status: sign < 0 ? 'under' : sign > 0 ? 'over' : 'matched' };
@@ -89,8 +95,10 @@ export function applyManagerAdjustment(set: QuotaSet, adjustment: QuotaAdjustmen
   validateQuotaSet(set);
   if (!set.teams.some((t) => t.teamId === adjustment.teamId)) throw invalid('teamId', `team ${adjustment.teamId} is not in the set`);
   const changed = new Map<string, string>();
+  // One lookup per change: a set of 20,000 lines adjusted line by line was quadratic.
+  const byPerson = new Map(set.quotas.map((q) => [q.personId, q]));
   adjustment.changes.forEach((change, i) => {
-    const quota = set.quotas.find((q) => q.personId === change.personId);
+    const quota = byPerson.get(change.personId);
     if (!quota || quota.teamId !== adjustment.teamId) {
       throw new DomainError('QUOTA.NOT_IN_TEAM', `${change.personId} is not in team ${adjustment.teamId}`, {
         field: `changes[${i}].personId`,

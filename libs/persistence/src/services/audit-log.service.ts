@@ -47,6 +47,8 @@ export interface AuditListQuery {
   subjectPrefix?: string;
   limit?: number;
   offset?: number;
+  /** Events after this id only (a cursor: ids are consecutive, so a page never skips or repeats one). */
+  afterId?: string;
 }
 
 type HashedFields = Omit<AuditEventEntity, 'id' | 'prevHash' | 'hash'>;
@@ -257,6 +259,7 @@ export class AuditLog {
     if (query.subjectPrefix !== undefined) {
       qb.andWhere(`e.subject LIKE :prefix ESCAPE '\\'`, { prefix: `${query.subjectPrefix.replace(/[\\%_]/g, '\\$&')}%` });
     }
+    if (query.afterId !== undefined) qb.andWhere('e.id > :afterId', { afterId: query.afterId });
     return qb.orderBy('e.id', 'ASC').skip(offset).take(limit).getMany();
   }
 }

@@ -1,0 +1,46 @@
+/**
+ * Scale tests' organisation and API client: people and teams in bulk SQL (the harness's owner
+ * connection), everything else through the API with one token per person.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { mintToken } from '@quotaflow/config';
+import { seedBulkOrganisation, type ScaleOrganisation } from '../../apps/cli/src/scale/bulk-organisation';
+import type { ScaleApi } from '../../apps/cli/src/scale/scale-driver';
+import type { Harness } from '../e2e/harness';
+
+const WORKER_MAIN = join(__dirname, '../../dist/apps/worker/src/main.js');
+
+export function scaleApi(h: Harness): ScaleApi {
+  return { baseUrl: h.baseUrl, token: (p) => mintToken(h.config.auth, p) };
+}
+
+/** `reps` reps in teams of `teamSize` (default 100) with their managers, an ops and a finance person of their own. */
+export function seedScaleOrganisation(h: Harness, reps: number, tag: string, teamSize?: number): Promise<ScaleOrganisation> {
+  return seedBulkOrganisation(h.db, { reps, tag, ...(teamSize !== undefined ? { teamSize } : {}) });
+}
+
+/**
+ * The worker as its own process (`dist/`, as in production): at hundreds of decisions a second
+ * the in-process worker would share one event loop with the API, the SMTP sink and jest.
+ */
+export function spawnWorkerProcess(h: Harness): { child: ChildProcess; output: () => string; stop: () => Promise<void> } {
+  if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run the tests through \`npm test\`, which builds first`);
+  let output = '';
+  const child = spawn(process.execPath, [WORKER_MAIN], { env: { ...process.env, ...h.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = () => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r())));
+  return {
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited();
+    },
+  };
+}

@@ -26,6 +26,7 @@ const JOBS = {
   'seed:demo': { build: true, db: true, cmd: (args) => [process.execPath, dist('apps/cli/src/seed-demo.js'), ...args] },
   token: { build: true, db: true, cmd: (args) => [process.execPath, dist('apps/cli/src/token.js'), ...args] },
   'audit:verify': { build: true, db: true, cmd: (args) => [process.execPath, dist('apps/cli/src/audit-verify.js'), ...args] },
+  'close:verify': { build: true, db: true, cmd: (args) => [process.execPath, dist('apps/cli/src/close-verify.js'), ...args] },
   'audit:checkpoint': { build: true, db: true, cmd: (args) => [process.execPath, dist('apps/cli/src/audit-checkpoint.js'), ...args] },
   'migration:run': { build: true, db: 'no-migrate', cmd: () => [process.execPath, dist('apps/cli/src/migrate.js'), 'up'] },
   'migration:revert': { build: true, db: 'no-migrate', cmd: () => [process.execPath, dist('apps/cli/src/migrate.js'), 'down'] },

@@ -110,6 +110,8 @@ export interface Scenario {
   periodId: string;
   /** Rita's statement of a closed period (2029-12). */
   statementId: string;
+  /** That closed period (2029-12). */
+  closedPeriodId: string;
 }
 
 interface Task { id: string; subject: string; stage: { id: string } }
@@ -275,7 +277,7 @@ export async function seedScenario(h: Harness): Promise<Scenario> {
   await waitUntilQuiet(h);
   return {
     h, people, requester, territories, accounts, plan: { id: created.body.id, versionId }, publishId: published.body.id, assignmentId, farAssignmentId,
-    sets: { a, b, c, d, e }, tasks, changeId, importId: imported.body.id, periodId: period.body.id as string, statementId: statement!.id,
+    sets: { a, b, c, d, e }, tasks, changeId, importId: imported.body.id, periodId: period.body.id as string, statementId: statement!.id, closedPeriodId: closed!.id,
   };
 }
 

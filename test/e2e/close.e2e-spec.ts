@@ -2,11 +2,30 @@ import { calculate, explainLine, formatMoney, type ParticipantPeriodOutput } fro
 import {
   AccountEntity, AccountOwnershipEntity, DealEntity, PersonEntity, PlanAssignmentEntity, QuotaSetEntity, QuotaSetRepository, TerritoryEntity,
 } from '@quotaflow/persistence';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { pdfText } from '../support/pdf';
 import { addPerson } from './fixtures';
 import { eventually, type Harness, startHarness } from './harness';
 
 jest.setTimeout(240_000);
+
+const ROOT = resolve(__dirname, '../..');
+
+/** `npm run close:verify -- <periodId>` as a person runs it, against this harness's database. */
+function closeVerify(h: Harness, periodId: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('npm', ['run', '--silent', 'close:verify', '--', periodId], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...h.env }, timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** As the tables' owner, the close's immutability trigger off for this one statement: what a tampering owner could do. */
+async function tamper(h: Harness, table: 'payouts' | 'close_snapshots', sql: string, params: unknown[]): Promise<void> {
+  await h.db.transaction(async (m) => {
+    await m.query(`ALTER TABLE ${table} DISABLE TRIGGER ${table}_closed_immutable`);
+    await m.query(sql, params);
+    await m.query(`ALTER TABLE ${table} ENABLE TRIGGER ${table}_closed_immutable`);
+  });
+}
 
 const PERIOD = { key: '2026-01', start: '2026-01-01', end: '2026-01-31' };
 /** Commission on attainment of the month's quota: 5% up to 100%, 8% above. */
@@ -256,6 +275,38 @@ describe('monthly close, end to end over HTTP', () => {
       await runner.release();
     }
     expect((await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: finance })).body.code).toBe('PERIOD.CLOSED');
+
+    // Recalculated from its stored snapshot, the closed period gives the same cents: over HTTP and by the command.
+    const verification = (as: PersonEntity, id = periodId) => h.http('GET', `/api/v1/periods/${id}/verification`, { as });
+    const verified = await verification(h.org.auditor);
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ periodId, version: 2, snapshotHash: v1.snapshot.hash, hashMatches: true, reps: 3, matching: 3, differences: [] });
+    expect((await verification(rep)).status).toBe(403);
+    expect((await verification(ops)).status).toBe(403);
+    const open = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: '2026-02' } });
+    const notClosed = await verification(finance, open.body.id as string);
+    expect([notClosed.status, notClosed.body.code]).toEqual([409, 'PERIOD.NOT_CLOSED']);
+    const good = closeVerify(h, periodId);
+    expect([good.status, JSON.parse(good.stdout)]).toEqual([0, verified.body]);
+    expect(good.stderr).toContain(`close ${PERIOD.key} v2: OK — 3/3 reps match to the cent, snapshot hash matches`);
+    expect(closeVerify(h, '00000000-0000-4000-8000-000000000000').status).toBe(2);
+
+    // A payout changed behind the database's back (the owner, the trigger off): the rep and the field are named.
+    const storedPayout = figures.get(farRep.id)!.payout;
+    await tamper(h, 'payouts', `UPDATE payouts SET payout = payout + 0.01 WHERE period_id = $1 AND person_id = $2 AND calculation_version = 2`, [periodId, farRep.id]);
+    const tampered = (await verification(finance)).body;
+    const paidMore = `${(BigInt(storedPayout.replace('.', '')) + 1n) / 100n}.${String((BigInt(storedPayout.replace('.', '')) + 1n) % 100n).padStart(2, '0')}`;
+    expect(tampered).toMatchObject({ hashMatches: true, reps: 3, matching: 2, differences: [{ personId: farRep.id, field: 'payout', stored: paidMore, recomputed: storedPayout }] });
+    const differs = closeVerify(h, periodId);
+    expect(differs.status).toBe(1);
+    expect(JSON.parse(differs.stdout).differences).toEqual(tampered.differences);
+    expect(differs.stderr).toContain(`${farRep.id} payout: stored ${paidMore}, recomputed ${storedPayout}`);
+
+    // The snapshot rewritten: its stored hash no longer matches its content.
+    await tamper(h, 'close_snapshots', `UPDATE close_snapshots SET content = jsonb_set(content, '{deals}', '99') WHERE id = (SELECT snapshot_id FROM payouts WHERE period_id = $1 AND calculation_version = 2 LIMIT 1)`, [periodId]);
+    const rewritten = (await verification(h.org.admin)).body;
+    expect(rewritten).toMatchObject({ hashMatches: false, snapshotHash: v1.snapshot.hash });
+    expect(rewritten.contentHash).not.toBe(v1.snapshot.hash);
   });
 
   it('blocking exceptions (a deal in a foreign currency, reps on an attainment plan without a locked quota) stop the close before any payout; the period is open again', async () => {

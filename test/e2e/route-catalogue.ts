@@ -449,6 +449,9 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
     malformed: { as: 'finance', emptyBodyOk: true },
   },
   'GET /periods/:id/close': { targets: only((s) => `/periods/${s.periodId}/close`, READ_ALL) },
+  'GET /periods/:id/verification': {
+    targets: [{ name: 'closed period 2029-12', path: (s) => `${API}/periods/${s.closedPeriodId}/verification`, allow: ['finance', 'auditor', 'admin'] }],
+  },
   'GET /periods/:id/payouts': { targets: only((s) => `/periods/${s.periodId}/payouts`, ROLE_HOLDERS) },
   'GET /periods/:id/payroll': { targets: only((s) => `/periods/${s.periodId}/payroll`, ['finance', 'ops']) },
   'GET /me/statements': { targets: only('/me/statements', ROLE_HOLDERS) },

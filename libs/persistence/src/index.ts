@@ -10,3 +10,4 @@ export * from './services/email-outbox.service';
 export * from './repositories';
 export * from './app-login';
 export * from './imports';
+export * from './services/close-verification';

@@ -50,6 +50,13 @@ export class PeriodsController {
     return this.periods.closeView(id);
   }
 
+  @Get('periods/:id/verification')
+  @Roles('finance', 'auditor', 'admin')
+  @ApiOperation({ summary: "A closed period recalculated from its stored snapshot: the snapshot's hash checked, every rep's payout, state and explanation line amounts compared to the cent with the stored ones (409 PERIOD.NOT_CLOSED otherwise)" })
+  verification(@Param('id', UuidPipe) id: string) {
+    return this.periods.verification(id);
+  }
+
   @Get('periods/:id/payouts')
   @Roles(...ALL_ROLES)
   @ApiOperation({ summary: "Payouts of the current calculation version with their explanations: a manager sees their teams' reps, a rep their own, finance, ops, auditors and admins everyone" })

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Client, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { AppConfig } from '@quotaflow/config';
 import { DomainError, explainParticipantPeriod, statementAccess, monthPeriod, payDateOf, payrollCsv, type ParticipantPeriodOutput } from '@quotaflow/domain';
-import { AuditLog, CloseSnapshotEntity, PeriodEntity } from '@quotaflow/persistence';
+import { AuditLog, CloseSnapshotEntity, CloseVerification, PeriodEntity, type CloseVerificationResult } from '@quotaflow/persistence';
 import { closeStatusQuery, closeWorkflow, closeWorkflowId, type CloseStatus } from '@quotaflow/workflows';
 import { DataSource } from 'typeorm';
 import { READ_ALL, type Principal } from '../auth/principal';
@@ -131,6 +131,11 @@ export class PeriodsService {
       statements: statements[0]?.n ?? 0,
       ...(live?.failure ? { failure: live.failure } : {}),
     };
+  }
+
+  /** A closed period recalculated from its snapshot and compared with its stored payouts (the same service as `npm run close:verify`). */
+  verification(id: string): Promise<CloseVerificationResult> {
+    return new CloseVerification(this.dataSource).verify(id);
   }
 
   async payroll(id: string): Promise<{ csv: string; version: number; periodKey: string }> {

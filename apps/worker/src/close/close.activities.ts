@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AppConfig } from '@quotaflow/config';
 import {
   calculateBatch,
+  closeBatchInput,
   closeException,
   creditsForDeal,
   DEFAULT_APPROVAL_POLICY,
@@ -13,6 +14,7 @@ import {
   resolveStages,
   withThresholds,
   type CloseExceptionView,
+  type CloseSnapshotContent,
   type CreditRow,
   type OwnershipPeriod,
   type ParticipantPeriodOutput,
@@ -43,19 +45,6 @@ import { renderStatementPdf } from './statement.renderer';
 function permanent(e: unknown): never {
   if (isDomainError(e)) throw ApplicationFailure.create({ type: e.code, message: e.message, nonRetryable: true, details: [e.details ?? null] });
   throw e;
-}
-
-/** The frozen inputs of a close (close_snapshots.content). */
-export interface CloseSnapshotContent {
-  period: { id: string; key: string; start: string; end: string };
-  currency: string;
-  frozenAt: string;
-  plans: { planVersionId: string; planId: string; planName: string; version: number; document: PlanInput }[];
-  /** Sorted by person id: batches are slices of this list. */
-  participants: { personId: string; name: string; teamId: string | null; planVersionId: string; quota: string | null; state: unknown }[];
-  credits: CreditRow[];
-  deals: number;
-  previousPeriodId: string | null;
 }
 
 interface DealRow {
@@ -293,21 +282,9 @@ export class CloseActivitiesService implements CloseActivities {
     )) as { person_id: string }[]).map((r) => r.person_id));
     const todo = slice.filter((p) => !done.has(p.personId));
     if (todo.length > 0) {
-      const ids = new Set(todo.map((p) => p.personId));
-      const planIds = new Set(todo.map((p) => p.planVersionId));
       let output;
       try {
-        output = calculateBatch({
-          currency: content.currency,
-          periods: [{ id: content.period.key, start: content.period.start, end: content.period.end }],
-          plans: content.plans.filter((p) => planIds.has(p.planVersionId)).map((p) => ({ ...p.document, id: p.planVersionId })),
-          participants: todo.map((p) => ({
-            id: p.personId, name: p.name, planId: p.planVersionId,
-            ...(p.quota !== null ? { quota: { [content.period.key]: p.quota } } : {}),
-            ...(p.state ? { state: p.state as never } : {}),
-          })),
-          credits: content.credits.filter((c) => ids.has(c.participantId)),
-        });
+        output = calculateBatch(closeBatchInput(content, todo));
       } catch (e) {
         permanent(e);
       }

@@ -1,6 +1,8 @@
 import { closeException, planNeedsQuota } from './exceptions';
 import { payrollCsv } from './payroll';
+import { calculateBatch } from '../plan-language/calculation';
 import { monthPeriod, payDateOf } from './period';
+import { closeBatchInput, type CloseSnapshotContent } from './snapshot';
 
 describe('monthly periods', () => {
   it('a month is its calendar days, leap years included; the pay date is the 15th of the next month', () => {
@@ -45,5 +47,37 @@ describe('close exceptions', () => {
     expect(closeException('REP.NO_LOCKED_QUOTA', 'x', { personId: 'p', blocking: true })).toEqual({ code: 'REP.NO_LOCKED_QUOTA', severity: 'blocking', message: 'x', personId: 'p' });
     expect(closeException('REP.NO_LOCKED_QUOTA', 'x').severity).toBe('warning');
     expect(closeException('DEAL.FOREIGN_CURRENCY', 'x').severity).toBe('blocking');
+  });
+});
+
+describe('a snapshot as the batch input of the engine', () => {
+  const plan = { id: 'doc', components: [{ id: 'commission', kind: 'commission', window: 'period', basis: 'amount', table: { split: 'step', tiers: [{ from: 0, rate: '0.1' }] } }] } as never;
+  const content: CloseSnapshotContent = {
+    period: { id: 'period-1', key: '2026-01', start: '2026-01-01', end: '2026-01-31' }, currency: 'USD', frozenAt: '2026-02-01T00:00:00.000Z',
+    plans: [{ planVersionId: 'pv-a', planId: 'p', planName: 'A', version: 1, document: plan }, { planVersionId: 'pv-b', planId: 'p', planName: 'B', version: 2, document: plan }],
+    participants: [
+      { personId: 'rep-1', name: 'One', teamId: 't', planVersionId: 'pv-a', quota: '1000.00', state: null },
+      { personId: 'rep-2', name: 'Two', teamId: 't', planVersionId: 'pv-b', quota: null, state: null },
+    ],
+    credits: [
+      { participantId: 'rep-1', transactionId: 'D-1', seq: 0, date: '2026-01-05', amount: '100.00', share: '1' },
+      { participantId: 'rep-2', transactionId: 'D-2', seq: 1, date: '2026-01-06', amount: '300.00', share: '1' },
+    ],
+    deals: 2, previousPeriodId: null,
+  };
+
+  it('carries only the given reps, their plans (by version id), quotas and credits', () => {
+    const input = closeBatchInput(content, [content.participants[0]!]);
+    expect(input.participants).toEqual([{ id: 'rep-1', name: 'One', planId: 'pv-a', quota: { '2026-01': '1000.00' } }]);
+    expect(input.plans.map((p) => p.id)).toEqual(['pv-a']);
+    expect(input.credits.map((c) => c.transactionId)).toEqual(['D-1']);
+    expect(input.periods).toEqual([{ id: '2026-01', start: '2026-01-01', end: '2026-01-31' }]);
+  });
+
+  it('gives each rep the same cents in any slicing of the snapshot', () => {
+    const whole = calculateBatch(closeBatchInput(content, content.participants)).periods[0]!.participants;
+    const sliced = content.participants.flatMap((p) => calculateBatch(closeBatchInput(content, [p])).periods[0]!.participants);
+    expect(sliced).toEqual(whole);
+    expect(whole.map((r) => [r.participantId, r.payout])).toEqual([['rep-1', '10.00'], ['rep-2', '30.00']]);
   });
 });

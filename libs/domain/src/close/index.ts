@@ -1,3 +1,4 @@
 export * from './payroll';
 export * from './period';
 export * from './exceptions';
+export * from './snapshot';

@@ -198,4 +198,54 @@ describe('quota sign-off, end to end over HTTP', () => {
     expect(events.filter((e) => e.workflowId).every((e) => e.runId)).toBe(true);
     expect((await h.http('GET', '/api/v1/audit/verify', { as: auditor })).body.ok).toBe(true);
   });
+
+  it('finance rejects: both teams are asked again (visit 2), finance after them; the trace shows it as JSON and CSV', async () => {
+    const { ops, finance, manager, otherManager, rep, otherRep, farRep, team, otherTeam, auditor } = h.org;
+    // A period of this test's own; it never locks, so the other test's quotas stay as they are.
+    const created = await h.http('POST', '/api/v1/quota-sets', {
+      as: ops,
+      body: {
+        periodId: '2026-Q3', periodStart: '2026-07-01', periodEnd: '2026-09-30', companyTarget: '900000.00',
+        teamTargets: { [team.id]: '500000.00', [otherTeam.id]: '400000.00' },
+        quotas: [{ personId: rep.id, amount: '250000.00' }, { personId: otherRep.id, amount: '250000.00' }, { personId: farRep.id, amount: '400000.00' }],
+      },
+    });
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    expect((await h.http('POST', `/api/v1/quota-sets/${id}/submit`, { as: ops })).status).toBe(202);
+    const first = [await decide(manager, id, 'team:', 'approve'), await decide(otherManager, id, 'team:', 'approve')];
+    expect(first.map((t) => [t.stage.id, t.stage.visit])).toEqual([[`team:${team.id}`, 1], [`team:${otherTeam.id}`, 1]]);
+    const financeTask = await decide(finance, id, 'finance', 'reject', 'East is light for Q3');
+    expect([financeTask.stage.id, financeTask.stage.visit]).toEqual(['finance', 1]);
+
+    // One stage back: both team stages open again (visit 2); the set is not returned to ops.
+    const again = [await taskOf(manager, id, 'team:'), await taskOf(otherManager, id, 'team:')];
+    expect(again.map((t) => [t.stage.id, t.stage.visit])).toEqual([[`team:${team.id}`, 2], [`team:${otherTeam.id}`, 2]]);
+    expect((await view(id)).body.status).toBe('in_review');
+    await decide(manager, id, 'team:', 'approve', 'West stands');
+    await decide(otherManager, id, 'team:', 'approve', 'East stands');
+    const financeAgain = await taskOf(finance, id, 'finance');
+    expect([financeAgain.stage.id, financeAgain.stage.visit]).toEqual(['finance', 2]);
+
+    const trace = await h.http('GET', `/api/v1/audit/trace/quota-set:${id}`, { as: auditor });
+    expect(trace.status).toBe(200);
+    expect(trace.body.decisions.map((d: { stage: string; approverId: string; decision: string; comment: string | null }) => [d.stage, d.approverId, d.decision, d.comment])).toEqual([
+      [`team:${team.id}`, manager.id, 'approve', null],
+      [`team:${otherTeam.id}`, otherManager.id, 'approve', null],
+      ['finance', finance.id, 'reject', 'East is light for Q3'],
+      [`team:${team.id}`, manager.id, 'approve', 'West stands'],
+      [`team:${otherTeam.id}`, otherManager.id, 'approve', 'East stands'],
+    ]);
+    const events = trace.body.events as { action: string; actorId: string | null; actorRole: string | null; comment: string | null }[];
+    expect(events.filter((e) => e.action === 'quota-set.rejected').map((e) => [e.actorId, e.actorRole, e.comment])).toEqual([[finance.id, 'finance', 'East is light for Q3']]);
+    expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['quota-set.created', 'quota-set.submitted', 'quota-set.approved', 'quota-set.rejected']));
+    const csv = await h.http('GET', `/api/v1/audit/trace/quota-set:${id}?format=csv`, { as: auditor });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (csv.body as string).trim().split('\r\n');
+    expect(lines[0]).toBe('eventId,at,action,actorId,actorName,actorRole,stage,decision,version,comment,workflowId,runId,hash');
+    expect(lines).toHaveLength(events.length + 1);
+    expect(lines.filter((l) => l.includes('quota-set.rejected') && l.includes(finance.id) && l.includes('East is light for Q3'))).toHaveLength(1);
+    expect((await h.http('GET', `/api/v1/audit/trace/quota-set:${id}`, { as: rep })).status).toBe(403);
+  });
 });

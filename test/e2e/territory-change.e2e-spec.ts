@@ -19,7 +19,9 @@ describe('territory change, end to end over HTTP', () => {
   let olga: PersonEntity;
   const t: Record<'americas' | 'west' | 'bay' | 'east', TerritoryEntity> = {} as never;
   const acc: Record<string, AccountEntity> = {};
-  const today = isoDay(Date.now());
+  // Each test takes today's date right before its request (never once per file), and derives every
+  // other date from that one, so a run crossing UTC midnight still asks for today or later.
+  const todayNow = (): string => isoDay(Date.now());
 
   beforeAll(async () => {
     h = await startHarness('territory-change');
@@ -82,6 +84,7 @@ describe('territory change, end to end over HTTP', () => {
   });
 
   it('refuses invalid requests with the offending field', async () => {
+    const today = todayNow();
     const body = { fromTerritoryId: t.west.id, toTerritoryId: t.east.id, accountIds: [acc.Umbrella.id], effectiveDate: today, reason: 'Rebalance' };
     const cases: [object, number, string, string][] = [
       [{ toTerritoryId: t.west.id }, 400, 'VALIDATION.FAILED', 'toTerritoryId'],
@@ -101,6 +104,7 @@ describe('territory change, end to end over HTTP', () => {
   });
 
   it('above the finance threshold: managers in parallel, ops, finance through the inbox; applied today; separation of duties enforced', async () => {
+    const today = todayNow();
     const { ops, manager, otherManager, finance, rep, farRep } = h.org;
     const requested = await h.http('POST', '/api/v1/territory-changes', {
       as: ops, body: { fromTerritoryId: t.west.id, toTerritoryId: t.east.id, accountIds: [acc.Acme.id, acc.Globex.id], effectiveDate: today, reason: 'Acme and Globex opened East Coast offices', openQuotaAdjustment: true },
@@ -156,7 +160,7 @@ describe('territory change, end to end over HTTP', () => {
     // From today the accounts and their credits belong to East Coast (Rosa); until yesterday to West Coast (Rita).
     const now = await h.http('GET', `/api/v1/accounts/${acc.Acme.id}/owner?date=${today}`, { as: rep });
     expect(now.body).toMatchObject({ territory: { id: t.east.id, name: 'East Coast' }, owner: { id: farRep.id }, period: { from: today, to: null, changeId: id } });
-    const before = await h.http('GET', `/api/v1/accounts/${acc.Acme.id}/owner?date=${isoDay(Date.now() - DAY)}`, { as: rep });
+    const before = await h.http('GET', `/api/v1/accounts/${acc.Acme.id}/owner?date=${isoDay(Date.parse(`${today}T00:00:00Z`) - DAY)}`, { as: rep });
     expect(before.body).toMatchObject({ territory: { id: t.west.id }, owner: { id: rep.id }, period: { from: '2020-01-01', to: today } });
     expect((await h.db.getRepository(AccountEntity).findOneByOrFail({ id: acc.Globex.id })).territoryId).toBe(t.east.id);
 
@@ -167,6 +171,7 @@ describe('territory change, end to end over HTTP', () => {
   });
 
   it('below the threshold there is no finance stage; a manager may request and is then no approver', async () => {
+    const today = todayNow();
     const { ops, manager, otherManager } = h.org;
     const requested = await h.http('POST', '/api/v1/territory-changes', {
       as: otherManager, body: { fromTerritoryId: t.east.id, toTerritoryId: t.bay.id, accountIds: [acc.Hooli.id], effectiveDate: today, reason: 'Hooli is run from the Bay Area' },
@@ -182,6 +187,48 @@ describe('territory change, end to end over HTTP', () => {
     await statusIs(id, 'applied');
     const owner = await h.http('GET', `/api/v1/accounts/${acc.Hooli.id}/owner`, { as: ops });
     expect(owner.body).toMatchObject({ territory: { name: 'Bay Area' }, owner: { id: h.org.rep.id } });
+  });
+
+  it("the auditor's trace of an applied change: every stage and decision as JSON, every event as CSV", async () => {
+    const today = todayNow();
+    const { ops, manager, otherManager, auditor, rep } = h.org;
+    // An account of this test's own (the tree test counts the others).
+    const wonka = await h.db.getRepository(AccountEntity).save({ name: 'Wonka', territoryId: t.east.id });
+    await h.db.getRepository(AccountOwnershipEntity).save({ accountId: wonka.id, territoryId: t.east.id, effectiveFrom: '2020-01-01', effectiveTo: null, changeId: null });
+    const requested = await h.http('POST', '/api/v1/territory-changes', {
+      as: otherManager, body: { fromTerritoryId: t.east.id, toTerritoryId: t.bay.id, accountIds: [wonka.id], effectiveDate: today, reason: 'Wonka buys through the Bay Area' },
+    });
+    expect(requested.status).toBe(202);
+    const id: string = requested.body.id;
+    await statusIs(id, 'in_review');
+    expect((await decide(manager, (await taskOf(manager, id, 'territory-managers')).id, 'approve', 'Bay Area has the capacity')).status).toBe(200);
+    expect((await decide(ops, (await taskOf(ops, id, 'ops')).id, 'approve')).status).toBe(200);
+    await statusIs(id, 'applied');
+    const subject = `territory-change:${id}`;
+    const trace = await eventually(async () => {
+      const res = await h.http('GET', `/api/v1/audit/trace/${subject}`, { as: auditor });
+      return res.body?.events?.some((e: { action: string }) => e.action === 'territory-change.applied') ? res : undefined;
+    }, 'the applied change in the trace');
+    expect(trace.status).toBe(200);
+    const actions = trace.body.events.map((e: { action: string }) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['territory-change.requested', 'territory-change.routed', 'territory-change.approved', 'territory-change.applied']));
+    expect(actions.filter((a: string) => a === 'territory-change.approved')).toHaveLength(2);
+    expect(trace.body.stages.map((s: { stageId: string; approverId: string; status: string; decision: string | null }) => [s.stageId, s.approverId, s.status, s.decision])).toEqual(
+      expect.arrayContaining([['territory-managers', manager.id, 'done', 'approve'], ['ops', ops.id, 'done', 'approve']]),
+    );
+    expect(trace.body.decisions.map((d: { stage: string; approverId: string; decision: string }) => [d.stage, d.approverId, d.decision])).toEqual([
+      ['territory-managers', manager.id, 'approve'],
+      ['ops', ops.id, 'approve'],
+    ]);
+    const csv = await h.http('GET', `/api/v1/audit/trace/${subject}?format=csv`, { as: auditor });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (csv.body as string).trim().split('\r\n');
+    expect(lines[0]).toBe('eventId,at,action,actorId,actorName,actorRole,stage,decision,version,comment,workflowId,runId,hash');
+    expect(lines).toHaveLength(trace.body.events.length + 1);
+    expect(lines.filter((l) => l.includes('territory-change.approved') && l.includes(manager.id) && l.includes('Bay Area has the capacity'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('territory-change.applied') && l.includes(`territory-change:${id}`))).toHaveLength(1);
+    expect((await h.http('GET', `/api/v1/audit/trace/${subject}?format=csv`, { as: rep })).status).toBe(403);
   });
 
   it('with a future effective date the change waits, and the requester cancels it before then', async () => {

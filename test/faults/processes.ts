@@ -4,7 +4,7 @@
  * apps/worker/src/fault-hooks.ts driven through files.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FaultPoint } from '@quotaflow/config';
@@ -13,6 +13,45 @@ import { eventually } from '../e2e/harness';
 const DIST = resolve(__dirname, '../../dist/apps');
 export const WORKER_MAIN = join(DIST, 'worker/src/main.js');
 export const API_MAIN = join(DIST, 'api/src/main.js');
+
+/** scripts/bootstrap.js's record of the last build, dated when that build started. */
+const BUILD_STAMP = resolve(DIST, '..', '.build-stamp');
+const SOURCES = [resolve(__dirname, '../../apps'), resolve(__dirname, '../../libs')];
+
+/**
+ * The first production source file (a `.ts` outside specs and __fixtures__) changed after `stamp`
+ * was written, or undefined: a fault test must run what the sources say, never a stale dist/.
+ */
+export function newerSource(stamp: string, roots: string[]): string | undefined {
+  const built = statSync(stamp).mtimeMs;
+  const walk = (dir: string): string | undefined => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name === 'node_modules' || entry.name === '__fixtures__') continue;
+        const found = walk(path);
+        if (found) return found;
+      } else if (entry.name.endsWith('.ts') && !/\.(spec|e2e-spec)\.ts$/.test(entry.name) && statSync(path).mtimeMs > built) {
+        return path;
+      }
+    }
+    return undefined;
+  };
+  for (const root of roots) {
+    const found = walk(root);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+let freshChecked = false;
+function assertFreshBuild(main: string): void {
+  if (!existsSync(main) || !existsSync(BUILD_STAMP)) throw new Error(`${main} is missing: run the tests through \`npm test\` (node scripts/bootstrap.js test), which builds first`);
+  if (freshChecked) return;
+  const changed = newerSource(BUILD_STAMP, SOURCES);
+  if (changed) throw new Error(`dist/ is older than ${changed}: run the tests through \`npm test\` (node scripts/bootstrap.js test), which builds first`);
+  freshChecked = true;
+}
 
 export interface Child {
   child: ChildProcess;
@@ -30,7 +69,7 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 export function spawnChild(main: string, env: Record<string, string>): Child {
-  if (!existsSync(main)) throw new Error(`${main} is missing: run the tests through \`npm test\` (node scripts/bootstrap.js test), which builds first`);
+  assertFreshBuild(main);
   let output = '';
   const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);

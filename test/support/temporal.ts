@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { findRepoRoot, resolveTemporalTestServer } from '@quotaflow/devstack';
+import { resolveTemporalTestServer } from '@quotaflow/devstack';
 import { loadConfig } from '@quotaflow/config';
 import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
 import { TEST_TEMPORAL_CODEC_KEYS } from './secrets';
+import { WORKFLOWS_PATH, workflowWebpackConfigHook } from '../../apps/worker/src/workflow-bundler-options';
 
-const ROOT = findRepoRoot(__dirname);
 
 /** The time-skipping test server from .tools (never downloaded). Call `teardown()` after. */
 export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -47,15 +46,6 @@ export async function connectDevServer(namespace = 'default', options: { codec?:
 /** Name used in CONTRACTS.md. */
 export const devServerConnection = connectDevServer;
 
-/**
- * The Temporal bundler (webpack) ignores tsconfig paths, so the `@quotaflow/*`
- * aliases a workflow may use are added to its resolve.alias here.
- */
-export const WORKFLOW_BUNDLE_ALIASES: Record<string, string> = {
-  '@quotaflow/domain': join(ROOT, 'libs/domain/src'),
-  '@quotaflow/workflows': join(ROOT, 'libs/workflows/src'),
-};
-
 let runtimeInstalled = false;
 /** Workers in tests log warnings only (the SDK default is INFO on every state change). */
 export function installQuietRuntime(): void {
@@ -73,18 +63,15 @@ installQuietRuntime();
 
 const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 
-/** Bundles `libs/workflows/src` (or `workflowsPath`) once per test file. */
-export function bundleWorkflows(workflowsPath = require.resolve(join(ROOT, 'libs/workflows/src'))): Promise<WorkflowBundleWithSourceMap> {
+/** Bundles the production entry (or `workflowsPath`, e.g. a fixture) once per test file, resolved as the worker does. */
+export function bundleWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
   let bundle = bundles.get(workflowsPath);
   if (!bundle) {
     bundle = bundleWorkflowCode({
       workflowsPath,
       logger: quietLogger,
-      webpackConfigHook: (config) => {
-        config.resolve = config.resolve ?? {};
-        config.resolve.alias = { ...(config.resolve.alias as Record<string, string> | undefined), ...WORKFLOW_BUNDLE_ALIASES };
-        return config;
-      },
+      // The production worker's own resolution (apps/worker/src/workflow-bundler-options.ts), not a copy.
+      webpackConfigHook: workflowWebpackConfigHook,
     });
     bundles.set(workflowsPath, bundle);
   }

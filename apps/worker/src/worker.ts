@@ -4,13 +4,13 @@
  */
 import { Logger, type INestApplicationContext, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NativeConnection, Worker, type BundleOptions, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AppConfig } from '@quotaflow/config';
 import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
-import * as path from 'node:path';
 import { workerActivities } from './activities';
 import type { MailTransport } from './activities/mail-transport';
 import { ActivityHeartbeatAndFailureInterceptor } from './activity.interceptors';
+import { WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from './workflow-bundler-options';
 import { WorkerModule } from './worker.module';
 
 export interface CreateWorkerOptions {
@@ -33,20 +33,7 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-/** Entry of the workflow bundle, next to this file in the source tree and in `dist/`. */
-export const WORKFLOWS_PATH = require.resolve('../../../libs/workflows/src/workflows');
-const DOMAIN_PATH = path.resolve(__dirname, '../../../libs/domain/src');
-
-/** The one way the worker's workflow code is bundled (at start-up, or ahead by `npm run build`). */
-export const WORKFLOW_BUNDLER_OPTIONS = {
-  workflowsPath: WORKFLOWS_PATH,
-  // The bundler (webpack) ignores tsconfig paths; from dist/ the aliases are already rewritten.
-  webpackConfigHook: (webpack: Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0]) => {
-    webpack.resolve = webpack.resolve ?? {};
-    webpack.resolve.alias = { ...webpack.resolve.alias, '@quotaflow/domain': DOMAIN_PATH };
-    return webpack;
-  },
-} satisfies Pick<BundleOptions, 'workflowsPath' | 'webpackConfigHook'>;
+export { WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from './workflow-bundler-options';
 
 export async function createWorker(options: CreateWorkerOptions): Promise<RunningWorker> {
   const { config } = options;

@@ -4,7 +4,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
-import { WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from './worker';
+import { WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from './workflow-bundler-options';
 
 export const WORKFLOW_BUNDLE_PATH = path.join(__dirname, 'workflows.bundle.js');
 

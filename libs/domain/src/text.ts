@@ -37,10 +37,6 @@ export function findInvalidCharacter(value: string): TextProblem | undefined {
   return undefined;
 }
 
-export function isValidText(value: string): boolean {
-  return findInvalidCharacter(value) === undefined;
-}
-
 export interface InvalidTextAt extends TextProblem {
   /** Where in the value: `comment`, `quotas[3].personId`, `document.components[0].id`. */
   path: string;

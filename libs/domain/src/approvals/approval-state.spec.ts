@@ -17,7 +17,7 @@ import {
   type DecisionInput,
   type Transition,
 } from './approval-state';
-import { routePlanAcceptance, routeQuotaSignoff, routeTerritoryChange } from './policy';
+import { DEFAULT_APPROVAL_POLICY, resolveStages, routeQuotaSignoff, routeTerritoryChange } from './policy';
 import type { ApprovalStage } from './types';
 
 const T0 = Date.parse('2026-03-02T09:00:00.000Z');
@@ -120,7 +120,7 @@ describe('approval state machine', () => {
   it('area codes replace the generic ones', () => {
     const codes = { notAnApprover: 'AUTH.FORBIDDEN', alreadyDecided: 'PLAN_ASSIGNMENT.ALREADY_DECIDED', notPending: 'PLAN_ASSIGNMENT.NOT_PENDING', wrongStage: 'PLAN_ASSIGNMENT.NOT_PENDING' } as const;
     const request = { requesterId: 'ops1', subjectPersonIds: ['repA1'] };
-    const state = start(request, routePlanAcceptance(request, salesOrg())).state;
+    const state = start(request, resolveStages(DEFAULT_APPROVAL_POLICY, { ...request, kind: 'plan-acceptance', settings: {} }, salesOrg())).state;
     expect(checkApply(state, { actorId: 'repB1', decision: 'accept' }, codes)).toMatchObject({ ok: false, code: 'AUTH.FORBIDDEN' });
     const accepted = apply(state, { actorId: 'repA1', decision: 'accept' }, T0, codes).state;
     expect(checkApply(accepted, { actorId: 'repA1', decision: 'decline', comment: 'no' }, codes)).toMatchObject({ ok: false, code: 'PLAN_ASSIGNMENT.ALREADY_DECIDED' });
@@ -147,7 +147,7 @@ describe('approval state machine', () => {
 
   it('plan acceptance: the subject may not pre-approve; a decline ends it; pre-approval then acceptance approves', () => {
     const request = { requesterId: 'ops1', subjectPersonIds: ['repA1'] };
-    const state = start(request, routePlanAcceptance(request, salesOrg(), { managerPreApproval: true })).state;
+    const state = start(request, resolveStages(DEFAULT_APPROVAL_POLICY, { ...request, kind: 'plan-acceptance', settings: { managerPreApproval: true } }, salesOrg())).state;
     expect(open(state)).toEqual(['manager-preapproval']);
     const approved = decide(state, 'mgrA', 'approve');
     expect(checkApply(approved, { actorId: 'repA1', decision: 'decline' })).toMatchObject({ ok: false, code: 'VALIDATION.FAILED', field: 'comment' });
@@ -175,7 +175,7 @@ describe('approval state machine', () => {
 
   it('reminders, escalation and the deadline fire in order; nothing fires early', () => {
     const request = { requesterId: 'ops1', subjectPersonIds: ['repA1'] };
-    let state = start(request, routePlanAcceptance(request, salesOrg())).state;
+    let state = start(request, resolveStages(DEFAULT_APPROVAL_POLICY, { ...request, kind: 'plan-acceptance', settings: {} }, salesOrg())).state;
     expect(nextWakeAt(state)).toBe(T0 + 3 * DAY);
     expect(nextDeadline(state)).toBe(new Date(T0 + 14 * DAY).toISOString());
     expect(tick(state, T0 + 3 * DAY - 1).effects).toEqual([]);

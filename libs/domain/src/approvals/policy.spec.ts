@@ -3,7 +3,6 @@ import { person, salesOrg, salesOrgWith, salesOrgWithout } from './__fixtures__/
 import {
   DEFAULT_APPROVAL_POLICY,
   resolveStages,
-  routePlanAcceptance,
   routeQuotaSignoff,
   routeTerritoryChange,
   withThresholds,
@@ -379,7 +378,7 @@ describe('approval policy details', () => {
       { kind: 'manager-of', territoryId: 'west' },
       { kind: 'manager-of', territoryId: 'east' },
     ]);
-    const [acceptance] = routePlanAcceptance({ requesterId: 'ops1', subjectPersonIds: ['repA1'] }, salesOrg());
+    const [acceptance] = resolveStages(DEFAULT_APPROVAL_POLICY, { kind: 'plan-acceptance', requesterId: 'ops1', subjectPersonIds: ['repA1'], settings: {} }, salesOrg());
     expect([acceptance.onDeadline, acceptance.deadlineNotifyIds]).toEqual(['expire', ['ops1', 'ops2']]);
   });
 
@@ -389,14 +388,6 @@ describe('approval policy details', () => {
     expect(ids(territoryChange(['west'], ['east'], '60000.00'))).toEqual(['territory-managers', 'ops']);
     expect(ids(territoryChange(['west'], ['east'], '60000.00', { thresholds: { financeAbove: '50000.00' } }))).toEqual(['territory-managers', 'ops', 'finance']);
     expect(() => ids(territoryChange(['west'], ['east'], '60000.00', { thresholds: { financeAbove: '100000.01' } }))).toThrow(DomainError);
-  });
-
-  it('the route wrappers are the resolver with the kind filled in', () => {
-    const request = { requesterId: 'ops1', subjectPersonIds: ['repA1'] };
-    const settings = { managerPreApproval: true, reminderEveryDays: 4 };
-    expect(routePlanAcceptance(request, salesOrg(), settings)).toEqual(
-      resolveStages(DEFAULT_APPROVAL_POLICY, { ...request, kind: 'plan-acceptance', settings }, salesOrg()),
-    );
   });
 
   it('is data: a JSON copy of the policy routes identically', () => {

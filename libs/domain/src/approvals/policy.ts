@@ -287,16 +287,6 @@ function reserveForLaterSteps(stages: ApprovalStage[]): ApprovalStage[] {
   return result;
 }
 
-/** Plan acceptance of one assignment: `request.subjectPersonIds` is the rep. */
-export function routePlanAcceptance(
-  request: Omit<ApprovalRequest, 'kind' | 'settings'>,
-  org: Organisation,
-  settings: ApprovalSettings = {},
-  policy: ApprovalPolicy = DEFAULT_APPROVAL_POLICY,
-): ApprovalStage[] {
-  return resolveStages(policy, { ...request, kind: 'plan-acceptance', settings }, org);
-}
-
 /** Quota sign-off: subject teams get a manager stage each, subject people acknowledge. */
 export function routeQuotaSignoff(
   request: Omit<ApprovalRequest, 'kind'>,

@@ -1,4 +1,4 @@
-import { canActOnStage, checkDecision, type DecisionCheckInput } from './separation-of-duties';
+import { checkDecision, type DecisionCheckInput } from './separation-of-duties';
 import type { ApprovalStage, DecisionRecord } from './types';
 
 function stage(id: string, approverIds: string[], extra: Partial<ApprovalStage> = {}): ApprovalStage {
@@ -65,11 +65,11 @@ describe('checkDecision', () => {
   });
 });
 
-describe('canActOnStage', () => {
-  it('answers for inboxes: approvers yes, requester, subject and signers of other steps no', () => {
+describe('checkDecision for a later stage', () => {
+  it('approvers yes; the requester, the subject and signers of other steps no', () => {
     const prior = [decided('team:A', 'mgrX', 0)];
     expect(
-      ['mgrX', 'fin1', 'ops1', 'repA1'].map((id) => [id, canActOnStage(id, finance, request, prior)]),
+      ['mgrX', 'fin1', 'ops1', 'repA1'].map((id) => [id, checkDecision({ actor: { id }, stage: finance, request, priorDecisions: prior }).ok]),
     ).toEqual([
       ['mgrX', false],
       ['fin1', true],

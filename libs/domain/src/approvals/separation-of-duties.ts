@@ -59,14 +59,3 @@ export function checkDecision(input: DecisionCheckInput): DecisionCheckResult {
   }
   return { ok: true };
 }
-
-/** Whether the person may decide this stage now (for inboxes and notifications). */
-export function canActOnStage(
-  actorId: string,
-  stage: ApprovalStage,
-  request: { requesterId: string; subjectPersonIds?: readonly string[] },
-  priorDecisions: readonly DecisionRecord[] = [],
-  activeStageIds?: readonly string[],
-): boolean {
-  return checkDecision({ actor: { id: actorId }, stage, request, priorDecisions, activeStageIds }).ok;
-}

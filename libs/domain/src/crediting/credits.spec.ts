@@ -1,4 +1,4 @@
-import { creditsForDeal, territoryOn, toPlanTransaction, type CreditableDeal } from './credits';
+import { creditsForDeal, territoryOn, type CreditableDeal } from './credits';
 
 const ownership = [
   { territoryId: 'east', from: '2025-01-01', to: '2026-04-01' },
@@ -23,13 +23,5 @@ describe('crediting a deal', () => {
 
   it('no owner, no credits (the close reports the deal)', () => {
     expect(creditsForDeal({ ...deal, closeDate: '2024-06-01' }, ownership, (t) => owners[t])).toEqual([]);
-  });
-
-  it('only won deals are transactions of the plan language; a cancellation carries reverses', () => {
-    const credits = [{ participantId: 'ethan', share: '1' }];
-    expect(toPlanTransaction(deal, credits)).toEqual({ id: '006A', date: '2026-03-31', amount: '1000.00', type: 'new', product: 'EDGE', credits });
-    expect(toPlanTransaction({ ...deal, id: '006B', amount: '-400.00', reverses: '006A' }, credits)).toMatchObject({ amount: '-400.00', reverses: '006A' });
-    expect(toPlanTransaction({ ...deal, stage: 'open' }, credits)).toBeNull();
-    expect(toPlanTransaction({ ...deal, stage: 'lost' }, credits)).toBeNull();
   });
 });

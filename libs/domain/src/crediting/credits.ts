@@ -45,27 +45,3 @@ export function creditsForDeal(deal: CreditableDeal, ownership: readonly Ownersh
   const owner = territory ? ownerOfTerritory(territory) : null;
   return owner ? [{ participantId: owner, share: '1' }] : [];
 }
-
-export interface PlanTransaction {
-  id: string;
-  date: string;
-  amount: string;
-  type: string;
-  product?: string;
-  credits: PlanCredit[];
-  reverses?: string;
-}
-
-/** A won deal (or won cancellation) as a transaction of the plan language; null for open and lost deals. */
-export function toPlanTransaction(deal: CreditableDeal, credits: PlanCredit[]): PlanTransaction | null {
-  if (deal.stage !== 'won' || !deal.closeDate || deal.amount === null) return null;
-  return {
-    id: deal.id,
-    date: deal.closeDate,
-    amount: deal.amount,
-    type: deal.type,
-    ...(deal.product ? { product: deal.product } : {}),
-    credits,
-    ...(deal.reverses ? { reverses: deal.reverses } : {}),
-  };
-}

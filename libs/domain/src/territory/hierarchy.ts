@@ -43,20 +43,6 @@ export function ancestorsOf(territories: readonly Territory[], territoryId: stri
   return result;
 }
 
-export function descendantsOf(territories: readonly Territory[], territoryId: string): Territory[] {
-  const result: Territory[] = [];
-  const queue = [territoryId];
-  const seen = new Set<string>(queue);
-  while (queue.length > 0) {
-    const current = queue.shift() as string;
-    for (const child of territories.filter((t) => t.parentId === current && !seen.has(t.id))) {
-      seen.add(child.id);
-      result.push(child);
-      queue.push(child.id);
-    }
-  }
-  return result;
-}
 
 /** The rep owning the territory's accounts: its own owner, else the nearest ancestor's. */
 export function ownerOfTerritory(territories: readonly Territory[], territoryId: string): string | undefined {

@@ -7,7 +7,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { groupIntoSteps, routePlanAcceptance, type ApprovalSettings, type Organisation } from '@quotaflow/domain';
+import { DEFAULT_APPROVAL_POLICY, groupIntoSteps, resolveStages, type ApprovalSettings, type Organisation } from '@quotaflow/domain';
 import * as path from 'node:path';
 import { activityRecorder, type ActivityRecorder } from '../../../../test/support/activity-recorder';
 import { recordHistory } from '../../../../test/support/histories';
@@ -42,7 +42,8 @@ const ORG: Organisation = {
 };
 
 function prepared(settings: ApprovalSettings = {}): PreparedPlanAcceptance {
-  const stages = routePlanAcceptance({ requesterId: 'ops-1', subjectPersonIds: ['rep-1'] }, ORG, settings);
+  // The route production takes (apps/worker plan-acceptance activities: resolveStages with the kind).
+  const stages = resolveStages(DEFAULT_APPROVAL_POLICY, { kind: 'plan-acceptance', requesterId: 'ops-1', subjectPersonIds: ['rep-1'], settings }, ORG);
   return {
     documentHash: 'pdf-sha-1',
     pages: 2,

@@ -85,3 +85,32 @@ export function uniqueTaskQueue(prefix: string): string {
 
 const noop = (): void => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, log: noop, warn: (message: string) => process.stderr.write(`[bundler] ${message}\n`), error: (message: string) => process.stderr.write(`[bundler] ${message}\n`) };
+
+/** The time-skipping server and a bundle of the spec's workflows, for the calling test file. */
+export interface TimeSkippingSuite {
+  readonly env: TestWorkflowEnvironment;
+  readonly bundle: WorkflowBundleWithSourceMap;
+}
+
+/**
+ * Starts the time-skipping server and bundles `workflowsPath` before the calling file's tests (at
+ * once), and tears the server down after them. Call it at the top level of a spec.
+ */
+export function timeSkippingSuite(workflowsPath: string): TimeSkippingSuite {
+  let env: TestWorkflowEnvironment | undefined;
+  let bundle: WorkflowBundleWithSourceMap | undefined;
+  beforeAll(async () => {
+    [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(workflowsPath)]);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the time-skipping suite starts in beforeAll: use it inside a test or hook');
+    return value;
+  };
+  return {
+    get env() { return ready(env); },
+    get bundle() { return ready(bundle); },
+  };
+}

@@ -12,18 +12,14 @@
  * line is `result: throughput_ratio=… p99_ratio=… single_p50_delta_ms=…`.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig, mintToken } from '@quotaflow/config';
-import { freePort, startEmbeddedPostgres, startMailCatcher, startTemporalDevServer, findRepoRoot } from '@quotaflow/devstack';
+import { mintToken } from '@quotaflow/config';
 import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
-import { createDataSource, PersonEntity, PlanAssignmentEntity, provisionAppLogin, runMigrations, TeamEntity } from '@quotaflow/persistence';
+import { createDataSource, PersonEntity, PlanAssignmentEntity, TeamEntity } from '@quotaflow/persistence';
 import { Client, Connection } from '@temporalio/client';
 import { decideUpdate, REP_STAGE_ID } from '@quotaflow/workflows';
 import { IsNull, Not } from 'typeorm';
-import { spawnManaged } from '@quotaflow/devstack';
+import { startBenchStack } from './bench/bench-stack';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const SINGLE = Number(process.env.BENCH_SINGLE ?? 20);
@@ -50,45 +46,12 @@ const median = (xs: number[]): number => {
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
-  const cleanups: Array<() => Promise<void>> = [];
-  const scratch = mkdtempSync(join(findRepoRoot(), '.data', 'bench-approvals-'));
-  chmodSync(scratch, 0o755); // embedded PostgreSQL runs as the postgres user when we are root
-  cleanups.push(async () => rmSync(scratch, { recursive: true, force: true }));
+  const stack = await startBenchStack('bench-approvals');
+  const { config, temporalAddress } = stack;
   try {
-    let databaseUrl = process.env.BENCH_DATABASE_URL;
-    if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: join(scratch, 'pg'), port: await freePort(), ephemeral: true });
-      cleanups.unshift(() => pg.stop());
-      databaseUrl = await pg.ensureDatabase('quotaflow_bench');
-    }
-    await runMigrations(databaseUrl);
-    // The API and the worker log in as the application's own user, as in production.
-    const appLogin = new URL(databaseUrl);
-    appLogin.username = 'quotaflow_app_user';
-    appLogin.password = randomBytes(18).toString('base64url');
-    await provisionAppLogin(databaseUrl, appLogin.toString());
-    // Fresh random secrets per run (production refuses the repository's example secrets).
-    const secrets = {
-      JWT_SECRET: randomBytes(48).toString('base64url'),
-      AUDIT_HMAC_KEY: randomBytes(48).toString('base64url'),
-      TEMPORAL_CODEC_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-    };
-    let temporalAddress = process.env.TEMPORAL_ADDRESS;
-    if (!temporalAddress) {
-      const temporal = await startTemporalDevServer({ port: await freePort() });
-      cleanups.unshift(() => temporal.stop());
-      temporalAddress = temporal.address;
-    }
-    const mail = await startMailCatcher({ dir: join(scratch, 'mail'), port: await freePort() });
-    cleanups.unshift(() => mail.stop());
-    const config = loadConfig({
-      NODE_ENV: 'test', DATABASE_URL: appLogin.toString(), DATABASE_MIGRATION_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: `bench-${process.pid}`,
-      SMTP_URL: mail.url, LOG_LEVEL: 'warn', ...secrets,
-    }, ['http', 'database', 'temporal', 'mail', 'auth']);
-
     // Organisation: ops, a manager, RUNS × (2 × CONCURRENCY + 2 × SINGLE) reps.
     const ds = await createDataSource(config.database, { role: 'owner' }).initialize();
-    cleanups.unshift(() => ds.destroy());
+    stack.defer(() => ds.destroy());
     const team = await ds.getRepository(TeamEntity).save({ name: `Bench ${process.pid}` });
     const people = ds.getRepository(PersonEntity);
     const ops = await people.save(people.create({ name: 'Bench Ops', email: `ops-${process.pid}@bench.test`, roles: ['ops'], active: true, attributes: {} }));
@@ -101,25 +64,8 @@ async function main(): Promise<void> {
       name: `Rep ${String(i).padStart(4, '0')}`, email: `rep${i}-${process.pid}@bench.test`, roles: ['rep'], teamId: team.id, managerId: manager.id, active: true, attributes: {},
     })));
 
-    const port = await freePort();
-    const env = {
-      NODE_ENV: 'production', DATABASE_URL: appLogin.toString(), TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      SMTP_URL: mail.url, PORT: String(port), LOG_LEVEL: 'warn', ...secrets,
-      // the benchmark's load comes from one identity per rep and this machine: no rate limit in the way
-      RATE_LIMIT_PER_MINUTE: '1000000', AUDIT_CHECKPOINT_DIR: join(scratch, 'audit'),
-    };
-    const root = findRepoRoot();
-    for (const app of ['worker', 'api']) {
-      const proc = spawnManaged(`bench-${app}`, process.execPath, [join(root, 'dist', 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, logFile: join(scratch, `${app}.log`) });
-      cleanups.unshift(() => proc.stop());
-    }
-    const base = `http://127.0.0.1:${port}/api/v1`;
-    for (let i = 0; ; i++) {
-      const up = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
-      if (up) break;
-      if (i > 240) throw new Error('the API did not come up');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const { origin } = await stack.startApps();
+    const base = `${origin}/api/v1`;
     const auth = (p: PersonEntity) => ({ authorization: `Bearer ${mintToken(config.auth, p)}`, 'content-type': 'application/json' });
 
     const setupStart = performance.now();
@@ -140,7 +86,7 @@ async function main(): Promise<void> {
     const assignments = await ds.getRepository(PlanAssignmentEntity).find({ select: { personId: true, id: true, workflowId: true } });
     const byPerson = new Map(assignments.map((x) => [x.personId, x]));
     const connection = await Connection.connect({ address: temporalAddress });
-    cleanups.unshift(() => connection.close());
+    stack.defer(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: quotaflowDataConverter(config.temporal.codecKeys) });
 
     const viaApi = async (rep: PersonEntity): Promise<number> => {
@@ -202,9 +148,7 @@ async function main(): Promise<void> {
     process.stdout.write(`machine: ${cpus().length} cores; load before ${loadBefore}, after ${load()}\n`);
     process.stdout.write(`result: throughput_ratio=${throughputRatio.toFixed(2)} p99_ratio=${p99Ratio.toFixed(2)} single_p50_delta_ms=${singleDelta.toFixed(1)}\n`);
   } finally {
-    for (const c of cleanups) {
-      try { await c(); } catch (e) { process.stderr.write(`cleanup: ${(e as Error).message}\n`); }
-    }
+    await stack.close();
   }
 }
 

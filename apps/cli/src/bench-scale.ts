@@ -12,16 +12,13 @@
  * `result: growth=… max_history_events=… max_history_mb=… publish_10k_s=… signoff_10k_s=…`.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig, mintToken } from '@quotaflow/config';
-import { findRepoRoot, freePort, spawnManaged, startEmbeddedPostgres, startMailCatcher, startTemporalDevServer } from '@quotaflow/devstack';
-import { createDataSource, provisionAppLogin, runMigrations } from '@quotaflow/persistence';
+import { mintToken } from '@quotaflow/config';
+import { createDataSource } from '@quotaflow/persistence';
 import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
 import { Client, Connection } from '@temporalio/client';
 import { seedBulkOrganisation, seedBulkTerritories } from './scale/bulk-organisation';
+import { startBenchStack } from './bench/bench-stack';
 import { historyTree, summarise, type HistorySize } from './scale/histories';
 import { runPublish, runQuotaSignoff, runTerritoryChange, type ScaleApi } from './scale/scale-driver';
 
@@ -59,62 +56,16 @@ interface SizeResult {
 
 async function main(): Promise<void> {
   const sizes = parseSizes(process.argv.slice(2));
-  const cleanups: Array<() => Promise<void>> = [];
-  const scratch = mkdtempSync(join(findRepoRoot(), '.data', 'bench-scale-'));
-  chmodSync(scratch, 0o755); // embedded PostgreSQL runs as the postgres user when we are root
-  cleanups.push(async () => rmSync(scratch, { recursive: true, force: true }));
+  const stack = await startBenchStack('bench-scale');
+  const { config, temporalAddress } = stack;
   try {
-    let databaseUrl = process.env.BENCH_DATABASE_URL;
-    if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: join(scratch, 'pg'), port: await freePort(), ephemeral: true });
-      cleanups.unshift(() => pg.stop());
-      databaseUrl = await pg.ensureDatabase('quotaflow_bench');
-    }
-    await runMigrations(databaseUrl);
-    const appLogin = new URL(databaseUrl);
-    appLogin.username = 'quotaflow_app_user';
-    appLogin.password = randomBytes(18).toString('base64url');
-    await provisionAppLogin(databaseUrl, appLogin.toString());
-    const secrets = {
-      JWT_SECRET: randomBytes(48).toString('base64url'),
-      AUDIT_HMAC_KEY: randomBytes(48).toString('base64url'),
-      TEMPORAL_CODEC_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-    };
-    let temporalAddress = process.env.TEMPORAL_ADDRESS;
-    if (!temporalAddress) {
-      const temporal = await startTemporalDevServer({ port: await freePort() });
-      cleanups.unshift(() => temporal.stop());
-      temporalAddress = temporal.address;
-    }
-    const mail = await startMailCatcher({ dir: join(scratch, 'mail'), port: await freePort() });
-    cleanups.unshift(() => mail.stop());
-    const config = loadConfig({
-      NODE_ENV: 'test', DATABASE_URL: appLogin.toString(), DATABASE_MIGRATION_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: `bench-scale-${process.pid}`,
-      SMTP_URL: mail.url, LOG_LEVEL: 'warn', ...secrets,
-    }, ['http', 'database', 'temporal', 'mail', 'auth']);
     const ds = await createDataSource(config.database, { role: 'owner' }).initialize();
-    cleanups.unshift(() => ds.destroy());
+    stack.defer(() => ds.destroy());
 
-    const port = await freePort();
-    const env = {
-      NODE_ENV: 'production', DATABASE_URL: appLogin.toString(), TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      SMTP_URL: mail.url, PORT: String(port), LOG_LEVEL: 'warn', ...secrets,
-      RATE_LIMIT_PER_MINUTE: '1000000', AUDIT_CHECKPOINT_DIR: join(scratch, 'audit'),
-    };
-    const root = findRepoRoot();
-    for (const app of ['worker', 'api']) {
-      const proc = spawnManaged(`bench-${app}`, process.execPath, [join(root, 'dist', 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, logFile: join(scratch, `${app}.log`) });
-      cleanups.unshift(() => proc.stop());
-    }
-    for (let i = 0; ; i++) {
-      const up = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
-      if (up) break;
-      if (i > 240) throw new Error('the API did not come up');
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const api: ScaleApi = { baseUrl: `http://127.0.0.1:${port}`, token: (p) => mintToken(config.auth, p) };
+    const { origin } = await stack.startApps();
+    const api: ScaleApi = { baseUrl: origin, token: (p) => mintToken(config.auth, p) };
     const connection = await Connection.connect({ address: temporalAddress });
-    cleanups.unshift(() => connection.close());
+    stack.defer(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: quotaflowDataConverter(config.temporal.codecKeys) });
 
     process.stdout.write(`inputs: sizes ${sizes.join(', ')} reps (teams of 100, each with a manager); ${CONCURRENCY} acknowledgements in flight; a territory change of as many accounts as reps; API and worker as their own production processes\n`);
@@ -188,13 +139,7 @@ async function main(): Promise<void> {
         `publish_10k_s=${at10k ? at10k.publish.seconds.toFixed(1) : 'n/a'} signoff_10k_s=${at10k ? at10k.signoff.seconds.toFixed(1) : 'n/a'}\n`,
     );
   } finally {
-    for (const c of cleanups) {
-      try {
-        await c();
-      } catch (e) {
-        process.stderr.write(`cleanup: ${(e as Error).message}\n`);
-      }
-    }
+    await stack.close();
   }
 }
 

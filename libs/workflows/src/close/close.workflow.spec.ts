@@ -2,13 +2,12 @@
  * The monthly close on the time-skipping server, with recording activities. Routes come from the
  * real policy (`commission-close`); decisions go through the kernel's `decide` Update.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { DEFAULT_APPROVAL_POLICY, groupIntoSteps, resolveStages, type Organisation } from '@quotaflow/domain';
 import * as path from 'node:path';
 import { activityRecorder } from '../../../../test/support/activity-recorder';
 import { recordHistory } from '../../../../test/support/histories';
-import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from '../../../../test/support/temporal';
+import { timeSkippingSuite, uniqueTaskQueue } from '../../../../test/support/temporal';
 import type { RoutedApproval } from '../approval/activities';
 import { decideUpdate, type ApprovalDecisionRequest } from '../approval/messages';
 import type { CloseActivities } from './activities';
@@ -16,16 +15,8 @@ import { CLOSE_BATCH_SIZE } from './close.workflow';
 import { closeStatusQuery, closeWorkflowId, type CloseStatus } from './messages';
 
 const HISTORIES = path.join(__dirname, '__histories__');
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
+const suite = timeSkippingSuite(require.resolve('../__fixtures__/test-workflows'));
 let seq = 0;
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(require.resolve('../__fixtures__/test-workflows'))]);
-});
-afterAll(async () => {
-  await env?.teardown();
-});
 
 /** fin-1 starts the close, fin-2 approves totals, ops-1 the payroll; West (mgr-w: r1, r2) and East (mgr-e: r3). */
 const ORG: Organisation = {
@@ -70,10 +61,10 @@ async function scenario(name: string, blocking: number, script: (run: { decide(d
     completeClose: async (input) => { calls.push(`closed v${input.version}`); },
   };
   const taskQueue = uniqueTaskQueue(`close-${name}`);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: { ...recorder.activities, ...close } });
+  const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.bundle, activities: { ...recorder.activities, ...close } });
   return worker.runUntil(async () => {
     const periodId = `period-${name}-${++seq}`;
-    const handle = await env.client.workflow.start('closeWorkflow', { taskQueue, workflowId: closeWorkflowId(periodId), args: [{ periodId, requesterId: 'fin-1' }] });
+    const handle = await suite.env.client.workflow.start('closeWorkflow', { taskQueue, workflowId: closeWorkflowId(periodId), args: [{ periodId, requesterId: 'fin-1' }] });
     await script({
       decide: (d) => handle.executeUpdate(decideUpdate, { args: [d], updateId: d.idempotencyKey }),
       opened: async (count) => {

@@ -2,35 +2,26 @@
  * The import workflow on the time-skipping server with recording activities: a run answers the
  * activity's counts; an attempt cut short is retried; an import that keeps failing is marked failed.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import * as path from 'node:path';
-import { bundleWorkflows, createTimeSkippingEnv } from '../../../../test/support/temporal';
+import { timeSkippingSuite } from '../../../../test/support/temporal';
 import { recordHistory } from '../../../../test/support/histories';
 import type { ImportActivities } from './activities';
 import { importWorkflowId, type ImportRunResult, type ImportWorkflowStatus } from './messages';
 
 const HISTORIES = path.join(__dirname, '__histories__');
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
+const suite = timeSkippingSuite(require.resolve('./import.workflow'));
 let seq = 0;
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(require.resolve('./import.workflow'))]);
-});
-afterAll(async () => {
-  await env?.teardown();
-});
 
 const result = (importId: string): ImportRunResult => ({ importId, status: 'completed', rowsRead: 3, rowsValid: 3, rowsInvalid: 0, rowsWritten: 3, created: 3, updated: 0, unchanged: 0, skipped: 0 });
 
 async function run(activities: ImportActivities, name: string): Promise<ImportWorkflowStatus> {
   const taskQueue = `import-spec-${++seq}-${process.pid}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+  const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.bundle, activities });
   const importId = `00000000-0000-4000-8000-00000000000${seq}`;
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start('importWorkflow', { taskQueue, workflowId: importWorkflowId(importId), args: [{ importId }] });
+    const handle = await suite.env.client.workflow.start('importWorkflow', { taskQueue, workflowId: importWorkflowId(importId), args: [{ importId }] });
     const status = (await handle.result()) as ImportWorkflowStatus;
     await recordHistory(HISTORIES, name, handle);
     return status;

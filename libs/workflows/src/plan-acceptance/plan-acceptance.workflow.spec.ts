@@ -6,12 +6,12 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { DEFAULT_APPROVAL_POLICY, groupIntoSteps, resolveStages, type ApprovalSettings, type Organisation } from '@quotaflow/domain';
 import * as path from 'node:path';
 import { activityRecorder, type ActivityRecorder } from '../../../../test/support/activity-recorder';
 import { recordHistory } from '../../../../test/support/histories';
-import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from '../../../../test/support/temporal';
+import { timeSkippingSuite, uniqueTaskQueue } from '../../../../test/support/temporal';
 import { decideUpdate, type ApprovalDecisionRequest, type DecisionReceipt } from '../approval/messages';
 import type { PreparedPlanAcceptance } from './activities';
 import { planAcceptanceStatusQuery, planAcceptanceWorkflowId, supersedeUpdate, type PlanAcceptanceStatus } from './messages';
@@ -20,16 +20,8 @@ const DAY = 24 * 60 * 60 * 1000;
 const NEXT = '00000000-0000-4000-8000-00000000000a';
 const HISTORIES = path.join(__dirname, '__histories__');
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
+const suite = timeSkippingSuite(require.resolve('../__fixtures__/test-workflows'));
 let seq = 0;
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(require.resolve('../__fixtures__/test-workflows'))]);
-});
-afterAll(async () => {
-  await env?.teardown();
-});
 
 const ORG: Organisation = {
   teams: [{ id: 't-1', managerId: 'mgr-1' }],
@@ -78,10 +70,10 @@ async function scenario(
 ): Promise<PlanAcceptanceStatus> {
   const recorder = activityRecorder({ preparePlanAcceptance: async () => prepared(options.settings), ...options.handlers });
   const taskQueue = uniqueTaskQueue(`plan-${name}`);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: recorder.activities });
+  const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.bundle, activities: recorder.activities });
   return worker.runUntil(async () => {
     const assignmentId = `a-${name}-${++seq}`;
-    const handle = await env.client.workflow.start('planAcceptanceWorkflow', { taskQueue, workflowId: planAcceptanceWorkflowId(assignmentId), args: [{ assignmentId }] });
+    const handle = await suite.env.client.workflow.start('planAcceptanceWorkflow', { taskQueue, workflowId: planAcceptanceWorkflowId(assignmentId), args: [{ assignmentId }] });
     const status = () => handle.query(planAcceptanceStatusQuery);
     const until = async (pred: (s: PlanAcceptanceStatus) => boolean) => {
       for (let i = 0; i < 400; i += 1) {
@@ -202,7 +194,7 @@ describe('plan acceptance (approval kernel)', () => {
     const final = await scenario('expiry', { record: 'gen2-expired-after-reminders-and-escalation' }, async (run) => {
       r = run.recorder;
       await run.opened();
-      await env.sleep(15 * DAY);
+      await suite.env.sleep(15 * DAY);
       await run.handle.result();
       // The workflow has ended: Temporal itself refuses the Update (the API answers PLAN_ASSIGNMENT.NOT_PENDING).
       await expect(run.decide(decision('rep-1', 'accept'))).rejects.toThrow(/not found|completed/i);

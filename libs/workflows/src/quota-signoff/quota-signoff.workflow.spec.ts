@@ -6,12 +6,12 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { groupIntoSteps, routeQuotaSignoff, type ApprovalStage, type ApprovalStep, type Organisation } from '@quotaflow/domain';
 import * as path from 'node:path';
 import { activityRecorder, type ActivityRecorder } from '../../../../test/support/activity-recorder';
 import { recordHistory } from '../../../../test/support/histories';
-import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from '../../../../test/support/temporal';
+import { timeSkippingSuite, uniqueTaskQueue } from '../../../../test/support/temporal';
 import type { RoutedApproval } from '../approval/activities';
 import { INLINE_STAGE_LIMIT } from '../approval/limits';
 import { decideUpdate, type ApprovalDecisionRequest, type DecisionReceipt } from '../approval/messages';
@@ -20,16 +20,8 @@ import { quotaAdjustUpdate, quotaReviseUpdate, quotaSignoffWorkflowId, quotaStat
 const DAY = 24 * 60 * 60 * 1000;
 const HISTORIES = path.join(__dirname, '__histories__');
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
+const suite = timeSkippingSuite(require.resolve('../__fixtures__/test-workflows'));
 let seq = 0;
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(require.resolve('../__fixtures__/test-workflows'))]);
-});
-afterAll(async () => {
-  await env?.teardown();
-});
 
 /** ops-1 submits; West (mgr-w: r1, r2) and East (mgr-e: r3), plus `extra` reps in West; fin-1 is finance. */
 function organisation(extra = 0): { org: Organisation; reps: string[] } {
@@ -103,14 +95,14 @@ async function scenario(name: string, options: { extra?: number; record?: string
     ...options.handlers,
   });
   const taskQueue = uniqueTaskQueue(`quota-${name}`);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: recorder.activities });
+  const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.bundle, activities: recorder.activities });
   return worker.runUntil(async () => {
     const quotaSetId = `qs-${name}-${++seq}`;
     const workflowId = quotaSignoffWorkflowId(quotaSetId);
-    const handle = await env.client.workflow.start('quotaSignoffWorkflow', {
+    const handle = await suite.env.client.workflow.start('quotaSignoffWorkflow', {
       taskQueue, workflowId, args: [{ quotaSetId, version: 1, requesterId: 'ops-1', periodId: '2026-Q1' }],
     });
-    const updateOf = (id?: string) => (id ? env.client.workflow.getHandle(id) : handle);
+    const updateOf = (id?: string) => (id ? suite.env.client.workflow.getHandle(id) : handle);
     const run: Run = {
       recorder,
       workflowId,
@@ -245,7 +237,7 @@ describe('quota sign-off (approval kernel)', () => {
       await run.decide(decision('fin-1', 'approve'));
       await run.opened(3);
       await run.decide(decision('r1', 'acknowledge'));
-      await env.sleep(11 * DAY);
+      await suite.env.sleep(11 * DAY);
     });
     expect(result).toMatchObject({ state: 'locked', flagged: true, flaggedCount: 2 });
     const deadlines = r.of('notifyApprovalStage').filter((n) => n.event === 'deadline').map((n) => [n.stage.id, n.stage.onDeadline]);

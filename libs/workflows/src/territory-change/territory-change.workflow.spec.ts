@@ -6,28 +6,20 @@
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { computeTerritoryImpact, groupIntoSteps, routeTerritoryChange, type Organisation, type PersonRef } from '@quotaflow/domain';
 import * as path from 'node:path';
 import { activityRecorder, type ActivityRecorder } from '../../../../test/support/activity-recorder';
 import { recordHistory } from '../../../../test/support/histories';
-import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from '../../../../test/support/temporal';
+import { timeSkippingSuite, uniqueTaskQueue } from '../../../../test/support/temporal';
 import { decideUpdate, type ApprovalDecisionRequest } from '../approval/messages';
 import type { RoutedTerritoryChange } from './activities';
 import { territoryCancelUpdate, territoryChangeWorkflowId, territoryStatusQuery, type TerritoryChangeStatus } from './messages';
 
 const DAY = 24 * 60 * 60 * 1000;
 const HISTORIES = path.join(__dirname, '__histories__');
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
+const suite = timeSkippingSuite(require.resolve('../__fixtures__/test-workflows'));
 let seq = 0;
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(require.resolve('../__fixtures__/test-workflows'))]);
-});
-afterAll(async () => {
-  await env?.teardown();
-});
 
 const person = (id: string, roles: PersonRef['roles'], teamId?: string): PersonRef => ({ id, roles, active: true, ...(teamId ? { teamId } : {}) });
 
@@ -80,7 +72,7 @@ async function scenario(
   options: { revenue?: string; effectiveInDays?: number; route?: RoutedTerritoryChange; record?: string },
   script: (run: { recorder: ActivityRecorder; handle: Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>; decide(d: ApprovalDecisionRequest): Promise<unknown>; refused(d: ApprovalDecisionRequest): Promise<ApplicationFailure>; opened(n: number): Promise<void>; status(): Promise<TerritoryChangeStatus> }) => Promise<void>,
 ) {
-  serverNow = await env.currentTimeMs();
+  serverNow = await suite.env.currentTimeMs();
   const effective = day(options.effectiveInDays ?? 0);
   const recorder = activityRecorder({
     routeTerritoryChange: async () => options.route ?? routed(options.revenue ?? '60000.00', effective),
@@ -88,10 +80,10 @@ async function scenario(
     applyTerritoryMoves: async () => ({ accountsMoved: 1, alreadyApplied: false }),
   });
   const taskQueue = uniqueTaskQueue(`territory-${name}`);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: recorder.activities });
+  const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.bundle, activities: recorder.activities });
   return worker.runUntil(async () => {
     const changeId = `tc-${name}-${++seq}`;
-    const handle = await env.client.workflow.start('territoryChangeWorkflow', { taskQueue, workflowId: territoryChangeWorkflowId(changeId), args: [{ changeId, requesterId: 'ops1' }] });
+    const handle = await suite.env.client.workflow.start('territoryChangeWorkflow', { taskQueue, workflowId: territoryChangeWorkflowId(changeId), args: [{ changeId, requesterId: 'ops1' }] });
     await script({
       recorder,
       handle,
@@ -133,7 +125,7 @@ describe('territory change (approval kernel)', () => {
       for (let i = 0; i < 200 && (await run.status()).state !== 'scheduled'; i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
       expect(await run.status()).toMatchObject({ state: 'scheduled', nextDeadline: `${day(3)}T00:00:00.000Z` });
       expect(run.recorder.count('applyTerritoryMoves')).toBe(0);
-      await env.sleep(4 * DAY);
+      await suite.env.sleep(4 * DAY);
     });
     expect(result.state).toBe('applied');
     expect(r.of('openApprovalStep').map((o) => o.stages.map((s) => s.id))).toEqual([['territory-managers'], ['ops'], ['finance']]);

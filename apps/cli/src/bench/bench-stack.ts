@@ -1,0 +1,101 @@
+/**
+ * The production-shaped stack a benchmark runs against, in one place: PostgreSQL (embedded, or
+ * BENCH_DATABASE_URL) migrated with the application's own login, a Temporal dev server (or
+ * TEMPORAL_ADDRESS), an SMTP catcher, fresh random secrets (production refuses the repository's
+ * examples), and on request the worker and the API as their own processes from `dist/`.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type AppConfig, loadConfig } from '@quotaflow/config';
+import { findRepoRoot, freePort, spawnManaged, startEmbeddedPostgres, startMailCatcher, startTemporalDevServer } from '@quotaflow/devstack';
+import { provisionAppLogin, runMigrations } from '@quotaflow/persistence';
+
+export interface BenchStack {
+  /** A scratch folder under .data/, removed at close. */
+  readonly scratch: string;
+  /** The configuration the apps run with (the database as the application's login). */
+  readonly config: AppConfig;
+  readonly temporalAddress: string;
+  /** Runs at close, the latest first. */
+  defer(cleanup: () => Promise<void>): void;
+  /** Starts the worker and the API (production mode, no rate limit in the benchmark's way) and waits for /health. */
+  startApps(): Promise<{ origin: string }>;
+  close(): Promise<void>;
+}
+
+export async function startBenchStack(name: string): Promise<BenchStack> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const close = async (): Promise<void> => {
+    for (const c of cleanups.splice(0)) {
+      try {
+        await c();
+      } catch (e) {
+        process.stderr.write(`cleanup: ${(e as Error).message}\n`);
+      }
+    }
+  };
+  const scratch = mkdtempSync(join(findRepoRoot(), '.data', `${name}-`));
+  chmodSync(scratch, 0o755); // embedded PostgreSQL runs as the postgres user when we are root
+  cleanups.push(async () => rmSync(scratch, { recursive: true, force: true }));
+  try {
+    let databaseUrl = process.env.BENCH_DATABASE_URL;
+    if (!databaseUrl) {
+      const pg = await startEmbeddedPostgres({ dataDir: join(scratch, 'pg'), port: await freePort(), ephemeral: true });
+      cleanups.unshift(() => pg.stop());
+      databaseUrl = await pg.ensureDatabase('quotaflow_bench');
+    }
+    await runMigrations(databaseUrl);
+    // The API and the worker log in as the application's own user, as in production.
+    const appLogin = new URL(databaseUrl);
+    appLogin.username = 'quotaflow_app_user';
+    appLogin.password = randomBytes(18).toString('base64url');
+    await provisionAppLogin(databaseUrl, appLogin.toString());
+    const secrets = {
+      JWT_SECRET: randomBytes(48).toString('base64url'),
+      AUDIT_HMAC_KEY: randomBytes(48).toString('base64url'),
+      TEMPORAL_CODEC_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    };
+    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    if (!temporalAddress) {
+      const temporal = await startTemporalDevServer({ port: await freePort() });
+      cleanups.unshift(() => temporal.stop());
+      temporalAddress = temporal.address;
+    }
+    const mail = await startMailCatcher({ dir: join(scratch, 'mail'), port: await freePort() });
+    cleanups.unshift(() => mail.stop());
+    const config = loadConfig({
+      NODE_ENV: 'test', DATABASE_URL: appLogin.toString(), DATABASE_MIGRATION_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_TASK_QUEUE: `${name}-${process.pid}`, SMTP_URL: mail.url, LOG_LEVEL: 'warn', ...secrets,
+    }, ['http', 'database', 'temporal', 'mail', 'auth']);
+    const address = temporalAddress;
+
+    const startApps = async (): Promise<{ origin: string }> => {
+      const port = await freePort();
+      const env = {
+        NODE_ENV: 'production', DATABASE_URL: appLogin.toString(), TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+        SMTP_URL: mail.url, PORT: String(port), LOG_LEVEL: 'warn', ...secrets,
+        // the benchmark's load comes from many identities on this machine: no rate limit in the way
+        RATE_LIMIT_PER_MINUTE: '1000000', AUDIT_CHECKPOINT_DIR: join(scratch, 'audit'),
+      };
+      const root = findRepoRoot();
+      for (const app of ['worker', 'api']) {
+        const proc = spawnManaged(`bench-${app}`, process.execPath, [join(root, 'dist', 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, logFile: join(scratch, `${app}.log`) });
+        cleanups.unshift(() => proc.stop());
+      }
+      const origin = `http://127.0.0.1:${port}`;
+      for (let i = 0; ; i++) {
+        const up = await fetch(`${origin}/health`).then((r) => r.ok, () => false);
+        if (up) break;
+        if (i > 240) throw new Error(`the API did not come up (see ${join(scratch, 'api.log')})`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return { origin };
+    };
+
+    return { scratch, config, temporalAddress: address, defer: (c) => { cleanups.unshift(c); }, startApps, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

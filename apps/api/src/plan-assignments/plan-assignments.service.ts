@@ -113,12 +113,14 @@ export class PlanAssignmentsService {
   async decide(actor: Principal, id: string, decision: PlanDecision, comment: string | undefined, ctx: RequestContext): Promise<Replayable<PlanDecisionResult>> {
     // The key's claim, the assignment and the actor's open task are read at once (one round trip).
     const claimed = this.decisions.claim({ actor, target: `plan-assignment:${id}`, scope: 'plan-decision', decision, ...(comment !== undefined ? { comment } : {}), ctx });
-    const [{ assignment, rep }, task] = await Promise.all([this.load(id), this.approvals.openTaskOf(planAcceptanceWorkflowId(id), actor.id)]);
+    // Only what the decision needs (one query, not the plan document), beside the open task.
+    const [assignment, task] = await Promise.all([this.assignments.decisionFacts(id), this.approvals.openTaskOf(planAcceptanceWorkflowId(id), actor.id)]);
+    if (!assignment) throw new DomainError('PLAN_ASSIGNMENT.NOT_FOUND', `No plan assignment with id ${id}.`, { field: 'id', value: id });
     const repDecision = decision === 'accept' || decision === 'decline';
     // Who may ask at all (the workflow's validator checks the same again).
-    if (repDecision && actor.id !== rep.id) throw new DomainError('AUTH.FORBIDDEN', 'Only the rep the plan was published to may accept or decline it.');
+    if (repDecision && actor.id !== assignment.repId) throw new DomainError('AUTH.FORBIDDEN', 'Only the rep the plan was published to may accept or decline it.');
     if (!repDecision) {
-      if (actor.id !== rep.managerId) throw new DomainError('AUTH.FORBIDDEN', "Only the rep's manager may pre-approve this plan.");
+      if (actor.id !== assignment.repManagerId) throw new DomainError('AUTH.FORBIDDEN', "Only the rep's manager may pre-approve this plan.");
       if (actor.id === assignment.publishedById) throw new DomainError('AUTH.SELF_DECISION', 'You published this plan; someone else must pre-approve it.');
     }
     return this.decisions.decideInWorkflow(

@@ -10,6 +10,14 @@ import { readTogether } from './reads';
 export const FINAL_ASSIGNMENT_STATES: readonly PlanAssignmentStatus[] = ['accepted', 'declined', 'expired', 'superseded', 'failed'];
 export const PENDING_ASSIGNMENT_STATES: readonly PlanAssignmentStatus[] = ['pending_manager', 'pending_rep'];
 
+export interface AssignmentDecisionFacts {
+  status: PlanAssignmentStatus;
+  workflowId: string;
+  publishedById: string;
+  repId: string;
+  repManagerId: string | null;
+}
+
 export interface AssignmentContext {
   assignment: PlanAssignmentEntity;
   version: PlanVersionEntity;
@@ -45,6 +53,19 @@ export class PlanAssignmentRepository {
 
   find(id: string, manager?: EntityManager): Promise<PlanAssignmentEntity | null> {
     return this.m(manager).findOneBy(PlanAssignmentEntity, { id });
+  }
+
+  /**
+   * What a decision on the assignment needs (its state, workflow and publisher; the rep and their
+   * manager), in one query — not the plan version and its document, which `context` loads.
+   */
+  async decisionFacts(id: string, manager?: EntityManager): Promise<AssignmentDecisionFacts | null> {
+    const rows = (await this.m(manager).query(
+      `SELECT a.status, a.workflow_id AS "workflowId", a.published_by_id AS "publishedById", p.id AS "repId", p.manager_id AS "repManagerId"
+         FROM plan_assignments a JOIN people p ON p.id = a.person_id WHERE a.id = $1`,
+      [id],
+    )) as AssignmentDecisionFacts[];
+    return rows[0] ?? null;
   }
 
   /** The assignment with its plan version, plan and rep, or null when the assignment is unknown. */

@@ -26,8 +26,6 @@ export type ParseResult = { ok: true; value: bigint } | { ok: false; message: st
  */
 export const MAX_INTEGER_DIGITS = 15;
 export const MAX_SIGNIFICANT_DIGITS = 15;
-/** 10^15 at scale 12: the first value out of range. */
-export const DECIMAL_LIMIT = 10n ** 27n;
 
 const DECIMAL_STRING = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
@@ -207,16 +205,4 @@ export function formatExact(n: bigint, d: bigint, scale: number, minPlaces = 0, 
 /** A fixed (scale 12) value as a plain decimal string, exact. */
 export function formatFixed(value: bigint, minPlaces = 0): string {
   return formatExact(value, 1n, SCALE, minPlaces, SCALE);
-}
-
-export function absBig(v: bigint): bigint {
-  return v < 0n ? -v : v;
-}
-
-export function minBig(a: bigint, b: bigint): bigint {
-  return a < b ? a : b;
-}
-
-export function maxBig(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
 }

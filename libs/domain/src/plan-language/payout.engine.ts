@@ -665,11 +665,3 @@ export class ParticipantRun {
     return state;
   }
 }
-
-
-export function computeParticipant(periods: readonly CompiledPeriod[], job: ParticipantJob, options: EngineOptions = {}, renderer: LineRenderer | null = null): ParticipantOutcome {
-  const run = new ParticipantRun(periods, job, options, renderer);
-  const out: ParticipantPeriodOutput[] = [];
-  for (let k = 0; k < periods.length; k++) out.push(run.next());
-  return { participantId: job.participant.id, periods: out, state: run.state() };
-}

@@ -19,6 +19,7 @@ import { quotaAdjustUpdate, quotaReviseUpdate, quotaSignoffWorkflowId, quotaStat
 
 const DAY = 24 * 60 * 60 * 1000;
 const HISTORIES = path.join(__dirname, '__histories__');
+const STEP_HISTORIES = path.join(__dirname, '..', 'approval', '__histories__');
 
 const suite = timeSkippingSuite(require.resolve('../__fixtures__/test-workflows'));
 let seq = 0;
@@ -262,6 +263,10 @@ describe('quota sign-off (approval kernel)', () => {
       // A rep acknowledges in the child that hosts their stage; the parent refuses it.
       expect((await run.refused(decision('r1', 'acknowledge'))).type).toBe('APPROVAL.NOT_PENDING');
       for (const stage of slice.stages) await run.decide(decision(stage.approverIds[0]!, 'acknowledge'), slice.workflowId);
+      // The slice child's own history, replayed as `approvalStepWorkflow` (approval/step.replay.spec.ts).
+      const child = suite.env.client.workflow.getHandle(slice.workflowId);
+      expect(await child.result()).toEqual({ kind: 'approved', signerIds: [], flaggedCount: 0 });
+      await recordHistory(STEP_HISTORIES, 'acknowledgements-slice', child);
     });
     expect(result).toMatchObject({ state: 'locked', flagged: false });
     expect(r.count('recordApprovalDecision')).toBe(3 + extra + 3);

@@ -40,7 +40,7 @@ const NEUTRAL: Partial<Record<ActivityName, unknown>> = {
 export function activityRecorder(handlers: Partial<{ [K in ActivityName]: (input: Input<K>) => Promise<Awaited<ReturnType<AllActivities[K]>>> }> = {}) {
   const calls: Call[] = [];
   const names: ActivityName[] = [
-    'openApprovalStep', 'recordApprovalDecision', 'notifyApprovalStage', 'cancelOpenApprovalTasks', 'loadApprovalSlice', 'recordAudit', 'reportWorkflowFailure',
+    'openApprovalStep', 'recordApprovalDecision', 'recordApprovalDecisions', 'notifyApprovalStage', 'cancelOpenApprovalTasks', 'loadApprovalSlice', 'recordAudit', 'reportWorkflowFailure',
     'preparePlanAcceptance', 'finishPlanAcceptance',
     'beginQuotaSignoff', 'routeQuotaSignoff', 'returnQuotaSet', 'acceptQuotaRevision', 'lockQuotaVersion', 'adjustQuotaTeam',
     'routeTerritoryChange', 'scheduleTerritoryChange', 'applyTerritoryMoves', 'finishTerritoryChange',
@@ -53,6 +53,7 @@ export function activityRecorder(handlers: Partial<{ [K in ActivityName]: (input
         calls.push({ name, input });
         const handler = (handlers as Record<string, ((i: unknown) => Promise<unknown>) | undefined>)[name];
         if (handler) return handler(input);
+        if (name === 'recordApprovalDecisions') return { recorded: (input as Input<'recordApprovalDecisions'>).decisions.length };
         if (name in NEUTRAL) return NEUTRAL[name];
         throw new Error(`the spec gives no ${name}`);
       },
@@ -60,9 +61,12 @@ export function activityRecorder(handlers: Partial<{ [K in ActivityName]: (input
   ) as unknown as AllActivities;
   const of = <K extends ActivityName>(name: K): Input<K>[] => calls.filter((c) => c.name === name).map((c) => c.input as Input<K>);
   const count = (name: ActivityName): number => calls.filter((c) => c.name === name).length;
+  /** Every decision recorded, one at a time or in a batch, in order. */
+  const decisions = (): Input<'recordApprovalDecision'>[] =>
+    calls.flatMap((c) => (c.name === 'recordApprovalDecision' ? [c.input as Input<'recordApprovalDecision'>] : c.name === 'recordApprovalDecisions' ? (c.input as Input<'recordApprovalDecisions'>).decisions : []));
   /** Every call's name, in order (a spec asserts the whole sequence where it matters). */
   const sequence = (): string[] => calls.map((c) => c.name);
-  return { calls, activities, of, count, sequence };
+  return { calls, activities, of, count, decisions, sequence };
 }
 
 export type ActivityRecorder = ReturnType<typeof activityRecorder>;

@@ -19,6 +19,7 @@ import type {
   NotifyApprovalStageInput,
   OpenApprovalStepInput,
   RecordApprovalDecisionInput,
+  RecordApprovalDecisionsInput,
   RecordAuditInput,
   ReportWorkflowFailureInput,
 } from '@quotaflow/workflows';
@@ -127,74 +128,89 @@ export class ApprovalActivitiesService implements ApprovalActivities {
   }
 
   async recordApprovalDecision(input: RecordApprovalDecisionInput): Promise<{ recorded: boolean }> {
+    const recorded = await this.dataSource.transaction((m) => this.recordDecision(m, input));
+    await faultPoint('decision-committed', input.subject);
+    return { recorded };
+  }
+
+  async recordApprovalDecisions(input: RecordApprovalDecisionsInput): Promise<{ recorded: number }> {
+    const first = input.decisions[0];
+    if (!first) return { recorded: 0 };
+    const recorded = await this.dataSource.transaction(async (m) => {
+      let count = 0;
+      for (const decision of input.decisions) if (await this.recordDecision(m, decision)) count += 1;
+      return count;
+    });
+    await faultPoint('decision-committed', first.subject);
+    return { recorded };
+  }
+
+  /** One decision: its row (unique on its idempotency key), its audit event and the inbox change. */
+  private async recordDecision(m: EntityManager, input: RecordApprovalDecisionInput): Promise<boolean> {
     const handler = this.handler(input.subjectType);
     const { decision, stage } = input;
     const role = stage.actingRole ?? decision.actorRoles[0] ?? 'unknown';
-    const recorded = await this.dataSource.transaction(async (m) => {
-      const inserted = await this.approvals.insertDecision(
-        {
-          subject: input.subject,
-          stage: stage.id,
-          approverId: decision.actorId,
-          approverRole: role,
-          decision: decision.decision,
-          comment: decision.comment ?? null,
-          idempotencyKey: decision.idempotencyKey,
-          workflowId: input.workflowId,
-          runId: input.runId,
-          decidedAt: new Date(decision.decidedAt),
-          round: input.round,
-          step: input.step,
-          visit: input.visit,
-        },
-        m,
-      );
-      await this.audit.append(
-        {
-          dedupeKey: `${input.workflowId}:r${input.round}:s${input.step}:v${input.visit}:${stage.id}:decision:${decision.actorId}`,
-          action: `${handler.auditPrefix}.${PAST_TENSE[decision.decision] ?? decision.decision}`,
-          subject: input.subject,
-          actorId: decision.actorId,
-          actorRole: role,
-          workflowId: input.workflowId,
-          runId: input.runId,
-          comment: decision.comment ?? null,
-          data: {
-            stageId: stage.id,
-            stage: stage.label,
-            decision: decision.decision,
-            round: input.round,
-            step: input.step,
-            visit: input.visit,
-            idempotencyKey: decision.idempotencyKey,
-            ...(decision.ip !== undefined ? { ip: decision.ip } : {}),
-            ...(decision.userAgent !== undefined ? { userAgent: decision.userAgent } : {}),
-            ...(input.documentHash ? { documentHash: input.documentHash } : {}),
-          },
-          occurredAt: new Date(decision.decidedAt),
-        },
-        m,
-      );
-      await this.approvals.closeForDecision(
-        {
-          workflowId: input.workflowId,
-          round: input.round,
-          step: input.step,
-          visit: input.visit,
+    const inserted = await this.approvals.insertDecision(
+      {
+        subject: input.subject,
+        stage: stage.id,
+        approverId: decision.actorId,
+        approverRole: role,
+        decision: decision.decision,
+        comment: decision.comment ?? null,
+        idempotencyKey: decision.idempotencyKey,
+        workflowId: input.workflowId,
+        runId: input.runId,
+        decidedAt: new Date(decision.decidedAt),
+        round: input.round,
+        step: input.step,
+        visit: input.visit,
+      },
+      m,
+    );
+    await this.audit.append(
+      {
+        dedupeKey: `${input.workflowId}:r${input.round}:s${input.step}:v${input.visit}:${stage.id}:decision:${decision.actorId}`,
+        action: `${handler.auditPrefix}.${PAST_TENSE[decision.decision] ?? decision.decision}`,
+        subject: input.subject,
+        actorId: decision.actorId,
+        actorRole: role,
+        workflowId: input.workflowId,
+        runId: input.runId,
+        comment: decision.comment ?? null,
+        data: {
           stageId: stage.id,
-          approverId: decision.actorId,
+          stage: stage.label,
           decision: decision.decision,
-          stageCompleted: input.stageCompleted,
-          mode: stage.mode,
-          stepEnded: input.stepEnded,
+          round: input.round,
+          step: input.step,
+          visit: input.visit,
+          idempotencyKey: decision.idempotencyKey,
+          ...(decision.ip !== undefined ? { ip: decision.ip } : {}),
+          ...(decision.userAgent !== undefined ? { userAgent: decision.userAgent } : {}),
+          ...(input.documentHash ? { documentHash: input.documentHash } : {}),
         },
-        m,
-      );
-      await handler.onDecision?.(m, input);
-      return inserted;
-    });
-    await faultPoint('decision-committed', input.subject);
-    return { recorded };
+        occurredAt: new Date(decision.decidedAt),
+      },
+      m,
+    );
+    await this.approvals.closeForDecision(
+      {
+        workflowId: input.workflowId,
+        round: input.round,
+        step: input.step,
+        visit: input.visit,
+        stageId: stage.id,
+        approverId: decision.actorId,
+        decision: decision.decision,
+        stageCompleted: input.stageCompleted,
+        mode: stage.mode,
+        stepEnded: input.stepEnded,
+      },
+      m,
+    );
+    await handler.onDecision?.(m, input);
+    return inserted;
   }
 
   async notifyApprovalStage(input: NotifyApprovalStageInput): Promise<{ notified: number }> {

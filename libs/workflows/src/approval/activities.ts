@@ -48,6 +48,11 @@ export interface OpenApprovalStepInput extends ApprovalPosition {
   returnedBy?: ReturnedBy;
 }
 
+/** At most DECISION_BATCH_LIMIT decisions of one workflow, oldest first. */
+export interface RecordApprovalDecisionsInput {
+  decisions: RecordApprovalDecisionInput[];
+}
+
 export interface RecordApprovalDecisionInput extends ApprovalPosition {
   stage: StageBrief;
   decision: {
@@ -131,6 +136,11 @@ export interface ApprovalActivities {
   openApprovalStep(input: OpenApprovalStepInput): Promise<{ opened: number }>;
   /** The decision record, its audit event and the inbox change, in one transaction. */
   recordApprovalDecision(input: RecordApprovalDecisionInput): Promise<{ recorded: boolean }>;
+  /**
+   * Decisions that queued up while the previous one was being recorded (many reps acknowledging at
+   * once), in order, in one transaction: each exactly as recordApprovalDecision records it.
+   */
+  recordApprovalDecisions(input: RecordApprovalDecisionsInput): Promise<{ recorded: number }>;
   notifyApprovalStage(input: NotifyApprovalStageInput): Promise<{ notified: number }>;
   cancelOpenApprovalTasks(input: CancelOpenApprovalTasksInput): Promise<{ closed: number }>;
   loadApprovalSlice(input: LoadApprovalSliceInput): Promise<ApprovalSlice>;

@@ -17,6 +17,7 @@ import {
   ChildWorkflowCancellationType,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -46,16 +47,17 @@ import {
   type RefusalCodes,
   type StepOutcome,
 } from '@quotaflow/domain';
-import type { ApprovalActivities, ApprovalPosition, ApprovalSubjectType, ReturnedBy, RoutedApproval, StageBrief } from './activities';
+import type { ApprovalActivities, ApprovalPosition, ApprovalSubjectType, RecordApprovalDecisionInput, ReturnedBy, RoutedApproval, StageBrief } from './activities';
 import { DATABASE_WORK, MAIL_WORK } from './activity-options';
 import { refuse } from './failures';
-import { STAGE_SLICE_SIZE } from './limits';
+import { DECISION_BATCH_LIMIT, STAGE_SLICE_SIZE } from './limits';
+import { DECISION_BATCH_PATCH } from './patches';
 import { decideUpdate, type ApprovalDecisionRequest, type DecisionReceipt } from './messages';
 import { Mutex } from './mutex';
 import type { StageHost } from './stage-host';
 import type { ApprovalStepInput, ApprovalStepResult, ApprovalStepWorkflow } from './step.types';
 
-const db = proxyActivities<Pick<ApprovalActivities, 'recordApprovalDecision' | 'cancelOpenApprovalTasks'>>(DATABASE_WORK);
+const db = proxyActivities<Pick<ApprovalActivities, 'recordApprovalDecision' | 'recordApprovalDecisions' | 'cancelOpenApprovalTasks'>>(DATABASE_WORK);
 const mail = proxyActivities<Pick<ApprovalActivities, 'openApprovalStep' | 'notifyApprovalStage'>>(MAIL_WORK);
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -343,10 +345,47 @@ export class ApprovalDesk implements StageHost {
   async drain(): Promise<void> {
     await this.mutex.runExclusive(async () => {
       while (this.queue.length > 0) {
+        const batch = this.decisionsAtHead();
+        if (batch > 1 && patched(DECISION_BATCH_PATCH)) {
+          const items = this.queue.slice(0, batch);
+          await db.recordApprovalDecisions({ decisions: items.map((item) => this.decisionRecord(item)) });
+          this.queue.splice(0, batch);
+          continue;
+        }
         await this.perform(this.queue[0]!);
         this.queue.shift();
       }
     });
+  }
+
+  /** How many decisions wait at the head of the queue (at most DECISION_BATCH_LIMIT). */
+  private decisionsAtHead(): number {
+    let n = 0;
+    while (n < this.queue.length && n < DECISION_BATCH_LIMIT && this.queue[n]!.effect.kind === 'decided') n += 1;
+    return n;
+  }
+
+  private decisionRecord(item: Queued): RecordApprovalDecisionInput {
+    const effect = item.effect as Extract<ApprovalEffect, { kind: 'decided' }>;
+    const request = item.request!;
+    const documentHash = this.options.documentHash?.();
+    return {
+      ...this.position(effect.decision.step, effect.decision.visit),
+      stage: stageBrief(effect.stage, this.state!.openedAt),
+      decision: {
+        actorId: effect.decision.actorId,
+        actorRoles: request.actorRoles,
+        decision: effect.decision.decision,
+        ...(effect.decision.comment !== undefined ? { comment: effect.decision.comment } : {}),
+        decidedAt: effect.decision.at,
+        idempotencyKey: request.idempotencyKey,
+        ...(request.ip !== undefined ? { ip: request.ip } : {}),
+        ...(request.userAgent !== undefined ? { userAgent: request.userAgent } : {}),
+      },
+      stageCompleted: effect.stageCompleted,
+      stepEnded: item.stepEnded ?? false,
+      ...(documentHash ? { documentHash } : {}),
+    };
   }
 
   private async perform(item: Queued): Promise<void> {
@@ -369,28 +408,9 @@ export class ApprovalDesk implements StageHost {
           ? { actorId: effect.returnedBy.actorId, stageLabel: effect.returnedBy.stageLabel, ...(effect.returnedBy.comment ? { comment: effect.returnedBy.comment } : {}) }
           : undefined;
         return;
-      case 'decided': {
-        const request = item.request!;
-        const documentHash = this.options.documentHash?.();
-        await db.recordApprovalDecision({
-          ...this.position(effect.decision.step, effect.decision.visit),
-          stage: stageBrief(effect.stage, state.openedAt),
-          decision: {
-            actorId: effect.decision.actorId,
-            actorRoles: request.actorRoles,
-            decision: effect.decision.decision,
-            ...(effect.decision.comment !== undefined ? { comment: effect.decision.comment } : {}),
-            decidedAt: effect.decision.at,
-            idempotencyKey: request.idempotencyKey,
-            ...(request.ip !== undefined ? { ip: request.ip } : {}),
-            ...(request.userAgent !== undefined ? { userAgent: request.userAgent } : {}),
-          },
-          stageCompleted: effect.stageCompleted,
-          stepEnded: item.stepEnded ?? false,
-          ...(documentHash ? { documentHash } : {}),
-        });
+      case 'decided':
+        await db.recordApprovalDecision(this.decisionRecord(item));
         return;
-      }
       case 'reminder':
       case 'escalation':
       case 'deadline': {

@@ -3,3 +3,6 @@
 
 /** Generation 2: the approval kernel (ids-only inputs, the shared `decide`, bounded histories). */
 export const APPROVAL_KERNEL_PATCH = 'approval-kernel';
+
+/** Decisions queued behind one being recorded are recorded together (recordApprovalDecisions). */
+export const DECISION_BATCH_PATCH = 'decision-batches';

@@ -13,7 +13,7 @@ import { activityRecorder, type ActivityRecorder } from '../../../../test/suppor
 import { recordHistory } from '../../../../test/support/histories';
 import { timeSkippingSuite, uniqueTaskQueue } from '../../../../test/support/temporal';
 import type { RoutedApproval } from '../approval/activities';
-import { INLINE_STAGE_LIMIT } from '../approval/limits';
+import { DECISION_BATCH_LIMIT, INLINE_STAGE_LIMIT } from '../approval/limits';
 import { decideUpdate, type ApprovalDecisionRequest, type DecisionReceipt } from '../approval/messages';
 import { quotaAdjustUpdate, quotaReviseUpdate, quotaSignoffWorkflowId, quotaStatusQuery, type QuotaSignoffStatus } from './messages';
 
@@ -269,8 +269,53 @@ describe('quota sign-off (approval kernel)', () => {
       await recordHistory(STEP_HISTORIES, 'acknowledgements-slice', child);
     });
     expect(result).toMatchObject({ state: 'locked', flagged: false });
-    expect(r.count('recordApprovalDecision')).toBe(3 + extra + 3);
+    expect(r.decisions()).toHaveLength(3 + extra + 3);
     expect(r.count('loadApprovalSlice')).toBe(1);
     expect(events).toBeLessThan(120);
+  });
+
+  it('acknowledgements arriving at once queue behind the one being recorded and are recorded in batches, each exactly once', async () => {
+    const extra = INLINE_STAGE_LIMIT + 7;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    let held = false;
+    // The slice's first recording waits until every acknowledgement has been accepted, so the rest queue up.
+    const hold = async (workflowId: string) => {
+      if (!workflowId.includes(':s2:') || held) return;
+      held = true;
+      await gate;
+    };
+    const { result, recorder: r } = await scenario('burst', {
+      extra,
+      handlers: {
+        recordApprovalDecision: async (input) => { await hold(input.workflowId); return { recorded: true }; },
+        recordApprovalDecisions: async (input) => { await hold(input.decisions[0]!.workflowId); return { recorded: input.decisions.length }; },
+      },
+    }, async (run) => {
+      await run.opened(1);
+      await run.decide(decision('mgr-w', 'approve'));
+      await run.decide(decision('mgr-e', 'approve'));
+      await run.opened(2);
+      await run.decide(decision('fin-1', 'approve'));
+      await run.opened(3);
+      const slice = run.recorder.of('openApprovalStep')[2]!;
+      const receipts = await Promise.all(slice.stages.map((stage) => run.decide(decision(stage.approverIds[0]!, 'acknowledge'), slice.workflowId)));
+      expect(receipts.map((x) => x.decision)).toEqual(slice.stages.map(() => 'acknowledge'));
+      release();
+      const child = suite.env.client.workflow.getHandle(slice.workflowId);
+      expect(await child.result()).toEqual({ kind: 'approved', signerIds: [], flaggedCount: 0 });
+      await recordHistory(STEP_HISTORIES, 'v2-acknowledged-at-once', child);
+    });
+    expect(result).toMatchObject({ state: 'locked', flagged: false });
+    const acknowledged = r.decisions().filter((d) => d.workflowId.includes(':s2:'));
+    expect(acknowledged).toHaveLength(extra + 3);
+    expect(new Set(acknowledged.map((d) => d.decision.idempotencyKey)).size).toBe(extra + 3);
+    const singles = r.of('recordApprovalDecision').filter((d) => d.workflowId.includes(':s2:')).length;
+    const batches = r.of('recordApprovalDecisions').map((b) => b.decisions.length);
+    // The held recording, then the 70 − k queued behind it in batches of at most DECISION_BATCH_LIMIT (50).
+    expect(batches.length).toBeGreaterThan(0);
+    expect(batches.every((n) => n > 1 && n <= DECISION_BATCH_LIMIT)).toBe(true);
+    expect(singles + batches.length).toBeLessThanOrEqual(3);
+    expect(singles + batches.reduce((a, b) => a + b, 0)).toBe(extra + 3);
   });
 });

@@ -23,7 +23,7 @@ export function financeReviewDetail(r: { reps: number; total: string; negative: 
 }
 
 export function payrollReviewDetail(f: CloseFacts): string {
-  return `Approve the payroll export of ${f.periodKey}; the file is at GET ${f.baseUrl}/api/v1/periods/${f.periodId}/payroll.csv.`;
+  return `Approve the payroll export of ${f.periodKey}; the file is at GET ${f.baseUrl}/api/v1/periods/${f.periodId}/payroll.`;
 }
 
 export function statementMessage(f: CloseFacts & { recipientName: string; payout: string }): Message {

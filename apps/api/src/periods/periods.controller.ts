@@ -66,11 +66,12 @@ export class PeriodsController {
 
   @Get('periods/:id/payroll')
   @Roles('finance', 'ops')
-  @ApiOperation({ summary: 'The payroll CSV of the current calculation version (generic layout; X-Calculation-Version, 0 and the header alone before any calculation); zero and negative payouts are not exported as pay' })
+  @ApiOperation({ summary: 'The payroll CSV of the current calculation version in the configured layout (PAYROLL_LAYOUT: generic, adp, gusto; docs/payroll-layouts.md; X-Payroll-Layout, X-Calculation-Version, 0 and the header alone before any calculation); zero and negative payouts are not exported as pay, they carry forward' })
   async payroll(@Param('id', UuidPipe) id: string, @Res() res: Response): Promise<void> {
     const file = await this.periods.payroll(id);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="payroll-${file.periodKey}-v${file.version}.csv"`);
+    res.setHeader('Content-Disposition', `attachment; filename="payroll-${file.periodKey}-v${file.version}-${file.layout}.csv"`);
+    res.setHeader('X-Payroll-Layout', file.layout);
     res.setHeader('X-Calculation-Version', String(file.version));
     res.send(file.csv);
   }

@@ -138,7 +138,7 @@ export class PeriodsService {
     return new CloseVerification(this.dataSource).verify(id);
   }
 
-  async payroll(id: string): Promise<{ csv: string; version: number; periodKey: string }> {
+  async payroll(id: string): Promise<{ csv: string; version: number; periodKey: string; layout: string }> {
     const period = await this.load(id);
     // Nothing calculated yet: the header alone, version 0 (never a file of another version).
     const rows = (await this.dataSource.query(
@@ -148,8 +148,9 @@ export class PeriodsService {
       [id, period.currentVersion],
     )) as { personId: string; employeeId: string | null; personName: string; payout: string; currency: string }[];
     const dates = monthPeriod(period.key);
-    const file = payrollCsv(rows, { periodKey: period.key, payDate: payDateOf(dates), earningCode: 'COMMISSION' });
-    return { csv: file.csv, version: period.currentVersion, periodKey: period.key };
+    const { layout, earningCode, companyCode } = this.config.payroll;
+    const file = payrollCsv(rows, { periodKey: period.key, periodStart: dates.start, periodEnd: dates.end, payDate: payDateOf(dates), earningCode, companyCode }, layout);
+    return { csv: file.csv, version: period.currentVersion, periodKey: period.key, layout };
   }
 
   /** The current version's payouts the caller may read: everyone's (finance, ops, auditors, admins), their teams' (a manager), their own. */

@@ -317,11 +317,11 @@ export class CloseActivitiesService implements CloseActivities {
     const adjustmentsOf = (personId: string) => (frozen?.adjustments ?? []).filter((a) => a.participantId === personId);
     // The calendar year so far: final payouts of the closed periods before this one (a negative one pays nothing).
     const earlier = new Map(((await m.query(
-      `SELECT py.person_id, coalesce(sum(greatest(py.payout, 0)), 0)::numeric(18,2)::text AS paid, coalesce(sum(py.earnings), 0)::numeric(18,2)::text AS earnings
+      `SELECT py.person_id, coalesce(sum(greatest(py.payout, 0)), 0)::numeric(18,2)::text AS paid
          FROM payouts py JOIN periods pr ON pr.id = py.period_id AND py.calculation_version = pr.current_version
         WHERE pr.status = 'closed' AND pr.start_date >= $1 AND pr.end_date < $2 AND py.person_id = ANY($3) GROUP BY py.person_id`,
       [`${period.key.slice(0, 4)}-01-01`, period.startDate, payouts.map((p) => p.personId)],
-    )) as { person_id: string; paid: string; earnings: string }[]).map((r) => [r.person_id, r]));
+    )) as { person_id: string; paid: string }[]).map((r) => [r.person_id, r]));
     const rows: EmailOutboxEntity[] = [];
     for (const payout of payouts) {
       const rep = people.get(payout.personId);
@@ -336,10 +336,7 @@ export class CloseActivitiesService implements CloseActivities {
             periodKey: period.key, periodStart: period.startDate, periodEnd: period.endDate, calculationVersion: payout.calculationVersion,
             quota: quotas.get(rep.id) ?? null, result: payout.result as ParticipantPeriodOutput, issuedAt: new Date(input.at), payoutId: payout.id,
             adjustments: adjustmentsOf(rep.id),
-            yearToDate: {
-              paid: decAdd(earlier.get(rep.id)?.paid ?? '0.00', paidOf(payout.payout)),
-              earnings: decAdd(earlier.get(rep.id)?.earnings ?? '0.00', payout.earnings),
-            },
+            yearToDate: { paid: decAdd(earlier.get(rep.id)?.paid ?? '0.00', paidOf(payout.payout)) },
           });
           await t.createQueryBuilder().insert().into(StatementEntity).values({
             periodId: input.periodId, personId: rep.id, payoutId: payout.id, calculationVersion: payout.calculationVersion, pdf: rendered.pdf, sha256: rendered.sha256, pages: rendered.pages,

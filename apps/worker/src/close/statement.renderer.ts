@@ -24,8 +24,11 @@ export interface StatementFacts {
   payoutId: string;
   /** The rep's adjustments of this close with what they refer to (prior-period adjustments, carried balances). */
   adjustments: SnapshotAdjustment[];
-  /** The calendar year so far, this period included: what was paid (a negative payout pays nothing) and earned. */
-  yearToDate: { paid: string; earnings: string };
+  /**
+   * The calendar year so far, this period included: what was paid. A negative payout pays nothing
+   * (its balance is recovered from a later payout, so counting it too would take it off twice).
+   */
+  yearToDate: { paid: string };
 }
 
 export interface RenderedStatement {
@@ -107,7 +110,6 @@ export async function renderStatementPdf(f: StatementFacts): Promise<RenderedSta
     ['Payout', money(r.payout)],
     ['Paid this period', decCmp(r.payout, '0') < 0 ? `${money('0.00')} (the negative balance is carried forward)` : money(r.payout)],
     ['Paid year to date', money(f.yearToDate.paid)],
-    ['Earnings year to date', money(f.yearToDate.earnings)],
     ['Quota', f.quota !== null ? money(f.quota) : 'none'],
     ['Attainment', attainment !== undefined ? formatPercent(attainment) : 'not measured'],
   ];

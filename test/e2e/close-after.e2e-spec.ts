@@ -161,7 +161,7 @@ describe('after the close: prior-period adjustments, negative balances carried, 
   };
   const money = (v: string) => `USD ${formatMoney(v)}`;
 
-  it('late deals and a cancellation of a closed January land in February as prior-period adjustments; Rosa’s negative January is carried and recovered; January never changes', async () => {
+  it('late deals and a cancellation of a closed January land in February as prior-period adjustments; Rosa’s negative January is carried and recovered; January never changes; a statement resent on request', async () => {
     const { rita, ravi, rosa } = people();
     // ---- January -------------------------------------------------------------------------------
     await deal('D-A1', accounts.acme, '40000.00', '2026-01-10'); // Rita by territory: 80% of her quota
@@ -273,6 +273,33 @@ describe('after the close: prior-period adjustments, negative balances carried, 
     }
     await expect(h.db.query(`UPDATE payouts SET payout = payout + 1 WHERE period_id = $1 AND person_id = $2`, [janId, rita.id])).rejects.toThrow(/closed period/);
 
+    // A resend on request (finance or ops): a new, recorded message of the same stored PDF.
+    const resendPath = (personId: string, periodId = febId) => `/api/v1/periods/${periodId}/statements/${personId}/resend`;
+    expect((await h.http('POST', resendPath(rita.id), { as: rita })).status).toBe(403);
+    const resent = await h.http('POST', resendPath(rita.id), { as: h.org.finance });
+    expect([resent.status, resent.body.sequence, resent.body.purpose]).toEqual([202, 1, `close:${febId}:statement:${rita.id}:resend:1`]);
+    const copy = await eventually(async () => h.smtp.messages.find((m) => m.subject === `Your commission statement for ${FEB.key} (sent again)` && JSON.stringify(m.to).includes(rita.email)), 'the resent statement', 60_000);
+    const original = h.smtp.messages.find((m) => m.subject === `Your commission statement for ${FEB.key}` && JSON.stringify(m.to).includes(rita.email))!;
+    expect(copy.messageId).not.toBe(original.messageId);
+    const originalPdf = original.attachments.find((a) => a.contentType === 'application/pdf')!.content;
+    expect(copy.attachments.find((a) => a.contentType === 'application/pdf')!.content.equals(originalPdf)).toBe(true);
+    const tooSoon = await h.http('POST', resendPath(rita.id), { as: h.org.ops });
+    expect([tooSoon.status, tooSoon.body.code, Number(tooSoon.headers.get('retry-after')) > 0]).toEqual([429, 'STATEMENT.RESEND_TOO_SOON', true]);
+    expect((await h.http('POST', resendPath(h.org.manager.id), { as: h.org.ops })).body.code).toBe('STATEMENT.NOT_FOUND');
+    const deliveries = await eventually(async () => {
+      const body = (await h.http('GET', `/api/v1/periods/${febId}/statements`, { as: h.org.ops })).body;
+      const messages = body.statements.find((s: { personId: string }) => s.personId === rita.id).messages as { sequence: number; status: string; messageId: string; requestedById: string | null }[];
+      return messages.length === 2 && messages.every((m) => m.status === 'sent') ? messages : undefined;
+    }, 'both deliveries recorded', 30_000);
+    expect(deliveries.map((m) => [m.sequence, m.messageId, m.requestedById])).toEqual([[0, original.messageId, null], [1, copy.messageId, h.org.finance.id]]);
+    expect((await h.http('GET', `/api/v1/periods/${febId}/statements`, { as: rita })).status).toBe(403);
+    const trail = (await h.http('GET', `/api/v1/audit/trace/close:${febId}`, { as: h.org.auditor })).body.events as { action: string; actorId: string | null }[];
+    expect(trail.filter((e) => e.action.startsWith('period.statement-resen')).map((e) => e.action)).toEqual(['period.statement-resend-requested', 'period.statement-resent']);
+    // Rita downloads her own statement: the same bytes.
+    const mine = (await h.http('GET', '/api/v1/me/statements', { as: rita })).body.statements.find((s: { periodId: string }) => s.periodId === febId);
+    const download = await fetch(`${h.baseUrl}/api/v1/statements/${mine.id}`, { headers: { authorization: `Bearer ${h.token(rita)}` } });
+    expect(Buffer.from(await download.arrayBuffer()).equals(originalPdf)).toBe(true);
+
     // A later close restates nothing twice: March's freeze finds January's late deals known.
     const march = await h.http('POST', '/api/v1/periods', { as: h.org.ops, body: { key: '2026-03' } });
     const marchId = march.body.id as string;
@@ -282,5 +309,7 @@ describe('after the close: prior-period adjustments, negative balances carried, 
     const marchSnapshot = await eventually(async () => (await h.db.query(`SELECT content, exceptions FROM close_snapshots WHERE period_id = $1`, [marchId]))[0], 'March frozen', 60_000);
     expect(marchSnapshot.content.restatements).toBeUndefined();
     expect(marchSnapshot.content.adjustments).toBeUndefined(); // nobody's latest payout is negative
+    await eventually(async () => (await h.http('GET', `/api/v1/periods/${marchId}`, { as: h.org.ops })).body.status === 'open', 'March blocked (no quotas), open again', 60_000);
+    expect((await h.http('POST', resendPath(rita.id, marchId), { as: h.org.finance })).body.code).toBe('PERIOD.NOT_CLOSED');
   });
 });

@@ -76,6 +76,21 @@ export class PeriodsController {
     res.send(file.csv);
   }
 
+  @Get('periods/:id/statements')
+  @Roles('finance', 'ops', 'auditor', 'admin')
+  @ApiOperation({ summary: "Every rep's statement of the period with each message sent (the close's own, then each resend): purpose, Message-ID, delivery status, attempts, last error, sent at, who asked" })
+  statements(@Param('id', UuidPipe) id: string) {
+    return this.periods.statementDeliveries(id);
+  }
+
+  @Post('periods/:id/statements/:personId/resend')
+  @HttpCode(202)
+  @Roles('finance', 'ops')
+  @ApiOperation({ summary: "Send a rep's statement of a closed period again (finance, ops): a new message (its own outbox row and Message-ID, workflow statement-resend:<periodId>:<personId>:<n>), recorded and audited; at most one per statement every 10 minutes (429 STATEMENT.RESEND_TOO_SOON, Retry-After)" })
+  resend(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string, @Param('personId', UuidPipe) personId: string, @Body() _body: EmptyBodyDto) {
+    return this.periods.resendStatement(actor, id, personId);
+  }
+
   @Get('statements/:id')
   @Roles(...ALL_ROLES)
   @ApiOperation({ summary: 'A commission statement as its PDF: the rep, their manager and the read-all roles (X-Statement-SHA256 header)' })

@@ -36,3 +36,14 @@ export function statementMessage(f: CloseFacts & { recipientName: string; payout
     ],
   };
 }
+
+export function statementResendMessage(f: CloseFacts & { recipientName: string; payout: string; sequence: number }): Message {
+  return {
+    subject: `Your commission statement for ${f.periodKey} (sent again)`,
+    paragraphs: [
+      `Hello ${f.recipientName},`,
+      `As requested, here is your commission statement for ${f.periodKey} again: the same statement as before (calculation version ${f.version}), your payout ${f.payout}. Nothing in it has changed.`,
+      whereToRead(f.baseUrl, '/api/v1/me/statements'),
+    ],
+  };
+}

@@ -30,7 +30,8 @@ const QUOTAS = { rita: '50000.00', ravi: '40000.00', rosa: '60000.00' };
  * January closes: Rita 2,000.00, Ravi 1,000.00, Rosa −300.00 (a chargeback month: not paid, not in
  * the payroll file). Then a late deal of Rita's (dated 25 January) and the cancellation of Ravi's
  * January deal (dated 30 January) arrive. February's close pays them as prior-period adjustments —
- * January as its own plan would have paid it, Rita's tier re-rating included — and recovers Rosa's
+ * January as its own plan would have paid it, Rita's tier re-rating included, and a partial cancellation
+ * dated in February of Rita's January deal the same way — and recovers Rosa's
  * balance; January never changes and still recalculates to the same cents. Every figure is checked
  * against the engine run on its own, on the February payouts, the payroll file and each emailed PDF.
  */
@@ -194,15 +195,22 @@ describe('after the close: prior-period adjustments, negative balances carried, 
     // ---- after January's close: a late deal of Rita's, Ravi's deal cancelled, both dated in January
     await deal('D-A2', accounts.acme, '20000.00', '2026-01-25'); // Rita 80% → 120%: 10,000 at 5%, 10,000 at 8%
     await deal('D-B1X', accounts.globex, '-20000.00', '2026-01-30', { reversesDealId: ravisDeal.id });
-    const restatedJan = figuresOf(calculate(engineDocument(JAN, [
-      ...janTransactions, credit('D-A2', '2026-01-25', '20000.00', rita.id), { id: 'D-B1X', date: '2026-01-30', amount: '-20000.00', reverses: 'D-B1' },
-    ])));
-    const difference = (id: string) => {
-      const cents = (v: string) => BigInt(v.replace('.', ''));
-      const d = cents(restatedJan.get(id)!.earnings) - cents(jan.get(id)!.earnings);
-      return `${d < 0n ? '-' : ''}${(d < 0n ? -d : d) / 100n}.${String((d < 0n ? -d : d) % 100n).padStart(2, '0')}`;
-    };
-    expect([difference(rita.id), difference(ravi.id), difference(rosa.id)]).toEqual(['1300.00', '-1000.00', '0.00']);
+    // … and, dated in February, a partial cancellation of Rita's January deal: January's too.
+    const ritasDeal = await h.db.getRepository(DealEntity).findOneByOrFail({ externalId: 'D-A1' });
+    await deal('D-A1X', accounts.acme, '-10000.00', '2026-02-10', { reversesDealId: ritasDeal.id });
+    // January restated deal after deal, as its own plan would have paid it.
+    const lateA2 = credit('D-A2', '2026-01-25', '20000.00', rita.id);
+    const cancelB1: TransactionInput = { id: 'D-B1X', date: '2026-01-30', amount: '-20000.00', reverses: 'D-B1' };
+    const afterA2 = figuresOf(calculate(engineDocument(JAN, [...janTransactions, lateA2, cancelB1])));
+    const restatedJan = figuresOf(calculate(engineDocument(JAN, [...janTransactions, lateA2, cancelB1, { id: 'D-A1X', date: '2026-01-31', amount: '-10000.00', reverses: 'D-A1' }])));
+    const cents = (v: string) => BigInt(v.replace('.', ''));
+    const decimal = (d: bigint) => `${d < 0n ? '-' : ''}${(d < 0n ? -d : d) / 100n}.${String((d < 0n ? -d : d) % 100n).padStart(2, '0')}`;
+    const minus = (a: string, b: string) => decimal(cents(a) - cents(b));
+    const a2 = minus(afterA2.get(rita.id)!.earnings, jan.get(rita.id)!.earnings);
+    const a1x = minus(restatedJan.get(rita.id)!.earnings, afterA2.get(rita.id)!.earnings);
+    const b1x = minus(afterA2.get(ravi.id)!.earnings, jan.get(ravi.id)!.earnings);
+    // D-A2 lifts Rita over her quota (8% above it); D-A1X takes back a quarter of what D-A1 paid (§5: attainment unchanged)
+    expect([a2, a1x, b1x, minus(restatedJan.get(rosa.id)!.earnings, jan.get(rosa.id)!.earnings)]).toEqual(['1300.00', '-500.00', '-1000.00', '0.00']);
 
     // ---- February ------------------------------------------------------------------------------
     await deal('D-A3', accounts.acme, '10000.00', '2026-02-05');
@@ -212,10 +220,11 @@ describe('after the close: prior-period adjustments, negative balances carried, 
       credit('D-A3', '2026-02-05', '10000.00', rita.id), credit('D-B2', '2026-02-06', '30000.00', ravi.id), credit('D-H3', '2026-02-07', '10000.00', rosa.id),
     ], [
       { participantId: rosa.id, periodId: FEB.key, amount: '-300.00' },
-      { participantId: rita.id, periodId: FEB.key, amount: difference(rita.id) },
-      { participantId: ravi.id, periodId: FEB.key, amount: difference(ravi.id) },
+      { participantId: rita.id, periodId: FEB.key, amount: a2 },
+      { participantId: ravi.id, periodId: FEB.key, amount: b1x },
+      { participantId: rita.id, periodId: FEB.key, amount: a1x },
     ])));
-    expect([feb.get(rita.id)!.payout, feb.get(ravi.id)!.payout, feb.get(rosa.id)!.payout]).toEqual(['1800.00', '500.00', '700.00']);
+    expect([feb.get(rita.id)!.payout, feb.get(ravi.id)!.payout, feb.get(rosa.id)!.payout]).toEqual(['1300.00', '500.00', '700.00']);
 
     const febId = await closeMonth(FEB);
     const payouts = (await h.http('GET', `/api/v1/periods/${febId}/payouts`, { as: h.org.finance })).body.payouts as { personId: string; payout: string; adjustments: string; explanation: string[] }[];
@@ -223,7 +232,10 @@ describe('after the close: prior-period adjustments, negative balances carried, 
       const row = payouts.find((p) => p.personId === person.id)!;
       expect([row.payout, row.adjustments]).toEqual([feb.get(person.id)!.payout, feb.get(person.id)!.adjustments]);
     }
-    expect(payouts.find((p) => p.personId === rita.id)!.explanation).toContain('Adjustment (prior-period adjustment: deal D-A2 of 2026-01): USD 1,300.00');
+    expect(payouts.find((p) => p.personId === rita.id)!.explanation).toEqual(expect.arrayContaining([
+      'Adjustment (prior-period adjustment: deal D-A2 of 2026-01): USD 1,300.00', 'Adjustment (prior-period adjustment: deal D-A1X of 2026-01): USD -500.00',
+    ]));
+    expect(JSON.stringify(payouts.find((p) => p.personId === rita.id)!.explanation)).not.toContain('Clawback'); // not credited in February
     expect(payouts.find((p) => p.personId === ravi.id)!.explanation).toContain('Adjustment (prior-period adjustment: deal D-B1X of 2026-01): USD -1,000.00');
     expect(payouts.find((p) => p.personId === rosa.id)!.explanation).toContain('Adjustment (balance carried from 2026-01: a negative payout is not paid, it is recovered): USD -300.00');
 
@@ -231,7 +243,7 @@ describe('after the close: prior-period adjustments, negative balances carried, 
     const febPayroll = String((await h.http('GET', `/api/v1/periods/${febId}/payroll`, { as: h.org.finance })).body).split('\r\n');
     expect(febPayroll.slice(1)).toEqual([
       `QF1,QF202602,${ravi.id},${ravi.name},C,500.00,USD,2026-02,03/15/2026`,
-      `QF1,QF202602,${rita.id},${rita.name},C,1800.00,USD,2026-02,03/15/2026`,
+      `QF1,QF202602,${rita.id},${rita.name},C,1300.00,USD,2026-02,03/15/2026`,
       `QF1,QF202602,${rosa.id},${rosa.name},C,700.00,USD,2026-02,03/15/2026`,
       '',
     ]);
@@ -239,21 +251,26 @@ describe('after the close: prior-period adjustments, negative balances carried, 
     // Each rep's February statement, parsed back, against the engine's figures.
     const rita2 = await statementOf(rita, FEB.key);
     expect(rita2).toContain(`Payout: ${money(feb.get(rita.id)!.payout)}`);
-    expect(rita2).toContain(`Adjustments: ${money('1300.00')}`);
-    expect(rita2).toContain('Paid year to date: USD 3,800.00');
+    expect(rita2).toContain(`Adjustments: ${money('800.00')}`);
+    expect(rita2).toContain('Paid year to date: USD 3,300.00');
     expect(rita2).toContain('Prior-period adjustments');
     expect(rita2).toContain('Deal D-A2 of 2026-01: USD 1,300.00');
-    expect(rita2).toContain(`2026-01 earnings restated from ${money(jan.get(rita.id)!.earnings)} to ${money(restatedJan.get(rita.id)!.earnings)}.`);
-    const lateLine = restatedJan.get(rita.id)!.components[0]!.lines.find((l) => l.transactionId === 'D-A2')!;
+    expect(rita2).toContain(`2026-01 earnings restated from ${money(jan.get(rita.id)!.earnings)} to ${money(afterA2.get(rita.id)!.earnings)}.`);
+    expect(rita2).toContain('Deal D-A1X of 2026-01: USD -500.00');
+    expect(rita2).toContain(`2026-01 earnings restated from ${money(afterA2.get(rita.id)!.earnings)} to ${money(restatedJan.get(rita.id)!.earnings)}.`);
+    for (const id of ['D-A1X']) {
+      for (const line of restatedJan.get(rita.id)!.components[0]!.lines.filter((l) => l.transactionId === id)) expect(rita2).toContain(explainLine(line, 'USD').replace(/\s+/g, ' '));
+    }
+    const lateLine = afterA2.get(rita.id)!.components[0]!.lines.find((l) => l.transactionId === 'D-A2')!;
     expect(lateLine.slices!.map((s) => s.rate)).toEqual(['0.05', '0.08']); // January's tiers and rates
     expect(rita2).toContain(explainLine(lateLine, 'USD').replace(/\s+/g, ' '));
-    expect(rita2).toContain('for a deal of an earlier, closed period, paid as that period\'s plan would have paid it');
-    expect(rita2).toContain(`Your payout for the period is ${money('1800.00')}.`);
+    expect(rita2).toContain('for 2 deals of an earlier, closed period, paid as that period\'s plan would have paid them');
+    expect(rita2).toContain(`Your payout for the period is ${money('1300.00')}.`);
     for (const line of feb.get(rita.id)!.components[0]!.lines) expect(rita2).toContain(explainLine(line, 'USD').replace(/\s+/g, ' '));
 
     const ravi2 = await statementOf(ravi, FEB.key);
     expect(ravi2).toContain('Deal D-B1X of 2026-01: USD -1,000.00');
-    const clawback = restatedJan.get(ravi.id)!.components[0]!.lines.find((l) => l.transactionId === 'D-B1X')!;
+    const clawback = afterA2.get(ravi.id)!.components[0]!.lines.find((l) => l.transactionId === 'D-B1X')!;
     expect(clawback.source).toBe('clawback');
     expect(ravi2).toContain(explainLine(clawback, 'USD').replace(/\s+/g, ' '));
     expect(ravi2).toContain(`Payout: ${money('500.00')}`);
@@ -304,7 +321,10 @@ describe('after the close: prior-period adjustments, negative balances carried, 
     const march = await h.http('POST', '/api/v1/periods', { as: h.org.ops, body: { key: '2026-03' } });
     const marchId = march.body.id as string;
     const [snapshot] = await h.db.query(`SELECT content FROM close_snapshots s JOIN payouts p ON p.snapshot_id = s.id WHERE p.period_id = $1 LIMIT 1`, [febId]);
-    expect(snapshot.content.restatements).toEqual([expect.objectContaining({ periodKey: '2026-01', deals: [expect.objectContaining({ transactionId: 'D-A2' }), expect.objectContaining({ transactionId: 'D-B1X' })] })]);
+    expect(snapshot.content.restatements).toEqual([expect.objectContaining({
+      periodKey: '2026-01', deals: ['D-A2', 'D-B1X', 'D-A1X'].map((transactionId) => expect.objectContaining({ transactionId })),
+    })]);
+    expect(snapshot.content.credits.map((c: { transactionId: string }) => c.transactionId).sort()).toEqual(['D-A3', 'D-B2', 'D-H3']);
     expect((await h.http('POST', `/api/v1/periods/${marchId}/close`, { as: h.org.finance })).status).toBe(202);
     const marchSnapshot = await eventually(async () => (await h.db.query(`SELECT content, exceptions FROM close_snapshots WHERE period_id = $1`, [marchId]))[0], 'March frozen', 60_000);
     expect(marchSnapshot.content.restatements).toBeUndefined();

@@ -151,11 +151,17 @@ export class CloseActivitiesService implements CloseActivities {
       const deals = await wonDealsBetween(t, period.startDate, period.endDate);
       const dealCredits = await DealCredits.load(t, deals);
       const participantIds = new Set(assignments.map((a) => a.person_id));
+      // After a close: late deals of closed periods become prior-period adjustments of this one
+      // (a cancellation dated here of a closed period's deal among them), and each rep's negative
+      // balance is carried in to be recovered (docs/CONTRACTS.md "Monthly close").
+      const prior = await readPriorPeriods(t, { start: period.startDate, end: period.endDate, previousId: previous?.id ?? null, participantIds, people: byId, currency });
+      exceptions.push(...prior.exceptions);
       const credits: CreditRow[] = [];
       const noPlan = new Set<string>();
       const dealDigests: Record<string, { t: string; h: string }> = {};
       for (const d of deals) {
         dealDigests[d.id] = { t: transactionIdOf(d), h: dealDigest(d) };
+        if (prior.routedDealIds.has(d.id)) continue;
         const got = dealCredits.rowsOf(d, { currency, periodStart: period.startDate, participantIds, people: byId, seq: credits.length });
         exceptions.push(...got.exceptions);
         for (const personId of got.noPlan) noPlan.add(personId);
@@ -176,10 +182,6 @@ export class CloseActivitiesService implements CloseActivities {
         }
         participants.push({ personId: a.person_id, name: person?.name ?? a.person_id, teamId: person?.team_id ?? null, planVersionId: a.plan_version_id, quota, state: carried.get(a.person_id) ?? null });
       }
-      // After a close: late deals of closed periods become prior-period adjustments of this one, and
-      // each rep's negative balance is carried in to be recovered (docs/CONTRACTS.md "Monthly close").
-      const prior = await readPriorPeriods(t, { start: period.startDate, previousId: previous?.id ?? null, participantIds, people: byId, currency });
-      exceptions.push(...prior.exceptions);
       for (const participant of participants) {
         const restated = prior.state.get(participant.personId);
         if (restated) participant.state = restated;

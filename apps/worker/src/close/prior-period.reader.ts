@@ -16,7 +16,7 @@ import {
   type SnapshotAdjustment,
 } from '@quotaflow/domain';
 import type { EntityManager } from 'typeorm';
-import { DealCredits, dealDigest, transactionIdOf, wonDealsBetween } from './deal-credits';
+import { DEAL_COLUMNS, DealCredits, dealDigest, transactionIdOf, wonDealsBetween, type DealRow } from './deal-credits';
 
 export interface PriorPeriodFacts {
   adjustments: SnapshotAdjustment[];
@@ -24,6 +24,8 @@ export interface PriorPeriodFacts {
   exceptions: CloseExceptionView[];
   /** The restated state of reps of the close right before P (it feeds P's running totals). */
   state: Map<string, ParticipantStateOutput>;
+  /** Cancellations dated in P of deals of a closed period: restated there, so not credited in P. */
+  routedDealIds: Set<string>;
 }
 
 type People = ReadonlyMap<string, { id: string; name: string; active: boolean; end_date: string | null }>;
@@ -35,9 +37,9 @@ type People = ReadonlyMap<string, { id: string; name: string; active: boolean; e
  */
 export async function readPriorPeriods(
   t: EntityManager,
-  p: { start: string; previousId: string | null; participantIds: ReadonlySet<string>; people: People; currency: string },
+  p: { start: string; end: string; previousId: string | null; participantIds: ReadonlySet<string>; people: People; currency: string },
 ): Promise<PriorPeriodFacts> {
-  const facts: PriorPeriodFacts = { adjustments: [], restatements: [], exceptions: [], state: new Map() };
+  const facts: PriorPeriodFacts = { adjustments: [], restatements: [], exceptions: [], state: new Map(), routedDealIds: new Set() };
   const finals = (await t.query(
     `SELECT DISTINCT ON (pr.start_date, pr.id) pr.id, pr.key, pr.start_date::text AS start, pr.end_date::text AS "end", s.id AS snapshot_id,
             least(s.created_at, s.frozen_at) - interval '1 hour' AS since, s.content ? 'restatements' AS restates
@@ -55,12 +57,21 @@ export async function readPriorPeriods(
     for (const f of finals) for (const r of byId.get(f.snapshot_id) ?? []) earlier.set(r.periodId, [...(earlier.get(r.periodId) ?? []), r]);
   }
   for (const q of finals) {
+    // A cancellation dated after Q (up to P) of a deal of Q is Q's too: restated there, dated Q's last
+    // day (the engine pays a clawback only against the deal's own lines, which only Q's snapshot holds).
+    const cancellations = ((await t.query(
+      `SELECT ${DEAL_COLUMNS} FROM deals d LEFT JOIN products pr ON pr.id = d.product_id JOIN deals o ON o.id = d.reverses_deal_id
+        WHERE d.stage = 'won' AND NOT d.close_date_missing AND d.close_date > $2 AND d.close_date <= $3 AND o.close_date BETWEEN $1 AND $2
+        ORDER BY d.close_date, d.id`,
+      [q.start, q.end, p.end],
+    )) as DealRow[]);
+    for (const d of cancellations) if (d.close_date >= p.start) facts.routedDealIds.add(d.id);
     const [touched] = (await t.query(`SELECT EXISTS (SELECT 1 FROM deal_revisions_touching($1, $2, $3)) AS any`, [q.start, q.end, q.since])) as { any: boolean }[];
-    if (!touched?.any) continue;
+    if (!touched?.any && cancellations.length === 0) continue;
     const [row] = (await t.query(`SELECT content FROM close_snapshots WHERE id = $1`, [q.snapshot_id])) as { content: CloseSnapshotContent }[];
     const content = row!.content;
     const known = knownDeals(content, earlier.get(q.id) ?? []);
-    const current = await wonDealsBetween(t, q.start, q.end);
+    const current = [...await wonDealsBetween(t, q.start, q.end), ...cancellations.map((d) => ({ ...d, close_date: q.end }))];
     const late = findLateDeals(known, current.map((d) => ({ dealId: d.id, transactionId: transactionIdOf(d), hash: dealDigest(d) })));
     if (late.length === 0) continue;
     const rowsById = new Map(current.map((d) => [d.id, d]));
@@ -68,7 +79,7 @@ export async function readPriorPeriods(
     const planned = new Set(content.participants.map((x) => x.personId));
     const lateDeals: LateDeal[] = late.map((l) => {
       if (l.hash === null) return { ...l, rows: [] };
-      const got = credits.rowsOf(rowsById.get(l.dealId)!, { currency: p.currency, periodStart: q.start, participantIds: planned, people: p.people, seq: 0, what: `of ${q.key} (arrived after its close)` });
+      const got = credits.rowsOf(rowsById.get(l.dealId)!, { currency: p.currency, periodStart: q.start, participantIds: planned, people: p.people, seq: 0, what: `for ${q.key} (arrived after its close)` });
       facts.exceptions.push(...got.exceptions);
       for (const personId of new Set(got.noPlan)) {
         facts.exceptions.push(closeException('REP.NO_ACCEPTED_PLAN', `${p.people.get(personId)?.name ?? personId} is credited by deal ${l.transactionId} of ${q.key}, which arrived after that close, but had no accepted plan for ${q.key}: nothing restated for them.`, { personId }));

@@ -72,6 +72,17 @@ describe('late deals of a closed period', () => {
     expect(result.state.get('ann')).toBeDefined();
   });
 
+  it('on a flat table the late deal’s adjustment carries the re-rating of the period’s earlier deals (the uplift)', () => {
+    const q = january();
+    q.plans[0]!.document = { id: 'ae', components: [{ id: 'commission', kind: 'commission', window: 'period', basis: 'attainment', table: { split: 'flat', tiers: [{ from: 0, rate: '0.05' }, { from: 1, rate: '0.08' }] } }] } as never;
+    const result = restatePeriod(q, 's', knownDeals(q, []), [
+      { dealId: 'deal-3', transactionId: 'D-3', hash: 'h3', rows: [{ participantId: 'ann', transactionId: 'D-3', seq: 0, date: '2026-01-28', amount: '4000.00', share: '1' }] },
+    ]);
+    // 80% → 120%: all 12,000 at 8% (960.00) instead of 8,000 at 5% (400.00)
+    expect(result.adjustments.map((a) => [a.amount, a.before, a.after])).toEqual([['560.00', '400.00', '960.00']]);
+    expect(result.adjustments[0]!.lines!.flatMap((l) => l.slices ?? []).some((slice) => slice.kind === 'uplift')).toBe(true);
+  });
+
   it('a deal of a rep without a plan in that period restates nothing and is named', () => {
     const q = january();
     const result = restatePeriod(q, 's', knownDeals(q, []), [

@@ -259,17 +259,21 @@ export class PeriodsService {
   /** Each rep's statement of the period and every message that carried it, with its delivery. */
   async statementDeliveries(periodId: string): Promise<{ periodId: string; statements: unknown[] }> {
     await this.load(periodId);
+    // One pass over the period's statement emails (purposes `close:<periodId>:statement:<personId>[:resend:<n>]`).
     const rows = (await this.dataSource.query(
-      `SELECT s.id, s.person_id AS "personId", pe.name AS "personName", s.calculation_version AS "calculationVersion", s.sha256, s.pages,
+      `WITH messages AS (
+         SELECT split_part(o.purpose, ':', 4) AS person_id, o.id, o.purpose, o.message_id, o.status, o.attempts, o.last_error, o.created_at, o.sent_at,
+                coalesce(r.sequence, 0) AS sequence, r.requested_by_id, r.requested_at
+           FROM email_outbox o LEFT JOIN statement_resends r ON r.purpose = o.purpose
+          WHERE o.purpose LIKE $2)
+       SELECT s.id, s.person_id AS "personId", pe.name AS "personName", s.calculation_version AS "calculationVersion", s.sha256, s.pages,
               coalesce(json_agg(json_build_object(
-                'sequence', coalesce(r.sequence, 0), 'purpose', o.purpose, 'messageId', o.message_id, 'status', o.status, 'attempts', o.attempts,
-                'lastError', o.last_error, 'queuedAt', o.created_at, 'sentAt', o.sent_at, 'requestedById', r.requested_by_id, 'requestedAt', r.requested_at
-              ) ORDER BY coalesce(r.sequence, 0)) FILTER (WHERE o.id IS NOT NULL), '[]') AS messages
-         FROM statements s JOIN people pe ON pe.id = s.person_id
-         LEFT JOIN email_outbox o ON o.purpose = 'close:' || s.period_id || ':statement:' || s.person_id OR o.purpose LIKE 'close:' || s.period_id || ':statement:' || s.person_id || ':resend:%'
-         LEFT JOIN statement_resends r ON r.purpose = o.purpose
+                'sequence', m.sequence, 'purpose', m.purpose, 'messageId', m.message_id, 'status', m.status, 'attempts', m.attempts,
+                'lastError', m.last_error, 'queuedAt', m.created_at, 'sentAt', m.sent_at, 'requestedById', m.requested_by_id, 'requestedAt', m.requested_at
+              ) ORDER BY m.sequence) FILTER (WHERE m.id IS NOT NULL), '[]') AS messages
+         FROM statements s JOIN people pe ON pe.id = s.person_id LEFT JOIN messages m ON m.person_id = s.person_id::text
         WHERE s.period_id = $1 GROUP BY s.id, pe.name ORDER BY pe.name, s.person_id`,
-      [periodId],
+      [periodId, `close:${periodId}:statement:%`],
     )) as Record<string, unknown>[];
     return { periodId, statements: rows };
   }

@@ -186,6 +186,8 @@ describe('after the close: prior-period adjustments, negative balances carried, 
       '', // Rosa's −300.00 is not pay
     ]);
     expect((await h.http('GET', `/api/v1/periods/${janId}/payroll`, { as: rita })).status).toBe(403);
+    const rosaMail = h.smtp.messages.find((m) => m.subject === `Your commission statement for ${JAN.key}` && JSON.stringify(m.to).includes(rosa.email))!;
+    expect(rosaMail.text).toContain('your payout is USD -300.00. A negative payout is not deducted from your pay: nothing is paid this period');
     const rosaJanuary = await statementOf(rosa, JAN.key);
     expect(rosaJanuary).toContain('Payout: USD -300.00');
     expect(rosaJanuary).toContain('Paid this period: USD 0.00 (the negative balance is carried forward)');
@@ -233,10 +235,10 @@ describe('after the close: prior-period adjustments, negative balances carried, 
       expect([row.payout, row.adjustments]).toEqual([feb.get(person.id)!.payout, feb.get(person.id)!.adjustments]);
     }
     expect(payouts.find((p) => p.personId === rita.id)!.explanation).toEqual(expect.arrayContaining([
-      'Adjustment (prior-period adjustment: deal D-A2 of 2026-01): USD 1,300.00', 'Adjustment (prior-period adjustment: deal D-A1X of 2026-01): USD -500.00',
+      'Adjustment (prior-period adjustment: deal D-A2 of 2026-01): USD 1,300.00', 'Adjustment (prior-period adjustment: deal D-A1 of 2026-01, cancelled by D-A1X): USD -500.00',
     ]));
     expect(JSON.stringify(payouts.find((p) => p.personId === rita.id)!.explanation)).not.toContain('Clawback'); // not credited in February
-    expect(payouts.find((p) => p.personId === ravi.id)!.explanation).toContain('Adjustment (prior-period adjustment: deal D-B1X of 2026-01): USD -1,000.00');
+    expect(payouts.find((p) => p.personId === ravi.id)!.explanation).toContain('Adjustment (prior-period adjustment: deal D-B1 of 2026-01, cancelled by D-B1X): USD -1,000.00');
     expect(payouts.find((p) => p.personId === rosa.id)!.explanation).toContain('Adjustment (balance carried from 2026-01: a negative payout is not paid, it is recovered): USD -300.00');
 
     // The payroll file pays February's payouts, Rosa's net of her recovered balance.
@@ -256,7 +258,7 @@ describe('after the close: prior-period adjustments, negative balances carried, 
     expect(rita2).toContain('Prior-period adjustments');
     expect(rita2).toContain('Deal D-A2 of 2026-01: USD 1,300.00');
     expect(rita2).toContain(`2026-01 earnings restated from ${money(jan.get(rita.id)!.earnings)} to ${money(afterA2.get(rita.id)!.earnings)}.`);
-    expect(rita2).toContain('Deal D-A1X of 2026-01: USD -500.00');
+    expect(rita2).toContain('Deal D-A1 of 2026-01, cancelled by D-A1X: USD -500.00');
     expect(rita2).toContain(`2026-01 earnings restated from ${money(afterA2.get(rita.id)!.earnings)} to ${money(restatedJan.get(rita.id)!.earnings)}.`);
     for (const id of ['D-A1X']) {
       for (const line of restatedJan.get(rita.id)!.components[0]!.lines.filter((l) => l.transactionId === id)) expect(rita2).toContain(explainLine(line, 'USD').replace(/\s+/g, ' '));
@@ -269,7 +271,7 @@ describe('after the close: prior-period adjustments, negative balances carried, 
     for (const line of feb.get(rita.id)!.components[0]!.lines) expect(rita2).toContain(explainLine(line, 'USD').replace(/\s+/g, ' '));
 
     const ravi2 = await statementOf(ravi, FEB.key);
-    expect(ravi2).toContain('Deal D-B1X of 2026-01: USD -1,000.00');
+    expect(ravi2).toContain('Deal D-B1 of 2026-01, cancelled by D-B1X: USD -1,000.00');
     const clawback = afterA2.get(ravi.id)!.components[0]!.lines.find((l) => l.transactionId === 'D-B1X')!;
     expect(clawback.source).toBe('clawback');
     expect(ravi2).toContain(explainLine(clawback, 'USD').replace(/\s+/g, ' '));

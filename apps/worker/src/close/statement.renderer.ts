@@ -127,10 +127,11 @@ export async function renderStatementPdf(f: StatementFacts): Promise<RenderedSta
     doc.moveDown(1).font('Helvetica-Bold').fontSize(13).text('Prior-period adjustments');
     doc.font('Helvetica').fontSize(10).text('Deals that arrived or changed after their period closed. The closed period is never changed: each is paid here as its own period\'s plan would have paid it.');
     for (const a of prior) {
-      doc.moveDown(0.4).font('Helvetica-Bold').text(`Deal ${a.transactionId} of ${a.fromPeriodKey}: ${money(a.amount)}`);
+      const deal = a.cancels !== undefined ? `Deal ${a.cancels} of ${a.fromPeriodKey}, cancelled by ${a.transactionId}` : `Deal ${a.transactionId} of ${a.fromPeriodKey}${a.removed ? ', no longer counted' : ''}`;
+      doc.moveDown(0.4).font('Helvetica-Bold').text(`${deal}: ${money(a.amount)}`);
       doc.font('Helvetica').text(`${a.fromPeriodKey} earnings restated from ${money(a.before ?? '0')} to ${money(a.after ?? '0')}.`, { indent: 10 });
       for (const line of a.lines ?? []) doc.moveDown(0.2).text(`• ${explainLine(line, f.currency)}`, { indent: 10 });
-      if ((a.lines ?? []).length === 0) doc.text('• The deal no longer counts in that period: what it earned there is taken back.', { indent: 10 });
+      if (a.removed) doc.text('• The deal no longer counts in that period: what it earned there is taken back.', { indent: 10 });
     }
   }
   if (r.lines.length > 0) {

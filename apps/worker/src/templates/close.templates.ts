@@ -31,7 +31,7 @@ export function statementMessage(f: CloseFacts & { recipientName: string; payout
     subject: `Your commission statement for ${f.periodKey}`,
     paragraphs: [
       `Hello ${f.recipientName},`,
-      `Your commission statement for ${f.periodKey} is attached: your payout is ${f.payout}. It explains every figure, deal by deal.`,
+      `Your commission statement for ${f.periodKey} is attached: your payout is ${f.payout}.${f.payout.includes('-') ? ' A negative payout is not deducted from your pay: nothing is paid this period, and the balance is recovered from your next earnings.' : ''} It explains every figure, deal by deal.`,
       whereToRead(f.baseUrl, '/api/v1/me/statements'),
     ],
   };

@@ -63,6 +63,7 @@ describe('late deals of a closed period', () => {
     expect(result.adjustments[0]!.reason).toBe('prior-period adjustment: deal D-3 of 2026-01');
     expect(result.adjustments[0]!.lines!.map((l) => l.transactionId)).toEqual(['D-3']);
     expect(result.adjustments[1]!.lines!.map((l) => [l.source, l.transactionId])).toEqual([['clawback', 'D-2X']]);
+    expect([result.adjustments[1]!.cancels, result.adjustments[1]!.reason]).toEqual(['D-2', 'prior-period adjustment: deal D-2 of 2026-01, cancelled by D-2X']);
     // the adjustments of a rep sum exactly to the period restated minus the period as paid
     const paid = earningsOf(q);
     const restated = earningsOf(q, known.credits);
@@ -81,6 +82,19 @@ describe('late deals of a closed period', () => {
     // 80% → 120%: all 12,000 at 8% (960.00) instead of 8,000 at 5% (400.00)
     expect(result.adjustments.map((a) => [a.amount, a.before, a.after])).toEqual([['560.00', '400.00', '960.00']]);
     expect(result.adjustments[0]!.lines!.flatMap((l) => l.slices ?? []).some((slice) => slice.kind === 'uplift')).toBe(true);
+  });
+
+  it('a deal changed after the close pays the difference; one that no longer counts takes back what it earned', () => {
+    const q = january();
+    const result = restatePeriod(q, 's', knownDeals(q, []), [
+      { dealId: 'deal-1', transactionId: 'D-1', hash: 'h1-b', rows: [{ participantId: 'ann', transactionId: 'D-1', seq: 0, date: '2026-01-05', amount: '9000.00', share: '1' }] },
+      { dealId: 'deal-2', transactionId: 'D-2', hash: null, rows: [] },
+    ]);
+    expect(result.adjustments.map((a) => [a.participantId, a.amount, a.reason])).toEqual([
+      ['ann', '50.00', 'prior-period adjustment: deal D-1 of 2026-01'],
+      ['bo', '-300.00', 'prior-period adjustment: deal D-2 of 2026-01, no longer counted'],
+    ]);
+    expect(result.adjustments[1]!.removed).toBe(true);
   });
 
   it('a deal of a rep without a plan in that period restates nothing and is named', () => {

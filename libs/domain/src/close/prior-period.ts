@@ -81,9 +81,13 @@ export interface RestatementResult {
   unplanned: { dealId: string; transactionId: string; personId: string }[];
 }
 
-/** The reason on the engine's adjustment line, e.g. "prior-period adjustment: deal D-7 of 2026-01". */
-export function priorPeriodReason(transactionId: string, periodKey: string): string {
-  return `prior-period adjustment: deal ${transactionId} of ${periodKey}`;
+/**
+ * The reason on the engine's adjustment line, naming the original deal and its period: "prior-period
+ * adjustment: deal D-7 of 2026-01", "… deal D-7 of 2026-01, cancelled by D-7X", "… no longer counted".
+ */
+export function priorPeriodReason(transactionId: string, periodKey: string, how: { cancels?: string; removed?: boolean } = {}): string {
+  if (how.cancels !== undefined) return `prior-period adjustment: deal ${how.cancels} of ${periodKey}, cancelled by ${transactionId}`;
+  return `prior-period adjustment: deal ${transactionId} of ${periodKey}${how.removed ? ', no longer counted' : ''}`;
 }
 
 /**
@@ -126,9 +130,11 @@ export function restatePeriod(content: CloseSnapshotContent, snapshotId: string,
       const amount = decSub(now.earnings, was.earnings);
       if (decIsZero(amount)) continue;
       const lines: LineOutput[] = now.components.flatMap((c) => c.lines.filter((l) => l.transactionId === d.transactionId || (oldTransactionId !== undefined && l.transactionId === oldTransactionId)));
+      const cancels = d.rows.find((r) => r.reverses)?.reverses ?? undefined;
       adjustments.push({
-        participantId: id, amount, reason: priorPeriodReason(d.transactionId, content.period.key), kind: 'prior-period',
+        participantId: id, amount, reason: priorPeriodReason(d.transactionId, content.period.key, { ...(cancels ? { cancels } : {}), removed: d.hash === null }), kind: 'prior-period',
         fromPeriodId: content.period.id, fromPeriodKey: content.period.key, dealId: d.dealId, transactionId: d.transactionId,
+        ...(cancels ? { cancels } : {}), ...(d.hash === null ? { removed: true } : {}),
         before: was.earnings, after: now.earnings, lines,
       });
     }

@@ -71,6 +71,10 @@ export interface SnapshotAdjustment {
   fromPeriodKey: string;
   dealId?: string;
   transactionId?: string;
+  /** Prior-period: the deal is a cancellation of this one (its transaction id). */
+  cancels?: string;
+  /** Prior-period: the deal no longer counts in that period (lost, moved out). */
+  removed?: true;
   /** Prior-period: the rep's earnings of that period as closed (with earlier restatements) and restated with this deal. */
   before?: string;
   after?: string;

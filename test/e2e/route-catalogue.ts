@@ -454,6 +454,13 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   },
   'GET /periods/:id/payouts': { targets: only((s) => `/periods/${s.periodId}/payouts`, ROLE_HOLDERS) },
   'GET /periods/:id/payroll': { targets: only((s) => `/periods/${s.periodId}/payroll`, ['finance', 'ops']) },
+  'GET /periods/:id/statements': {
+    targets: [{ name: 'closed period 2029-12', path: (s) => `${API}/periods/${s.closedPeriodId}/statements`, allow: READ_ALL }],
+  },
+  'POST /periods/:id/statements/:personId/resend': {
+    targets: [{ name: "Rita's statement (closed 2029-12)", path: (s) => `${API}/periods/${s.closedPeriodId}/statements/${s.people.rep.id}/resend`, allow: ['finance', 'ops'], valid: () => ({ body: {} }) }],
+    malformed: { as: 'finance', emptyBodyOk: true },
+  },
   'GET /me/statements': { targets: only('/me/statements', ROLE_HOLDERS) },
   'GET /statements/:id': {
     targets: [{ name: "Rita's statement (West, closed 2029-12)", path: (s) => `${API}/statements/${s.statementId}`, allow: ['rep', 'manager', ...READ_ALL] }],

@@ -48,8 +48,17 @@ describe('loadConfig', () => {
       approvals: { financeThreshold: '50000.00', quotaChangePercentFlag: '20' },
       organisation: { name: 'Quotaflow Demo Inc.', currency: 'USD' },
       imports: { backgroundBytes: 20 * 1024 * 1024 },
+      payroll: { layout: 'generic', earningCode: 'COMMISSION', companyCode: '' },
       logLevel: 'log',
     });
+  });
+
+  it('reads the payroll layout: a default earning code per layout, the ADP company code required with adp', () => {
+    expect(loadConfig({ ...FULL, PAYROLL_LAYOUT: 'gusto' }).payroll).toEqual({ layout: 'gusto', earningCode: 'Commission', companyCode: '' });
+    expect(loadConfig({ ...FULL, PAYROLL_LAYOUT: 'adp', PAYROLL_COMPANY_CODE: 'QF1', PAYROLL_EARNING_CODE: 'COM' }).payroll).toEqual({ layout: 'adp', earningCode: 'COM', companyCode: 'QF1' });
+    expect(() => loadConfig({ ...FULL, PAYROLL_LAYOUT: 'adp' })).toThrow(/PAYROLL_COMPANY_CODE: required with PAYROLL_LAYOUT=adp/);
+    expect(() => loadConfig({ ...FULL, PAYROLL_LAYOUT: 'sap' })).toThrow(/PAYROLL_LAYOUT: must be one of generic\|adp\|gusto, got "sap"/);
+    expect(() => loadConfig({ ...FULL, PAYROLL_EARNING_CODE: '=cmd()' })).toThrow(/PAYROLL_EARNING_CODE/);
   });
 
   it('reads every overridable variable', () => {

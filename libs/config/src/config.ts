@@ -65,7 +65,18 @@ export interface AppConfig {
   approvals: ApprovalsConfig;
   organisation: OrganisationConfig;
   imports: ImportsConfig;
+  payroll: PayrollConfig;
   logLevel: LogLevel;
+}
+
+/** The payroll export of a close (docs/payroll-layouts.md). */
+export interface PayrollConfig {
+  /** Column layout of the file: `generic`, `adp` (ADP Workforce Now paydata style), `gusto`. */
+  layout: 'generic' | 'adp' | 'gusto';
+  /** Earning code written on each row (default per layout: COMMISSION, C, Commission). */
+  earningCode: string;
+  /** ADP's company code (Co Code): required with the adp layout, empty otherwise. */
+  companyCode: string;
 }
 
 /** Imports: an upload larger than this many bytes runs in the background (workflow `import:<id>`). */
@@ -111,6 +122,10 @@ export const CONFIG_VARIABLES = [
   'ORGANISATION_NAME',
   'ORGANISATION_CURRENCY',
   'IMPORT_BACKGROUND_BYTES',
+  // issue 13: the payroll export's layout
+  'PAYROLL_LAYOUT',
+  'PAYROLL_EARNING_CODE',
+  'PAYROLL_COMPANY_CODE',
   'LOG_LEVEL',
   'DATA_DIR',
   'TEMPORAL_CLI_PATH',
@@ -352,6 +367,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
   const currency = r.raw('ORGANISATION_CURRENCY') ?? 'USD';
   if (!/^[A-Z]{3}$/.test(currency)) r.fail('ORGANISATION_CURRENCY', `must be an ISO 4217 code like "USD", got "${currency}"`, true);
   const backgroundBytes = r.integer('IMPORT_BACKGROUND_BYTES', 1, 1_000_000_000_000, 20 * 1024 * 1024, true);
+  const payroll = readPayroll(r);
 
   if (r.issues.length > 0) throw new ConfigError(r.issues);
 
@@ -381,8 +397,22 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     approvals: { financeThreshold, quotaChangePercentFlag },
     organisation: { name: organisationName, currency },
     imports: { backgroundBytes },
+    payroll,
     logLevel,
   };
+}
+
+/** PAYROLL_LAYOUT (generic|adp|gusto), PAYROLL_EARNING_CODE (1-20 letters, digits, _ or -), PAYROLL_COMPANY_CODE (adp only: 2-3 capitals or digits). */
+function readPayroll(r: Reader): PayrollConfig {
+  const layout = r.oneOf('PAYROLL_LAYOUT', ['generic', 'adp', 'gusto'] as const, 'generic', true);
+  const defaults = { generic: 'COMMISSION', adp: 'C', gusto: 'Commission' } as const;
+  const earningCode = r.raw('PAYROLL_EARNING_CODE') ?? defaults[layout];
+  if (!/^[A-Za-z0-9_-]{1,20}$/.test(earningCode)) r.fail('PAYROLL_EARNING_CODE', `must be 1-20 letters, digits, _ or -, got "${earningCode}"`, true);
+  const companyCode = r.raw('PAYROLL_COMPANY_CODE') ?? '';
+  if (layout === 'adp' && !/^[A-Z0-9]{2,3}$/.test(companyCode)) {
+    r.fail('PAYROLL_COMPANY_CODE', `required with PAYROLL_LAYOUT=adp: ADP's company code, 2-3 capitals or digits${companyCode ? `, got "${companyCode}"` : ''}`, true);
+  }
+  return { layout, earningCode, companyCode: layout === 'adp' ? companyCode : '' };
 }
 
 /**

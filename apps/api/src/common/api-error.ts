@@ -22,7 +22,7 @@ export class ApiError extends HttpException {
 /** Maps a stable error code to an HTTP status. Rules go from specific to general. */
 export function statusForCode(code: string): number {
   if (code === 'AUTH.UNAUTHENTICATED') return 401;
-  if (code === 'AUTH.TOO_MANY_FAILURES' || code === 'RATE_LIMIT.EXCEEDED') return 429;
+  if (code === 'AUTH.TOO_MANY_FAILURES' || code === 'RATE_LIMIT.EXCEEDED' || code === 'STATEMENT.RESEND_TOO_SOON') return 429;
   if (code === 'REQUEST.TOO_LARGE' || code === 'CALC.TOO_LARGE' || code === 'CALC.TIME_BUDGET_EXCEEDED') return 413;
   if (code === 'REQUEST.UNSUPPORTED_CHARSET') return 415;
   if (code.startsWith('REQUEST.')) return 400;

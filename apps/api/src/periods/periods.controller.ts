@@ -66,13 +66,29 @@ export class PeriodsController {
 
   @Get('periods/:id/payroll')
   @Roles('finance', 'ops')
-  @ApiOperation({ summary: 'The payroll CSV of the current calculation version (generic layout; X-Calculation-Version, 0 and the header alone before any calculation); zero and negative payouts are not exported as pay' })
+  @ApiOperation({ summary: 'The payroll CSV of the current calculation version in the configured layout (PAYROLL_LAYOUT: generic, adp, gusto; docs/payroll-layouts.md; X-Payroll-Layout, X-Calculation-Version, 0 and the header alone before any calculation); zero and negative payouts are not exported as pay, they carry forward' })
   async payroll(@Param('id', UuidPipe) id: string, @Res() res: Response): Promise<void> {
     const file = await this.periods.payroll(id);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="payroll-${file.periodKey}-v${file.version}.csv"`);
+    res.setHeader('Content-Disposition', `attachment; filename="payroll-${file.periodKey}-v${file.version}-${file.layout}.csv"`);
+    res.setHeader('X-Payroll-Layout', file.layout);
     res.setHeader('X-Calculation-Version', String(file.version));
     res.send(file.csv);
+  }
+
+  @Get('periods/:id/statements')
+  @Roles('finance', 'ops', 'auditor', 'admin')
+  @ApiOperation({ summary: "Every rep's statement of the period with each message sent (the close's own, then each resend): purpose, Message-ID, delivery status, attempts, last error, sent at, who asked" })
+  statements(@Param('id', UuidPipe) id: string) {
+    return this.periods.statementDeliveries(id);
+  }
+
+  @Post('periods/:id/statements/:personId/resend')
+  @HttpCode(202)
+  @Roles('finance', 'ops')
+  @ApiOperation({ summary: "Send a rep's statement of a closed period again (finance, ops): a new message (its own outbox row and Message-ID, workflow statement-resend:<periodId>:<personId>:<n>), recorded and audited; at most one per statement every 10 minutes (429 STATEMENT.RESEND_TOO_SOON, Retry-After)" })
+  resend(@CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string, @Param('personId', UuidPipe) personId: string, @Body() _body: EmptyBodyDto) {
+    return this.periods.resendStatement(actor, id, personId);
   }
 
   @Get('statements/:id')

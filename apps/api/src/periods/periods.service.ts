@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Client, WorkflowIdReusePolicy } from '@temporalio/client';
+import { Client, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { AppConfig } from '@quotaflow/config';
 import { DomainError, explainParticipantPeriod, statementAccess, monthPeriod, payDateOf, payrollCsv, type ParticipantPeriodOutput } from '@quotaflow/domain';
-import { AuditLog, CloseSnapshotEntity, CloseVerification, PeriodEntity, type CloseVerificationResult } from '@quotaflow/persistence';
-import { closeStatusQuery, closeWorkflow, closeWorkflowId, type CloseStatus } from '@quotaflow/workflows';
+import { AuditLog, CloseSnapshotEntity, CloseVerification, PeriodEntity, StatementEntity, StatementResendEntity, type CloseVerificationResult } from '@quotaflow/persistence';
+import {
+  closeStatusQuery, closeWorkflow, closeWorkflowId, statementResendPurpose, statementResendWorkflow, statementResendWorkflowId, type CloseStatus,
+} from '@quotaflow/workflows';
 import { DataSource } from 'typeorm';
 import { READ_ALL, type Principal } from '../auth/principal';
 import { APP_CONFIG } from '../config.token';
@@ -24,6 +26,9 @@ export interface PeriodView {
   createdAt: string;
   closedAt: string | null;
 }
+
+/** A statement may be sent again at most once in this many seconds (a person asking twice, a script looping). */
+export const STATEMENT_RESEND_INTERVAL_SECONDS = 600;
 
 function toView(p: PeriodEntity): PeriodView {
   return {
@@ -138,7 +143,7 @@ export class PeriodsService {
     return new CloseVerification(this.dataSource).verify(id);
   }
 
-  async payroll(id: string): Promise<{ csv: string; version: number; periodKey: string }> {
+  async payroll(id: string): Promise<{ csv: string; version: number; periodKey: string; layout: string }> {
     const period = await this.load(id);
     // Nothing calculated yet: the header alone, version 0 (never a file of another version).
     const rows = (await this.dataSource.query(
@@ -148,8 +153,9 @@ export class PeriodsService {
       [id, period.currentVersion],
     )) as { personId: string; employeeId: string | null; personName: string; payout: string; currency: string }[];
     const dates = monthPeriod(period.key);
-    const file = payrollCsv(rows, { periodKey: period.key, payDate: payDateOf(dates), earningCode: 'COMMISSION' });
-    return { csv: file.csv, version: period.currentVersion, periodKey: period.key };
+    const { layout, earningCode, companyCode } = this.config.payroll;
+    const file = payrollCsv(rows, { periodKey: period.key, periodStart: dates.start, periodEnd: dates.end, payDate: payDateOf(dates), earningCode, companyCode }, layout);
+    return { csv: file.csv, version: period.currentVersion, periodKey: period.key, layout };
   }
 
   /** The current version's payouts the caller may read: everyone's (finance, ops, auditors, admins), their teams' (a manager), their own. */
@@ -195,5 +201,80 @@ export class PeriodsService {
       [actor.id],
     )) as Record<string, unknown>[];
     return { statements: rows.map((r) => ({ ...r, createdAt: (r.createdAt as Date).toISOString() })) };
+  }
+
+  /**
+   * A rep's statement of a closed period sent again: a recorded request (numbered from 1 per rep
+   * and period, audited) and its workflow, which emails the stored PDF as a new message. A request
+   * whose workflow never started (Temporal was away) is started on the next request, not repeated.
+   */
+  async resendStatement(actor: Principal, periodId: string, personId: string): Promise<{ periodId: string; personId: string; sequence: number; purpose: string; workflowId: string; status: 'requested' }> {
+    const period = await this.load(periodId);
+    if (period.status !== 'closed') throw new DomainError('PERIOD.NOT_CLOSED', `Period ${period.key} is not closed: its statements are sent by the close.`, { status: period.status });
+    const request = await this.dataSource.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`statement-resend:${periodId}:${personId}`]);
+      const statement = await m.findOneBy(StatementEntity, { periodId, personId });
+      if (!statement) throw new DomainError('STATEMENT.NOT_FOUND', `No statement of ${personId} for period ${period.key}.`, { field: 'personId', value: personId });
+      const [last] = (await m.query(
+        `SELECT sequence, workflow_id AS "workflowId", purpose, extract(epoch FROM now() - requested_at)::int AS age FROM statement_resends
+          WHERE period_id = $1 AND person_id = $2 ORDER BY sequence DESC LIMIT 1`,
+        [periodId, personId],
+      )) as { sequence: number; workflowId: string; purpose: string; age: number }[];
+      if (last && last.age < STATEMENT_RESEND_INTERVAL_SECONDS) return { ...last, recent: true };
+      const sequence = (last?.sequence ?? 0) + 1;
+      const row = { periodId, personId, sequence, requestedById: actor.id, purpose: statementResendPurpose(periodId, personId, sequence), workflowId: statementResendWorkflowId(periodId, personId, sequence) };
+      await m.insert(StatementResendEntity, row);
+      await this.audit.append({
+        action: 'period.statement-resend-requested', subject: `close:${periodId}`, actorId: actor.id, actorRole: actor.roles.includes('finance') ? 'finance' : 'ops',
+        after: { personId, sequence, purpose: row.purpose, statementSha256: statement.sha256 }, dedupeKey: `${row.purpose}:requested`,
+      }, m);
+      return { sequence, workflowId: row.workflowId, purpose: row.purpose, age: 0, recent: false };
+    });
+    const handle = this.temporal.workflow.getHandle(request.workflowId);
+    if (request.recent) {
+      // The last request is recent: refused, unless its workflow never started.
+      let started = true;
+      try {
+        await handle.describe();
+      } catch (e) {
+        if (!(e instanceof WorkflowNotFoundError)) throw new DomainError('TEMPORAL.UNAVAILABLE', 'The workflow service is unavailable; try again.', { cause: (e as Error).message });
+        started = false;
+      }
+      if (started) {
+        const retryAfterSeconds = STATEMENT_RESEND_INTERVAL_SECONDS - request.age;
+        throw new DomainError('STATEMENT.RESEND_TOO_SOON', `This statement was sent again ${request.age} s ago; it may be sent again in ${retryAfterSeconds} s.`, { retryAfterSeconds, sequence: request.sequence });
+      }
+    }
+    try {
+      await this.temporal.workflow.start(statementResendWorkflow, {
+        taskQueue: this.config.temporal.taskQueue, workflowId: request.workflowId,
+        args: [{ periodId, personId, sequence: request.sequence, requestedById: actor.id }],
+      });
+    } catch (e) {
+      if (!alreadyStarted(e)) throw new DomainError('TEMPORAL.UNAVAILABLE', 'The workflow service is unavailable; the request is recorded and starts with the next one.', { cause: (e as Error).message });
+    }
+    return { periodId, personId, sequence: request.sequence, purpose: request.purpose, workflowId: request.workflowId, status: 'requested' };
+  }
+
+  /** Each rep's statement of the period and every message that carried it, with its delivery. */
+  async statementDeliveries(periodId: string): Promise<{ periodId: string; statements: unknown[] }> {
+    await this.load(periodId);
+    // One pass over the period's statement emails (purposes `close:<periodId>:statement:<personId>[:resend:<n>]`).
+    const rows = (await this.dataSource.query(
+      `WITH messages AS (
+         SELECT split_part(o.purpose, ':', 4) AS person_id, o.id, o.purpose, o.message_id, o.status, o.attempts, o.last_error, o.created_at, o.sent_at,
+                coalesce(r.sequence, 0) AS sequence, r.requested_by_id, r.requested_at
+           FROM email_outbox o LEFT JOIN statement_resends r ON r.purpose = o.purpose
+          WHERE o.purpose LIKE $2)
+       SELECT s.id, s.person_id AS "personId", pe.name AS "personName", s.calculation_version AS "calculationVersion", s.sha256, s.pages,
+              coalesce(json_agg(json_build_object(
+                'sequence', m.sequence, 'purpose', m.purpose, 'messageId', m.message_id, 'status', m.status, 'attempts', m.attempts,
+                'lastError', m.last_error, 'queuedAt', m.created_at, 'sentAt', m.sent_at, 'requestedById', m.requested_by_id, 'requestedAt', m.requested_at
+              ) ORDER BY m.sequence) FILTER (WHERE m.id IS NOT NULL), '[]') AS messages
+         FROM statements s JOIN people pe ON pe.id = s.person_id LEFT JOIN messages m ON m.person_id = s.person_id::text
+        WHERE s.period_id = $1 GROUP BY s.id, pe.name ORDER BY pe.name, s.person_id`,
+      [periodId, `close:${periodId}:statement:%`],
+    )) as Record<string, unknown>[];
+    return { periodId, statements: rows };
   }
 }

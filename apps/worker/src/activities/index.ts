@@ -3,6 +3,7 @@ import type {
   ApprovalActivities,
   CloseActivities,
   ImportActivities,
+  StatementResendActivities,
   PlanAcceptanceActivities,
   PublishActivities,
   QuotaSignoffActivities,
@@ -21,6 +22,7 @@ import { TerritoryChangeHandler } from '../territory-change/territory-change.han
 import { ImportActivitiesService } from '../imports/import.activities';
 import { CloseActivitiesService } from '../close/close.activities';
 import { CloseHandler } from '../close/close.handler';
+import { StatementResendActivitiesService } from '../close/statement-resend.activities';
 import { OutboxDelivery } from './outbox-delivery';
 
 /** The worker's activity services (Nest providers), the approval kernel's subject handlers among them. */
@@ -42,10 +44,11 @@ export const ACTIVITY_PROVIDERS: Provider[] = [
   PublishActivitiesService,
   ImportActivitiesService,
   CloseActivitiesService,
+  StatementResendActivitiesService,
   ...GEN1_ACTIVITY_CLASSES,
 ];
 
-type Activities = ApprovalActivities & PlanAcceptanceActivities & QuotaSignoffActivities & TerritoryChangeActivities & PublishActivities & ImportActivities & CloseActivities;
+type Activities = ApprovalActivities & PlanAcceptanceActivities & QuotaSignoffActivities & TerritoryChangeActivities & PublishActivities & ImportActivities & CloseActivities & StatementResendActivities;
 
 /** Binds each method of a service to its instance, by name (what the worker registers). */
 function bound<T extends object, K extends keyof T & string>(service: T, names: readonly K[]): Pick<T, K> {
@@ -61,6 +64,7 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
   const publish = app.get(PublishActivitiesService);
   const imports = app.get(ImportActivitiesService);
   const close = app.get(CloseActivitiesService);
+  const resend = app.get(StatementResendActivitiesService);
   // Typed: an activity of an interface that is not bound here fails to compile, not at run time
   // (`recordAudit` is generation 1's, shared).
   const current: Omit<Activities, 'recordAudit'> = {
@@ -71,6 +75,7 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
     ...bound(publish, ['beginPublish', 'startAcceptanceBatch', 'finishPublish']),
     ...bound(imports, ['runImport', 'failImport']),
     ...bound(close, ['beginClose', 'freezeClose', 'blockClose', 'calculateCloseBatch', 'finishCalculation', 'routeCloseApproval', 'returnClose', 'sendStatementBatch', 'completeClose']),
+    ...bound(resend, ['resendStatement']),
   };
   // Generation 1 first: `recordAudit` is shared, and generation 1's also writes its decision rows.
   return { ...gen1Activities(app), ...current } as Activities & Record<string, unknown>;

@@ -6,7 +6,7 @@ import {
   calculateBatch,
   closeBatchInput,
   closeException,
-  creditsForDeal,
+  decAdd,
   DEFAULT_APPROVAL_POLICY,
   formatMoney,
   isDomainError,
@@ -16,9 +16,9 @@ import {
   type CloseExceptionView,
   type CloseSnapshotContent,
   type CreditRow,
-  type OwnershipPeriod,
   type ParticipantPeriodOutput,
   type PlanInput,
+  type SnapshotAdjustment,
 } from '@quotaflow/domain';
 import {
   ApprovalRepository,
@@ -40,26 +40,15 @@ import { toRoutedApproval } from '../approvals/routing';
 import { render } from '../templates/message';
 import { statementMessage } from '../templates/close.templates';
 import { APP_CONFIG } from '../worker.tokens';
-import { renderStatementPdf } from './statement.renderer';
+import { DealCredits, dealDigest, transactionIdOf, wonDealsBetween } from './deal-credits';
+import { readCarriedBalances, readPriorPeriods } from './prior-period.reader';
+import { paidOf, renderStatementPdf } from './statement.renderer';
 
 function permanent(e: unknown): never {
   if (isDomainError(e)) throw ApplicationFailure.create({ type: e.code, message: e.message, nonRetryable: true, details: [e.details ?? null] });
   throw e;
 }
 
-interface DealRow {
-  id: string;
-  external_id: string | null;
-  account_id: string;
-  stage: 'won' | 'open' | 'lost';
-  close_date: string;
-  amount: string;
-  currency: string | null;
-  type: string;
-  product: string | null;
-  credits: { personId: string; share: string }[] | null;
-  reverses_deal_id: string | null;
-}
 
 /**
  * The monthly close's own activities. Ids, counts and totals in and out; idempotent by business
@@ -159,74 +148,24 @@ export class CloseActivitiesService implements CloseActivities {
         for (const r of rows) carried.set(r.person_id, r.state);
       }
 
-      const dealColumns = `d.id, d.external_id, d.account_id, d.stage, d.close_date::text AS close_date, d.amount::text AS amount, d.currency, d.type, pr.code AS product, d.credits, d.reverses_deal_id`;
-      const deals = (await t.query(
-        `SELECT ${dealColumns} FROM deals d LEFT JOIN products pr ON pr.id = d.product_id
-          WHERE d.stage = 'won' AND NOT d.close_date_missing AND d.close_date BETWEEN $1 AND $2 ORDER BY d.close_date, d.id`,
-        [period.startDate, period.endDate],
-      )) as DealRow[];
-      const originalIds = [...new Set(deals.map((d) => d.reverses_deal_id).filter((id): id is string => id !== null))];
-      const originals = new Map(((originalIds.length > 0
-        ? await t.query(`SELECT ${dealColumns} FROM deals d LEFT JOIN products pr ON pr.id = d.product_id WHERE d.id = ANY($1)`, [originalIds])
-        : []) as DealRow[]).map((d) => [d.id, d]));
-      const accountIds = [...new Set([...deals, ...originals.values()].map((d) => d.account_id))];
-      const ownership = new Map<string, OwnershipPeriod[]>();
-      for (const r of (await t.query(
-        `SELECT account_id, territory_id, effective_from::text AS "from", effective_to::text AS "to" FROM account_ownership WHERE account_id = ANY($1)`,
-        [accountIds],
-      )) as { account_id: string; territory_id: string; from: string; to: string | null }[]) {
-        const list = ownership.get(r.account_id) ?? [];
-        list.push({ territoryId: r.territory_id, from: r.from, to: r.to });
-        ownership.set(r.account_id, list);
-      }
-      const owners = new Map(((await t.query(`SELECT id, owner_person_id FROM territories`)) as { id: string; owner_person_id: string | null }[]).map((r) => [r.id, r.owner_person_id]));
-      const transactionId = (d: DealRow) => d.external_id ?? d.id;
-      const creditsOf = (d: DealRow) =>
-        creditsForDeal(
-          { id: transactionId(d), stage: d.stage, closeDate: d.close_date, amount: d.amount, type: d.type, product: d.product, credits: d.credits, reverses: null },
-          ownership.get(d.account_id) ?? [],
-          (territoryId) => owners.get(territoryId),
-        );
-
+      const deals = await wonDealsBetween(t, period.startDate, period.endDate);
+      const dealCredits = await DealCredits.load(t, deals);
       const participantIds = new Set(assignments.map((a) => a.person_id));
+      // After a close: late deals of closed periods become prior-period adjustments of this one
+      // (a cancellation dated here of a closed period's deal among them), and each rep's negative
+      // balance is carried in to be recovered (docs/CONTRACTS.md "Monthly close").
+      const prior = await readPriorPeriods(t, { start: period.startDate, end: period.endDate, previousId: previous?.id ?? null, participantIds, people: byId, currency });
+      exceptions.push(...prior.exceptions);
       const credits: CreditRow[] = [];
       const noPlan = new Set<string>();
+      const dealDigests: Record<string, { t: string; h: string }> = {};
       for (const d of deals) {
-        if (d.currency !== null && d.currency !== currency) {
-          exceptions.push(closeException('DEAL.FOREIGN_CURRENCY', `Deal ${transactionId(d)} is in ${d.currency}; the organisation pays in ${currency}.`, { dealId: d.id }));
-          continue;
-        }
-        const original = d.reverses_deal_id ? originals.get(d.reverses_deal_id) : undefined;
-        const shares = creditsOf(original ?? d);
-        if (shares.length === 0) {
-          exceptions.push(closeException('DEAL.NO_CREDIT', `Deal ${transactionId(d)} credits nobody: no explicit credits and no territory owner on its close date.`, { dealId: d.id }));
-          continue;
-        }
-        for (const share of shares) {
-          const person = byId.get(share.participantId);
-          if (!person) {
-            exceptions.push(closeException('DEAL.UNKNOWN_PERSON', `Deal ${transactionId(d)} credits an unknown person ${share.participantId}.`, { dealId: d.id, personId: share.participantId }));
-            continue;
-          }
-          if (!person.active && (person.end_date === null || person.end_date < period.startDate)) {
-            exceptions.push(closeException('DEAL.INACTIVE_PERSON', `Deal ${transactionId(d)} credits ${person.name}, who is inactive.`, { dealId: d.id, personId: person.id }));
-          }
-          if (!participantIds.has(person.id)) {
-            noPlan.add(person.id);
-            continue;
-          }
-          credits.push({
-            participantId: person.id,
-            transactionId: transactionId(d),
-            seq: credits.length,
-            date: d.close_date,
-            amount: d.amount,
-            share: share.share,
-            type: (original ?? d).type,
-            product: (original ?? d).product,
-            ...(original ? { reverses: transactionId(original), reversedAmount: original.amount } : {}),
-          });
-        }
+        dealDigests[d.id] = { t: transactionIdOf(d), h: dealDigest(d) };
+        if (prior.routedDealIds.has(d.id)) continue;
+        const got = dealCredits.rowsOf(d, { currency, periodStart: period.startDate, participantIds, people: byId, seq: credits.length });
+        exceptions.push(...got.exceptions);
+        for (const personId of got.noPlan) noPlan.add(personId);
+        credits.push(...got.rows);
       }
       for (const personId of noPlan) {
         exceptions.push(closeException('REP.NO_ACCEPTED_PLAN', `${byId.get(personId)?.name ?? personId} is credited in ${period.key} but has no accepted plan for it: not calculated.`, { personId }));
@@ -243,9 +182,18 @@ export class CloseActivitiesService implements CloseActivities {
         }
         participants.push({ personId: a.person_id, name: person?.name ?? a.person_id, teamId: person?.team_id ?? null, planVersionId: a.plan_version_id, quota, state: carried.get(a.person_id) ?? null });
       }
+      for (const participant of participants) {
+        const restated = prior.state.get(participant.personId);
+        if (restated) participant.state = restated;
+      }
+      const balances = await readCarriedBalances(t, { start: period.startDate, participantIds: participants.map((x) => x.personId) });
+      const adjustments = [...balances, ...prior.adjustments];
       const snapshot: CloseSnapshotContent = {
         period: { id: period.id, key: period.key, start: period.startDate, end: period.endDate },
         currency, frozenAt, plans: [...plans.values()], participants, credits, deals: deals.length, previousPeriodId: previous?.id ?? null,
+        dealDigests,
+        ...(adjustments.length > 0 ? { adjustments } : {}),
+        ...(prior.restatements.length > 0 ? { restatements: prior.restatements } : {}),
       };
       return snapshot;
     });
@@ -365,7 +313,17 @@ export class CloseActivitiesService implements CloseActivities {
       `SELECT pv.id, p.name, pv.version FROM plan_versions pv JOIN plans p ON p.id = pv.plan_id WHERE pv.id = ANY($1)`,
       [[...new Set(payouts.map((p) => p.planVersionId))]],
     )) as { id: string; name: string; version: number }[]).map((r) => [r.id, `${r.name} (version ${r.version})`]));
-    const quotas = new Map(((await m.query(`SELECT content FROM close_snapshots WHERE id = $1`, [payouts[0]!.snapshotId])) as { content: CloseSnapshotContent }[])[0]?.content.participants.map((p) => [p.personId, p.quota]) ?? []);
+    const frozen = ((await m.query(`SELECT content->'participants' AS participants, content->'adjustments' AS adjustments FROM close_snapshots WHERE id = $1`, [payouts[0]!.snapshotId])) as
+      { participants: CloseSnapshotContent['participants'] | null; adjustments: SnapshotAdjustment[] | null }[])[0];
+    const quotas = new Map((frozen?.participants ?? []).map((p) => [p.personId, p.quota]));
+    const adjustmentsOf = (personId: string) => (frozen?.adjustments ?? []).filter((a) => a.participantId === personId);
+    // The calendar year so far: final payouts of the closed periods before this one (a negative one pays nothing).
+    const earlier = new Map(((await m.query(
+      `SELECT py.person_id, coalesce(sum(greatest(py.payout, 0)), 0)::numeric(18,2)::text AS paid
+         FROM payouts py JOIN periods pr ON pr.id = py.period_id AND py.calculation_version = pr.current_version
+        WHERE pr.status = 'closed' AND pr.start_date >= $1 AND pr.end_date < $2 AND py.person_id = ANY($3) GROUP BY py.person_id`,
+      [`${period.key.slice(0, 4)}-01-01`, period.startDate, payouts.map((p) => p.personId)],
+    )) as { person_id: string; paid: string }[]).map((r) => [r.person_id, r]));
     const rows: EmailOutboxEntity[] = [];
     for (const payout of payouts) {
       const rep = people.get(payout.personId);
@@ -379,6 +337,8 @@ export class CloseActivitiesService implements CloseActivities {
             managerName: rep.managerId ? managers.get(rep.managerId)?.name ?? null : null, planName: planNames.get(payout.planVersionId) ?? 'plan',
             periodKey: period.key, periodStart: period.startDate, periodEnd: period.endDate, calculationVersion: payout.calculationVersion,
             quota: quotas.get(rep.id) ?? null, result: payout.result as ParticipantPeriodOutput, issuedAt: new Date(input.at), payoutId: payout.id,
+            adjustments: adjustmentsOf(rep.id),
+            yearToDate: { paid: decAdd(earlier.get(rep.id)?.paid ?? '0.00', paidOf(payout.payout)) },
           });
           await t.createQueryBuilder().insert().into(StatementEntity).values({
             periodId: input.periodId, personId: rep.id, payoutId: payout.id, calculationVersion: payout.calculationVersion, pdf: rendered.pdf, sha256: rendered.sha256, pages: rendered.pages,

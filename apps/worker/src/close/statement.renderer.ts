@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import PDFDocument from 'pdfkit';
-import { explainLine, formatMoney, formatPercent, type ParticipantPeriodOutput } from '@quotaflow/domain';
+import { decCmp, decIsZero, decSum, explainLine, formatMoney, formatPercent, type ParticipantPeriodOutput, type SnapshotAdjustment } from '@quotaflow/domain';
 
 export interface StatementFacts {
   companyName: string;
@@ -22,6 +22,13 @@ export interface StatementFacts {
   result: ParticipantPeriodOutput;
   issuedAt: Date;
   payoutId: string;
+  /** The rep's adjustments of this close with what they refer to (prior-period adjustments, carried balances). */
+  adjustments: SnapshotAdjustment[];
+  /**
+   * The calendar year so far, this period included: what was paid. A negative payout pays nothing
+   * (its balance is recovered from a later payout, so counting it too would take it off twice).
+   */
+  yearToDate: { paid: string };
 }
 
 export interface RenderedStatement {
@@ -30,17 +37,30 @@ export interface RenderedStatement {
   pages: number;
 }
 
+/** What the period pays: the payout, or nothing when it is negative (that balance is carried forward). */
+export function paidOf(payout: string): string {
+  return decCmp(payout, '0') < 0 ? '0.00' : payout;
+}
+
 /** The plain-words paragraph: how the payout was reached. */
-export function howItWasReached(f: Pick<StatementFacts, 'currency' | 'result'>): string {
+export function howItWasReached(f: Pick<StatementFacts, 'currency' | 'result' | 'adjustments'>): string {
   const r = f.result;
   const money = (v: string) => `${f.currency} ${formatMoney(v)}`;
   const parts = r.components.map((c) => `${c.id} ${money(c.amount)}`);
-  let text = `Your components earned ${parts.length > 0 ? parts.join(', ') : 'nothing'}, ${money(r.earnings)} in all`;
-  if (r.adjustments !== '0.00' && r.adjustments !== '0') text += `, with adjustments of ${money(r.adjustments)}`;
-  if (r.draw !== '0.00' && r.draw !== '0') text += `; a draw added ${money(r.draw)}`;
-  if (r.recovery !== '0.00' && r.recovery !== '0') text += `; ${money(r.recovery)} of an earlier draw was recovered`;
+  const componentTotal = decSum(r.components.map((c) => c.amount));
+  let text = `Your components earned ${parts.length > 0 ? parts.join(', ') : 'nothing'}, ${money(componentTotal)} in all`;
+  const prior = f.adjustments.filter((a) => a.kind === 'prior-period');
+  const carried = f.adjustments.filter((a) => a.kind === 'carried-balance');
+  if (!decIsZero(r.adjustments)) {
+    const why: string[] = [];
+    if (prior.length > 0) why.push(`${money(decSum(prior.map((a) => a.amount)))} for ${prior.length === 1 ? 'a deal' : `${prior.length} deals`} of an earlier, closed period, paid as that period's plan would have paid ${prior.length === 1 ? 'it' : 'them'}`);
+    for (const a of carried) why.push(`${money(a.amount)} of the negative balance carried from ${a.fromPeriodKey}`);
+    text += `; adjustments of ${money(r.adjustments)}${why.length > 0 ? ` (${why.join('; ')})` : ''} bring your earnings to ${money(r.earnings)}`;
+  }
+  if (!decIsZero(r.draw)) text += `; a draw added ${money(r.draw)}`;
+  if (!decIsZero(r.recovery)) text += `; ${money(r.recovery)} of an earlier draw was recovered`;
   text += `. Your payout for the period is ${money(r.payout)}.`;
-  if (r.payout.startsWith('-')) text += ' A negative payout is not deducted from your pay: it is carried forward as a balance recovered from later earnings.';
+  if (r.payout.startsWith('-')) text += ' A negative payout is not deducted from your pay: nothing is paid this period, and the balance is carried forward and recovered from your next earnings.';
   return text;
 }
 
@@ -88,6 +108,8 @@ export async function renderStatementPdf(f: StatementFacts): Promise<RenderedSta
     ['Draw', money(r.draw)],
     ['Recovery', money(r.recovery)],
     ['Payout', money(r.payout)],
+    ['Paid this period', decCmp(r.payout, '0') < 0 ? `${money('0.00')} (the negative balance is carried forward)` : money(r.payout)],
+    ['Paid year to date', money(f.yearToDate.paid)],
     ['Quota', f.quota !== null ? money(f.quota) : 'none'],
     ['Attainment', attainment !== undefined ? formatPercent(attainment) : 'not measured'],
   ];
@@ -99,6 +121,18 @@ export async function renderStatementPdf(f: StatementFacts): Promise<RenderedSta
     if (c.attainment !== undefined) doc.text(`Attainment ${formatPercent(c.attainment)}${c.multiplier !== undefined ? `, multiplier ${c.multiplier}` : ''}`);
     if (c.lines.length === 0) doc.text('No credited deals in the period.');
     for (const line of c.lines) doc.moveDown(0.2).text(`• ${explainLine(line, f.currency)}`, { indent: 10 });
+  }
+  const prior = f.adjustments.filter((a) => a.kind === 'prior-period');
+  if (prior.length > 0) {
+    doc.moveDown(1).font('Helvetica-Bold').fontSize(13).text('Prior-period adjustments');
+    doc.font('Helvetica').fontSize(10).text('Deals that arrived or changed after their period closed. The closed period is never changed: each is paid here as its own period\'s plan would have paid it.');
+    for (const a of prior) {
+      const deal = a.cancels !== undefined ? `Deal ${a.cancels} of ${a.fromPeriodKey}, cancelled by ${a.transactionId}` : `Deal ${a.transactionId} of ${a.fromPeriodKey}${a.removed ? ', no longer counted' : ''}`;
+      doc.moveDown(0.4).font('Helvetica-Bold').text(`${deal}: ${money(a.amount)}`);
+      doc.font('Helvetica').text(`${a.fromPeriodKey} earnings restated from ${money(a.before ?? '0')} to ${money(a.after ?? '0')}.`, { indent: 10 });
+      for (const line of a.lines ?? []) doc.moveDown(0.2).text(`• ${explainLine(line, f.currency)}`, { indent: 10 });
+      if (a.removed) doc.text('• The deal no longer counts in that period: what it earned there is taken back.', { indent: 10 });
+    }
   }
   if (r.lines.length > 0) {
     doc.moveDown(1).font('Helvetica-Bold').fontSize(13).text('Adjustments, draw and recovery');

@@ -23,7 +23,7 @@ export function financeReviewDetail(r: { reps: number; total: string; negative: 
 }
 
 export function payrollReviewDetail(f: CloseFacts): string {
-  return `Approve the payroll export of ${f.periodKey}; the file is at GET ${f.baseUrl}/api/v1/periods/${f.periodId}/payroll.csv.`;
+  return `Approve the payroll export of ${f.periodKey}; the file is at GET ${f.baseUrl}/api/v1/periods/${f.periodId}/payroll.`;
 }
 
 export function statementMessage(f: CloseFacts & { recipientName: string; payout: string }): Message {
@@ -31,7 +31,18 @@ export function statementMessage(f: CloseFacts & { recipientName: string; payout
     subject: `Your commission statement for ${f.periodKey}`,
     paragraphs: [
       `Hello ${f.recipientName},`,
-      `Your commission statement for ${f.periodKey} is attached: your payout is ${f.payout}. It explains every figure, deal by deal.`,
+      `Your commission statement for ${f.periodKey} is attached: your payout is ${f.payout}.${f.payout.includes('-') ? ' A negative payout is not deducted from your pay: nothing is paid this period, and the balance is recovered from your next earnings.' : ''} It explains every figure, deal by deal.`,
+      whereToRead(f.baseUrl, '/api/v1/me/statements'),
+    ],
+  };
+}
+
+export function statementResendMessage(f: CloseFacts & { recipientName: string; payout: string; sequence: number }): Message {
+  return {
+    subject: `Your commission statement for ${f.periodKey} (sent again)`,
+    paragraphs: [
+      `Hello ${f.recipientName},`,
+      `As requested, here is your commission statement for ${f.periodKey} again: the same statement as before (calculation version ${f.version}), your payout ${f.payout}. Nothing in it has changed.`,
       whereToRead(f.baseUrl, '/api/v1/me/statements'),
     ],
   };

@@ -1,5 +1,5 @@
 import { closeException, planNeedsQuota } from './exceptions';
-import { payrollCsv } from './payroll';
+import { payrollCsv, splitName, type PayrollInput } from './payroll';
 import { calculateBatch } from '../plan-language/calculation';
 import { monthPeriod, payDateOf } from './period';
 import { closeBatchInput, type CloseSnapshotContent } from './snapshot';
@@ -37,6 +37,42 @@ describe('payroll file (generic layout)', () => {
     ]);
     expect(file.exported).toBe(2);
     expect(file.carriedForward).toEqual([{ personId: 'p2', payout: '-300.00' }, { personId: 'p3', payout: '0.00' }]);
+  });
+});
+
+describe('payroll file (ADP and Gusto layouts)', () => {
+  const rows: PayrollInput[] = [
+    { personId: 'p1', employeeId: '004211', personName: 'Ann María Able', payout: '1200.50', currency: 'USD' },
+    { personId: 'p2', employeeId: '004212', personName: 'Bo Neg', payout: '-300.00', currency: 'USD' },
+    { personId: 'p3', employeeId: null, personName: '@SUM(A1) "x"', payout: '10.00', currency: 'USD' },
+  ];
+  const facts = { periodKey: '2026-01', periodStart: '2026-01-01', periodEnd: '2026-01-31', payDate: '2026-02-15' };
+
+  it('ADP style: company code, batch of the period, file number, earnings 3 code and amount, US dates; negatives not paid; formulas defused', () => {
+    const file = payrollCsv(rows, { ...facts, earningCode: 'C', companyCode: 'QF1' }, 'adp');
+    expect(file.csv.split('\r\n')).toEqual([
+      'Co Code,Batch ID,File #,Employee Name,Earnings 3 Code,Earnings 3 Amount,Currency,Pay Period,Pay Date',
+      'QF1,QF202601,004211,Ann María Able,C,1200.50,USD,2026-01,02/15/2026',
+      `QF1,QF202601,p3,"'@SUM(A1) ""x""",C,10.00,USD,2026-01,02/15/2026`,
+      '',
+    ]);
+    expect([file.exported, file.carriedForward]).toEqual([2, [{ personId: 'p2', payout: '-300.00' }]]);
+  });
+
+  it('Gusto style: employee id, last and first name, earning type, amount, the pay period and check date', () => {
+    const file = payrollCsv(rows, { ...facts, earningCode: 'Commission' }, 'gusto');
+    expect(file.csv.split('\r\n')).toEqual([
+      'Employee ID,Last Name,First Name,Earning Type,Amount,Currency,Pay Period Start,Pay Period End,Check Date',
+      '004211,Able,Ann María,Commission,1200.50,USD,2026-01-01,2026-01-31,2026-02-15',
+      `p3,"""x""","'@SUM(A1)",Commission,10.00,USD,2026-01-01,2026-01-31,2026-02-15`,
+      '',
+    ]);
+    expect(file.carriedForward).toEqual([{ personId: 'p2', payout: '-300.00' }]);
+  });
+
+  it('the last word of a name is the last name', () => {
+    expect(splitName('  Cher ')).toEqual({ first: '', last: 'Cher' });
+    expect(splitName('Ana de la Cruz')).toEqual({ first: 'Ana de la', last: 'Cruz' });
   });
 });
 

@@ -1,7 +1,7 @@
 // The frozen inputs of a close (close_snapshots.content) and how a slice of its reps becomes the
 // engine's batch input: one glue for the close's calculation and for its later verification.
 import type { BatchInput, CreditRow } from '../plan-language/calculation';
-import type { PlanInput } from '../plan-language/plan-language.types';
+import type { LineOutput, PlanInput } from '../plan-language/plan-language.types';
 
 export interface CloseSnapshotParticipant {
   personId: string;
@@ -22,6 +22,64 @@ export interface CloseSnapshotContent {
   credits: CreditRow[];
   deals: number;
   previousPeriodId: string | null;
+  /**
+   * Every won deal dated in the period at the freeze, by deal id: its transaction id and a hash of
+   * its content. A later close finds what arrived or changed for this period after it closed by
+   * comparing with these (absent in snapshots taken before prior-period adjustments existed).
+   */
+  dealDigests?: Record<string, DealDigest>;
+  /** Adjustments of this period the close carries in: prior-period adjustments, negative balances. */
+  adjustments?: SnapshotAdjustment[];
+  /** The late deals of earlier closed periods this close restated (so a later close builds on them). */
+  restatements?: Restatement[];
+}
+
+/** A deal as a snapshot knew it: `t` its transaction id, `h` its content hash. */
+export interface DealDigest {
+  t: string;
+  h: string;
+}
+
+/** A deal of a closed period that arrived or changed after its close, as the restatement used it. */
+export interface LateDeal {
+  dealId: string;
+  transactionId: string;
+  /** Content hash now; null: the deal no longer counts in that period (lost, moved out, gone). */
+  hash: string | null;
+  /** Its credit rows in that period now (none when it no longer counts). */
+  rows: CreditRow[];
+}
+
+export interface Restatement {
+  periodId: string;
+  periodKey: string;
+  /** The snapshot of that period's final version (the baseline). */
+  snapshotId: string;
+  deals: LateDeal[];
+}
+
+/** An adjustment of a close's period, with what it refers to. */
+export interface SnapshotAdjustment {
+  participantId: string;
+  /** Exact decimal, 2 places. */
+  amount: string;
+  /** The engine's adjustment reason (one line of the statement). */
+  reason: string;
+  kind: 'prior-period' | 'carried-balance';
+  /** The closed period it comes from. */
+  fromPeriodId: string;
+  fromPeriodKey: string;
+  dealId?: string;
+  transactionId?: string;
+  /** Prior-period: the deal is a cancellation of this one (its transaction id). */
+  cancels?: string;
+  /** Prior-period: the deal no longer counts in that period (lost, moved out). */
+  removed?: true;
+  /** Prior-period: the rep's earnings of that period as closed (with earlier restatements) and restated with this deal. */
+  before?: string;
+  after?: string;
+  /** Prior-period: the deal's own lines in the restated period (the tiers and rates of then). */
+  lines?: LineOutput[];
 }
 
 /** The engine's input for these reps of a snapshot: their plans, quotas, carried state and credits. */
@@ -38,5 +96,9 @@ export function closeBatchInput(content: CloseSnapshotContent, reps: readonly Cl
       ...(p.state ? { state: p.state as never } : {}),
     })),
     credits: content.credits.filter((c) => ids.has(c.participantId)),
+    // Only when there are some: snapshots without adjustments give exactly the input they always gave.
+    ...((content.adjustments ?? []).some((a) => ids.has(a.participantId))
+      ? { adjustments: content.adjustments!.filter((a) => ids.has(a.participantId)).map((a) => ({ participantId: a.participantId, periodId: content.period.key, amount: a.amount, reason: a.reason })) }
+      : {}),
   };
 }

@@ -30,6 +30,7 @@ import { PeriodEntity } from './period.entity';
 import { CloseSnapshotEntity } from './close-snapshot.entity';
 import { PayoutEntity } from './payout.entity';
 import { StatementEntity } from './statement.entity';
+import { StatementResendEntity } from './statement-resend.entity';
 
 export * from './acceptance.entity';
 export * from './approval-decision.entity';
@@ -63,6 +64,7 @@ export * from './period.entity';
 export * from './close-snapshot.entity';
 export * from './payout.entity';
 export * from './statement.entity';
+export * from './statement-resend.entity';
 
 export const ENTITIES = [
   TeamEntity,
@@ -84,5 +86,5 @@ export const ENTITIES = [
   QuotaSetEntity, QuotaSetVersionEntity, QuotaLineEntity,
   TerritoryEntity, AccountEntity, DealEntity, TerritoryChangeEntity, TerritoryChangeAccountEntity, AccountOwnershipEntity,
   ProductEntity, DealRevisionEntity, ImportEntity, ImportIssueEntity, ImportProfileEntity,
-  PeriodEntity, CloseSnapshotEntity, PayoutEntity, StatementEntity,
+  PeriodEntity, CloseSnapshotEntity, PayoutEntity, StatementEntity, StatementResendEntity,
 ] as const;

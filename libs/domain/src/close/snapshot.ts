@@ -22,11 +22,36 @@ export interface CloseSnapshotContent {
   credits: CreditRow[];
   deals: number;
   previousPeriodId: string | null;
+  /**
+   * Amounts carried into this period from earlier closes (a held payout), paid as adjustments.
+   * Absent in snapshots frozen before holds existed.
+   */
+  carried?: CloseCarry[];
 }
 
-/** The engine's input for these reps of a snapshot: their plans, quotas, carried state and credits. */
-export function closeBatchInput(content: CloseSnapshotContent, reps: readonly CloseSnapshotParticipant[]): BatchInput {
+/** A held payout of an earlier close, carried into this one as an adjustment. */
+export interface CloseCarry {
+  carryId: string;
+  personId: string;
+  amount: string;
+  reason: string;
+}
+
+/** An adjustment of one rep in one calculation version (requested by a manager, or carried in). */
+export interface CloseRepAdjustment {
+  personId: string;
+  amount: string;
+  reason: string;
+}
+
+/**
+ * The engine's input for these reps of a snapshot: their plans, quotas, carried state and credits,
+ * and their adjustments (carried in by the snapshot, and those `adjustments` of the version) as
+ * plan-language `adjustments`, so each is an explained line.
+ */
+export function closeBatchInput(content: CloseSnapshotContent, reps: readonly CloseSnapshotParticipant[], adjustments: readonly CloseRepAdjustment[] = []): BatchInput {
   const ids = new Set(reps.map((p) => p.personId));
+  const extra = [...(content.carried ?? []), ...adjustments].filter((a) => ids.has(a.personId));
   const planIds = new Set(reps.map((p) => p.planVersionId));
   return {
     currency: content.currency,
@@ -38,5 +63,6 @@ export function closeBatchInput(content: CloseSnapshotContent, reps: readonly Cl
       ...(p.state ? { state: p.state as never } : {}),
     })),
     credits: content.credits.filter((c) => ids.has(c.participantId)),
+    ...(extra.length > 0 ? { adjustments: extra.map((a) => ({ participantId: a.personId, periodId: content.period.key, amount: a.amount, reason: a.reason })) } : {}),
   };
 }

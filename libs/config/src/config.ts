@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { CLOSE_EXCEPTION_CODES } from '@quotaflow/domain';
 import { secretWeakness } from './secret-strength';
 
 export type ConfigPart = 'http' | 'database' | 'temporal' | 'mail' | 'auth' | 'audit';
@@ -65,7 +66,14 @@ export interface AppConfig {
   approvals: ApprovalsConfig;
   organisation: OrganisationConfig;
   imports: ImportsConfig;
+  close: CloseConfig;
   logLevel: LogLevel;
+}
+
+/** The monthly close. */
+export interface CloseConfig {
+  /** Exception code → severity, only those that differ from the defaults (`CLOSE_EXCEPTION_SEVERITY`). */
+  exceptionSeverity: Record<string, 'blocking' | 'warning'>;
 }
 
 /** Imports: an upload larger than this many bytes runs in the background (workflow `import:<id>`). */
@@ -111,6 +119,7 @@ export const CONFIG_VARIABLES = [
   'ORGANISATION_NAME',
   'ORGANISATION_CURRENCY',
   'IMPORT_BACKGROUND_BYTES',
+  'CLOSE_EXCEPTION_SEVERITY',
   'LOG_LEVEL',
   'DATA_DIR',
   'TEMPORAL_CLI_PATH',
@@ -353,6 +362,17 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
   if (!/^[A-Z]{3}$/.test(currency)) r.fail('ORGANISATION_CURRENCY', `must be an ISO 4217 code like "USD", got "${currency}"`, true);
   const backgroundBytes = r.integer('IMPORT_BACKGROUND_BYTES', 1, 1_000_000_000_000, 20 * 1024 * 1024, true);
 
+  // CLOSE_EXCEPTION_SEVERITY="REP.NO_ACCEPTED_PLAN=blocking,DEAL.FOREIGN_CURRENCY=warning"
+  const exceptionSeverity: Record<string, 'blocking' | 'warning'> = {};
+  for (const pair of (r.raw('CLOSE_EXCEPTION_SEVERITY') ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const [code, severity, ...rest] = pair.split('=').map((p) => p.trim());
+    if (rest.length > 0 || !code || !(CLOSE_EXCEPTION_CODES as readonly string[]).includes(code) || (severity !== 'blocking' && severity !== 'warning')) {
+      r.fail('CLOSE_EXCEPTION_SEVERITY', `must list CODE=blocking|warning pairs separated by commas, codes among ${CLOSE_EXCEPTION_CODES.join(', ')}; got "${pair}"`, true);
+      continue;
+    }
+    exceptionSeverity[code] = severity;
+  }
+
   if (r.issues.length > 0) throw new ConfigError(r.issues);
 
   return {
@@ -381,6 +401,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     approvals: { financeThreshold, quotaChangePercentFlag },
     organisation: { name: organisationName, currency },
     imports: { backgroundBytes },
+    close: { exceptionSeverity },
     logLevel,
   };
 }

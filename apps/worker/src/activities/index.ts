@@ -70,6 +70,7 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
     ...bound(territory, ['routeTerritoryChange', 'scheduleTerritoryChange', 'applyTerritoryMoves', 'finishTerritoryChange']),
     ...bound(publish, ['beginPublish', 'startAcceptanceBatch', 'finishPublish']),
     ...bound(imports, ['runImport', 'failImport']),
-    ...bound(close, ['beginClose', 'freezeClose', 'blockClose', 'calculateCloseBatch', 'finishCalculation', 'routeCloseApproval', 'returnClose', 'sendStatementBatch', 'completeClose']),
+    ...bound(close, ['beginClose', 'freezeClose', 'blockClose', 'calculateCloseBatch', 'finishCalculation', 'routeCloseApproval', 'returnClose', 'sendStatementBatch', 'completeClose',
+      'recordCloseChanges', 'recalculateCloseVersion', 'prepareCloseReview', 'acknowledgeNegativePayout']),
   } as Activities & Record<string, unknown>;
 }

@@ -195,6 +195,7 @@ export class PeriodsService {
         throw new DomainError('AUTH.FORBIDDEN', `${n.field}: not a rep of a team you manage.`, { field: n.field, value: n.personId });
       }
     }
+    checkCloseChanges(data, { actorId: actor.id }); // the shape before the state: an empty request is a 400 whenever it comes
     if (period.status !== 'closing' || !period.workflowId) throw new DomainError('CLOSE.NOT_IN_REVIEW', `Period ${period.key} is ${period.status}: no version is under review.`, { status: period.status });
     const task = (await this.approvals.tasksOfSubject(`close:${id}`)).find((t) => t.approverId === actor.id && t.status === 'open' && t.stageId.startsWith('team:'));
     if (!task) throw new DomainError('CLOSE.NOT_IN_REVIEW', `No team review of yours is open in the close of ${period.key}.`);

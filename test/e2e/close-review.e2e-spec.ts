@@ -5,6 +5,14 @@ import { eventually, type Harness, startHarness } from './harness';
 
 jest.setTimeout(240_000);
 
+/** a − b for money strings of 2 places (exact: cents as BigInt). */
+function decimalMinus(a: string, b: string): string {
+  const cents = (v: string) => BigInt(v.replace('.', ''));
+  const d = cents(a) - cents(b);
+  const abs = d < 0n ? -d : d;
+  return `${d < 0n ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
+}
+
 /** 5% of every won deal's credited amount; no quota needed. */
 const PLAN = {
   id: 'close-review',
@@ -156,6 +164,10 @@ describe('monthly close review, end to end over HTTP', () => {
     expect(byRep.get(rep.id)).toMatchObject({ before: '3000.00', after: '3000.00', heldBefore: false, heldAfter: true, why: [{ kind: 'hold', amount: null, reason: 'Contract in dispute', requestedById: manager.id }] });
     expect(v2.returned).toEqual([expect.objectContaining({ byId: manager.id, version: 1, kind: 'changes', adjustments: 1, holds: 1 })]);
     expect(v2.requests).toHaveLength(2);
+    // Every decision on version 1 is void: Max's approval and Mia's request.
+    expect((v2.approvals as { actorId: string; decision: string; version: number; void: boolean }[]).map((a) => [a.actorId, a.decision, a.version, a.void])).toEqual([
+      [otherManager.id, 'approve', 1, true], [manager.id, 'request-adjustment', 1, true],
+    ]);
     // Ravi's payout explained with the adjustment line.
     const ravi = (await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: otherRep })).body.payouts[0];
     expect(ravi).toMatchObject({ payout: '-500.00', adjustments: '-2500.00', held: false });
@@ -237,7 +249,24 @@ describe('monthly close review, end to end over HTTP', () => {
     expect(JSON.stringify(rita.explanation)).toContain('Held in 2026-01: Contract in dispute');
     const febReview = (await h.http('GET', `/api/v1/periods/${feb}/close/review`, { as: finance })).body;
     expect(febReview).toMatchObject({ version: 1, previousVersion: null, previousPeriod: { id: periodId, key: '2026-01', version: 2 } });
-    expect(febReview.totals.vsPreviousPeriod).toEqual({ previous: '750.00', change: expect.any(String) });
+    expect(febReview.totals.vsPreviousPeriod).toEqual({ previous: '750.00', change: decimalMinus(febReview.totals.payout, '750.00') });
+    const febTeams = new Map((febReview.byTeam as { teamId: string; vsPreviousPeriod: unknown }[]).map((t) => [t.teamId, t.vsPreviousPeriod]));
+    expect(febTeams.get(h.org.otherTeam.id)).toEqual({ previous: '1250.00', change: '-1250.00' });
+
+    // February closes: Rita's statement pays the carried amount; the carry is released into February, once.
+    expect((await decide(manager, feb, 'team:', 1, 'approve')).status).toBe(200);
+    expect((await decide(otherManager, feb, 'team:', 1, 'approve')).status).toBe(200);
+    await taskOf(fred, feb, 'finance', 2);
+    for (const n of (await h.http('GET', `/api/v1/periods/${feb}/close/review`, { as: fred })).body.negatives as { personId: string }[]) {
+      expect((await acknowledge(feb, fred, n.personId, { comment: 'carried balance' })).status).toBe(200);
+    }
+    expect((await decide(fred, feb, 'finance', 2, 'approve')).status).toBe(200);
+    expect((await decide(ops, feb, 'payroll', 3, 'approve')).status).toBe(200);
+    await eventually(async () => ((await closeView(feb)).body.period.status === 'closed' ? true : undefined), 'February closed', 90_000);
+    expect(await h.db.query(`SELECT released_in_period_id AS released FROM close_carries WHERE from_period_id = $1`, [periodId])).toEqual([{ released: feb }]);
+    const ritaMail = h.smtp.messages.find((m) => /commission statement/i.test(m.subject ?? '') && JSON.stringify(m.to).includes(rep.email))!;
+    expect(await pdfText(ritaMail.attachments.find((a) => a.contentType === 'application/pdf')!.content)).toContain('Held in 2026-01: Contract in dispute');
+    expect((await h.http('GET', `/api/v1/periods/${feb}/verification`, { as: h.org.auditor })).body).toMatchObject({ hashMatches: true, differences: [] });
   });
 
   it('configuration makes an exception blocking: a deal that credits nobody (a warning by default) stops the close', async () => {

@@ -148,6 +148,16 @@ export class PeriodsService {
         ORDER BY 1, 2 LIMIT 1000`,
       [id],
     )) as { toVersion: number; personId: string; before: string | null; after: string | null; heldBefore: boolean; heldAfter: boolean; recalculated: boolean; why: unknown[] }[];
+    // Every decision of the close with the version it was on: a decision on an earlier version than
+    // the current one is void (a reject or a manager's changes made a new version, asked again).
+    const decisions = (await this.dataSource.query(
+      `SELECT d.round, d.stage AS "stageId", d.approver_id AS "actorId", d.decision, d.comment, d.decided_at AS "decidedAt",
+              (SELECT (e.data ->> 'version')::int FROM audit_events e
+                WHERE e.subject = d.subject AND e.action = 'period.routed' AND e.occurred_at <= d.decided_at
+                ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) AS version
+         FROM approval_decisions d WHERE d.subject = $1 AND d.workflow_id LIKE $2 ORDER BY d.decided_at, d.round LIMIT 1000`,
+      [`close:${id}`, `${closeWorkflowId(id)}%`],
+    )) as { round: number; stageId: string; actorId: string; decision: string; comment: string | null; decidedAt: Date; version: number | null }[];
     const requests = (await this.dataSource.query(
       `SELECT kind, person_id AS "personId", team_id AS "teamId", amount::text AS amount, reason, requested_by_id AS "requestedById", requested_on_version AS "requestedOnVersion",
               effective_version AS "effectiveVersion", requested_at AS "requestedAt"
@@ -167,6 +177,9 @@ export class PeriodsService {
       versions,
       changes,
       requests: requests.map((r) => ({ ...r, requestedAt: r.requestedAt.toISOString() })),
+      approvals: decisions.map(({ decidedAt, comment, ...d }) => ({
+        ...d, ...(comment !== null ? { comment } : {}), decidedAt: decidedAt.toISOString(), void: d.version !== null && d.version < period.currentVersion,
+      })),
       ...(live?.negatives ? { negatives: live.negatives } : {}),
       currentVersion: period.currentVersion,
       statements: statements[0]?.n ?? 0,

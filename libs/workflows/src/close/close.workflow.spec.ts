@@ -180,6 +180,32 @@ describe('closeWorkflow', () => {
     ]);
   });
 
+  it('acknowledgements belong to a version: after a finance reject, version 2 asks for them again', async () => {
+    const { result, calls, batches } = await scenario('review-reject-resets-acknowledgements', 0, async (run) => {
+      await run.opened(1);
+      await run.decide(decision('mgr-w', 'approve'));
+      await run.decide(decision('mgr-e', 'approve', { stageId: 'team:t-east' }));
+      await run.opened(2);
+      await run.acknowledge('fin-2', 'r3', 'clawback');
+      await run.decide(decision('fin-2', 'reject', { comment: 'the split is wrong' }));
+      await run.opened(3);
+      await run.decide(decision('mgr-w', 'approve'));
+      await run.decide(decision('mgr-e', 'approve', { stageId: 'team:t-east' }));
+      await run.opened(4);
+      expect((await run.status()).negatives).toEqual({ count: 1, acknowledged: 0 });
+      expect(await refusal(run.decide(decision('fin-2', 'approve')))).toEqual(['CLOSE.NEGATIVES_UNACKNOWLEDGED', 'decision']);
+      await run.acknowledge('fin-2', 'r3', 'still a clawback');
+      await run.decide(decision('fin-2', 'approve'));
+      await run.opened(5);
+      await run.decide(decision('ops-1', 'approve'));
+    }, () => ['r3']);
+    expect(result).toMatchObject({ state: 'closed', version: 2, round: 5 });
+    expect(result.returned).toEqual([expect.objectContaining({ byId: 'fin-2', stageId: 'finance', version: 1, kind: 'reject' })]);
+    // A reject recalculates everyone (batches again), with the adjustments so far.
+    expect(batches.map((b) => `v${b.version}@${b.offset}`).sort()).toEqual(['v1@0', `v1@${CLOSE_BATCH_SIZE}`, 'v2@0', `v2@${CLOSE_BATCH_SIZE}`]);
+    expect(calls.filter((c) => c.startsWith('acknowledged'))).toEqual(['acknowledged v1 r3 by fin-2', 'acknowledged v2 r3 by fin-2']);
+  });
+
   it('blocking exceptions stop the close before anything is calculated', async () => {
     const { result, calls, batches } = await scenario('blocked-by-exceptions', 2, async () => undefined);
     expect(result).toMatchObject({ state: 'blocked', version: 0, exceptions: { blocking: 2, warnings: 1 } });

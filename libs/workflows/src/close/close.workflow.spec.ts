@@ -3,12 +3,13 @@
  * real policy (`commission-close`); decisions go through the kernel's `decide` Update.
  */
 import { Worker } from '@temporalio/worker';
-import { APPROVE_ADJUST_REJECT, DEFAULT_APPROVAL_POLICY, groupIntoSteps, resolveStages, type Organisation } from '@quotaflow/domain';
+import { APPROVE_ADJUST_REJECT, DEFAULT_APPROVAL_POLICY, groupIntoSteps, type ApprovalStage, type ApprovalStep, resolveStages, type Organisation } from '@quotaflow/domain';
 import * as path from 'node:path';
 import { activityRecorder } from '../../../../test/support/activity-recorder';
 import { recordHistory } from '../../../../test/support/histories';
 import { timeSkippingSuite, uniqueTaskQueue } from '../../../../test/support/temporal';
-import type { RoutedApproval } from '../approval/activities';
+import type { OpenApprovalStepInput, RoutedApproval } from '../approval/activities';
+import { INLINE_STAGE_LIMIT } from '../approval/limits';
 import { decideUpdate, type ApprovalDecisionRequest } from '../approval/messages';
 import type { CloseActivities } from './activities';
 import { CLOSE_BATCH_SIZE } from './close.workflow';
@@ -32,11 +33,33 @@ const ORG: Organisation = {
 };
 const REPS = ['r1', 'r2', 'r3'];
 
-/** The route as the routing activity gives it: with `review`, team managers may also ask for adjustments and holds. */
-function route(review: boolean): RoutedApproval {
-  const stages = resolveStages(DEFAULT_APPROVAL_POLICY, { kind: 'commission-close', requesterId: 'fin-1', subjectPersonIds: REPS, subjectTeamIds: ['t-west', 't-east'] }, ORG)
+/** `extra` more teams (t-x<i>, managed by mgr-x<i>, with rep rx<i>): beyond INLINE_STAGE_LIMIT the team step is delegated. */
+function organisation(extra: number): { org: Organisation; reps: string[]; teamIds: string[] } {
+  const more = Array.from({ length: extra }, (_, i) => i);
+  return {
+    org: {
+      teams: [...ORG.teams, ...more.map((i) => ({ id: `t-x${i}`, managerId: `mgr-x${i}` }))],
+      people: [
+        ...ORG.people,
+        ...more.flatMap((i) => [{ id: `mgr-x${i}`, roles: ['manager' as const], teamId: `t-x${i}`, active: true }, { id: `rx${i}`, roles: ['rep' as const], teamId: `t-x${i}`, active: true }]),
+      ],
+    },
+    reps: [...REPS, ...more.map((i) => `rx${i}`)],
+    teamIds: ['t-west', 't-east', ...more.map((i) => `t-x${i}`)],
+  };
+}
+
+/** The route as the routing activity gives it: with `review`, team managers may also ask for adjustments and holds; a large team step stored for its children. */
+function route(review: boolean, extraTeams = 0, stored?: Map<string, ApprovalStage[]>, routeKey = 'route'): RoutedApproval {
+  const { org, reps, teamIds } = organisation(extraTeams);
+  const stages = resolveStages(DEFAULT_APPROVAL_POLICY, { kind: 'commission-close', requesterId: 'fin-1', subjectPersonIds: reps, subjectTeamIds: teamIds }, org)
     .map((s) => (review && s.id.startsWith('team:') ? { ...s, decisions: APPROVE_ADJUST_REJECT } : s));
-  return { request: { requesterId: 'fin-1', subjectPersonIds: [] }, steps: groupIntoSteps(stages).map((stages) => ({ kind: 'inline', stages })) };
+  const steps: ApprovalStep[] = groupIntoSteps(stages).map((step, index) => {
+    if (step.length <= INLINE_STAGE_LIMIT || !stored) return { kind: 'inline', stages: step };
+    stored.set(`${routeKey}:${index}`, step);
+    return { kind: 'delegated', stageCount: step.length, label: 'Team payout review', stageIdPrefix: 'team:' };
+  });
+  return { request: { requesterId: 'fin-1', subjectPersonIds: [] }, steps, ...(stored && stored.size > 0 ? { routeKey } : {}) };
 }
 
 const decision = (actorId: string, value: ApprovalDecisionRequest['decision'], over: Partial<ApprovalDecisionRequest> = {}): ApprovalDecisionRequest => ({
@@ -48,10 +71,12 @@ const decision = (actorId: string, value: ApprovalDecisionRequest['decision'], o
 });
 
 interface Run {
-  decide(d: ApprovalDecisionRequest): Promise<unknown>;
+  decide(d: ApprovalDecisionRequest, workflowId?: string): Promise<unknown>;
   acknowledge(actorId: string, personId: string, comment?: string): Promise<unknown>;
   opened(n: number): Promise<void>;
   status(): Promise<CloseStatus>;
+  /** The steps opened so far (inline ones in the close, delegated ones in their children). */
+  steps(): OpenApprovalStepInput[];
 }
 
 /** The refusal's stable code and field, as the API reads them. */
@@ -65,17 +90,25 @@ async function refusal(p: Promise<unknown>): Promise<[string | undefined, string
   throw new Error('not refused');
 }
 
-async function scenario(name: string, blocking: number, script: (run: Run) => Promise<void>, negativesOf: (version: number) => string[] = () => []) {
+async function scenario(name: string, blocking: number, script: (run: Run) => Promise<void>, negativesOf: (version: number) => string[] = () => [], extraTeams = 0) {
   const calls: string[] = [];
   const batches: { version: number; offset: number }[] = [];
-  const recorder = activityRecorder();
+  const stored = new Map<string, ApprovalStage[]>();
+  const recorder = activityRecorder({
+    // The delegated team step (one per route): every slice loads its stages; a route is one step of the close's.
+    loadApprovalSlice: async (input) => ({
+      request: { requesterId: 'fin-1', subjectPersonIds: [] },
+      stages: [...stored.entries()].find(([key]) => key.startsWith(`${input.routeKey}:`))![1].slice(input.offset, input.offset + input.limit),
+      priorSigners: [],
+    }),
+  });
   const close: CloseActivities = {
     beginClose: async () => { calls.push('begin'); },
     freezeClose: async () => { calls.push('freeze'); return { snapshotId: 'snap-1', hash: 'a'.repeat(64), reps: CLOSE_BATCH_SIZE + 2, deals: 7, blocking, warnings: 1 }; },
     blockClose: async () => { calls.push('block'); },
     calculateCloseBatch: async (input) => { batches.push({ version: input.version, offset: input.offset }); return { reps: Math.min(input.limit, CLOSE_BATCH_SIZE + 2 - input.offset) }; },
     finishCalculation: async (input) => { calls.push(`calculated v${input.version}`); return { version: input.version, reps: CLOSE_BATCH_SIZE + 2, payoutTotal: '1000.00', earningsTotal: '1000.00', negativeCount: 0 }; },
-    routeCloseApproval: async (input) => route(input.review === true),
+    routeCloseApproval: async (input) => route(input.review === true, extraTeams, extraTeams > 0 ? stored : undefined, `${input.workflowId}:r${input.round}`),
     returnClose: async (input) => { calls.push(`returned v${input.version}`); },
     sendStatementBatch: async (input) => { calls.push(`statements v${input.version} @${input.offset}`); return { sent: Math.min(input.limit, CLOSE_BATCH_SIZE + 2 - input.offset) }; },
     completeClose: async (input) => { calls.push(`closed v${input.version}`); },
@@ -90,12 +123,13 @@ async function scenario(name: string, blocking: number, script: (run: Run) => Pr
     const periodId = `period-${name}-${++seq}`;
     const handle = await suite.env.client.workflow.start('closeWorkflow', { taskQueue, workflowId: closeWorkflowId(periodId), args: [{ periodId, requesterId: 'fin-1' }] });
     await script({
-      decide: (d) => handle.executeUpdate(decideUpdate, { args: [d], updateId: d.idempotencyKey }),
+      decide: (d, workflowId) => (workflowId ? suite.env.client.workflow.getHandle(workflowId) : handle).executeUpdate(decideUpdate, { args: [d], updateId: d.idempotencyKey }),
       acknowledge: (actorId, personId, comment) => {
         const request: AcknowledgeNegativeRequest = { actorId, actorRoles: ['finance'], personId, idempotencyKey: `ack-${++seq}-${personId}`, ...(comment ? { comment } : {}) };
         return handle.executeUpdate(acknowledgeNegativeUpdate, { args: [request], updateId: request.idempotencyKey });
       },
       status: () => handle.query(closeStatusQuery),
+      steps: () => recorder.of('openApprovalStep'),
       opened: async (count) => {
         for (let i = 0; i < 800 && recorder.count('openApprovalStep') < count; i += 1) await new Promise((r) => setTimeout(r, 25));
         if (recorder.count('openApprovalStep') < count) throw new Error(`only ${recorder.count('openApprovalStep')} steps opened`);
@@ -104,7 +138,8 @@ async function scenario(name: string, blocking: number, script: (run: Run) => Pr
     const result = (await handle.result()) as CloseStatus;
     expect(await handle.query(closeStatusQuery)).toMatchObject({ state: result.state });
     await recordHistory(HISTORIES, name, handle);
-    return { result, calls, batches, recorder };
+    const events = ((await handle.fetchHistory()).events ?? []).length;
+    return { result, calls, batches, recorder, events };
   });
 }
 
@@ -178,6 +213,34 @@ describe('closeWorkflow', () => {
       [2, ['team:t-west:approve/request-adjustment/reject', 'team:t-east:approve/request-adjustment/reject']],
       [3, ['finance:approve/reject']], [4, ['payroll:approve/reject']],
     ]);
+  });
+
+  it('many teams: the team step runs in children; a manager asks for changes in the child that hosts their stage, the close recalculates them', async () => {
+    const extra = INLINE_STAGE_LIMIT + 1;
+    const changes = { adjustments: [{ personId: 'r1', amount: '75.00', reason: 'spiff' }], holds: [] };
+    const { result, calls, recorder, events } = await scenario('review-delegated-team-changes', 0, async (run) => {
+      await run.opened(1);
+      const slice = run.steps()[0]!;
+      expect(slice.workflowId).toMatch(/:r1:s0:v1:0$/);
+      expect(slice.stages).toHaveLength(extra + 2);
+      // Checked in the child too: about themselves, a float.
+      expect(await refusal(run.decide(decision('mgr-w', 'request-adjustment', { comment: 'x', data: { holds: [{ personId: 'mgr-w', reason: 'me' }] } }), slice.workflowId))).toEqual(['AUTH.SELF_DECISION', 'holds[0].personId']);
+      expect(await refusal(run.decide(decision('mgr-w', 'request-adjustment', { comment: 'x', data: { adjustments: [{ personId: 'r1', amount: 1, reason: 'x' }] } }), slice.workflowId))).toEqual(['VALIDATION.FAILED', 'adjustments[0].amount']);
+      await run.decide(decision('mgr-w', 'request-adjustment', { comment: 'spiff for r1', data: changes }), slice.workflowId);
+      await run.opened(2);
+      const again = run.steps()[1]!;
+      expect(again.round).toBe(2);
+      for (const stage of again.stages) await run.decide(decision(stage.approverIds[0]!, 'approve', { stageId: stage.id }), again.workflowId);
+      await run.opened(3);
+      await run.decide(decision('fin-2', 'approve'));
+      await run.opened(4);
+      await run.decide(decision('ops-1', 'approve'));
+    }, () => [], extra);
+    expect(result).toMatchObject({ state: 'closed', version: 2, round: 4 });
+    expect(calls).toContain('changes v1: r1 75.00');
+    expect(calls).toContain('recalculated v2 from v1');
+    expect(recorder.count('loadApprovalSlice')).toBe(2);
+    expect(events).toBeLessThan(200);
   });
 
   it('acknowledgements belong to a version: after a finance reject, version 2 asks for them again', async () => {

@@ -137,7 +137,8 @@ async function scenario(name: string, blocking: number, script: (run: Run) => Pr
     });
     const result = (await handle.result()) as CloseStatus;
     expect(await handle.query(closeStatusQuery)).toMatchObject({ state: result.state });
-    await recordHistory(HISTORIES, name, handle);
+    // A run with step children is not recorded: the replayer runs it under another workflow id, which its children's ids derive from.
+    if (extraTeams === 0) await recordHistory(HISTORIES, name, handle);
     const events = ((await handle.fetchHistory()).events ?? []).length;
     return { result, calls, batches, recorder, events };
   });

@@ -46,6 +46,9 @@ import { statementMessage } from '../templates/close.templates';
 import { APP_CONFIG } from '../worker.tokens';
 import { renderStatementPdf } from './statement.renderer';
 
+/** Negative payouts of one version finance acknowledges one by one, at most. */
+export const MAX_NEGATIVES_TO_ACKNOWLEDGE = 2000;
+
 function permanent(e: unknown): never {
   if (isDomainError(e)) throw ApplicationFailure.create({ type: e.code, message: e.message, nonRetryable: true, details: [e.details ?? null] });
   throw e;
@@ -407,11 +410,15 @@ export class CloseActivitiesService implements CloseActivities {
   }
 
   async prepareCloseReview(input: ClosePosition & { version: number }): Promise<{ negativePersonIds: string[] }> {
+    // Each acknowledgement is an Update of the close (a few history events): beyond this many the
+    // history would outgrow Temporal's limits, and nobody acknowledges thousands one by one anyway.
     const rows = (await this.dataSource.query(
-      `SELECT person_id FROM payouts WHERE period_id = $1 AND calculation_version = $2 AND payout < 0 AND NOT held ORDER BY person_id LIMIT 10001`,
+      `SELECT person_id FROM payouts WHERE period_id = $1 AND calculation_version = $2 AND payout < 0 AND NOT held ORDER BY person_id LIMIT ${MAX_NEGATIVES_TO_ACKNOWLEDGE + 1}`,
       [input.periodId, input.version],
     )) as { person_id: string }[];
-    if (rows.length > 10_000) throw ApplicationFailure.nonRetryable(`Version ${input.version} has more than 10,000 negative payouts: refusing to ask for them one by one.`, 'CLOSE.TOO_MANY_NEGATIVES');
+    if (rows.length > MAX_NEGATIVES_TO_ACKNOWLEDGE) {
+      throw ApplicationFailure.nonRetryable(`Version ${input.version} has more than ${MAX_NEGATIVES_TO_ACKNOWLEDGE} negative payouts: too many to acknowledge one by one; check the plan or the inputs.`, 'CLOSE.TOO_MANY_NEGATIVES');
+    }
     return { negativePersonIds: rows.map((r) => r.person_id) };
   }
 

@@ -449,6 +449,26 @@ export const CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
     malformed: { as: 'finance', emptyBodyOk: true },
   },
   'GET /periods/:id/close': { targets: only((s) => `/periods/${s.periodId}/close`, READ_ALL) },
+  'GET /periods/:id/close/review': {
+    targets: [{ name: 'closed period 2029-12', path: (s) => `${API}/periods/${s.closedPeriodId}/close/review`, allow: READ_ALL }],
+  },
+  'POST /periods/:id/close/changes': {
+    targets: [
+      {
+        name: 'open period 2030-01, team West', path: (s) => `${API}/periods/${s.periodId}/close/changes`, allow: ['manager'],
+        valid: (s) => ({ body: { adjustments: [{ personId: s.people.otherRep.id, amount: '-120.50', reason: 'returned order' }], holds: [{ personId: s.people.rep.id, reason: 'contract in dispute' }], comment: 'West review' } }),
+      },
+      {
+        name: 'open period 2030-01, team East', path: (s) => `${API}/periods/${s.periodId}/close/changes`, allow: ['otherManager'],
+        valid: (s) => ({ body: { holds: [{ personId: s.people.farRep.id, reason: 'contract in dispute' }] } }),
+      },
+    ],
+    malformed: { as: 'manager', optional: ['adjustments', 'holds', 'comment'], emptyArrayOk: ['adjustments', 'holds'], maxItems: { adjustments: 100, holds: 100 } },
+  },
+  'POST /periods/:id/close/negatives/:personId/acknowledgement': {
+    targets: [{ name: "open period 2030-01, Rita's payout", path: (s) => `${API}/periods/${s.periodId}/close/negatives/${s.people.rep.id}/acknowledgement`, allow: ['finance'], valid: () => ({ body: { comment: 'clawback, recovered next month' } }) }],
+    malformed: { as: 'finance', optional: ['comment'], emptyBodyOk: true },
+  },
   'GET /periods/:id/verification': {
     targets: [{ name: 'closed period 2029-12', path: (s) => `${API}/periods/${s.closedPeriodId}/verification`, allow: ['finance', 'auditor', 'admin'] }],
   },

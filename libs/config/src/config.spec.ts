@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       organisation: { name: 'Quotaflow Demo Inc.', currency: 'USD' },
       imports: { backgroundBytes: 20 * 1024 * 1024 },
       payroll: { layout: 'generic', earningCode: 'COMMISSION', companyCode: '' },
+      close: { exceptionSeverity: {} },
       logLevel: 'log',
     });
   });
@@ -95,6 +96,13 @@ describe('loadConfig', () => {
   it('does not require SMTP_URL when mail is disabled', () => {
     const config = loadConfig({ ...FULL, SMTP_URL: undefined, MAIL_ENABLED: 'false' }, ['mail']);
     expect(config.mail).toEqual({ enabled: false, from: 'Quotaflow <no-reply@quotaflow.local>' });
+  });
+
+  it('flips the severity of close exceptions it names, and refuses an unknown code or severity', () => {
+    expect(loadConfig({ ...FULL, CLOSE_EXCEPTION_SEVERITY: 'DEAL.NO_CREDIT=blocking, DEAL.FOREIGN_CURRENCY=warning' }).close.exceptionSeverity)
+      .toEqual({ 'DEAL.NO_CREDIT': 'blocking', 'DEAL.FOREIGN_CURRENCY': 'warning' });
+    expect(() => loadConfig({ ...FULL, CLOSE_EXCEPTION_SEVERITY: 'DEAL.NO_CREDITS=blocking' })).toThrow(/CLOSE_EXCEPTION_SEVERITY/);
+    expect(() => loadConfig({ ...FULL, CLOSE_EXCEPTION_SEVERITY: 'DEAL.NO_CREDIT=fatal' })).toThrow(/CLOSE_EXCEPTION_SEVERITY/);
   });
 
   it('treats empty strings as unset', () => {

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { CLOSE_EXCEPTION_CODES } from '@quotaflow/domain';
 import { secretWeakness } from './secret-strength';
 
 export type ConfigPart = 'http' | 'database' | 'temporal' | 'mail' | 'auth' | 'audit';
@@ -66,6 +67,7 @@ export interface AppConfig {
   organisation: OrganisationConfig;
   imports: ImportsConfig;
   payroll: PayrollConfig;
+  close: CloseConfig;
   logLevel: LogLevel;
 }
 
@@ -77,6 +79,12 @@ export interface PayrollConfig {
   earningCode: string;
   /** ADP's company code (Co Code): required with the adp layout, empty otherwise. */
   companyCode: string;
+}
+
+/** The monthly close. */
+export interface CloseConfig {
+  /** Exception code → severity, only those that differ from the defaults (`CLOSE_EXCEPTION_SEVERITY`). */
+  exceptionSeverity: Record<string, 'blocking' | 'warning'>;
 }
 
 /** Imports: an upload larger than this many bytes runs in the background (workflow `import:<id>`). */
@@ -126,6 +134,7 @@ export const CONFIG_VARIABLES = [
   'PAYROLL_LAYOUT',
   'PAYROLL_EARNING_CODE',
   'PAYROLL_COMPANY_CODE',
+  'CLOSE_EXCEPTION_SEVERITY',
   'LOG_LEVEL',
   'DATA_DIR',
   'TEMPORAL_CLI_PATH',
@@ -369,6 +378,17 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
   const backgroundBytes = r.integer('IMPORT_BACKGROUND_BYTES', 1, 1_000_000_000_000, 20 * 1024 * 1024, true);
   const payroll = readPayroll(r);
 
+  // CLOSE_EXCEPTION_SEVERITY="REP.NO_ACCEPTED_PLAN=blocking,DEAL.FOREIGN_CURRENCY=warning"
+  const exceptionSeverity: Record<string, 'blocking' | 'warning'> = {};
+  for (const pair of (r.raw('CLOSE_EXCEPTION_SEVERITY') ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const [code, severity, ...rest] = pair.split('=').map((p) => p.trim());
+    if (rest.length > 0 || !code || !(CLOSE_EXCEPTION_CODES as readonly string[]).includes(code) || (severity !== 'blocking' && severity !== 'warning')) {
+      r.fail('CLOSE_EXCEPTION_SEVERITY', `must list CODE=blocking|warning pairs separated by commas, codes among ${CLOSE_EXCEPTION_CODES.join(', ')}; got "${pair}"`, true);
+      continue;
+    }
+    exceptionSeverity[code] = severity;
+  }
+
   if (r.issues.length > 0) throw new ConfigError(r.issues);
 
   return {
@@ -398,6 +418,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     organisation: { name: organisationName, currency },
     imports: { backgroundBytes },
     payroll,
+    close: { exceptionSeverity },
     logLevel,
   };
 }

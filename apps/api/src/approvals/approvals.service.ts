@@ -21,11 +21,13 @@ export interface WorkflowDecision {
   decision: ApprovalDecision;
   comment?: string;
   stageId?: string;
+  /** A request-adjustment's proposal (a close: the adjustments and holds). */
+  data?: Record<string, unknown>;
   ctx: RequestContext;
 }
 
 /** What an Idempotency-Key is bound to: known before anything is loaded. */
-export type DecisionClaimRequest = Pick<WorkflowDecision, 'actor' | 'target' | 'scope' | 'decision' | 'comment' | 'ctx'>;
+export type DecisionClaimRequest = Pick<WorkflowDecision, 'actor' | 'target' | 'scope' | 'decision' | 'comment' | 'data' | 'ctx'>;
 
 /** A replay answers with exactly the first answer; the caller can tell by this flag. */
 export type Replayable<T> = { body: T; replayed: boolean };
@@ -137,7 +139,7 @@ export class ApprovalsService {
   claim(d: DecisionClaimRequest): Promise<IdempotencyClaim | null> {
     const key = d.ctx.idempotencyKey;
     if (!key) return Promise.resolve(null);
-    const claim = this.idempotency.claim({ key, scope: d.scope, actorId: d.actor.id, target: d.target, body: { decision: d.decision, comment: d.comment ?? null } });
+    const claim = this.idempotency.claim({ key, scope: d.scope, actorId: d.actor.id, target: d.target, body: { decision: d.decision, comment: d.comment ?? null, ...(d.data !== undefined ? { data: d.data } : {}) } });
     claim.catch(() => undefined); // awaited by decideInWorkflow; not an unhandled rejection if the caller refuses first
     return claim;
   }
@@ -165,6 +167,7 @@ export class ApprovalsService {
       decision: d.decision,
       ...(d.comment !== undefined ? { comment: d.comment } : {}),
       ...(d.stageId !== undefined ? { stageId: d.stageId } : {}),
+      ...(d.data !== undefined ? { data: d.data } : {}),
       idempotencyKey: key ?? randomUUID(),
       ...(d.ctx.ip !== undefined ? { ip: d.ctx.ip } : {}),
       ...(d.ctx.userAgent !== undefined ? { userAgent: d.ctx.userAgent } : {}),

@@ -31,6 +31,7 @@ export function statusForCode(code: string): number {
   if (code.startsWith('AUTH.') || code === 'APPROVAL.NOT_AN_APPROVER') return 403;
   if (code.startsWith('VALIDATION.')) return 400;
   if (code === 'PERIOD.NOT_CLOSED') return 409;
+  if (code.startsWith('CLOSE.')) return 409;
   if (/\.(ALREADY_[A-Z_]+|CONFLICT|NOT_PENDING|LOCKED|SUPERSEDED|WRONG_STAGE)$/.test(code)) return 409;
   if (code === 'TEMPORAL.UNAVAILABLE' || code === 'SERVICE.UNAVAILABLE' || code === 'SERVICE.BUSY') return 503;
   return 422;

@@ -1,11 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IDEMPOTENCY_HEADER } from '../approvals/approvals.controller';
+import { Ctx, type RequestContext } from '../common/request-context';
 import type { Response } from 'express';
 import { CurrentUser, Roles } from '../auth/roles.decorator';
 import { ALL_ROLES, type Principal } from '../auth/principal';
 import { EmptyBodyDto } from '../common/empty-body.dto';
 import { UuidPipe } from '../common/uuid.pipe';
-import { CreatePeriodDto } from './periods.dto';
+import { CloseChangesDto, CreatePeriodDto, NegativeAcknowledgementDto } from './periods.dto';
 import { PeriodsService } from './periods.service';
 
 @ApiTags('monthly close')
@@ -48,6 +50,40 @@ export class PeriodsController {
   @ApiOperation({ summary: 'The close: state, stage, progress, exceptions, totals per calculation version and what changed per rep between versions, snapshot hash, open approval stages' })
   closeStatus(@Param('id', UuidPipe) id: string) {
     return this.periods.closeView(id);
+  }
+
+  @Get('periods/:id/close/review')
+  @Roles('finance', 'ops', 'auditor', 'admin')
+  @ApiOperation({ summary: "Finance's view of the version under review: totals by plan, team and component with the variance against the previous version and the previous period's final version; negative payouts and their acknowledgements; held payouts" })
+  review(@Param('id', UuidPipe) id: string) {
+    return this.periods.review(id);
+  }
+
+  @Post('periods/:id/close/changes')
+  @HttpCode(200)
+  @Roles('manager')
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOperation({ summary: "A team manager asks for adjustments (rep, amount, reason) and holds (rep, reason) of their team's reps instead of approving: the next version recalculates only those reps; every approval is asked again" })
+  async changes(
+    @CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string, @Body() dto: CloseChangesDto, @Ctx() ctx: RequestContext, @Res({ passthrough: true }) res: Response,
+  ) {
+    const { body, replayed } = await this.periods.requestChanges(actor, id, dto, ctx);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return body;
+  }
+
+  @Post('periods/:id/close/negatives/:personId/acknowledgement')
+  @HttpCode(200)
+  @Roles('finance')
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiOperation({ summary: 'Finance acknowledges one negative payout of the version under review (the finance approval is refused with CLOSE.NEGATIVES_UNACKNOWLEDGED until every one is)' })
+  async acknowledge(
+    @CurrentUser() actor: Principal, @Param('id', UuidPipe) id: string, @Param('personId', UuidPipe) personId: string, @Body() dto: NegativeAcknowledgementDto,
+    @Ctx() ctx: RequestContext, @Res({ passthrough: true }) res: Response,
+  ) {
+    const { body, replayed } = await this.periods.acknowledgeNegative(actor, id, personId, dto, ctx);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return body;
   }
 
   @Get('periods/:id/verification')

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ApprovalsModule } from '../approvals/approvals.module';
 import { PeriodsController } from './periods.controller';
 import { PeriodsService } from './periods.service';
 
 /** The monthly close: periods, the close workflow, payroll and statements. */
-@Module({ controllers: [PeriodsController], providers: [PeriodsService] })
+@Module({ imports: [ApprovalsModule], controllers: [PeriodsController], providers: [PeriodsService] })
 export class PeriodsModule {}

@@ -74,7 +74,8 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
     ...bound(territory, ['routeTerritoryChange', 'scheduleTerritoryChange', 'applyTerritoryMoves', 'finishTerritoryChange']),
     ...bound(publish, ['beginPublish', 'startAcceptanceBatch', 'finishPublish']),
     ...bound(imports, ['runImport', 'failImport']),
-    ...bound(close, ['beginClose', 'freezeClose', 'blockClose', 'calculateCloseBatch', 'finishCalculation', 'routeCloseApproval', 'returnClose', 'sendStatementBatch', 'completeClose']),
+    ...bound(close, ['beginClose', 'freezeClose', 'blockClose', 'calculateCloseBatch', 'finishCalculation', 'routeCloseApproval', 'returnClose', 'sendStatementBatch', 'completeClose',
+      'recordCloseChanges', 'recalculateCloseVersion', 'prepareCloseReview', 'acknowledgeNegativePayout']),
     ...bound(resend, ['resendStatement']),
   };
   // Generation 1 first: `recordAudit` is shared, and generation 1's also writes its decision rows.

@@ -33,10 +33,12 @@ export class CloseHandler implements SubjectHandler {
     let finance: string | undefined;
     if (about.stageIds.includes('finance')) {
       const [all] = (await m.query(
-        `SELECT count(*)::int AS reps, coalesce(sum(payout), 0)::numeric(18,2)::text AS total, count(*) FILTER (WHERE payout < 0)::int AS negative FROM payouts WHERE period_id = $1 AND calculation_version = $2`,
+        `SELECT count(*) FILTER (WHERE NOT held)::int AS reps, coalesce(sum(payout) FILTER (WHERE NOT held), 0)::numeric(18,2)::text AS total,
+                count(*) FILTER (WHERE payout < 0 AND NOT held)::int AS negative, count(*) FILTER (WHERE held)::int AS held
+           FROM payouts WHERE period_id = $1 AND calculation_version = $2`,
         [period.id, period.currentVersion],
-      )) as { reps: number; total: string; negative: number }[];
-      finance = financeReviewDetail({ reps: all!.reps, total: this.money(all!.total), negative: all!.negative });
+      )) as { reps: number; total: string; negative: number; held: number }[];
+      finance = financeReviewDetail({ reps: all!.reps, total: this.money(all!.total), negative: all!.negative, held: all!.held });
     }
     return {
       summary: closeSummary(facts),

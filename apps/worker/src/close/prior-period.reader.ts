@@ -106,11 +106,12 @@ export async function readPriorPeriods(
 export async function readCarriedBalances(t: EntityManager, p: { start: string; participantIds: readonly string[] }): Promise<SnapshotAdjustment[]> {
   if (p.participantIds.length === 0) return [];
   const rows = (await t.query(
-    `SELECT DISTINCT ON (py.person_id) py.person_id, py.payout::text AS payout, pr.id AS period_id, pr.key
+    `SELECT DISTINCT ON (py.person_id) py.person_id, py.payout::text AS payout, py.held, pr.id AS period_id, pr.key
        FROM payouts py JOIN periods pr ON pr.id = py.period_id AND py.calculation_version = pr.current_version
       WHERE pr.status = 'closed' AND pr.end_date < $1 AND py.person_id = ANY($2)
       ORDER BY py.person_id, pr.end_date DESC`,
     [p.start, p.participantIds],
-  )) as { person_id: string; payout: string; period_id: string; key: string }[];
-  return rows.map((r) => carriedBalance(r.person_id, r.payout, { periodId: r.period_id, periodKey: r.key })).filter((a): a is SnapshotAdjustment => a !== null);
+  )) as { person_id: string; payout: string; held: boolean; period_id: string; key: string }[];
+  // A held payout (negative or not) travels by close_carries, paid as an adjustment: never a balance as well.
+  return rows.filter((r) => !r.held).map((r) => carriedBalance(r.person_id, r.payout, { periodId: r.period_id, periodKey: r.key })).filter((a): a is SnapshotAdjustment => a !== null);
 }

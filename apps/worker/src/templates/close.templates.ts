@@ -14,12 +14,15 @@ export function closeSummary(f: CloseFacts): string {
 }
 
 export function teamReviewDetail(r: { teamName: string; reps: number; total: string }): string {
-  return `The payouts of ${r.teamName} add up to ${r.total} for ${r.reps} rep${r.reps === 1 ? '' : 's'}. Approve them, or reject with a comment to send the close back to calculation.`;
+  return `The payouts of ${r.teamName} add up to ${r.total} for ${r.reps} rep${r.reps === 1 ? '' : 's'}. Approve them, ask for an adjustment or a hold of one of your reps (only they are recalculated), or reject with a comment to send the close back to calculation.`;
 }
 
-export function financeReviewDetail(r: { reps: number; total: string; negative: number }): string {
-  const negative = r.negative > 0 ? ` ${r.negative} payout${r.negative === 1 ? ' is' : 's are'} negative: carried forward, never deducted from pay.` : '';
-  return `The payouts add up to ${r.total} for ${r.reps} rep${r.reps === 1 ? '' : 's'}.${negative} A reject (with comments) makes a new calculation version and voids every approval of this one.`;
+export function financeReviewDetail(r: { reps: number; total: string; negative: number; held?: number }): string {
+  const negative = r.negative > 0
+    ? ` ${r.negative} payout${r.negative === 1 ? ' is' : 's are'} negative: carried forward, never deducted from pay; acknowledge each one before you approve.`
+    : '';
+  const held = r.held ? ` ${r.held} payout${r.held === 1 ? ' is' : 's are'} held by their manager and carried to the next period.` : '';
+  return `The payouts add up to ${r.total} for ${r.reps} rep${r.reps === 1 ? '' : 's'}.${negative}${held} A reject (with comments) makes a new calculation version and voids every approval of this one.`;
 }
 
 export function payrollReviewDetail(f: CloseFacts): string {

@@ -11,7 +11,7 @@ export type CloseExceptionCode =
 
 export type CloseExceptionSeverity = 'blocking' | 'warning';
 
-/** The default severity of each exception (configuration may later make a warning blocking). */
+/** The default severity of each exception; configuration (`CLOSE_EXCEPTION_SEVERITY`) may change any of them. */
 export const CLOSE_EXCEPTION_SEVERITY: Readonly<Record<CloseExceptionCode, CloseExceptionSeverity>> = {
   'DEAL.UNKNOWN_PERSON': 'blocking',
   'DEAL.FOREIGN_CURRENCY': 'blocking',
@@ -20,6 +20,20 @@ export const CLOSE_EXCEPTION_SEVERITY: Readonly<Record<CloseExceptionCode, Close
   'REP.NO_ACCEPTED_PLAN': 'warning',
   'REP.NO_LOCKED_QUOTA': 'warning',
 };
+
+export const CLOSE_EXCEPTION_CODES = Object.keys(CLOSE_EXCEPTION_SEVERITY) as CloseExceptionCode[];
+
+export type CloseExceptionSeverities = Readonly<Record<CloseExceptionCode, CloseExceptionSeverity>>;
+
+/** Today's defaults with the configured overrides on top (the configuration checked the codes). */
+export function closeExceptionSeverities(overrides: Readonly<Partial<Record<string, CloseExceptionSeverity>>> = {}): CloseExceptionSeverities {
+  const out = { ...CLOSE_EXCEPTION_SEVERITY };
+  for (const code of CLOSE_EXCEPTION_CODES) {
+    const severity = overrides[code];
+    if (severity === 'blocking' || severity === 'warning') out[code] = severity;
+  }
+  return out;
+}
 
 /** Whether a plan keys anything on attainment, so that a rep on it cannot be calculated without a quota. */
 export function planNeedsQuota(plan: { components: ReadonlyArray<{ basis?: string; multiplier?: { basis?: string } }> }): boolean {
@@ -35,7 +49,12 @@ export interface CloseExceptionView {
 }
 
 /** An exception with its configured severity (`blocking` forces it: a rep on an attainment plan without a quota cannot be calculated). */
-export function closeException(code: CloseExceptionCode, message: string, about: { personId?: string; dealId?: string; blocking?: boolean } = {}): CloseExceptionView {
+export function closeException(
+  code: CloseExceptionCode,
+  message: string,
+  about: { personId?: string; dealId?: string; blocking?: boolean } = {},
+  severities: CloseExceptionSeverities = CLOSE_EXCEPTION_SEVERITY,
+): CloseExceptionView {
   const { blocking, ...rest } = about;
-  return { code, severity: blocking ? 'blocking' : CLOSE_EXCEPTION_SEVERITY[code], message, ...rest };
+  return { code, severity: blocking ? 'blocking' : severities[code], message, ...rest };
 }

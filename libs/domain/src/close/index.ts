@@ -3,3 +3,4 @@ export * from './period';
 export * from './exceptions';
 export * from './snapshot';
 export * from './prior-period';
+export * from './changes';

@@ -32,6 +32,11 @@ export interface CloseSnapshotContent {
   adjustments?: SnapshotAdjustment[];
   /** The late deals of earlier closed periods this close restated (so a later close builds on them). */
   restatements?: Restatement[];
+  /**
+   * Amounts carried into this period from earlier closes (a held payout), paid as adjustments.
+   * Absent in snapshots frozen before holds existed.
+   */
+  carried?: CloseCarry[];
 }
 
 /** A deal as a snapshot knew it: `t` its transaction id, `h` its content hash. */
@@ -82,9 +87,35 @@ export interface SnapshotAdjustment {
   lines?: LineOutput[];
 }
 
-/** The engine's input for these reps of a snapshot: their plans, quotas, carried state and credits. */
-export function closeBatchInput(content: CloseSnapshotContent, reps: readonly CloseSnapshotParticipant[]): BatchInput {
+/** A held payout of an earlier close, carried into this one as an adjustment. */
+export interface CloseCarry {
+  carryId: string;
+  personId: string;
+  amount: string;
+  reason: string;
+}
+
+/** An adjustment of one rep in one calculation version (requested by a manager, or carried in). */
+export interface CloseRepAdjustment {
+  personId: string;
+  amount: string;
+  reason: string;
+}
+
+/**
+ * The engine's input for these reps of a snapshot: their plans, quotas, carried state and credits,
+ * and their adjustments (carried in by the snapshot, and those `adjustments` of the version) as
+ * plan-language `adjustments`, so each is an explained line.
+ */
+export function closeBatchInput(content: CloseSnapshotContent, reps: readonly CloseSnapshotParticipant[], adjustments: readonly CloseRepAdjustment[] = []): BatchInput {
   const ids = new Set(reps.map((p) => p.personId));
+  // Only when there are some: snapshots without adjustments give exactly the input they always gave.
+  // Prior-period adjustments and balances first, then held payouts carried in, then the version's own.
+  const extra = [
+    ...(content.adjustments ?? []).map((a) => ({ personId: a.participantId, amount: a.amount, reason: a.reason })),
+    ...(content.carried ?? []),
+    ...adjustments,
+  ].filter((a) => ids.has(a.personId));
   const planIds = new Set(reps.map((p) => p.planVersionId));
   return {
     currency: content.currency,
@@ -96,9 +127,6 @@ export function closeBatchInput(content: CloseSnapshotContent, reps: readonly Cl
       ...(p.state ? { state: p.state as never } : {}),
     })),
     credits: content.credits.filter((c) => ids.has(c.participantId)),
-    // Only when there are some: snapshots without adjustments give exactly the input they always gave.
-    ...((content.adjustments ?? []).some((a) => ids.has(a.participantId))
-      ? { adjustments: content.adjustments!.filter((a) => ids.has(a.participantId)).map((a) => ({ participantId: a.participantId, periodId: content.period.key, amount: a.amount, reason: a.reason })) }
-      : {}),
+    ...(extra.length > 0 ? { adjustments: extra.map((a) => ({ participantId: a.personId, periodId: content.period.key, amount: a.amount, reason: a.reason })) } : {}),
   };
 }

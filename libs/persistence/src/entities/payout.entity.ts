@@ -24,5 +24,9 @@ export class PayoutEntity {
   @Column('jsonb') result!: unknown;
   /** The engine's ParticipantStateOutput after this period. */
   @Column('jsonb') state!: unknown;
+  /** A manager's hold: not paid in this close (no payroll line, no statement); carried to the next period. */
+  @Column('boolean', { default: false }) held!: boolean;
+  /** Copied unchanged from this earlier version (a rep no change touched), not recalculated. */
+  @Column('integer', { nullable: true }) copiedFromVersion!: number | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
 }

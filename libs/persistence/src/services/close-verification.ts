@@ -4,6 +4,7 @@ import {
   DomainError,
   isDomainError,
   parseDecimal,
+  type CloseRepAdjustment,
   type CloseSnapshotContent,
   type LineOutput,
   type ParticipantPeriodOutput,
@@ -77,7 +78,8 @@ function lineAmounts(result: ParticipantPeriodOutput | null | undefined): Map<st
 /**
  * Proves a closed period: loads the snapshot its final payouts were calculated from, checks the
  * snapshot's stored hash against its content, recalculates every rep with the same engine and the
- * same glue as the close (`closeBatchInput`, `calculateBatch`), and compares every stored payout —
+ * same glue as the close (`closeBatchInput`, `calculateBatch`, with the managers' adjustments and
+ * the carried amounts), and compares every stored payout —
  * its totals, its carried state and each explanation line's amount — exactly. Reads only.
  * Used by `GET /periods/:id/verification` and `npm run close:verify`.
  */
@@ -117,10 +119,15 @@ export class CloseVerification {
     } else if (!isSnapshot(content)) {
       recomputeError = { code: 'SNAPSHOT.UNREADABLE', message: 'The stored snapshot is not a close snapshot (participants, plans, credits, currency, period).' };
     } else {
+      // The managers' adjustments in force for the final version, in the order the close applied them.
+      const adjustments = ((await m.query(
+        `SELECT person_id, amount::text AS amount, reason FROM close_changes WHERE period_id = $1 AND kind = 'adjustment' AND effective_version <= $2 ORDER BY requested_on_version, person_id`,
+        [periodId, version],
+      )) as { person_id: string; amount: string; reason: string }[]).map((r): CloseRepAdjustment => ({ personId: r.person_id, amount: r.amount, reason: r.reason }));
       try {
         for (let offset = 0; offset < content.participants.length; offset += VERIFY_BATCH) {
           const reps = content.participants.slice(offset, offset + VERIFY_BATCH);
-          const output = calculateBatch(closeBatchInput(content, reps));
+          const output = calculateBatch(closeBatchInput(content, reps, adjustments));
           for (const r of output.periods[0]?.participants ?? []) recomputed.set(r.participantId, { result: r, state: output.state[r.participantId] ?? {} });
         }
       } catch (e) {

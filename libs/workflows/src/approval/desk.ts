@@ -74,7 +74,18 @@ export interface DeskOptions {
   frame?: { step: number; visit: number };
   /** Plan acceptance: the hash of the document decided on (receipt and decision record). */
   documentHash?: () => string | undefined;
+  /**
+   * The subject's own rules for a decision the machine accepts (a close: a manager's changes, the
+   * finance approval waiting for every negative payout's acknowledgement); throws a refusal.
+   */
+  checkDecision?: DecisionCheck;
 }
+
+/** A subject's own check of a decision on `stage`, run in the Update validator after the machine's. */
+export type DecisionCheck = (request: ApprovalDecisionRequest, stage: ApprovalStage) => void;
+
+/** A proposal carried by a decision: at most this many bytes of JSON. */
+const MAX_DATA_BYTES = 64 * 1024;
 
 export interface DeskOutcome {
   status: Exclude<ApprovalStatus, 'pending'>;
@@ -144,6 +155,11 @@ export function validateDecisionShape(request: ApprovalDecisionRequest | undefin
   checkText(request.userAgent, 'userAgent', 1000);
   if (typeof request.idempotencyKey !== 'string' || !KEY.test(request.idempotencyKey)) {
     refuse('VALIDATION.FAILED', 'idempotencyKey: 8-128 characters of letters, digits, ".", "_", ":" or "-".', 'idempotencyKey');
+  }
+  if (request.data !== undefined) {
+    if (request.decision !== 'request-adjustment') refuse('VALIDATION.FAILED', 'data is taken only with a request-adjustment.', 'data');
+    if (!request.data || typeof request.data !== 'object' || Array.isArray(request.data)) refuse('VALIDATION.FAILED', 'data must be an object.', 'data');
+    if (JSON.stringify(request.data).length > MAX_DATA_BYTES) refuse('VALIDATION.FAILED', `data is larger than ${MAX_DATA_BYTES} bytes.`, 'data');
   }
 }
 
@@ -296,6 +312,8 @@ export class ApprovalDesk implements StageHost {
     if (!this.state) refuse(this.codes.notPending, this.options.notOpenMessage ?? 'This request is not open for decisions yet.');
     const check = checkApply(this.state, this.toInput(request), this.codes);
     if (!check.ok) refuse(check.code, check.reason, check.field);
+    if (request.data !== undefined && !this.options.checkDecision) refuse('VALIDATION.FAILED', 'This request takes no data with a decision.', 'data');
+    this.options.checkDecision?.(request, check.stage);
   }
 
   private decide(request: ApprovalDecisionRequest): DecisionReceipt {
@@ -327,6 +345,7 @@ export class ApprovalDesk implements StageHost {
       decision: request.decision,
       ...(request.stageId !== undefined ? { stageId: request.stageId } : {}),
       ...(request.comment !== undefined ? { comment: request.comment } : {}),
+      ...(request.data !== undefined ? { data: request.data } : {}),
     };
   }
 

@@ -11,6 +11,11 @@ export interface ApprovalDecisionRequest {
   decision: ApprovalDecision;
   /** Required for reject, decline and request-adjustment. */
   comment?: string;
+  /**
+   * A request-adjustment's proposal in the subject's own shape (a close: the adjustments and holds
+   * a manager asks for), checked by the subject's decision check; refused for any other decision.
+   */
+  data?: Record<string, unknown>;
   /** When given, the decision must be for this open stage (the inbox task's). */
   stageId?: string;
   /** The request's Idempotency-Key (also the update id): one decision per key. */

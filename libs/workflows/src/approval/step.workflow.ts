@@ -6,6 +6,7 @@
  * reports the slice's outcome: approved (with its signers), or the first rejection.
  */
 import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { decisionCheckFor } from '../decision-checks';
 import { installStageExtensions } from '../stage-extensions';
 import type { ApprovalActivities } from './activities';
 import { DATABASE_WORK } from './activity-options';
@@ -21,6 +22,7 @@ export async function approvalStepWorkflow(input: ApprovalStepInput): Promise<Ap
     subjectType: input.subjectType,
     codes: refusalCodesFor(input.subjectType),
     frame: { step: input.step, visit: input.visit },
+    checkDecision: decisionCheckFor(input.subjectType),
   });
   installStageExtensions(input.subjectType, desk, { subject: input.subject });
   const { workflowId } = workflowInfo();

@@ -6,4 +6,4 @@
 import * as path from 'node:path';
 import { describeReplay } from '../../../../test/support/histories';
 
-describeReplay('closeWorkflow', path.join(__dirname, '__histories__'), { v1: 2 }, require.resolve('../workflows'));
+describeReplay('closeWorkflow', path.join(__dirname, '__histories__'), { v1: 2, v2: 4 }, require.resolve('../workflows'));

@@ -10,6 +10,10 @@
  * 4. approvals through the kernel: every team's manager in parallel, finance, ops (payroll export),
  *    each step a round of its own (earlier signers barred from later steps); a reject at any step
  *    calculates version n + 1 and asks every approval again (the old ones void);
+ *    since `close-review`: a manager may instead ask for adjustments and holds of their team's reps
+ *    (a request-adjustment of the kernel carrying them): version n + 1 recalculates only those reps
+ *    and copies every other payout; finance acknowledges each negative payout of the version (the
+ *    `acknowledgeNegative` Update) before its approval is taken;
  * 5. statements of the final version: a PDF per rep, emailed once each, in batches;
  * 6. close: the period is `closed` and immutable.
  * A permanent failure ends it `failed` and ops are alerted.
@@ -17,21 +21,38 @@
  * Changing this file: wrap changed steps in `patched('<id>')`, record new histories under
  * `__histories__` (the replay spec replays every file there).
  */
-import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { checkCloseChanges, findInvalidCharacter, unacknowledgedNegatives } from '@quotaflow/domain';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ApprovalActivities } from '../approval/activities';
 import { BULK_WORK, DATABASE_WORK, MAIL_WORK } from '../approval/activity-options';
 import { CLOSE_APPROVAL_CODES } from '../approval/codes';
 import { ApprovalDesk } from '../approval/desk';
-import { permanentFailureOf } from '../approval/failures';
+import { permanentFailureOf, refuse } from '../approval/failures';
 import type { CloseActivities } from './activities';
-import { closeStatusQuery, type CloseInput, type CloseState, type CloseStatus, type CloseTotals } from './messages';
+import { checkCloseChangeRequest } from './checks';
+import { acknowledgeNegativeUpdate, closeStatusQuery, type AcknowledgeNegativeRequest, type CloseInput, type CloseState, type CloseStatus, type CloseTotals } from './messages';
+
+/** Patch marker: manager adjustments and holds, partial recalculation, negative payouts acknowledged one by one. */
+export const CLOSE_REVIEW_PATCH = 'close-review';
+const KEY = /^[A-Za-z0-9._:-]{8,128}$/;
+
+function checkText(value: unknown, field: string, max: number, required: boolean): void {
+  if (value === undefined && !required) return;
+  if (typeof value !== 'string' || (required && value === '')) refuse('VALIDATION.FAILED', `${field} must be text.`, field);
+  if ((value as string).length > max) refuse('VALIDATION.FAILED', `${field} is longer than ${max} characters.`, field);
+  const bad = findInvalidCharacter(value as string);
+  if (bad) refuse('VALIDATION.FAILED', `${field}: ${bad.reason} (${bad.codePoint} at ${bad.index}).`, field);
+}
 
 /** Reps per calculation or statement activity, and how many such activities run at once. */
 export const CLOSE_BATCH_SIZE = 250;
 export const CLOSE_CONCURRENCY = 4;
 
-const db = proxyActivities<Pick<CloseActivities, 'beginClose' | 'blockClose' | 'returnClose' | 'completeClose'> & Pick<ApprovalActivities, 'reportWorkflowFailure' | 'cancelOpenApprovalTasks'>>(DATABASE_WORK);
-const bulk = proxyActivities<Pick<CloseActivities, 'freezeClose' | 'calculateCloseBatch' | 'finishCalculation' | 'routeCloseApproval'>>(BULK_WORK);
+const db = proxyActivities<
+  Pick<CloseActivities, 'beginClose' | 'blockClose' | 'returnClose' | 'completeClose' | 'recordCloseChanges' | 'acknowledgeNegativePayout'> &
+    Pick<ApprovalActivities, 'reportWorkflowFailure' | 'cancelOpenApprovalTasks'>
+>(DATABASE_WORK);
+const bulk = proxyActivities<Pick<CloseActivities, 'freezeClose' | 'calculateCloseBatch' | 'finishCalculation' | 'routeCloseApproval' | 'recalculateCloseVersion' | 'prepareCloseReview'>>(BULK_WORK);
 const mail = proxyActivities<Pick<CloseActivities, 'sendStatementBatch'>>(MAIL_WORK);
 
 /** Runs `count` batches, at most `limit` at once, in a deterministic order. */
@@ -50,7 +71,30 @@ export async function closeWorkflow(input: CloseInput): Promise<CloseStatus> {
   const { periodId, requesterId } = input;
   const { workflowId, runId } = workflowInfo();
   const subject = `close:${periodId}`;
-  const desk = new ApprovalDesk({ subject, subjectType: 'close', codes: CLOSE_APPROVAL_CODES });
+  // Runs started before it replay without it (no changes, no acknowledgements) to their end.
+  const review = patched(CLOSE_REVIEW_PATCH);
+  let negatives: string[] = [];
+  let acknowledged = new Set<string>();
+  const acknowledging = new Set<string>();
+  /** The version a manager's changes were asked on: the next one recalculates only their reps. */
+  let changedFrom: number | undefined;
+  const desk = new ApprovalDesk({
+    subject, subjectType: 'close', codes: CLOSE_APPROVAL_CODES,
+    ...(review
+      ? {
+        checkDecision: (request, stage) => {
+          checkCloseChangeRequest(request, stage);
+          if (stage.id === 'finance' && request.decision === 'approve') {
+            const missing = unacknowledgedNegatives(negatives, acknowledged);
+            if (missing.length > 0) {
+              const shown = missing.slice(0, 20).join(', ') + (missing.length > 20 ? ', …' : '');
+              refuse('CLOSE.NEGATIVES_UNACKNOWLEDGED', `${missing.length} negative payout(s) of version ${version} are not acknowledged yet: ${shown}.`, 'decision');
+            }
+          }
+        },
+      }
+      : {}),
+  });
   let state: CloseState = 'freezing';
   let version = 0;
   let round = 0;
@@ -74,8 +118,46 @@ export async function closeWorkflow(input: CloseInput): Promise<CloseStatus> {
       ...(returned.length > 0 ? { returned: [...returned] } : {}),
       statementsSent,
       ...(failure ? { failure } : {}),
+      ...(review && state === 'in_review' ? { negatives: { count: negatives.length, acknowledged: acknowledged.size } } : {}),
     };
   });
+
+  if (review) {
+    setHandler(
+      acknowledgeNegativeUpdate,
+      async (request: AcknowledgeNegativeRequest) => {
+        const at = version;
+        acknowledging.add(request.personId);
+        try {
+          const done = await desk.runExclusive(() =>
+            db.acknowledgeNegativePayout({
+              ...where(), version: at, personId: request.personId, actorId: request.actorId, actorRoles: request.actorRoles,
+              ...(request.comment !== undefined ? { comment: request.comment } : {}), idempotencyKey: request.idempotencyKey,
+            }),
+          );
+          if (at === version) acknowledged.add(request.personId);
+          return { periodId, version: at, personId: request.personId, payout: done.payout, acknowledgedAt: done.acknowledgedAt, remaining: unacknowledgedNegatives(negatives, acknowledged).length };
+        } finally {
+          acknowledging.delete(request.personId);
+        }
+      },
+      {
+        validator: (request: AcknowledgeNegativeRequest) => {
+          if (!request || typeof request !== 'object') refuse('VALIDATION.FAILED', 'An acknowledgement request is required.');
+          checkText(request.actorId, 'actorId', 100, true);
+          checkText(request.personId, 'personId', 100, true);
+          checkText(request.comment, 'comment', 2000, false);
+          if (!Array.isArray(request.actorRoles) || request.actorRoles.some((r) => typeof r !== 'string')) refuse('VALIDATION.FAILED', 'actorRoles must list the caller’s roles.', 'actorRoles');
+          if (typeof request.idempotencyKey !== 'string' || !KEY.test(request.idempotencyKey)) refuse('VALIDATION.FAILED', 'idempotencyKey: 8-128 characters of letters, digits, ".", "_", ":" or "-".', 'idempotencyKey');
+          if (state !== 'in_review') refuse('CLOSE.NOT_IN_REVIEW', `The close is ${state}: negative payouts are acknowledged during the finance review.`);
+          if (request.actorId === requesterId) refuse('AUTH.SELF_DECISION', 'You started this close; another finance person reviews it.', 'actorId');
+          if (!desk.isOpenFor(request.actorId, 'finance')) refuse('AUTH.NOT_AN_APPROVER', `Negative payouts are acknowledged by finance while the finance review of version ${version} waits for them.`, 'actorId');
+          if (!negatives.includes(request.personId)) refuse('CLOSE.NOT_NEGATIVE', `This rep has no negative payout in version ${version}.`, 'personId');
+          if (acknowledged.has(request.personId) || acknowledging.has(request.personId)) refuse('CLOSE.ALREADY_ACKNOWLEDGED', `This rep's negative payout of version ${version} is acknowledged already.`, 'personId');
+        },
+      },
+    );
+  }
 
   const batches = () => Math.ceil((snapshot?.reps ?? 0) / CLOSE_BATCH_SIZE);
 
@@ -96,14 +178,25 @@ export async function closeWorkflow(input: CloseInput): Promise<CloseStatus> {
         progress.step = `calculate version ${version}`;
         progress.repsDone = 0;
         progress.repsTotal = frozen.reps;
-        await inBatches(batches(), CLOSE_CONCURRENCY, async (index) => {
-          const done = await bulk.calculateCloseBatch({ ...where(), snapshotId: frozen.snapshotId, version, offset: index * CLOSE_BATCH_SIZE, limit: CLOSE_BATCH_SIZE });
-          progress.repsDone += done.reps;
-        });
+        if (review && changedFrom !== undefined) {
+          // Only the reps a manager's change names are recalculated; every other payout is copied.
+          await bulk.recalculateCloseVersion({ ...where(), snapshotId: frozen.snapshotId, fromVersion: changedFrom, version });
+          changedFrom = undefined;
+          progress.repsDone = frozen.reps;
+        } else {
+          await inBatches(batches(), CLOSE_CONCURRENCY, async (index) => {
+            const done = await bulk.calculateCloseBatch({ ...where(), snapshotId: frozen.snapshotId, version, offset: index * CLOSE_BATCH_SIZE, limit: CLOSE_BATCH_SIZE });
+            progress.repsDone += done.reps;
+          });
+        }
         versions.push(await bulk.finishCalculation({ ...where(), snapshotId: frozen.snapshotId, version, requesterId }));
+        if (review) {
+          negatives = (await bulk.prepareCloseReview({ ...where(), version })).negativePersonIds;
+          acknowledged = new Set();
+        }
 
         state = 'in_review';
-        const route = await bulk.routeCloseApproval({ ...where(), version, round: round + 1, requesterId });
+        const route = await bulk.routeCloseApproval({ ...where(), version, round: round + 1, requesterId, ...(review ? { review: true } : {}) });
         // Each step is a round of its own: a reject anywhere returns the close to calculation (a
         // new version, every approval void) instead of one step back; earlier signers stay barred.
         let rejected = false;
@@ -114,8 +207,21 @@ export async function closeWorkflow(input: CloseInput): Promise<CloseStatus> {
           const outcome = await desk.run({ ...route, steps: [step] }, round, { priorSigners: [...signers] });
           if (outcome.status === 'returned') {
             const decision = outcome.decision!;
-            returned.push({ byId: decision.actorId, stageId: decision.stageId, ...(decision.comment !== undefined ? { comment: decision.comment } : {}), at: decision.at, version });
+            returned.push({ byId: decision.actorId, stageId: decision.stageId, ...(decision.comment !== undefined ? { comment: decision.comment } : {}), at: decision.at, version, ...(review ? { kind: 'reject' as const } : {}) });
             await db.returnClose({ ...where(), version, round, decision });
+            rejected = true;
+            break;
+          }
+          if (review && outcome.status === 'adjustment-requested') {
+            // A manager's adjustments and holds (checked by the validator): stored, then version n + 1.
+            const decision = outcome.decision!;
+            const changes = checkCloseChanges(decision.data, { actorId: decision.actorId });
+            returned.push({
+              byId: decision.actorId, stageId: decision.stageId, ...(decision.comment !== undefined ? { comment: decision.comment } : {}), at: decision.at, version,
+              kind: 'changes', adjustments: changes.adjustments.length, holds: changes.holds.length,
+            });
+            await db.recordCloseChanges({ ...where(), version, round, decision, changes });
+            changedFrom = version;
             rejected = true;
             break;
           }

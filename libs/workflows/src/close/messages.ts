@@ -1,6 +1,6 @@
 // Input, Query and result of the monthly close workflow, id `close:<periodId>`.
 // Decisions of its approval stages arrive through the shared `decide` Update (approval/messages.ts).
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 
 export type CloseState = 'freezing' | 'validating' | 'calculating' | 'in_review' | 'statements' | 'closed' | 'blocked' | 'failed';
 
@@ -17,6 +17,11 @@ export interface CloseTotals {
   payoutTotal: string;
   earningsTotal: string;
   negativeCount: number;
+  /** Held payouts (not paid in this close, carried to the next period); absent before holds existed. */
+  heldCount?: number;
+  heldTotal?: string;
+  /** Reps copied unchanged from the version before (not recalculated). */
+  copied?: number;
 }
 
 export interface CloseStatus {
@@ -30,7 +35,10 @@ export interface CloseStatus {
   /** Totals of every calculation version so far, oldest first. */
   versions: CloseTotals[];
   openStages: { id: string; label: string; approverIds: string[] }[];
-  returned?: { byId: string; stageId: string; comment?: string; at: string; version: number }[];
+  /** Each time the close went back to calculation: a reject, or a manager's adjustments and holds (`changes`). */
+  returned?: { byId: string; stageId: string; comment?: string; at: string; version: number; kind?: 'reject' | 'changes'; adjustments?: number; holds?: number }[];
+  /** The negative payouts of the version under review and how many finance has acknowledged. */
+  negatives?: { count: number; acknowledged: number };
   statementsSent: number;
   failure?: { code: string; reason: string };
 }
@@ -38,3 +46,25 @@ export interface CloseStatus {
 export const closeWorkflowId = (periodId: string): string => `close:${periodId}`;
 
 export const closeStatusQuery = defineQuery<CloseStatus>('closeStatus');
+
+/** Finance acknowledges one negative payout of the version under review (the finance approval waits for all of them). */
+export interface AcknowledgeNegativeRequest {
+  actorId: string;
+  actorRoles: string[];
+  personId: string;
+  comment?: string;
+  /** The request's Idempotency-Key (also the update id). */
+  idempotencyKey: string;
+}
+
+export interface NegativeAcknowledgement {
+  periodId: string;
+  version: number;
+  personId: string;
+  payout: string;
+  acknowledgedAt: string;
+  /** Negative payouts of the version still waiting for an acknowledgement. */
+  remaining: number;
+}
+
+export const acknowledgeNegativeUpdate = defineUpdate<NegativeAcknowledgement, [AcknowledgeNegativeRequest]>('acknowledgeNegative');

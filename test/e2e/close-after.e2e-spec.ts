@@ -131,6 +131,13 @@ describe('after the close: prior-period adjustments, negative balances carried, 
     expect((await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: h.org.finance })).status).toBe(202);
     await decide(h.org.manager, periodId, 'team:', 1);
     await decide(h.org.otherManager, periodId, 'team:', 1);
+    // Finance acknowledges every negative payout (Rosa's) one by one before approving the totals.
+    await taskOf(secondFinance, periodId, 'finance', 2);
+    const review = await h.http('GET', `/api/v1/periods/${periodId}/close/review`, { as: secondFinance });
+    for (const n of review.body.negatives as { personId: string }[]) {
+      const ack = await h.http('POST', `/api/v1/periods/${periodId}/close/negatives/${n.personId}/acknowledgement`, { as: secondFinance, body: { comment: 'recovered next month' }, headers: { 'Idempotency-Key': `ack-${periodId}-${n.personId}` } });
+      expect(ack.status).toBe(200);
+    }
     await decide(secondFinance, periodId, 'finance', 2);
     await decide(h.org.ops, periodId, 'payroll', 3);
     await eventually(async () => (await h.http('GET', `/api/v1/periods/${periodId}/close`, { as: h.org.finance })).body?.period?.status === 'closed', `${month.key} closed`, 90_000);

@@ -1,7 +1,8 @@
 /**
  * Fault test, Temporal: a dev server of the test's own, with its state file (`--db-filename`),
  * is stopped and started again on the same file and port twice — while the plan acceptance waits
- * for the rep, and while the worker (a real child process) is inside the finish activity, after
+ * for the rep (a decline meanwhile answers 503 and its retry with the same Idempotency-Key is
+ * recorded once), and while the worker (a real child process) is inside the finish activity, after
  * the SMTP server accepted the manager's decline notice (held there by the test hook). The
  * workflow resumes from the stored state: the decline made after the first restart is recorded
  * once, the notices are each delivered once, the run completes.
@@ -40,8 +41,12 @@ describe('the Temporal server restarted mid-workflow', () => {
     const { assignmentId: id, workflowId } = published.body.assignments[0] as { assignmentId: string; workflowId: string };
     await eventually(async () => (await h.db.getRepository(EmailOutboxEntity).findOneBy({ purpose: `plan-acceptance:${id}:invite` }))?.status === 'sent', 'invite sent', 90_000);
 
-    // 1. Restarted while the workflow waits for the rep.
+    // 1. Restarted while the workflow waits for the rep. While it is down the decline is refused
+    // 503 TEMPORAL.UNAVAILABLE, nothing recorded; the same key after the restart records it once.
     await temporal.stop();
+    const refused = await h.http('POST', `/api/v1/plan-assignments/${id}/decline`, { as: h.org.rep, body: { reason: 'Quota too high' }, headers: { 'Idempotency-Key': 'temporal-restart-1' } });
+    expect([refused.status, refused.body?.code]).toEqual([503, 'TEMPORAL.UNAVAILABLE']);
+    expect(await h.db.getRepository(ApprovalDecisionEntity).countBy({ subject: `plan-assignment:${id}` })).toBe(0);
     await temporal.start();
     // The API's client reconnects by itself; until it has, the decline is refused as
     // TEMPORAL.UNAVAILABLE (503) and the client retries with the same key.

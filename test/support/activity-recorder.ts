@@ -23,6 +23,7 @@ export interface Call<K extends ActivityName = ActivityName> {
 
 const NEUTRAL: Partial<Record<ActivityName, unknown>> = {
   openApprovalStep: { opened: 1 },
+  deliverApprovalMessages: { sent: 0 },
   recordApprovalDecision: { recorded: true },
   notifyApprovalStage: { notified: 1 },
   cancelOpenApprovalTasks: { closed: 0 },
@@ -40,7 +41,7 @@ const NEUTRAL: Partial<Record<ActivityName, unknown>> = {
 export function activityRecorder(handlers: Partial<{ [K in ActivityName]: (input: Input<K>) => Promise<Awaited<ReturnType<AllActivities[K]>>> }> = {}) {
   const calls: Call[] = [];
   const names: ActivityName[] = [
-    'openApprovalStep', 'recordApprovalDecision', 'recordApprovalDecisions', 'notifyApprovalStage', 'cancelOpenApprovalTasks', 'loadApprovalSlice', 'recordAudit', 'reportWorkflowFailure',
+    'openApprovalStep', 'openApprovalTasks', 'deliverApprovalMessages', 'recordApprovalDecision', 'recordApprovalDecisions', 'notifyApprovalStage', 'cancelOpenApprovalTasks', 'loadApprovalSlice', 'recordAudit', 'reportWorkflowFailure',
     'preparePlanAcceptance', 'finishPlanAcceptance',
     'beginQuotaSignoff', 'routeQuotaSignoff', 'returnQuotaSet', 'acceptQuotaRevision', 'lockQuotaVersion', 'adjustQuotaTeam',
     'routeTerritoryChange', 'scheduleTerritoryChange', 'applyTerritoryMoves', 'finishTerritoryChange',
@@ -53,6 +54,10 @@ export function activityRecorder(handlers: Partial<{ [K in ActivityName]: (input
         calls.push({ name, input });
         const handler = (handlers as Record<string, ((i: unknown) => Promise<unknown>) | undefined>)[name];
         if (handler) return handler(input);
+        if (name === 'openApprovalTasks') {
+          const opening = input as Input<'openApprovalTasks'>;
+          return { opened: opening.stages.length, outboxIds: opening.stages.map((st) => `outbox:${opening.workflowId}:${st.id}`) };
+        }
         if (name === 'recordApprovalDecisions') return { recorded: (input as Input<'recordApprovalDecisions'>).decisions.length };
         if (name in NEUTRAL) return NEUTRAL[name];
         throw new Error(`the spec gives no ${name}`);
@@ -61,12 +66,15 @@ export function activityRecorder(handlers: Partial<{ [K in ActivityName]: (input
   ) as unknown as AllActivities;
   const of = <K extends ActivityName>(name: K): Input<K>[] => calls.filter((c) => c.name === name).map((c) => c.input as Input<K>);
   const count = (name: ActivityName): number => calls.filter((c) => c.name === name).length;
+  /** Every step opened, with its emails sent by the same activity (small steps) or alongside (large ones), in order. */
+  const opens = (): Input<'openApprovalStep'>[] =>
+    calls.flatMap((c) => (c.name === 'openApprovalStep' || c.name === 'openApprovalTasks' ? [c.input as Input<'openApprovalStep'>] : []));
   /** Every decision recorded, one at a time or in a batch, in order. */
   const decisions = (): Input<'recordApprovalDecision'>[] =>
     calls.flatMap((c) => (c.name === 'recordApprovalDecision' ? [c.input as Input<'recordApprovalDecision'>] : c.name === 'recordApprovalDecisions' ? (c.input as Input<'recordApprovalDecisions'>).decisions : []));
   /** Every call's name, in order (a spec asserts the whole sequence where it matters). */
   const sequence = (): string[] => calls.map((c) => c.name);
-  return { calls, activities, of, count, decisions, sequence };
+  return { calls, activities, of, count, opens, decisions, sequence };
 }
 
 export type ActivityRecorder = ReturnType<typeof activityRecorder>;

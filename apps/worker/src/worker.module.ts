@@ -4,7 +4,7 @@ import { assertAppLogin, AuditCheckpointJob, AuditCheckpoints, AuditLog, createD
 import { createTransport } from 'nodemailer';
 import { DataSource } from 'typeorm';
 import { ACTIVITY_PROVIDERS } from './activities';
-import type { MailTransport } from './activities/mail-transport';
+import { pooledSmtpUrl, type MailTransport } from './activities/mail-transport';
 import { APP_CONFIG, MAIL_TRANSPORT, TEMPORAL_CLIENT } from './worker.tokens';
 import { Client, Connection } from '@temporalio/client';
 import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
@@ -58,11 +58,13 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
       },
       {
         provide: MAIL_TRANSPORT,
-        useFactory: (): MailTransport =>
-          options.mailTransport ??
-          (options.config.mail.enabled && options.config.mail.smtpUrl
-            ? createTransport(options.config.mail.smtpUrl)
-            : { sendMail: () => Promise.reject(new Error('mail is disabled')) }),
+        useFactory: (): MailTransport => {
+          if (options.mailTransport) return options.mailTransport;
+          if (!options.config.mail.enabled || !options.config.mail.smtpUrl) return { sendMail: () => Promise.reject(new Error('mail is disabled')) };
+          const transport = createTransport(pooledSmtpUrl(options.config.mail.smtpUrl));
+          // The pool's open connections end with the worker (Nest calls this on shutdown).
+          return { sendMail: (message) => transport.sendMail(message), onModuleDestroy: () => transport.close() } as MailTransport;
+        },
       },
       {
         provide: TEMPORAL_CLIENT,

@@ -80,7 +80,9 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
       };
       const root = findRepoRoot();
       for (const app of ['worker', 'api']) {
-        const proc = spawnManaged(`bench-${app}`, process.execPath, [join(root, 'dist', 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, logFile: join(scratch, `${app}.log`) });
+        // BENCH_PROFILE_DIR: each app writes a CPU profile there when it exits (to find what a phase spends).
+        const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${app}.cpuprofile`] : [];
+        const proc = spawnManaged(`bench-${app}`, process.execPath, [...profile, join(root, 'dist', 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, logFile: join(scratch, `${app}.log`) });
         cleanups.unshift(() => proc.stop());
       }
       const origin = `http://127.0.0.1:${port}`;

@@ -68,7 +68,7 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
   // Typed: an activity of an interface that is not bound here fails to compile, not at run time
   // (`recordAudit` is generation 1's, shared).
   const current: Omit<Activities, 'recordAudit'> = {
-    ...bound(approvals, ['openApprovalStep', 'recordApprovalDecision', 'recordApprovalDecisions', 'notifyApprovalStage', 'cancelOpenApprovalTasks', 'loadApprovalSlice', 'reportWorkflowFailure']),
+    ...bound(approvals, ['openApprovalStep', 'openApprovalTasks', 'deliverApprovalMessages', 'recordApprovalDecision', 'recordApprovalDecisions', 'notifyApprovalStage', 'cancelOpenApprovalTasks', 'loadApprovalSlice', 'reportWorkflowFailure']),
     ...bound(plan, ['preparePlanAcceptance', 'finishPlanAcceptance']),
     ...bound(quota, ['beginQuotaSignoff', 'routeQuotaSignoff', 'returnQuotaSet', 'acceptQuotaRevision', 'lockQuotaVersion', 'adjustQuotaTeam']),
     ...bound(territory, ['routeTerritoryChange', 'scheduleTerritoryChange', 'applyTerritoryMoves', 'finishTerritoryChange']),

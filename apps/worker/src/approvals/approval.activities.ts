@@ -7,7 +7,7 @@ import {
   AuditLog,
   OrganisationRepository,
   ApprovalTaskEntity,
-  type EmailOutboxEntity,
+  EmailOutboxEntity,
   type EmailOutboxInput,
 } from '@quotaflow/persistence';
 import type {
@@ -20,10 +20,11 @@ import type {
   OpenApprovalStepInput,
   RecordApprovalDecisionInput,
   RecordApprovalDecisionsInput,
+  DeliverApprovalMessagesInput,
   RecordAuditInput,
   ReportWorkflowFailureInput,
 } from '@quotaflow/workflows';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { OutboxDelivery } from '../activities/outbox-delivery';
 import { deadlineFlagged, taskEscalation, taskReminder, taskRequest } from '../templates/approval.templates';
 import { render, whereToRead, type Message } from '../templates/message';
@@ -88,8 +89,29 @@ export class ApprovalActivitiesService implements ApprovalActivities {
 
   async openApprovalStep(input: OpenApprovalStepInput): Promise<{ opened: number }> {
     const handler = this.handler(input.subjectType);
+    const { tasks, rows } = await this.openTasksAndOutbox(input);
+    await this.deliverAll(rows, (row) => handler.delivered?.(row, input));
+    return { opened: tasks.length };
+  }
+
+  async openApprovalTasks(input: OpenApprovalStepInput): Promise<{ opened: number; outboxIds: string[] }> {
+    const { tasks, rows } = await this.openTasksAndOutbox(input);
+    return { opened: tasks.length, outboxIds: rows.filter((r) => r.status !== 'sent').map((r) => r.id) };
+  }
+
+  async deliverApprovalMessages(input: DeliverApprovalMessagesInput): Promise<{ sent: number }> {
+    const handler = this.handler(input.subjectType);
+    if (input.outboxIds.length === 0) return { sent: 0 };
+    const rows = await this.dataSource.manager.find(EmailOutboxEntity, { where: { id: In(input.outboxIds) }, order: { purpose: 'ASC' } });
+    await this.deliverAll(rows, (row) => handler.delivered?.(row, input));
+    return { sent: rows.length };
+  }
+
+  /** The step's inbox tasks, the subject's own record of it and its request emails' outbox rows, in one transaction. */
+  private async openTasksAndOutbox(input: OpenApprovalStepInput): Promise<{ tasks: ApprovalTaskEntity[]; rows: EmailOutboxEntity[] }> {
+    const handler = this.handler(input.subjectType);
     const approverIds = input.stages.flatMap((s) => s.approverIds);
-    const { tasks, rows } = await this.dataSource.transaction(async (m) => {
+    return this.dataSource.transaction(async (m) => {
       const facts = await handler.facts(m, input.subject, { personIds: approverIds, stageIds: input.stages.map((s) => s.id) });
       const tasks = await this.approvals.openTasks(
         input,
@@ -100,8 +122,6 @@ export class ApprovalActivitiesService implements ApprovalActivities {
       const messages = (await handler.stepMessages?.(m, input, facts, tasks)) ?? (await this.taskRequests(m, input, facts, tasks));
       return { tasks, rows: await this.enqueue(messages, m) };
     });
-    await this.deliverAll(rows, (row) => handler.delivered?.(row, input));
-    return { opened: tasks.length };
   }
 
   private async taskRequests(m: EntityManager, input: OpenApprovalStepInput, facts: SubjectFacts, tasks: ApprovalTaskEntity[]): Promise<EmailOutboxInput[]> {

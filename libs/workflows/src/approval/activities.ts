@@ -48,6 +48,11 @@ export interface OpenApprovalStepInput extends ApprovalPosition {
   returnedBy?: ReturnedBy;
 }
 
+/** The outbox rows of one step (at most one slice: STAGE_SLICE_SIZE approvers). */
+export interface DeliverApprovalMessagesInput extends ApprovalPosition {
+  outboxIds: string[];
+}
+
 /** At most DECISION_BATCH_LIMIT decisions of one workflow, oldest first. */
 export interface RecordApprovalDecisionsInput {
   decisions: RecordApprovalDecisionInput[];
@@ -134,6 +139,13 @@ export interface ReportWorkflowFailureInput {
 
 export interface ApprovalActivities {
   openApprovalStep(input: OpenApprovalStepInput): Promise<{ opened: number }>;
+  /**
+   * A large step's inbox tasks and their request emails' outbox rows, in one transaction, without
+   * sending: the emails go out by deliverApprovalMessages while decisions are already recorded.
+   */
+  openApprovalTasks(input: OpenApprovalStepInput): Promise<{ opened: number; outboxIds: string[] }>;
+  /** Sends the outbox rows a step opened (each once: a row already sent is skipped). */
+  deliverApprovalMessages(input: DeliverApprovalMessagesInput): Promise<{ sent: number }>;
   /** The decision record, its audit event and the inbox change, in one transaction. */
   recordApprovalDecision(input: RecordApprovalDecisionInput): Promise<{ recorded: boolean }>;
   /**

@@ -50,15 +50,15 @@ import {
 import type { ApprovalActivities, ApprovalPosition, ApprovalSubjectType, RecordApprovalDecisionInput, ReturnedBy, RoutedApproval, StageBrief } from './activities';
 import { DATABASE_WORK, MAIL_WORK } from './activity-options';
 import { refuse } from './failures';
-import { DECISION_BATCH_LIMIT, STAGE_SLICE_SIZE } from './limits';
-import { DECISION_BATCH_PATCH } from './patches';
+import { ASYNC_EMAIL_STAGE_MIN, DECISION_BATCH_LIMIT, STAGE_SLICE_SIZE } from './limits';
+import { ASYNC_STEP_EMAILS_PATCH, DECISION_BATCH_PATCH } from './patches';
 import { decideUpdate, type ApprovalDecisionRequest, type DecisionReceipt } from './messages';
 import { Mutex } from './mutex';
 import type { StageHost } from './stage-host';
 import type { ApprovalStepInput, ApprovalStepResult, ApprovalStepWorkflow } from './step.types';
 
-const db = proxyActivities<Pick<ApprovalActivities, 'recordApprovalDecision' | 'recordApprovalDecisions' | 'cancelOpenApprovalTasks'>>(DATABASE_WORK);
-const mail = proxyActivities<Pick<ApprovalActivities, 'openApprovalStep' | 'notifyApprovalStage'>>(MAIL_WORK);
+const db = proxyActivities<Pick<ApprovalActivities, 'recordApprovalDecision' | 'recordApprovalDecisions' | 'openApprovalTasks' | 'cancelOpenApprovalTasks'>>(DATABASE_WORK);
+const mail = proxyActivities<Pick<ApprovalActivities, 'openApprovalStep' | 'deliverApprovalMessages' | 'notifyApprovalStage'>>(MAIL_WORK);
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const KEY = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -180,6 +180,9 @@ export class ApprovalDesk implements StageHost {
   private round = 0;
   private routeKey?: string;
   private readonly queue: Queued[] = [];
+  /** Request emails of large steps being sent alongside (awaited before the outcome is returned). */
+  private readonly deliveries: Promise<void>[] = [];
+  private deliveryFailure: unknown;
   private readonly mutex = new Mutex();
   private readonly codes: RefusalCodes;
   private cancelRequested = false;
@@ -223,7 +226,10 @@ export class ApprovalDesk implements StageHost {
     for (;;) {
       await this.drain();
       const state = this.state!;
-      if (state.status !== 'pending') return this.outcome(state);
+      if (state.status !== 'pending') {
+        await this.deliveriesDone();
+        return this.outcome(state);
+      }
       if (state.steps[state.current]!.kind === 'delegated') {
         await this.runDelegatedStep();
         continue;
@@ -377,6 +383,17 @@ export class ApprovalDesk implements StageHost {
     });
   }
 
+  private deliverAlongside(sending: Promise<unknown>): void {
+    // Kept, not awaited here: a failure is raised where the outcome is returned (deliveriesDone).
+    this.deliveries.push(sending.then(() => undefined, (error: unknown) => { this.deliveryFailure ??= error; }));
+  }
+
+  /** Every request email sent alongside has gone out (or the first failure is raised). */
+  private async deliveriesDone(): Promise<void> {
+    while (this.deliveries.length > 0) await Promise.all(this.deliveries.splice(0));
+    if (this.deliveryFailure !== undefined) throw this.deliveryFailure;
+  }
+
   /** How many decisions wait at the head of the queue (at most DECISION_BATCH_LIMIT). */
   private decisionsAtHead(): number {
     let n = 0;
@@ -415,11 +432,18 @@ export class ApprovalDesk implements StageHost {
         const returnedBy = effect.returnedBy
           ? { actorId: effect.returnedBy.actorId, stageLabel: effect.returnedBy.stageLabel, ...(effect.returnedBy.comment ? { comment: effect.returnedBy.comment } : {}) }
           : item.returnedBy;
-        await mail.openApprovalStep({
+        const opening = {
           ...this.position(effect.step, effect.visit),
           stages: effect.stages.map((s) => stageBrief(s, state.openedAt)),
           ...(returnedBy ? { returnedBy } : {}),
-        });
+        };
+        if (effect.stages.length > ASYNC_EMAIL_STAGE_MIN && patched(ASYNC_STEP_EMAILS_PATCH)) {
+          // Tasks first (a decision needs its task); the emails go out while decisions are recorded.
+          const opened = await db.openApprovalTasks(opening);
+          if (opened.outboxIds.length > 0) this.deliverAlongside(mail.deliverApprovalMessages({ ...this.position(effect.step, effect.visit), outboxIds: opened.outboxIds }));
+          return;
+        }
+        await mail.openApprovalStep(opening);
         return;
       }
       case 'delegated-step-opened':

@@ -12,3 +12,10 @@ export const STAGE_SLICE_SIZE = 250;
  * minute): one transaction and one round trip instead of fifty, and about 50 KB of input.
  */
 export const DECISION_BATCH_LIMIT = 50;
+
+/**
+ * A step with more stages than this opens its tasks in one activity and sends their emails in
+ * another, alongside: decisions arriving meanwhile are recorded instead of waiting for every
+ * email of the step (250 SMTP sends) to go out first.
+ */
+export const ASYNC_EMAIL_STAGE_MIN = 10;

@@ -6,3 +6,6 @@ export const APPROVAL_KERNEL_PATCH = 'approval-kernel';
 
 /** Decisions queued behind one being recorded are recorded together (recordApprovalDecisions). */
 export const DECISION_BATCH_PATCH = 'decision-batches';
+
+/** A large step's request emails are sent alongside, not before its decisions are recorded. */
+export const ASYNC_STEP_EMAILS_PATCH = 'async-step-emails';

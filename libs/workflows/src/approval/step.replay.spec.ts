@@ -6,4 +6,4 @@
 import * as path from 'node:path';
 import { describeReplay } from '../../../../test/support/histories';
 
-describeReplay('approvalStepWorkflow', path.join(__dirname, '__histories__'), { v1: 1, v2: 1 }, require.resolve('../workflows'));
+describeReplay('approvalStepWorkflow', path.join(__dirname, '__histories__'), { v1: 1, v2: 1, v3: 1 }, require.resolve('../workflows'));

@@ -129,10 +129,10 @@ async function scenario(name: string, blocking: number, script: (run: Run) => Pr
         return handle.executeUpdate(acknowledgeNegativeUpdate, { args: [request], updateId: request.idempotencyKey });
       },
       status: () => handle.query(closeStatusQuery),
-      steps: () => recorder.of('openApprovalStep'),
+      steps: () => recorder.opens(),
       opened: async (count) => {
-        for (let i = 0; i < 800 && recorder.count('openApprovalStep') < count; i += 1) await new Promise((r) => setTimeout(r, 25));
-        if (recorder.count('openApprovalStep') < count) throw new Error(`only ${recorder.count('openApprovalStep')} steps opened`);
+        for (let i = 0; i < 800 && recorder.opens().length < count; i += 1) await new Promise((r) => setTimeout(r, 25));
+        if (recorder.opens().length < count) throw new Error(`only ${recorder.opens().length} steps opened`);
       },
     });
     const result = (await handle.result()) as CloseStatus;

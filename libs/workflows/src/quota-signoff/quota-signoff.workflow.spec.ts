@@ -120,8 +120,8 @@ async function scenario(name: string, options: { extra?: number; record?: string
       },
       status: () => handle.query(quotaStatusQuery),
       opened: async (count) => {
-        for (let i = 0; i < 800 && recorder.count('openApprovalStep') < count; i += 1) await new Promise((r) => setTimeout(r, 25));
-        if (recorder.count('openApprovalStep') < count) throw new Error(`only ${recorder.count('openApprovalStep')} steps opened`);
+        for (let i = 0; i < 800 && recorder.opens().length < count; i += 1) await new Promise((r) => setTimeout(r, 25));
+        if (recorder.opens().length < count) throw new Error(`only ${recorder.opens().length} steps opened`);
       },
     };
     await script(run);
@@ -255,7 +255,7 @@ describe('quota sign-off (approval kernel)', () => {
       await run.opened(2);
       await run.decide(decision('fin-1', 'approve'));
       await run.opened(3);
-      const slice = run.recorder.of('openApprovalStep')[2]!;
+      const slice = run.recorder.opens()[2]!;
       expect(slice.workflowId).toBe(`${run.workflowId}:r1:s2:v1:0`);
       expect([slice.step, slice.visit, slice.stages.length]).toEqual([2, 1, extra + 3]);
       const status = await run.status();
@@ -298,15 +298,19 @@ describe('quota sign-off (approval kernel)', () => {
       await run.opened(2);
       await run.decide(decision('fin-1', 'approve'));
       await run.opened(3);
-      const slice = run.recorder.of('openApprovalStep')[2]!;
+      const slice = run.recorder.opens()[2]!;
       const receipts = await Promise.all(slice.stages.map((stage) => run.decide(decision(stage.approverIds[0]!, 'acknowledge'), slice.workflowId)));
       expect(receipts.map((x) => x.decision)).toEqual(slice.stages.map(() => 'acknowledge'));
       release();
       const child = suite.env.client.workflow.getHandle(slice.workflowId);
       expect(await child.result()).toEqual({ kind: 'approved', signerIds: [], flaggedCount: 0 });
-      await recordHistory(STEP_HISTORIES, 'v2-acknowledged-at-once', child);
+      await recordHistory(STEP_HISTORIES, 'v3-acknowledged-at-once-emails-alongside', child);
     });
     expect(result).toMatchObject({ state: 'locked', flagged: false });
+    // The slice's 70 tasks opened in one activity, their 70 request emails sent by another, once.
+    expect(r.of('openApprovalTasks').map((o) => o.stages.length)).toEqual([extra + 3]);
+    expect(r.of('deliverApprovalMessages').map((d) => d.outboxIds.length)).toEqual([extra + 3]);
+    expect(r.count('openApprovalStep')).toBe(2);
     const acknowledged = r.decisions().filter((d) => d.workflowId.includes(':s2:'));
     expect(acknowledged).toHaveLength(extra + 3);
     expect(new Set(acknowledged.map((d) => d.decision.idempotencyKey)).size).toBe(extra + 3);

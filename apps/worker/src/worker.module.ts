@@ -1,10 +1,9 @@
 import { type DynamicModule, Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import type { AppConfig } from '@quotaflow/config';
 import { assertAppLogin, AuditCheckpointJob, AuditCheckpoints, AuditLog, createDataSource } from '@quotaflow/persistence';
-import { createTransport } from 'nodemailer';
 import { DataSource } from 'typeorm';
 import { ACTIVITY_PROVIDERS } from './activities';
-import { pooledSmtpUrl, type MailTransport } from './activities/mail-transport';
+import { smtpTransport, type MailTransport } from './activities/mail-transport';
 import { APP_CONFIG, MAIL_TRANSPORT, TEMPORAL_CLIENT } from './worker.tokens';
 import { Client, Connection } from '@temporalio/client';
 import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
@@ -61,7 +60,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         useFactory: (): MailTransport => {
           if (options.mailTransport) return options.mailTransport;
           if (!options.config.mail.enabled || !options.config.mail.smtpUrl) return { sendMail: () => Promise.reject(new Error('mail is disabled')) };
-          const transport = createTransport(pooledSmtpUrl(options.config.mail.smtpUrl));
+          const transport = smtpTransport(options.config.mail.smtpUrl);
           // The pool's open connections end with the worker (Nest calls this on shutdown).
           return { sendMail: (message) => transport.sendMail(message), onModuleDestroy: () => transport.close() } as MailTransport;
         },

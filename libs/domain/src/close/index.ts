@@ -2,3 +2,4 @@ export * from './payroll';
 export * from './period';
 export * from './exceptions';
 export * from './snapshot';
+export * from './schedule';

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig, mintToken } from '@quotaflow/config';
 import { createDataSource } from '@quotaflow/persistence';
 import { runCli } from './demo/cli-run';
+import { pauseCloseSchedule } from './demo/pause-close-schedule';
 import { seedDemo } from './demo/seed-demo.service';
 
 async function main(): Promise<number> {
@@ -38,6 +39,7 @@ async function main(): Promise<number> {
   process.stdout.write(`${table.map(line).join('\n')}\n\n`);
   const k = result.close;
   process.stdout.write(`period ${k.periodKey} (${k.periodId}) is ${k.status}: ${k.acceptedReps} reps with an accepted plan, ${k.quotaReps} with a locked quota\n`);
+  process.stdout.write(`${await pauseCloseSchedule(config.temporal.address, config.temporal.namespace)}\n`);
 
   const dataDir = resolve(process.env.DATA_DIR ?? '.data');
   mkdirSync(dataDir, { recursive: true });

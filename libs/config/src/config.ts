@@ -65,7 +65,22 @@ export interface AppConfig {
   approvals: ApprovalsConfig;
   organisation: OrganisationConfig;
   imports: ImportsConfig;
+  close: CloseConfig;
   logLevel: LogLevel;
+}
+
+/** The monthly close's Temporal Schedule (the worker keeps it in place at start). */
+export interface CloseConfig {
+  schedule: {
+    /** The worker creates (or updates) the Schedule at start. */
+    enabled: boolean;
+    /** The close of a month starts on this business day (Mon–Fri, holidays not modelled) after it ends. */
+    businessDay: number;
+    /** At this hour, UTC. */
+    hourUtc: number;
+    /** Created (or set) paused; an existing Schedule's pause is left as it is otherwise. */
+    paused: boolean;
+  };
 }
 
 /** Imports: an upload larger than this many bytes runs in the background (workflow `import:<id>`). */
@@ -111,6 +126,10 @@ export const CONFIG_VARIABLES = [
   'ORGANISATION_NAME',
   'ORGANISATION_CURRENCY',
   'IMPORT_BACKGROUND_BYTES',
+  'CLOSE_SCHEDULE_ENABLED',
+  'CLOSE_SCHEDULE_BUSINESS_DAY',
+  'CLOSE_SCHEDULE_HOUR_UTC',
+  'CLOSE_SCHEDULE_PAUSED',
   'LOG_LEVEL',
   'DATA_DIR',
   'TEMPORAL_CLI_PATH',
@@ -352,6 +371,12 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
   const currency = r.raw('ORGANISATION_CURRENCY') ?? 'USD';
   if (!/^[A-Z]{3}$/.test(currency)) r.fail('ORGANISATION_CURRENCY', `must be an ISO 4217 code like "USD", got "${currency}"`, true);
   const backgroundBytes = r.integer('IMPORT_BACKGROUND_BYTES', 1, 1_000_000_000_000, 20 * 1024 * 1024, true);
+  const closeSchedule = {
+    enabled: r.boolean('CLOSE_SCHEDULE_ENABLED', true, true),
+    businessDay: r.integer('CLOSE_SCHEDULE_BUSINESS_DAY', 1, 15, 3, true),
+    hourUtc: r.integer('CLOSE_SCHEDULE_HOUR_UTC', 0, 23, 6, true),
+    paused: r.boolean('CLOSE_SCHEDULE_PAUSED', false, true),
+  };
 
   if (r.issues.length > 0) throw new ConfigError(r.issues);
 
@@ -381,6 +406,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     approvals: { financeThreshold, quotaChangePercentFlag },
     organisation: { name: organisationName, currency },
     imports: { backgroundBytes },
+    close: { schedule: closeSchedule },
     logLevel,
   };
 }

@@ -30,3 +30,5 @@ export { importWorkflow, importStatusQuery } from './import/import.workflow';
 export * from './close/messages';
 export * from './close/activities';
 export { closeWorkflow, CLOSE_BATCH_SIZE, CLOSE_CONCURRENCY } from './close/close.workflow';
+export * from './close/schedule';
+export { scheduledCloseWorkflow } from './close/scheduled-close.workflow';

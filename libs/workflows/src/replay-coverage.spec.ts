@@ -33,8 +33,8 @@ function replaySuites(): { type: string; generations: string; file: string }[] {
 }
 
 describe('replay guard coverage', () => {
-  it('reads the seven registered workflow types from the bundle entry', () => {
-    expect(registeredWorkflowTypes()).toEqual(['approvalStepWorkflow', 'closeWorkflow', 'importWorkflow', 'planAcceptanceWorkflow', 'publishWorkflow', 'quotaSignoffWorkflow', 'territoryChangeWorkflow']);
+  it('reads the eight registered workflow types from the bundle entry', () => {
+    expect(registeredWorkflowTypes()).toEqual(['approvalStepWorkflow', 'closeWorkflow', 'importWorkflow', 'planAcceptanceWorkflow', 'publishWorkflow', 'quotaSignoffWorkflow', 'scheduledCloseWorkflow', 'territoryChangeWorkflow']);
   });
 
   it('every registered workflow type has exactly one replay suite, or is listed as not recorded yet (never both)', () => {
@@ -45,7 +45,7 @@ describe('replay guard coverage', () => {
   });
 
   it('every replay suite names an exact, non-empty set of generations with counts', () => {
-    expect(replaySuites().length).toBe(5);
+    expect(replaySuites().length).toBe(6);
     for (const suite of replaySuites()) {
       const entries = [...suite.generations.matchAll(/((?:v|gen)\d+):\s*(\d+)/g)];
       expect({ file: suite.file, entries: entries.length > 0, allCounted: entries.every((e) => Number(e[2]) > 0) }).toEqual({ file: suite.file, entries: true, allCounted: true });

@@ -6,3 +6,4 @@ export { approvalStepWorkflow } from './approval/step.workflow';
 export { publishWorkflow } from './publish/publish.workflow';
 export { importWorkflow } from './import/import.workflow';
 export { closeWorkflow } from './close/close.workflow';
+export { scheduledCloseWorkflow } from './close/scheduled-close.workflow';

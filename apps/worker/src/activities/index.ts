@@ -6,6 +6,7 @@ import type {
   PlanAcceptanceActivities,
   PublishActivities,
   QuotaSignoffActivities,
+  ScheduledCloseActivities,
   TerritoryChangeActivities,
 } from '@quotaflow/workflows';
 import { ApprovalActivitiesService } from '../approvals/approval.activities';
@@ -21,6 +22,7 @@ import { TerritoryChangeHandler } from '../territory-change/territory-change.han
 import { ImportActivitiesService } from '../imports/import.activities';
 import { CloseActivitiesService } from '../close/close.activities';
 import { CloseHandler } from '../close/close.handler';
+import { CloseScheduleActivitiesService } from '../close/close-schedule.activities';
 import { OutboxDelivery } from './outbox-delivery';
 
 /** The worker's activity services (Nest providers), the approval kernel's subject handlers among them. */
@@ -42,10 +44,11 @@ export const ACTIVITY_PROVIDERS: Provider[] = [
   PublishActivitiesService,
   ImportActivitiesService,
   CloseActivitiesService,
+  CloseScheduleActivitiesService,
   ...GEN1_ACTIVITY_CLASSES,
 ];
 
-type Activities = ApprovalActivities & PlanAcceptanceActivities & QuotaSignoffActivities & TerritoryChangeActivities & PublishActivities & ImportActivities & CloseActivities;
+type Activities = ApprovalActivities & PlanAcceptanceActivities & QuotaSignoffActivities & TerritoryChangeActivities & PublishActivities & ImportActivities & CloseActivities & ScheduledCloseActivities;
 
 /** Binds each method of a service to its instance, by name (what the worker registers). */
 function bound<T extends object>(service: T, names: readonly (keyof T & string)[]): Record<string, (...args: never[]) => unknown> {
@@ -61,6 +64,7 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
   const publish = app.get(PublishActivitiesService);
   const imports = app.get(ImportActivitiesService);
   const close = app.get(CloseActivitiesService);
+  const closeSchedule = app.get(CloseScheduleActivitiesService);
   return {
     // Generation 1 first: `recordAudit` is shared, and generation 1's also writes its decision rows.
     ...gen1Activities(app),
@@ -71,5 +75,6 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
     ...bound(publish, ['beginPublish', 'startAcceptanceBatch', 'finishPublish']),
     ...bound(imports, ['runImport', 'failImport']),
     ...bound(close, ['beginClose', 'freezeClose', 'blockClose', 'calculateCloseBatch', 'finishCalculation', 'routeCloseApproval', 'returnClose', 'sendStatementBatch', 'completeClose']),
+    ...bound(closeSchedule, ['startScheduledClose']),
   } as Activities & Record<string, unknown>;
 }

@@ -66,7 +66,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Runnin
       const { businessDay, hourUtc, paused } = config.close.schedule;
       const { created, description } = await ensureCloseSchedule(client, { taskQueue: options.taskQueue ?? config.temporal.taskQueue, businessDay, hourUtc, paused, today: new Date() });
       const next = description.info.nextActionTimes[0]?.toISOString() ?? 'none';
-      Logger.log(`close schedule ${created ? 'created' : 'up to date'}: business day ${businessDay} at ${hourUtc}:00 UTC, ${description.state.paused ? `paused (${description.state.note ?? ''})` : `next ${next}`}`, 'Worker');
+      Logger.log(`close schedule ${created ? 'created' : 'up to date'}: business day ${businessDay} at ${String(hourUtc).padStart(2, '0')}:00 UTC, ${description.state.paused ? `paused (${description.state.note ?? ''})` : `next ${next}`}`, 'Worker');
     }
     const done = worker.run();
     const conn = connection;

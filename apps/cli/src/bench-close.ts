@@ -18,7 +18,9 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import PDFDocument from 'pdfkit';
-import { createTransport } from 'nodemailer';
+import { connect, type Socket } from 'node:net';
+import { createTransport, type Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { mintToken } from '@quotaflow/config';
 import { calculateBatch, closeBatchInput, decSum, explainParticipantPeriod, monthPeriod, type CloseSnapshotContent, type ParticipantPeriodOutput, type QuotaSet } from '@quotaflow/domain';
 import { createDataSource, QuotaSetEntity, QuotaSetRepository } from '@quotaflow/persistence';
@@ -190,7 +192,7 @@ async function runClose(api: ScaleApi, ds: DataSource, client: Client, org: Scal
 }
 
 /** The baseline pair: one statement's text rendered by pdfkit alone, and that PDF sent through a bare pooled nodemailer transport. */
-async function barePair(ds: DataSource, smtpUrl: string, periodId: string): Promise<{ renderMs: number; sendMs: number; rendererMs: number }> {
+async function barePair(ds: DataSource, smtpUrl: string, periodId: string): Promise<{ renderMs: number; sendMs: number; noDelayMs: number; rendererMs: number }> {
   const [row] = (await ds.query(
     `SELECT p.result, p.currency, pe.name, pe.email FROM payouts p JOIN people pe ON pe.id = p.person_id
       WHERE p.period_id = $1 ORDER BY p.person_id LIMIT 1`,
@@ -225,18 +227,32 @@ async function barePair(ds: DataSource, smtpUrl: string, periodId: string): Prom
     });
     rendererTimes.push(performance.now() - t);
   }
-  const transport = createTransport(`${smtpUrl}${smtpUrl.includes('?') ? '&' : '?'}pool=true`);
-  const sendTimes: number[] = [];
-  try {
-    for (let i = 0; i < BASELINE_RUNS; i++) {
-      const t = performance.now();
-      await transport.sendMail({ from: 'bench@quotaflow.local', to: row!.email, subject: 'Your commission statement (bench)', text: lines.join('\n'), attachments: [{ filename: 'statement.pdf', content: pdf, contentType: 'application/pdf' }] });
-      sendTimes.push(performance.now() - t);
+  const send = async (transport: Transporter): Promise<number> => {
+    const times: number[] = [];
+    try {
+      for (let i = 0; i < BASELINE_RUNS; i++) {
+        const t = performance.now();
+        await transport.sendMail({ from: 'bench@quotaflow.local', to: row!.email, subject: 'Your commission statement (bench)', text: lines.join('\n'), attachments: [{ filename: 'statement.pdf', content: pdf, contentType: 'application/pdf' }] });
+        times.push(performance.now() - t);
+      }
+    } finally {
+      transport.close();
     }
-  } finally {
-    transport.close();
-  }
-  return { renderMs: median(renderTimes), sendMs: median(sendTimes), rendererMs: median(rendererTimes) };
+    return median(times);
+  };
+  const sendMs = await send(createTransport(`${smtpUrl}${smtpUrl.includes('?') ? '&' : '?'}pool=true`));
+  // The same with Nagle off on the client socket: on loopback the default waits for the peer's delayed ACK (~40 ms) per message.
+  const url = new URL(smtpUrl);
+  const noDelayMs = await send(createTransport({
+    host: url.hostname, port: Number(url.port), secure: false, ignoreTLS: true, pool: true,
+    getSocket: (_options: unknown, done: (error: Error | null, socket?: { connection: Socket }) => void) => {
+      const socket = connect(Number(url.port), url.hostname);
+      socket.setNoDelay(true);
+      socket.once('connect', () => done(null, { connection: socket }));
+      socket.once('error', (e) => done(e));
+    },
+  } as SMTPPool.Options));
+  return { renderMs: median(renderTimes), sendMs, noDelayMs, rendererMs: median(rendererTimes) };
 }
 
 /** The engine alone over the close's own snapshot, in the close's batches, in this one process. */
@@ -320,7 +336,7 @@ async function main(): Promise<void> {
     const two = runs.find((r) => r.workers === 2);
     const one = runs.find((r) => r.workers === 1);
     const speedup = one && two ? one.totalMs / two.totalMs : undefined;
-    process.stdout.write(`\nbaselines (same run, ${first.key}'s data): bare pdfkit render ${pair.renderMs.toFixed(1)} ms, bare pooled nodemailer send ${pair.sendMs.toFixed(1)} ms (pair ${(pair.renderMs + pair.sendMs).toFixed(1)} ms); the product's statement renderer alone ${pair.rendererMs.toFixed(1)} ms; engine alone ${seconds(engine.ms)} s for ${engine.reps} reps\n`);
+    process.stdout.write(`\nbaselines (same run, ${first.key}'s data): bare pdfkit render ${pair.renderMs.toFixed(1)} ms, bare pooled nodemailer send ${pair.sendMs.toFixed(1)} ms (pair ${(pair.renderMs + pair.sendMs).toFixed(1)} ms; the same send with TCP_NODELAY ${pair.noDelayMs.toFixed(1)} ms); the product's statement renderer alone ${pair.rendererMs.toFixed(1)} ms; engine alone ${seconds(engine.ms)} s for ${engine.reps} reps\n`);
     process.stdout.write(`per statement in the close (${first.workers} worker): ${perStatementMs.toFixed(1)} ms wall (statements phase ÷ statements; ${4} batches run at once) → ratio ${statementRatio.toFixed(2)}; calculation phase ${seconds(first.phases.calculation)} s ÷ engine ${seconds(engine.ms)} s → ratio ${calcRatio.toFixed(2)}\n`);
     if (speedup !== undefined) process.stdout.write(`two workers: total ${seconds(two!.totalMs)} s vs ${seconds(one!.totalMs)} s with one → speedup ${speedup.toFixed(2)} (approvals included)\n`);
     process.stdout.write(`goals: 10,000 reps end to end ≤ 120 s on 2 cores; statement ratio ≤ 3; calculation ratio ≤ 1.5; no history above 10,000 events\n`);

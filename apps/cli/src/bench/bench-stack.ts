@@ -95,7 +95,9 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
       const names = [...Array.from({ length: workers }, (_, i) => (workers === 1 ? 'worker' : `worker-${i + 1}`)), 'api'];
       const procs = names.map((name) => {
         const app = name.startsWith('worker') ? 'worker' : 'api';
-        const proc = spawnManaged(`bench-${name}`, process.execPath, [join(root, 'dist', 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, logFile: join(scratch, `${name}.log`) });
+        // BENCH_PROFILE_DIR: a V8 CPU profile of each app process, written there when it stops.
+        const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+        const proc = spawnManaged(`bench-${name}`, process.execPath, [...profile, join(root, 'dist', 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, logFile: join(scratch, `${name}.log`) });
         cleanups.unshift(() => proc.stop());
         return proc;
       });

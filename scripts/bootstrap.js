@@ -33,6 +33,7 @@ const JOBS = {
   'bench:engine': { build: false, cmd: (args) => [process.execPath, join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'apps/cli/src/bench-engine.ts'), ...args] },
   'bench:approvals': { build: true, runtime: true, cmd: (args) => [process.execPath, dist('apps/cli/src/bench-approvals.js'), ...args] },
   'bench:scale': { build: true, runtime: true, cmd: (args) => [process.execPath, dist('apps/cli/src/bench-scale.js'), ...args] },
+  'bench:close': { build: true, runtime: true, cmd: (args) => [process.execPath, dist('apps/cli/src/bench-close.js'), ...args] },
   'bench:import': { build: true, cmd: (args) => [process.execPath, dist('apps/cli/src/bench-import.js'), ...args] },
   import: { build: true, db: true, cmd: (args) => [process.execPath, dist('apps/cli/src/import.js'), ...args] },
 };

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig, mintToken } from '@quotaflow/config';
 import { createDataSource } from '@quotaflow/persistence';
 import { runCli } from './demo/cli-run';
+import { pauseCloseSchedule } from './demo/pause-close-schedule';
 import { seedDemo } from './demo/seed-demo.service';
 
 async function main(): Promise<number> {
@@ -36,12 +37,15 @@ async function main(): Promise<number> {
   const c = result.counts;
   process.stdout.write(`demo organisation: ${c.teams} teams, ${c.people} people, ${c.plans} plans, ${c.planVersions} plan versions\n\n`);
   process.stdout.write(`${table.map(line).join('\n')}\n\n`);
+  const k = result.close;
+  process.stdout.write(`period ${k.periodKey} (${k.periodId}) is ${k.status}: ${k.acceptedReps} reps with an accepted plan, ${k.quotaReps} with a locked quota\n`);
+  process.stdout.write(`${await pauseCloseSchedule(config.temporal.address, config.temporal.namespace)}\n`);
 
   const dataDir = resolve(process.env.DATA_DIR ?? '.data');
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'demo-tokens.json');
   const expiresAt = new Date(now.getTime() + DEMO_TOKEN_TTL_SECONDS * 1000).toISOString();
-  writeFileSync(file, `${JSON.stringify({ issuedAt: now.toISOString(), expiresAt, people: rows }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify({ issuedAt: now.toISOString(), expiresAt, close: result.close, people: rows }, null, 2)}\n`, { mode: 0o600 });
   process.stdout.write(`tokens valid until ${expiresAt}, written to ${file}\n`);
   process.stdout.write(`try: curl -H "Authorization: Bearer $(node -p "require('${file}').people[0].token")" ${config.http.publicBaseUrl}/health\n`);
   return 0;

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   }
   // The bundle `npm run build` wrote, else the workflow code is bundled now (a few seconds).
   const workflowBundle = prebuiltWorkflowBundle();
-  worker.running = await createWorker({ config, ...(workflowBundle ? { workflowBundle } : {}) });
+  worker.running = await createWorker({ config, closeSchedule: true, ...(workflowBundle ? { workflowBundle } : {}) });
   if (signalled) return stop(signalled);
   await worker.running.done;
   // The SDK also stops the worker on these signals itself: close the rest and exit.

@@ -4,12 +4,15 @@
  */
 import { Logger, type INestApplicationContext, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AppConfig } from '@quotaflow/config';
 import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
 import { workerActivities } from './activities';
 import type { MailTransport } from './activities/mail-transport';
 import { ActivityHeartbeatAndFailureInterceptor } from './activity.interceptors';
+import { ensureCloseSchedule } from './close/close-schedule';
+import { TEMPORAL_CLIENT } from './worker.tokens';
 import { WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from './workflow-bundler-options';
 import { WorkerModule } from './worker.module';
 
@@ -22,6 +25,8 @@ export interface CreateWorkerOptions {
   mailTransport?: MailTransport;
   /** Nest log levels; `false` silences the worker (tests). */
   logger?: LogLevel[] | false;
+  /** Keep the close Schedule in place (`config.close.schedule`); the worker process does, tests that want it too. */
+  closeSchedule?: boolean;
 }
 
 export interface RunningWorker {
@@ -56,6 +61,13 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Runnin
         ? { workflowBundle: options.workflowBundle }
         : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { webpackConfigHook: WORKFLOW_BUNDLER_OPTIONS.webpackConfigHook } }),
     });
+    if (options.closeSchedule && config.close.schedule.enabled) {
+      const client = await app.get<() => Promise<Client>>(TEMPORAL_CLIENT)();
+      const { businessDay, hourUtc, paused } = config.close.schedule;
+      const { created, description } = await ensureCloseSchedule(client, { taskQueue: options.taskQueue ?? config.temporal.taskQueue, businessDay, hourUtc, paused, today: new Date() });
+      const next = description.info.nextActionTimes[0]?.toISOString() ?? 'none';
+      Logger.log(`close schedule ${created ? 'created' : 'up to date'}: business day ${businessDay} at ${String(hourUtc).padStart(2, '0')}:00 UTC, ${description.state.paused ? `paused (${description.state.note ?? ''})` : `next ${next}`}`, 'Worker');
+    }
     const done = worker.run();
     const conn = connection;
     let stopping: Promise<void> | undefined;

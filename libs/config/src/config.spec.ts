@@ -49,7 +49,7 @@ describe('loadConfig', () => {
       organisation: { name: 'Quotaflow Demo Inc.', currency: 'USD' },
       imports: { backgroundBytes: 20 * 1024 * 1024 },
       payroll: { layout: 'generic', earningCode: 'COMMISSION', companyCode: '' },
-      close: { exceptionSeverity: {} },
+      close: { exceptionSeverity: {}, schedule: { enabled: true, businessDay: 3, hourUtc: 6, paused: false } },
       logLevel: 'log',
     });
   });
@@ -77,7 +77,12 @@ describe('loadConfig', () => {
       JWT_AUDIENCE: 'aud',
       JWT_TTL_SECONDS: '60',
       LOG_LEVEL: 'debug',
+      CLOSE_SCHEDULE_ENABLED: 'false',
+      CLOSE_SCHEDULE_BUSINESS_DAY: '5',
+      CLOSE_SCHEDULE_HOUR_UTC: '22',
+      CLOSE_SCHEDULE_PAUSED: 'yes',
     });
+    expect(config.close.schedule).toEqual({ enabled: false, businessDay: 5, hourUtc: 22, paused: true });
     expect(config.env).toBe('production');
     expect(config.http).toMatchObject({ port: 8080, publicBaseUrl: 'https://spm.example.com' });
     expect(config.database.appRole).toBe('app_role');
@@ -141,6 +146,9 @@ describe('loadConfig', () => {
     ['app role must be an identifier', { ...FULL, DATABASE_APP_ROLE: 'x; drop' }, ['database'], ['DATABASE_APP_ROLE: must be a lower-case SQL identifier, got "x; drop"']],
     ['PORT out of range', { PORT: '70000' }, ['http'], ['PORT: must be an integer 1..65535, got "70000"']],
     ['PORT zero', { PORT: '0' }, ['http'], ['PORT: must be an integer 1..65535, got "0"']],
+    ['the close schedule: a business day 1..15, an hour 0..23, a boolean', { CLOSE_SCHEDULE_BUSINESS_DAY: '0', CLOSE_SCHEDULE_HOUR_UTC: '24', CLOSE_SCHEDULE_PAUSED: 'maybe' }, ['http'], [
+      'CLOSE_SCHEDULE_BUSINESS_DAY: must be an integer 1..15, got "0"', 'CLOSE_SCHEDULE_HOUR_UTC: must be an integer 0..23, got "24"', 'CLOSE_SCHEDULE_PAUSED: must be true or false, got "maybe"',
+    ]],
     ['PORT not an integer', { PORT: '80.5' }, ['http'], ['PORT: must be an integer 1..65535, got "80.5"']],
     ['PORT ignored when http is not requested', { PORT: 'abc' }, ['auth'], ['JWT_SECRET: required (at least 32 characters)']],
     ['PUBLIC_BASE_URL must be http(s)', { PUBLIC_BASE_URL: 'ftp://x' }, ['http'], ['PUBLIC_BASE_URL: must be a http:// or https:// URL, got "ftp://x"']],

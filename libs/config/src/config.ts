@@ -81,10 +81,20 @@ export interface PayrollConfig {
   companyCode: string;
 }
 
-/** The monthly close. */
+/** The monthly close: exception severities and its Temporal Schedule (the worker keeps it in place at start). */
 export interface CloseConfig {
   /** Exception code → severity, only those that differ from the defaults (`CLOSE_EXCEPTION_SEVERITY`). */
   exceptionSeverity: Record<string, 'blocking' | 'warning'>;
+  schedule: {
+    /** The worker creates (or updates) the Schedule at start. */
+    enabled: boolean;
+    /** The close of a month starts on this business day (Mon–Fri, holidays not modelled) after it ends. */
+    businessDay: number;
+    /** At this hour, UTC. */
+    hourUtc: number;
+    /** Created (or set) paused; an existing Schedule's pause is left as it is otherwise. */
+    paused: boolean;
+  };
 }
 
 /** Imports: an upload larger than this many bytes runs in the background (workflow `import:<id>`). */
@@ -135,6 +145,10 @@ export const CONFIG_VARIABLES = [
   'PAYROLL_EARNING_CODE',
   'PAYROLL_COMPANY_CODE',
   'CLOSE_EXCEPTION_SEVERITY',
+  'CLOSE_SCHEDULE_ENABLED',
+  'CLOSE_SCHEDULE_BUSINESS_DAY',
+  'CLOSE_SCHEDULE_HOUR_UTC',
+  'CLOSE_SCHEDULE_PAUSED',
   'LOG_LEVEL',
   'DATA_DIR',
   'TEMPORAL_CLI_PATH',
@@ -388,6 +402,12 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     }
     exceptionSeverity[code] = severity;
   }
+  const closeSchedule = {
+    enabled: r.boolean('CLOSE_SCHEDULE_ENABLED', true, true),
+    businessDay: r.integer('CLOSE_SCHEDULE_BUSINESS_DAY', 1, 15, 3, true),
+    hourUtc: r.integer('CLOSE_SCHEDULE_HOUR_UTC', 0, 23, 6, true),
+    paused: r.boolean('CLOSE_SCHEDULE_PAUSED', false, true),
+  };
 
   if (r.issues.length > 0) throw new ConfigError(r.issues);
 
@@ -418,7 +438,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     organisation: { name: organisationName, currency },
     imports: { backgroundBytes },
     payroll,
-    close: { exceptionSeverity },
+    close: { exceptionSeverity, schedule: closeSchedule },
     logLevel,
   };
 }

@@ -32,3 +32,5 @@ export * from './close/activities';
 export { closeWorkflow, CLOSE_BATCH_SIZE, CLOSE_CONCURRENCY } from './close/close.workflow';
 export * from './close/resend';
 export { statementResendWorkflow } from './close/statement-resend.workflow';
+export * from './close/schedule';
+export { scheduledCloseWorkflow } from './close/scheduled-close.workflow';

@@ -30,8 +30,8 @@ function replaySuites(): { type: string; generations: string; file: string }[] {
 }
 
 describe('replay guard coverage', () => {
-  it('reads the eight registered workflow types from the bundle entry', () => {
-    expect(registeredWorkflowTypes()).toEqual(['approvalStepWorkflow', 'closeWorkflow', 'importWorkflow', 'planAcceptanceWorkflow', 'publishWorkflow', 'quotaSignoffWorkflow', 'statementResendWorkflow', 'territoryChangeWorkflow']);
+  it('reads the nine registered workflow types from the bundle entry', () => {
+    expect(registeredWorkflowTypes()).toEqual(['approvalStepWorkflow', 'closeWorkflow', 'importWorkflow', 'planAcceptanceWorkflow', 'publishWorkflow', 'quotaSignoffWorkflow', 'scheduledCloseWorkflow', 'statementResendWorkflow', 'territoryChangeWorkflow']);
   });
 
   it('every registered workflow type has exactly one replay suite, or is listed as not recorded yet (never both)', () => {
@@ -42,7 +42,7 @@ describe('replay guard coverage', () => {
   });
 
   it('every replay suite names an exact, non-empty set of generations with counts', () => {
-    expect(replaySuites().length).toBe(8);
+    expect(replaySuites().length).toBe(9);
     for (const suite of replaySuites()) {
       const entries = [...suite.generations.matchAll(/((?:v|gen)\d+):\s*(\d+)/g)];
       expect({ file: suite.file, entries: entries.length > 0, allCounted: entries.every((e) => Number(e[2]) > 0) }).toEqual({ file: suite.file, entries: true, allCounted: true });

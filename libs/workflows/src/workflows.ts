@@ -7,3 +7,4 @@ export { publishWorkflow } from './publish/publish.workflow';
 export { importWorkflow } from './import/import.workflow';
 export { closeWorkflow } from './close/close.workflow';
 export { statementResendWorkflow } from './close/statement-resend.workflow';
+export { scheduledCloseWorkflow } from './close/scheduled-close.workflow';

@@ -19,9 +19,19 @@ export interface BenchStack {
   readonly temporalAddress: string;
   /** Runs at close, the latest first. */
   defer(cleanup: () => Promise<void>): void;
-  /** Starts the worker and the API (production mode, no rate limit in the benchmark's way) and waits for /health. */
-  startApps(): Promise<{ origin: string }>;
+  /**
+   * Starts the worker (`workers` processes on the one task queue, default 1) and the API (production
+   * mode, no rate limit in the benchmark's way) and waits for /health; `stop` ends them (else close does).
+   */
+  startApps(options?: { workers?: number }): Promise<RunningApps>;
   close(): Promise<void>;
+}
+
+export interface RunningApps {
+  origin: string;
+  /** The processes' ids, e.g. to read their peak memory (/proc/<pid>/status VmHWM). */
+  processes: Array<{ name: string; pid: number | undefined }>;
+  stop(): Promise<void>;
 }
 
 export async function startBenchStack(name: string): Promise<BenchStack> {
@@ -70,21 +80,27 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
     }, ['http', 'database', 'temporal', 'mail', 'auth']);
     const address = temporalAddress;
 
-    const startApps = async (): Promise<{ origin: string }> => {
+    const startApps = async (options: { workers?: number } = {}): Promise<RunningApps> => {
       const port = await freePort();
       const env = {
         NODE_ENV: 'production', DATABASE_URL: appLogin.toString(), TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
         SMTP_URL: mail.url, PORT: String(port), LOG_LEVEL: 'warn', ...secrets,
         // the benchmark's load comes from many identities on this machine: no rate limit in the way
         RATE_LIMIT_PER_MINUTE: '1000000', AUDIT_CHECKPOINT_DIR: join(scratch, 'audit'),
+        // no close Schedule on the benchmark's server: nothing starts a close but the benchmark
+        CLOSE_SCHEDULE_ENABLED: 'false',
       };
       const root = findRepoRoot();
-      for (const app of ['worker', 'api']) {
-        // BENCH_PROFILE_DIR: each app writes a CPU profile there when it exits (to find what a phase spends).
-        const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${app}.cpuprofile`] : [];
-        const proc = spawnManaged(`bench-${app}`, process.execPath, [...profile, join(root, 'dist', 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, logFile: join(scratch, `${app}.log`) });
+      const workers = options.workers ?? 1;
+      const names = [...Array.from({ length: workers }, (_, i) => (workers === 1 ? 'worker' : `worker-${i + 1}`)), 'api'];
+      const procs = names.map((name) => {
+        const app = name.startsWith('worker') ? 'worker' : 'api';
+        // BENCH_PROFILE_DIR: a V8 CPU profile of each app process, written there when it stops.
+        const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+        const proc = spawnManaged(`bench-${name}`, process.execPath, [...profile, join(root, 'dist', 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, logFile: join(scratch, `${name}.log`) });
         cleanups.unshift(() => proc.stop());
-      }
+        return proc;
+      });
       const origin = `http://127.0.0.1:${port}`;
       for (let i = 0; ; i++) {
         const up = await fetch(`${origin}/health`).then((r) => r.ok, () => false);
@@ -92,7 +108,13 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
         if (i > 240) throw new Error(`the API did not come up (see ${join(scratch, 'api.log')})`);
         await new Promise((r) => setTimeout(r, 250));
       }
-      return { origin };
+      return {
+        origin,
+        processes: procs.map((p) => ({ name: p.name.replace(/^bench-/, ''), pid: p.child.pid })),
+        stop: async () => {
+          await Promise.all(procs.map((p) => p.stop()));
+        },
+      };
     };
 
     return { scratch, config, temporalAddress: address, defer: (c) => { cleanups.unshift(c); }, startApps, close };

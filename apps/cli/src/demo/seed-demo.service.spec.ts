@@ -1,9 +1,12 @@
 import { DataSource } from 'typeorm';
-import { createDataSource, PersonEntity, PlanVersionEntity, TeamEntity } from '@quotaflow/persistence';
+import {
+  AcceptanceEntity, createDataSource, PeriodEntity, PersonEntity, PlanAssignmentEntity, PlanVersionEntity, QuotaSetEntity, QuotaSetRepository, TeamEntity,
+} from '@quotaflow/persistence';
 import { createTestDatabase, TestDatabase } from '../../../../test/support/database';
 import { computeTerritoryImpact, OrgIndex, routeTerritoryChange, validateTerritoryHierarchy, type Role } from '@quotaflow/domain';
 import { AccountEntity, DealEntity, TerritoryEntity } from '@quotaflow/persistence';
-import { DEMO_PEOPLE } from './demo-organisation';
+import { DEMO_PEOPLE, DEMO_PLAN } from './demo-organisation';
+import { DEMO_PUBLISH_REP, demoCloseMonth } from './seed-close';
 import { DEMO_ACCOUNTS, DEMO_TERRITORIES } from './demo-territories';
 import { seedDemo } from './seed-demo.service';
 import { uuidV5 } from './stable-id';
@@ -129,5 +132,74 @@ describe('seedDemo: sales territory', () => {
       ['ops', [id('marcus.chen')]],
       ['finance', [id('sofia.rossi'), id('daniel.okafor')].sort()],
     ]);
+  });
+});
+
+describe('seedDemo: a period ready to close', () => {
+  const today = new Date('2026-12-01T08:00:00Z');
+  const reps = DEMO_PEOPLE.filter((p) => p.roles.includes('rep'));
+
+  it('the month just ended, within the plan year', () => {
+    expect(demoCloseMonth(today, '2026-01-01', '2026-12-31')).toEqual({ key: '2026-11', start: '2026-11-01', end: '2026-11-30' });
+    expect(demoCloseMonth(new Date('2027-01-04T00:00:00Z'), '2026-01-01', '2026-12-31').key).toBe('2026-12');
+    expect(demoCloseMonth(new Date('2027-03-04T00:00:00Z'), '2026-01-01', '2026-12-31').key).toBe('2026-12');
+    expect(demoCloseMonth(new Date('2026-01-20T00:00:00Z'), '2026-01-01', '2026-12-31').key).toBe('2026-01');
+  });
+
+  it('an open period, every rep but the README\'s with an accepted plan and its signature, every rep with a locked twelfth of the annual quota; re-running changes nothing', async () => {
+    const first = await seedDemo(ds, today);
+    expect(first.close).toEqual({ periodId: expect.any(String), periodKey: '2026-11', status: 'open', quotaSetId: expect.any(String), acceptedReps: 10, quotaReps: 11 });
+    const period = await ds.getRepository(PeriodEntity).findOneByOrFail({ id: first.close.periodId });
+    expect(period).toMatchObject({ key: '2026-11', startDate: '2026-11-01', endDate: '2026-11-30', status: 'open', currentVersion: 0 });
+
+    const assignments = await ds.getRepository(PlanAssignmentEntity).find();
+    const liam = reps.find((r) => r.key === DEMO_PUBLISH_REP)!;
+    expect(assignments.map((a) => a.personId).sort()).toEqual(reps.filter((r) => r !== liam).map((r) => r.id).sort());
+    expect(assignments.every((a) => a.status === 'accepted' && a.planVersionId === DEMO_PLAN.version.id)).toBe(true);
+    const acceptances = await ds.getRepository(AcceptanceEntity).find();
+    expect(acceptances.map((a) => a.assignmentId).sort()).toEqual(assignments.map((a) => a.id).sort());
+    const version = await ds.getRepository(PlanVersionEntity).findOneByOrFail({ id: DEMO_PLAN.version.id });
+    expect(acceptances.every((a) => a.decision === 'accepted' && a.rulesFingerprint === version.documentHash)).toBe(true);
+
+    // The quota set as a sign-off leaves it: locked, in force for the month, every line acknowledged.
+    const set = await ds.getRepository(QuotaSetEntity).findOneByOrFail({ id: first.close.quotaSetId });
+    expect(set).toMatchObject({ periodId: '2026-11', periodStart: '2026-11-01', periodEnd: '2026-11-30', status: 'locked', effectiveVersion: 1, currentVersion: 1 });
+    const lines = await new QuotaSetRepository(ds).lines(set.id, 1);
+    expect(lines).toHaveLength(11);
+    expect(lines.every((l) => l.acknowledgedAt !== null)).toBe(true);
+    const quotas = await new QuotaSetRepository(ds).effectiveQuotas('2026-11');
+    expect(quotas[liam.id]).toBe('116666.67'); // 1,400,000.00 ÷ 12, half-up
+    expect(quotas[reps.find((r) => r.key === 'emma.nguyen')!.id]).toBe('100000.00');
+    expect(set.companyTarget).toBe(Object.values(quotas).reduce((sum, q) => sum + BigInt(q.replace('.', '')), 0n).toString().replace(/(\d\d)$/, '.$1'));
+
+    // The month has won deals credited (by territory) to reps with a plan.
+    const won = (await ds.query(`SELECT count(*)::int AS n FROM deals WHERE stage = 'won' AND close_date BETWEEN '2026-11-01' AND '2026-11-30'`)) as { n: number }[];
+    expect(won[0]!.n).toBeGreaterThan(0);
+
+    const again = await seedDemo(ds, today);
+    expect(again.close).toEqual(first.close);
+    expect(await ds.getRepository(PlanAssignmentEntity).count()).toBe(10);
+    expect(await ds.getRepository(AcceptanceEntity).count()).toBe(10);
+    expect(await new QuotaSetRepository(ds).lines(set.id, 1)).toHaveLength(11);
+    expect(await ds.getRepository(QuotaSetEntity).countBy({ periodId: '2026-11' })).toBe(1);
+  });
+
+  it('keeps a period that is being closed, and a rep\'s own acceptance of the plan', async () => {
+    const first = await seedDemo(ds, today);
+    await ds.getRepository(PeriodEntity).update(first.close.periodId, { status: 'closing', workflowId: `close:${first.close.periodId}` });
+    const again = await seedDemo(ds, today);
+    expect(again.close).toMatchObject({ periodId: first.close.periodId, status: 'closing' });
+    await ds.getRepository(PeriodEntity).update(first.close.periodId, { status: 'open', workflowId: null });
+
+    // Liam accepts his plan through the workflow (as the README's "Try it" does): the seed counts it and signs nothing for him.
+    const liam = reps.find((r) => r.key === DEMO_PUBLISH_REP)!;
+    const own = await ds.getRepository(PlanAssignmentEntity).save({
+      planVersionId: DEMO_PLAN.version.id, personId: liam.id, quota: '1400000.00', status: 'accepted', workflowId: 'plan-acceptance:own',
+      settings: { managerPreApproval: false, reminderEveryDays: 3, escalateAfterDays: 7, expireAfterDays: 14 },
+      publishedById: DEMO_PEOPLE.find((p) => p.key === 'priya.patel')!.id, publishedAt: today, decidedAt: today, effectiveAt: today,
+    });
+    expect((await seedDemo(ds, today)).close.acceptedReps).toBe(11);
+    expect(await ds.getRepository(AcceptanceEntity).countBy({ assignmentId: own.id })).toBe(0);
+    expect(await ds.getRepository(PlanAssignmentEntity).countBy({ personId: liam.id })).toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AccountEntity, DealEntity, PersonEntity, PlanEntity, PlanVersionEntity, preparePlanDocument, TeamEntity, TerritoryEntity } from '@quotaflow/persistence';
 import { AE_2026_DOCUMENT, DEMO_PEOPLE, DEMO_PLAN, DEMO_TEAMS, DemoPerson } from './demo-organisation';
+import { seedDemoClose, type SeededClose } from './seed-close';
 import { seedDemoTerritories } from './seed-territories';
 
 export interface SeededPerson {
@@ -17,6 +18,8 @@ export interface SeedResult {
   counts: { teams: number; people: number; plans: number; planVersions: number };
   /** The demo sales territory (for territory changes). */
   sales: { territories: number; accounts: number; deals: number };
+  /** The month just ended, ready to close (see seed-close.ts). */
+  close: SeededClose;
 }
 
 const byKey = new Map(DEMO_PEOPLE.map((p) => [p.key, p]));
@@ -31,7 +34,7 @@ const personId = (key: string): string => {
  * defined state (same ids) and adds nothing; a published plan version is never rewritten.
  */
 export async function seedDemo(dataSource: DataSource, today: Date = new Date()): Promise<SeedResult> {
-  await dataSource.transaction(async (m) => {
+  const close = await dataSource.transaction(async (m) => {
     await m.createQueryBuilder().insert().into(TeamEntity)
       .values(DEMO_TEAMS.map((t) => ({ id: t.id, name: t.name })))
       .orUpdate(['name'], ['id'])
@@ -51,6 +54,7 @@ export async function seedDemo(dataSource: DataSource, today: Date = new Date())
 
     await insertPlanVersionOnce(m);
     await seedDemoTerritories(m, today);
+    return seedDemoClose(dataSource, m, today);
   });
 
   const people = await dataSource.getRepository(PersonEntity).findBy(DEMO_PEOPLE.map((p) => ({ id: p.id })));
@@ -70,6 +74,7 @@ export async function seedDemo(dataSource: DataSource, today: Date = new Date())
       accounts: await dataSource.getRepository(AccountEntity).count(),
       deals: await dataSource.getRepository(DealEntity).count(),
     },
+    close,
   };
 }
 

@@ -7,6 +7,7 @@ import type {
   PlanAcceptanceActivities,
   PublishActivities,
   QuotaSignoffActivities,
+  ScheduledCloseActivities,
   TerritoryChangeActivities,
 } from '@quotaflow/workflows';
 import { ApprovalActivitiesService } from '../approvals/approval.activities';
@@ -23,6 +24,7 @@ import { ImportActivitiesService } from '../imports/import.activities';
 import { CloseActivitiesService } from '../close/close.activities';
 import { CloseHandler } from '../close/close.handler';
 import { StatementResendActivitiesService } from '../close/statement-resend.activities';
+import { CloseScheduleActivitiesService } from '../close/close-schedule.activities';
 import { OutboxDelivery } from './outbox-delivery';
 
 /** The worker's activity services (Nest providers), the approval kernel's subject handlers among them. */
@@ -45,10 +47,11 @@ export const ACTIVITY_PROVIDERS: Provider[] = [
   ImportActivitiesService,
   CloseActivitiesService,
   StatementResendActivitiesService,
+  CloseScheduleActivitiesService,
   ...GEN1_ACTIVITY_CLASSES,
 ];
 
-type Activities = ApprovalActivities & PlanAcceptanceActivities & QuotaSignoffActivities & TerritoryChangeActivities & PublishActivities & ImportActivities & CloseActivities & StatementResendActivities;
+type Activities = ApprovalActivities & PlanAcceptanceActivities & QuotaSignoffActivities & TerritoryChangeActivities & PublishActivities & ImportActivities & CloseActivities & StatementResendActivities & ScheduledCloseActivities;
 
 /** Binds each method of a service to its instance, by name (what the worker registers). */
 function bound<T extends object, K extends keyof T & string>(service: T, names: readonly K[]): Pick<T, K> {
@@ -65,6 +68,7 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
   const imports = app.get(ImportActivitiesService);
   const close = app.get(CloseActivitiesService);
   const resend = app.get(StatementResendActivitiesService);
+  const closeSchedule = app.get(CloseScheduleActivitiesService);
   // Typed: an activity of an interface that is not bound here fails to compile, not at run time
   // (`recordAudit` is generation 1's, shared).
   const current: Omit<Activities, 'recordAudit'> = {
@@ -77,6 +81,7 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
     ...bound(close, ['beginClose', 'freezeClose', 'blockClose', 'calculateCloseBatch', 'finishCalculation', 'routeCloseApproval', 'returnClose', 'sendStatementBatch', 'completeClose',
       'recordCloseChanges', 'recalculateCloseVersion', 'prepareCloseReview', 'acknowledgeNegativePayout']),
     ...bound(resend, ['resendStatement']),
+    ...bound(closeSchedule, ['startScheduledClose']),
   };
   // Generation 1 first: `recordAudit` is shared, and generation 1's also writes its decision rows.
   return { ...gen1Activities(app), ...current } as Activities & Record<string, unknown>;

@@ -38,6 +38,7 @@ import {
 } from '@quotaflow/persistence';
 import type { CalculateBatchInput, CloseActivities, ClosePosition, CloseTotals, FreezeCloseResult, RoutedApproval } from '@quotaflow/workflows';
 import type { RecordedDecision } from '@quotaflow/domain';
+import { SYSTEM_CLOSE_REQUESTER_ID } from '@quotaflow/domain';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OutboxDelivery } from '../activities/outbox-delivery';
 import { toRoutedApproval } from '../approvals/routing';
@@ -108,7 +109,7 @@ export class CloseActivitiesService implements CloseActivities {
       if (period.status !== 'closing' || period.workflowId !== input.workflowId) {
         await m.update(PeriodEntity, { id: period.id }, { status: 'closing', workflowId: input.workflowId });
       }
-      await this.audit.append(this.event(input, 'close-started', { actorId: input.requesterId, actorRole: 'finance', data: { periodKey: period.key } }), m);
+      await this.audit.append(this.event(input, 'close-started', { actorId: input.requesterId, actorRole: input.requesterId === SYSTEM_CLOSE_REQUESTER_ID ? 'system' : 'finance', data: { periodKey: period.key } }), m);
     });
   }
 

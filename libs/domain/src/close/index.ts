@@ -4,3 +4,4 @@ export * from './exceptions';
 export * from './snapshot';
 export * from './prior-period';
 export * from './changes';
+export * from './schedule';

@@ -238,7 +238,7 @@ describe('monthly close, end to end over HTTP', () => {
       expect(text).toContain(`Rep: ${person.name}`);
       expect(text).toContain('Calculation version: 2');
       expect(text).toContain(`Payout: USD ${formatMoney(r.payout)}`);
-      expect(text).toContain(`Earnings: USD ${formatMoney(r.earnings)}`);
+      expect(text).toContain(`Earnings (components and adjustments): USD ${formatMoney(r.earnings)}`);
       for (const c of r.components) for (const line of c.lines) expect(text).toContain(explainLine(line, 'USD').replace(/\s+/g, ' '));
       expect(text).toContain(`Your payout for the period is USD ${formatMoney(r.payout)}.`);
       expect(text).not.toContain('D-HOOLI-2');

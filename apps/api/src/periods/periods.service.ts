@@ -202,6 +202,11 @@ export class PeriodsService {
     const data = JSON.parse(JSON.stringify({ ...(dto.adjustments ? { adjustments: dto.adjustments } : {}), ...(dto.holds ? { holds: dto.holds } : {}) })) as Record<string, unknown>;
     const target = `close:${id}:changes`;
     const claimed = this.decisions.claim({ actor, target, scope: 'close-changes', decision: 'request-adjustment', ...(dto.comment !== undefined ? { comment: dto.comment } : {}), data, ctx });
+    // A replay answers what the first request did, whatever the close's state is now (the manager's
+    // task closed with that very request): checked before anything that the request itself changed.
+    const claim = await claimed;
+    if (claim?.kind === 'replay') return { body: claim.response, replayed: true };
+    if (claim?.kind === 'conflict') throw new DomainError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was used for another request.', { field: 'Idempotency-Key' });
     const period = await this.load(id);
     const named = [...(dto.adjustments ?? []).map((a, i) => ({ personId: a.personId, field: `adjustments[${i}].personId` })), ...(dto.holds ?? []).map((h, i) => ({ personId: h.personId, field: `holds[${i}].personId` }))];
     const scope = await this.access.scope(actor);
@@ -230,7 +235,7 @@ export class PeriodsService {
         adjustments: changes.adjustments, holds: changes.holds, comment,
       }),
       undefined,
-      claimed,
+      Promise.resolve(claim),
     );
   }
 

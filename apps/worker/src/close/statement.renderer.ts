@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import PDFDocument from 'pdfkit';
-import { decCmp, decIsZero, decSum, explainLine, formatMoney, formatPercent, type ParticipantPeriodOutput, type SnapshotAdjustment } from '@quotaflow/domain';
+import { decCmp, decIsZero, decSub, decSum, explainLine, formatMoney, formatPercent, type ParticipantPeriodOutput, type SnapshotAdjustment } from '@quotaflow/domain';
 
 export interface StatementFacts {
   companyName: string;
@@ -103,8 +103,10 @@ export async function renderStatementPdf(f: StatementFacts): Promise<RenderedSta
   doc.font('Helvetica').fontSize(11);
   const attainment = r.components.find((c) => c.attainment !== undefined)?.attainment;
   const summary: [string, string][] = [
-    ['Earnings', money(r.earnings)],
+    // The plan language's earnings include the adjustments (§4): show what the components earned first.
+    ['Components', money(decSub(r.earnings, r.adjustments))],
     ['Adjustments', money(r.adjustments)],
+    ['Earnings (components and adjustments)', money(r.earnings)],
     ['Draw', money(r.draw)],
     ['Recovery', money(r.recovery)],
     ['Payout', money(r.payout)],

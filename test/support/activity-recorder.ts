@@ -41,7 +41,7 @@ const NEUTRAL: Partial<Record<ActivityName, unknown>> = {
 export function activityRecorder(handlers: Partial<{ [K in ActivityName]: (input: Input<K>) => Promise<Awaited<ReturnType<AllActivities[K]>>> }> = {}) {
   const calls: Call[] = [];
   const names: ActivityName[] = [
-    'openApprovalStep', 'openApprovalTasks', 'deliverApprovalMessages', 'recordApprovalDecision', 'recordApprovalDecisions', 'notifyApprovalStage', 'cancelOpenApprovalTasks', 'loadApprovalSlice', 'recordAudit', 'reportWorkflowFailure',
+    'openApprovalStep', 'openApprovalStepTasks', 'deliverApprovalMessages', 'recordApprovalDecision', 'recordApprovalDecisions', 'notifyApprovalStage', 'cancelOpenApprovalTasks', 'loadApprovalSlice', 'recordAudit', 'reportWorkflowFailure',
     'preparePlanAcceptance', 'finishPlanAcceptance',
     'beginQuotaSignoff', 'routeQuotaSignoff', 'returnQuotaSet', 'acceptQuotaRevision', 'lockQuotaVersion', 'adjustQuotaTeam',
     'routeTerritoryChange', 'scheduleTerritoryChange', 'applyTerritoryMoves', 'finishTerritoryChange',
@@ -54,8 +54,8 @@ export function activityRecorder(handlers: Partial<{ [K in ActivityName]: (input
         calls.push({ name, input });
         const handler = (handlers as Record<string, ((i: unknown) => Promise<unknown>) | undefined>)[name];
         if (handler) return handler(input);
-        if (name === 'openApprovalTasks') {
-          const opening = input as Input<'openApprovalTasks'>;
+        if (name === 'openApprovalStepTasks') {
+          const opening = input as Input<'openApprovalStepTasks'>;
           return { opened: opening.stages.length, outboxIds: opening.stages.map((st) => `outbox:${opening.workflowId}:${st.id}`) };
         }
         if (name === 'recordApprovalDecisions') return { recorded: (input as Input<'recordApprovalDecisions'>).decisions.length };
@@ -68,7 +68,7 @@ export function activityRecorder(handlers: Partial<{ [K in ActivityName]: (input
   const count = (name: ActivityName): number => calls.filter((c) => c.name === name).length;
   /** Every step opened, with its emails sent by the same activity (small steps) or alongside (large ones), in order. */
   const opens = (): Input<'openApprovalStep'>[] =>
-    calls.flatMap((c) => (c.name === 'openApprovalStep' || c.name === 'openApprovalTasks' ? [c.input as Input<'openApprovalStep'>] : []));
+    calls.flatMap((c) => (c.name === 'openApprovalStep' || c.name === 'openApprovalStepTasks' ? [c.input as Input<'openApprovalStep'>] : []));
   /** Every decision recorded, one at a time or in a batch, in order. */
   const decisions = (): Input<'recordApprovalDecision'>[] =>
     calls.flatMap((c) => (c.name === 'recordApprovalDecision' ? [c.input as Input<'recordApprovalDecision'>] : c.name === 'recordApprovalDecisions' ? (c.input as Input<'recordApprovalDecisions'>).decisions : []));

@@ -72,7 +72,7 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
   // Typed: an activity of an interface that is not bound here fails to compile, not at run time
   // (`recordAudit` is generation 1's, shared).
   const current: Omit<Activities, 'recordAudit'> = {
-    ...bound(approvals, ['openApprovalStep', 'openApprovalTasks', 'deliverApprovalMessages', 'recordApprovalDecision', 'recordApprovalDecisions', 'notifyApprovalStage', 'cancelOpenApprovalTasks', 'loadApprovalSlice', 'reportWorkflowFailure']),
+    ...bound(approvals, ['openApprovalStep', 'openApprovalStepTasks', 'deliverApprovalMessages', 'recordApprovalDecision', 'recordApprovalDecisions', 'notifyApprovalStage', 'cancelOpenApprovalTasks', 'loadApprovalSlice', 'reportWorkflowFailure']),
     ...bound(plan, ['preparePlanAcceptance', 'finishPlanAcceptance']),
     ...bound(quota, ['beginQuotaSignoff', 'routeQuotaSignoff', 'returnQuotaSet', 'acceptQuotaRevision', 'lockQuotaVersion', 'adjustQuotaTeam']),
     ...bound(territory, ['routeTerritoryChange', 'scheduleTerritoryChange', 'applyTerritoryMoves', 'finishTerritoryChange']),
@@ -84,5 +84,9 @@ export function workerActivities(app: INestApplicationContext): Activities & Rec
     ...bound(closeSchedule, ['startScheduledClose']),
   };
   // Generation 1 first: `recordAudit` is shared, and generation 1's also writes its decision rows.
-  return { ...gen1Activities(app), ...current } as Activities & Record<string, unknown>;
+  // Any other name in both would hand generation 1's runs today's activity: refuse to start.
+  const gen1 = gen1Activities(app);
+  const clash = Object.keys(current).filter((name) => name in gen1);
+  if (clash.length > 0) throw new Error(`activity names registered by two generations: ${clash.join(', ')}`);
+  return { ...gen1, ...current } as Activities & Record<string, unknown>;
 }

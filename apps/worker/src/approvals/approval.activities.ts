@@ -94,7 +94,7 @@ export class ApprovalActivitiesService implements ApprovalActivities {
     return { opened: tasks.length };
   }
 
-  async openApprovalTasks(input: OpenApprovalStepInput): Promise<{ opened: number; outboxIds: string[] }> {
+  async openApprovalStepTasks(input: OpenApprovalStepInput): Promise<{ opened: number; outboxIds: string[] }> {
     const { tasks, rows } = await this.openTasksAndOutbox(input);
     return { opened: tasks.length, outboxIds: rows.filter((r) => r.status !== 'sent').map((r) => r.id) };
   }

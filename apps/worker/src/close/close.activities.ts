@@ -239,10 +239,8 @@ export class CloseActivitiesService implements CloseActivities {
 
   async calculateCloseBatch(input: CalculateBatchInput): Promise<{ reps: number }> {
     const m = this.dataSource.manager;
-    const snapshot = await m.findOneBy(CloseSnapshotEntity, { id: input.snapshotId });
-    if (!snapshot) throw ApplicationFailure.nonRetryable(`No snapshot ${input.snapshotId}.`, 'PERIOD.NOT_FROZEN');
-    const content = snapshot.content as CloseSnapshotContent;
-    const slice = content.participants.slice(input.offset, input.offset + input.limit);
+    const content = await this.batchOfSnapshot(m, input.snapshotId, input.offset, input.limit);
+    const slice = content.participants;
     if (slice.length === 0) return { reps: 0 };
     const done = new Set(((await m.query(
       `SELECT person_id FROM payouts WHERE period_id = $1 AND calculation_version = $2 AND person_id = ANY($3)`,
@@ -251,6 +249,26 @@ export class CloseActivitiesService implements CloseActivities {
     const todo = slice.filter((p) => !done.has(p.personId));
     if (todo.length > 0) await this.calculateReps(m, input, content, todo);
     return { reps: slice.length };
+  }
+
+  /**
+   * The snapshot as one batch needs it: its reps `offset`..`offset + limit` and only their credits,
+   * cut out by PostgreSQL (in snapshot order), with everything else as frozen. A batch no longer
+   * reads and parses every rep's and every credit of the organisation (40 times at 10,000 reps);
+   * closeBatchInput gives the same engine input from it as from the whole snapshot.
+   */
+  private async batchOfSnapshot(m: EntityManager, snapshotId: string, offset: number, limit: number): Promise<CloseSnapshotContent> {
+    const [row] = (await m.query(
+      `WITH s AS (SELECT content FROM close_snapshots WHERE id = $1),
+            reps AS (SELECT p, i FROM s, jsonb_array_elements(s.content->'participants') WITH ORDINALITY AS x(p, i) WHERE i > $2::int AND i <= $2::int + $3::int)
+       SELECT (SELECT content - 'participants' - 'credits' - 'dealDigests' - 'restatements' FROM s) AS base,
+              (SELECT coalesce(jsonb_agg(p ORDER BY i), '[]'::jsonb) FROM reps) AS participants,
+              (SELECT coalesce(jsonb_agg(c ORDER BY j), '[]'::jsonb) FROM s, jsonb_array_elements(s.content->'credits') WITH ORDINALITY AS y(c, j)
+                WHERE c->>'participantId' IN (SELECT p->>'personId' FROM reps)) AS credits`,
+      [snapshotId, offset, limit],
+    )) as { base: Omit<CloseSnapshotContent, 'participants' | 'credits'> | null; participants: CloseSnapshotContent['participants']; credits: CloseSnapshotContent['credits'] }[];
+    if (!row?.base) throw ApplicationFailure.nonRetryable(`No snapshot ${snapshotId}.`, 'PERIOD.NOT_FROZEN');
+    return { ...row.base, participants: row.participants, credits: row.credits } as CloseSnapshotContent;
   }
 
   /** The managers' adjustments and holds in force for `version` (asked on earlier versions), of these reps. */

@@ -143,7 +143,7 @@ export interface ApprovalActivities {
    * A large step's inbox tasks and their request emails' outbox rows, in one transaction, without
    * sending: the emails go out by deliverApprovalMessages while decisions are already recorded.
    */
-  openApprovalTasks(input: OpenApprovalStepInput): Promise<{ opened: number; outboxIds: string[] }>;
+  openApprovalStepTasks(input: OpenApprovalStepInput): Promise<{ opened: number; outboxIds: string[] }>;
   /** Sends the outbox rows a step opened (each once: a row already sent is skipped). */
   deliverApprovalMessages(input: DeliverApprovalMessagesInput): Promise<{ sent: number }>;
   /** The decision record, its audit event and the inbox change, in one transaction. */

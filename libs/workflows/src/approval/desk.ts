@@ -57,7 +57,7 @@ import { Mutex } from './mutex';
 import type { StageHost } from './stage-host';
 import type { ApprovalStepInput, ApprovalStepResult, ApprovalStepWorkflow } from './step.types';
 
-const db = proxyActivities<Pick<ApprovalActivities, 'recordApprovalDecision' | 'recordApprovalDecisions' | 'openApprovalTasks' | 'cancelOpenApprovalTasks'>>(DATABASE_WORK);
+const db = proxyActivities<Pick<ApprovalActivities, 'recordApprovalDecision' | 'recordApprovalDecisions' | 'openApprovalStepTasks' | 'cancelOpenApprovalTasks'>>(DATABASE_WORK);
 const mail = proxyActivities<Pick<ApprovalActivities, 'openApprovalStep' | 'deliverApprovalMessages' | 'notifyApprovalStage'>>(MAIL_WORK);
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -439,7 +439,7 @@ export class ApprovalDesk implements StageHost {
         };
         if (effect.stages.length > ASYNC_EMAIL_STAGE_MIN && patched(ASYNC_STEP_EMAILS_PATCH)) {
           // Tasks first (a decision needs its task); the emails go out while decisions are recorded.
-          const opened = await db.openApprovalTasks(opening);
+          const opened = await db.openApprovalStepTasks(opening);
           if (opened.outboxIds.length > 0) this.deliverAlongside(mail.deliverApprovalMessages({ ...this.position(effect.step, effect.visit), outboxIds: opened.outboxIds }));
           return;
         }

@@ -308,7 +308,7 @@ describe('quota sign-off (approval kernel)', () => {
     });
     expect(result).toMatchObject({ state: 'locked', flagged: false });
     // The slice's 70 tasks opened in one activity, their 70 request emails sent by another, once.
-    expect(r.of('openApprovalTasks').map((o) => o.stages.length)).toEqual([extra + 3]);
+    expect(r.of('openApprovalStepTasks').map((o) => o.stages.length)).toEqual([extra + 3]);
     expect(r.of('deliverApprovalMessages').map((d) => d.outboxIds.length)).toEqual([extra + 3]);
     expect(r.count('openApprovalStep')).toBe(2);
     const acknowledged = r.decisions().filter((d) => d.workflowId.includes(':s2:'));

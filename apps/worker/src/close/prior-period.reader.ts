@@ -40,10 +40,14 @@ export async function readPriorPeriods(
   p: { start: string; end: string; previousId: string | null; participantIds: ReadonlySet<string>; people: People; currency: string },
 ): Promise<PriorPeriodFacts> {
   const facts: PriorPeriodFacts = { adjustments: [], restatements: [], exceptions: [], state: new Map(), routedDealIds: new Set() };
+  // One row per closed period: the snapshot of its final version (one payout row finds it), whose
+  // content is opened once per period, not once per payout (10,000 reps: 66 s spent detoasting).
   const finals = (await t.query(
-    `SELECT DISTINCT ON (pr.start_date, pr.id) pr.id, pr.key, pr.start_date::text AS start, pr.end_date::text AS "end", s.id AS snapshot_id,
+    `SELECT pr.id, pr.key, pr.start_date::text AS start, pr.end_date::text AS "end", s.id AS snapshot_id,
             least(s.created_at, s.frozen_at) - interval '1 hour' AS since, s.content ? 'restatements' AS restates
-       FROM periods pr JOIN payouts py ON py.period_id = pr.id AND py.calculation_version = pr.current_version JOIN close_snapshots s ON s.id = py.snapshot_id
+       FROM periods pr
+       CROSS JOIN LATERAL (SELECT py.snapshot_id FROM payouts py WHERE py.period_id = pr.id AND py.calculation_version = pr.current_version LIMIT 1) f
+       JOIN close_snapshots s ON s.id = f.snapshot_id
       WHERE pr.status = 'closed' AND pr.end_date < $1 ORDER BY pr.start_date, pr.id`,
     [p.start],
   )) as { id: string; key: string; start: string; end: string; snapshot_id: string; since: Date; restates: boolean }[];

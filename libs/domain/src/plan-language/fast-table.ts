@@ -47,6 +47,8 @@ export class FastTable {
   readonly last: number;
   /** the exact rate of each tier as the output shows it (at most 12 places) */
   readonly rateText: string[];
+  /** a step tier's rate as the explanation's slices write it, filled as they are written */
+  readonly sliceRateText: string[] = [];
   /** segment of the last value() */
   seg = -1;
   /** curve: the rate at the last point looked up, as rn / rd (scale sl − st) */

@@ -32,6 +32,11 @@ function attainmentOf(ctx: FastLineContext, a: number, quota: bigint, st: number
   return memo.attainmentText;
 }
 
+/** A curve's rate n / d (at scale rs) as a slice shows it. */
+function curveRateText(n: number, d: number, rs: number): string {
+  return formatRatio(n, d, 0, 12, rs) ?? formatExact(BigInt(n) * POW10[12 - rs], BigInt(d), 12, 0, 12);
+}
+
 /** A step tier's rate as a slice shows it, written once per table. */
 function tierRateText(T: FastTable, i: number, rs: number): string {
   let text = T.sliceRateText[i];
@@ -171,12 +176,11 @@ export class FastLineRenderer implements LineRenderer {
     T.curveRate(a);
     const ran = T.rn;
     const rad = T.rd;
-    const rateText = (n: number, d: number): string => formatRatio(n, d, 0, 12, rs) ?? formatExact(BigInt(n) * POW10[12 - rs], BigInt(d), 12, 0, 12);
-    const slices: SliceOutput[] = [{ from: this.money(a + offset, st), to: this.money(b + offset, st), rate: rateText(rbn, rbd), amount: formatCentsNumber(ratioCents(b - a, rbn, rbd, sl)) }];
+    const slices: SliceOutput[] = [{ from: this.money(a + offset, st), to: this.money(b + offset, st), rate: curveRateText(rbn, rbd, rs), amount: formatCentsNumber(ratioCents(b - a, rbn, rbd, sl)) }];
     if (a === 0) return slices;
     if (rad === rbd) {
       const up = rbn - ran;
-      if (up !== 0) slices.push({ from: this.money(offset, st), to: this.money(a + offset, st), rate: rateText(up, rbd), kind: 'uplift', amount: formatCentsNumber(ratioCents(a, up, rbd, sl)) });
+      if (up !== 0) slices.push({ from: this.money(offset, st), to: this.money(a + offset, st), rate: curveRateText(up, rbd, rs), kind: 'uplift', amount: formatCentsNumber(ratioCents(a, up, rbd, sl)) });
       return slices;
     }
     // the rate crossed a point: the uplift is a fraction over both widths
@@ -202,21 +206,24 @@ export class FastLineRenderer implements LineRenderer {
     const lo = up ? a : b;
     const hi = up ? b : a;
     const out: SliceOutput[] = [];
-    const piece = (from: number, to: number, rate: number, rateText: string): void => {
-      const [x, y] = up ? [from, to] : [to, from];
-      out.push({ from: this.money(x + offset, st), to: this.money(y + offset, st), rate: rateText, amount: this.cents(centsAt(rate * (y - x), sl)) });
-    };
     const bounds = T.lo;
-    if (lo < bounds[0]) piece(lo, hi < bounds[0] ? hi : bounds[0], 0, '0');
+    if (lo < bounds[0]) this.piece(out, up, lo, hi < bounds[0] ? hi : bounds[0], 0, '0', offset, st, sl);
     for (let i = 0; i <= T.last; i++) {
       const sHi = i < T.last ? bounds[i + 1] : T.top === Infinity ? hi : T.top;
       const from = lo > bounds[i] ? lo : bounds[i];
       const to = hi < sHi ? hi : sHi;
-      if (from < to) piece(from, to, T.rate[i], tierRateText(T, i, rs));
+      if (from < to) this.piece(out, up, from, to, T.rate[i], tierRateText(T, i, rs), offset, st, sl);
     }
-    if (T.top !== Infinity && hi > T.top) piece(lo > T.top ? lo : T.top, hi, 0, '0');
+    if (T.top !== Infinity && hi > T.top) this.piece(out, up, lo > T.top ? lo : T.top, hi, 0, '0', offset, st, sl);
     if (!up) out.reverse();
     return out;
+  }
+
+  /** One step slice from..to (in the direction of the line) at a rate. */
+  private piece(out: SliceOutput[], up: boolean, from: number, to: number, rate: number, rateText: string, offset: number, st: number, sl: number): void {
+    const x = up ? from : to;
+    const y = up ? to : from;
+    out.push({ from: this.money(x + offset, st), to: this.money(y + offset, st), rate: rateText, amount: this.cents(centsAt(rate * (y - x), sl)) });
   }
 
   /** Flat: the new part at b's rate, then the uplift on what came before (or a milestone reached). */

@@ -11,6 +11,33 @@
 import type { CompiledCredit } from './compiled-plan';
 import { POW10 } from './exact-decimal';
 
+/**
+ * A column of a million rows on the JavaScript heap rather than in a typed array. A
+ * typed array's memory is "external" to V8, and every 64 MiB of external memory
+ * allocated since the last full collection starts one: a full mark of the whole
+ * heap, which holds the caller's parsed document (hundreds of MiB for a million
+ * transactions) and cost more than compiling it. Heap arrays of small integers and
+ * of doubles are as fast to read and only count against the old generation's much
+ * larger budget. Filled at creation, so they are never sparse.
+ */
+export type Column = number[];
+
+/** A column of n integers (0). */
+export function intColumn(n: number): Column {
+  return new Array<number>(n).fill(0);
+}
+
+/** A column of n doubles (0): filled with a fraction first, so it holds unboxed doubles from the start. */
+export function floatColumn(n: number): Column {
+  return new Array<number>(n).fill(0.5).fill(0);
+}
+
+function grownColumn(a: Column, size: number, float: boolean): Column {
+  const b = float ? floatColumn(size) : intColumn(size);
+  for (let i = 0; i < a.length; i++) b[i] = a[i];
+  return b;
+}
+
 /** Flags of a position (posMeta bits 4..6). */
 export const POS_REVERSAL = 1;
 export const POS_REVERSED_LATER = 2;
@@ -28,7 +55,7 @@ export class CreditStore {
   txCount = 0;
   txId: string[];
   /** FNV-1a hash of the id, for the duplicate check and `reverses` (a sort, not a hash table) */
-  idHash: Int32Array;
+  idHash: Column;
   /** date as a code into `dates` (0 = none); dates repeat, so each is kept once */
   dateCode: Int32Array;
   readonly dates: string[] = [''];
@@ -41,15 +68,15 @@ export class CreditStore {
    * `reverses`) and the position in the import (tie-break for equal dates). Null: both
    * are the row itself, as in a document (spares two columns on a large one).
    */
-  txKey: Int32Array | null = null;
-  seq: Int32Array | null = null;
+  txKey: Column | null = null;
+  seq: Column | null = null;
   /** amount = mant × 10^-dec exactly (|mant| < 2^53); dec −1: the amount is in `amountBig` */
   amountMant: Float64Array;
   amountDec: Int8Array;
   readonly amountBig = new Map<number, bigint>();
   /** type and product as codes into `names` (0 = none) */
-  type: Uint16Array;
-  product: Uint16Array;
+  type: Column;
+  product: Column;
   readonly names: string[] = [''];
   private readonly nameCodes = new Map<string, number>();
   /** key of the reversed transaction, −1 for an ordinary one */
@@ -60,14 +87,14 @@ export class CreditStore {
   /** a later transaction reverses this one: the engine remembers what its lines paid */
   reversedLater: Uint8Array;
   /** credit rows of this transaction: creditFrom[t] .. creditFrom[t] + creditLength[t] − 1 */
-  creditFrom: Int32Array;
-  creditLength: Int32Array;
+  creditFrom: Column;
+  creditLength: Column;
 
   // ---- per credit (row r) ----
   creditCount = 0;
   creditTx: Int32Array;
   creditShare: Int32Array;
-  creditParticipant: Int32Array;
+  creditParticipant: Column;
 
   // ---- shares: each distinct one once ----
   /** scale 12 */
@@ -85,18 +112,18 @@ export class CreditStore {
   /** positions of participant p: start[p] .. start[p + 1] − 1, in calculation order */
   start: Int32Array = new Int32Array(1);
   /** credit row, and its transaction, at each position */
-  order: Int32Array = new Int32Array(0);
-  posTx: Int32Array = new Int32Array(0);
+  order: Column = [];
+  posTx: Column = [];
   /** date text by rank */
   dateOfRank: string[] = [];
   /** date rank (dates sorted) at each position; period = periodOfRank[rank] */
-  posDate: Int32Array = new Int32Array(0);
+  posDate: Column = [];
   periodOfRank: Int32Array = new Int32Array(0);
-  posMant: Float64Array = new Float64Array(0);
+  posMant: Column = [];
   /** share code << 7 | flags << 4 | (dec + 1) */
-  posMeta: Int32Array = new Int32Array(0);
+  posMeta: Column = [];
   /** type code << 16 | product code */
-  posTypeProduct: Int32Array = new Int32Array(0);
+  posTypeProduct: Column = [];
   /** per participant: Σ |amount × share| (a float bound) and the most decimals of amount × share */
   sumAbs: Float64Array = new Float64Array(0);
   valueDecimals: Int8Array = new Int8Array(0);
@@ -105,19 +132,19 @@ export class CreditStore {
     const t = Math.max(txCapacity, 16);
     const c = Math.max(creditCapacity, 16);
     this.txId = new Array<string>(t);
-    this.idHash = new Int32Array(t);
+    this.idHash = intColumn(t);
     this.dateCode = new Int32Array(t);
     this.amountMant = new Float64Array(t);
     this.amountDec = new Int8Array(t);
-    this.type = new Uint16Array(t);
-    this.product = new Uint16Array(t);
+    this.type = intColumn(t);
+    this.product = intColumn(t);
     this.reverses = new Int32Array(t);
     this.reversedLater = new Uint8Array(t);
-    this.creditFrom = new Int32Array(t);
-    this.creditLength = new Int32Array(t);
+    this.creditFrom = intColumn(t);
+    this.creditLength = intColumn(t);
     this.creditTx = new Int32Array(c);
     this.creditShare = new Int32Array(c);
-    this.creditParticipant = new Int32Array(c);
+    this.creditParticipant = intColumn(c);
   }
 
   /** Code of a type or product name (0 for none); −1 when there are already MAX_NAMES. */
@@ -183,14 +210,14 @@ export class CreditStore {
   /** Rows carry their own transaction keys and import positions (a batch of database rows). */
   useKeys(): void {
     if (this.txKey === null) {
-      this.txKey = new Int32Array(this.dateCode.length);
-      this.seq = new Int32Array(this.dateCode.length);
+      this.txKey = intColumn(this.idHash.length);
+      this.seq = intColumn(this.idHash.length);
     }
   }
 
   /** Start a transaction row; the caller fills the rest. */
   addTransaction(id: string, hash: number): number {
-    if (this.txCount === this.dateCode.length) this.growTransactions();
+    if (this.txCount === this.idHash.length) this.growTransactions();
     const t = this.txCount++;
     this.txId[t] = id;
     this.idHash[t] = hash;
@@ -300,15 +327,15 @@ export class CreditStore {
     this.dateOfRank = byDate.map((c) => dates[c]);
     this.periodOfRank = periodOfRank;
     this.start = start;
-    this.order = new Int32Array(n);
-    this.posTx = new Int32Array(n);
-    this.posDate = new Int32Array(n);
-    this.posMant = new Float64Array(n);
-    this.posMeta = new Int32Array(n);
-    this.posTypeProduct = new Int32Array(n);
+    this.order = intColumn(n);
+    this.posTx = intColumn(n);
+    this.posDate = intColumn(n);
+    this.posMant = floatColumn(n);
+    this.posMeta = intColumn(n);
+    this.posTypeProduct = intColumn(n);
     this.sumAbs = new Float64Array(participantCount);
     this.valueDecimals = new Int8Array(participantCount);
-    const seqAt = this.seq === null ? null : new Int32Array(n);
+    const seqAt = this.seq === null ? null : intColumn(n);
     this.scatter(start.slice(0, participantCount), rankOfCode, seqAt);
     // imports usually arrive in date order: check before sorting
     const posDate = this.posDate;
@@ -329,7 +356,7 @@ export class CreditStore {
    * follow the document (reversals' credits, added after the pass, land where their
    * transaction is), so a document in date order needs no sort.
    */
-  private scatter(fill: Int32Array, rankOfCode: Int32Array, seqAt: Int32Array | null): void {
+  private scatter(fill: Int32Array, rankOfCode: Int32Array, seqAt: Column | null): void {
     const { order, posTx, creditFrom, creditLength, creditShare, creditParticipant, dateCode, type, product, reverses, reversedLater, amountMant, amountDec, seq } = this;
     const { posDate, posMant, posMeta, posTypeProduct, sumAbs, valueDecimals, shareUnits, shareDec } = this;
     for (let t = 0; t < this.txCount; t++) {
@@ -352,7 +379,7 @@ export class CreditStore {
         posMant[i] = mant;
         posMeta[i] = (s << META_SHARE_SHIFT) | meta;
         posTypeProduct[i] = typeProduct;
-        if (seqAt !== null) seqAt[i] = (seq as Int32Array)[t];
+        if (seqAt !== null) seqAt[i] = (seq as Column)[t];
         // a bound of every running total (the fast path checks it); big amounts force the exact path
         if (dec < 0) valueDecimals[p] = 127;
         else {
@@ -367,7 +394,7 @@ export class CreditStore {
   /** Sort one participant's positions (date, then document order / seq) and re-read their columns. */
   private sortSlot(from: number, to: number, rankOfCode: Int32Array): void {
     const { creditTx, dateCode, seq } = this;
-    const rows = Array.from(this.order.subarray(from, to));
+    const rows = this.order.slice(from, to);
     rows.sort((a, b) => {
       const ta = creditTx[a];
       const tb = creditTx[b];
@@ -376,7 +403,7 @@ export class CreditStore {
       if (ra !== rb) return ra - rb;
       return seq === null ? ta - tb || a - b : seq[ta] - seq[tb] || a - b;
     });
-    const copy = (col: Int32Array | Float64Array): void => {
+    const copy = (col: Column): void => {
       const byRow = new Map<number, number>();
       for (let i = from; i < to; i++) byRow.set(this.order[i], col[i]);
       for (let i = from; i < to; i++) col[i] = byRow.get(rows[i - from]) as number;
@@ -386,7 +413,7 @@ export class CreditStore {
     copy(this.posMeta);
     copy(this.posTypeProduct);
     copy(this.posTx);
-    this.order.set(rows, from);
+    for (let i = from; i < to; i++) this.order[i] = rows[i - from];
   }
 
   /** Row r as an object, for explanations. */
@@ -402,36 +429,36 @@ export class CreditStore {
   }
 
   private growTransactions(): void {
-    const size = this.dateCode.length * 2;
-    const grow = <A extends Int32Array | Float64Array | Int8Array | Uint8Array | Uint16Array>(a: A, make: (n: number) => A): A => {
+    const size = this.idHash.length * 2;
+    const typed = <A extends Int32Array | Float64Array | Int8Array | Uint8Array>(a: A, make: (n: number) => A): A => {
       const b = make(size);
       b.set(a);
       return b;
     };
-    if (this.txKey !== null) this.txKey = grow(this.txKey, (n) => new Int32Array(n));
-    if (this.seq !== null) this.seq = grow(this.seq, (n) => new Int32Array(n));
-    this.idHash = grow(this.idHash, (n) => new Int32Array(n));
-    this.dateCode = grow(this.dateCode, (n) => new Int32Array(n));
-    this.amountMant = grow(this.amountMant, (n) => new Float64Array(n));
-    this.amountDec = grow(this.amountDec, (n) => new Int8Array(n));
-    this.type = grow(this.type, (n) => new Uint16Array(n));
-    this.product = grow(this.product, (n) => new Uint16Array(n));
-    this.reverses = grow(this.reverses, (n) => new Int32Array(n));
-    this.reversedLater = grow(this.reversedLater, (n) => new Uint8Array(n));
-    this.creditFrom = grow(this.creditFrom, (n) => new Int32Array(n));
-    this.creditLength = grow(this.creditLength, (n) => new Int32Array(n));
+    if (this.txKey !== null) this.txKey = grownColumn(this.txKey, size, false);
+    if (this.seq !== null) this.seq = grownColumn(this.seq, size, false);
+    this.idHash = grownColumn(this.idHash, size, false);
+    this.dateCode = typed(this.dateCode, (n) => new Int32Array(n));
+    this.amountMant = typed(this.amountMant, (n) => new Float64Array(n));
+    this.amountDec = typed(this.amountDec, (n) => new Int8Array(n));
+    this.type = grownColumn(this.type, size, false);
+    this.product = grownColumn(this.product, size, false);
+    this.reverses = typed(this.reverses, (n) => new Int32Array(n));
+    this.reversedLater = typed(this.reversedLater, (n) => new Uint8Array(n));
+    this.creditFrom = grownColumn(this.creditFrom, size, false);
+    this.creditLength = grownColumn(this.creditLength, size, false);
   }
 
   private growCredits(): void {
     const size = this.creditTx.length * 2;
-    const grow = (a: Int32Array): Int32Array => {
+    const typed = (a: Int32Array): Int32Array => {
       const b = new Int32Array(size);
       b.set(a);
       return b;
     };
-    this.creditTx = grow(this.creditTx);
-    this.creditShare = grow(this.creditShare);
-    this.creditParticipant = grow(this.creditParticipant);
+    this.creditTx = typed(this.creditTx);
+    this.creditShare = typed(this.creditShare);
+    this.creditParticipant = grownColumn(this.creditParticipant, size, false);
   }
 }
 
@@ -450,9 +477,9 @@ export function hashId(s: string): number {
  * passes: sequential reads, and writes into 65,536 buckets. A hash table of a million
  * ids costs a cache miss per insert; this costs a few milliseconds.
  */
-export function rowsByHash(hashes: Int32Array, count: number): Int32Array {
-  const a = new Int32Array(count);
-  const b = new Int32Array(count);
+export function rowsByHash(hashes: Column, count: number): Column {
+  const a = intColumn(count);
+  const b = intColumn(count);
   const counts = new Int32Array(65537);
   for (let i = 0; i < count; i++) counts[(hashes[i] & 0xffff) + 1]++;
   for (let k = 0; k < 65536; k++) counts[k + 1] += counts[k];
@@ -468,7 +495,7 @@ export function rowsByHash(hashes: Int32Array, count: number): Int32Array {
 }
 
 /** First index in `sorted` (rows by hash) whose row's hash is ≥ h (as unsigned). */
-export function lowerBound(sorted: Int32Array, hashes: Int32Array, h: number): number {
+export function lowerBound(sorted: Column, hashes: Column, h: number): number {
   let lo = 0;
   let hi = sorted.length;
   const key = h >>> 0;

@@ -154,8 +154,28 @@ export function toCents(n: bigint, d: bigint, scale: number): bigint {
   return divRoundHalfUp(n, d * POW10[scale - 2]);
 }
 
+/** Cents below this (2^53) are exact as a number. */
+const SAFE_CENTS = 2n ** 53n;
+
 /** Cents as "1234.50" / "-5.00". */
 export function formatCents(cents: bigint): string {
+  if (cents < SAFE_CENTS && cents > -SAFE_CENTS) {
+    // the usual size: the same text from an exact number (BigInt division costs several times more)
+    const c = Number(cents);
+    const negative = c < 0;
+    const abs = negative ? -c : c;
+    let whole = Math.floor(abs / 100);
+    let frac = abs - whole * 100;
+    // the float quotient may be one off near a multiple of 100: correct it exactly
+    if (frac < 0) {
+      whole -= 1;
+      frac += 100;
+    } else if (frac >= 100) {
+      whole += 1;
+      frac -= 100;
+    }
+    return `${negative ? '-' : ''}${whole}.${frac < 10 ? '0' : ''}${frac}`;
+  }
   const negative = cents < 0n;
   const abs = negative ? -cents : cents;
   const whole = abs / 100n;

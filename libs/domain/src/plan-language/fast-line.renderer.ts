@@ -32,8 +32,55 @@ function attainmentOf(ctx: FastLineContext, a: number, quota: bigint, st: number
   return memo.attainmentText;
 }
 
+/** A curve's rate n / d (at scale rs) as a slice shows it. */
+function curveRateText(n: number, d: number, rs: number): string {
+  return formatRatio(n, d, 0, 12, rs) ?? formatExact(BigInt(n) * POW10[12 - rs], BigInt(d), 12, 0, 12);
+}
+
+/** A step tier's rate as a slice shows it, written once per table. */
+function tierRateText(T: FastTable, i: number, rs: number): string {
+  let text = T.sliceRateText[i];
+  if (text === undefined) {
+    text = formatScaled(T.rate[i], rs, 0, 12);
+    T.sliceRateText[i] = text;
+  }
+  return text;
+}
+
 export class FastLineRenderer implements LineRenderer {
   private readonly shareText: string[] = [];
+  /** the last two money figures written (a slice's "to" is the next line's "from"), and the last cents */
+  private m0 = NaN;
+  private s0 = -1;
+  private t0 = '';
+  private m1 = NaN;
+  private s1 = -1;
+  private t1 = '';
+  private c0 = NaN;
+  private ct0 = '';
+
+  /** x at scale st as money text (2 places, exact: rounded half away from zero as formatExact). */
+  private money(x: number, st: number): string {
+    if (x === this.m0 && st === this.s0) return this.t0;
+    if (x === this.m1 && st === this.s1) return this.t1;
+    const text = formatScaled(x, st, 2, 2);
+    this.m1 = this.m0;
+    this.s1 = this.s0;
+    this.t1 = this.t0;
+    this.m0 = x;
+    this.s0 = st;
+    this.t0 = text;
+    return text;
+  }
+
+  /** Cents as text; a line of one slice shows the slice's amount again. */
+  private cents(c: number): string {
+    if (c !== this.c0) {
+      this.c0 = c;
+      this.ct0 = formatCentsNumber(c);
+    }
+    return this.ct0;
+  }
 
   fastLine(store: CreditStore, lines: FastLines, j: number, ctx: FastLineContext): LineOutput {
     const { component: c, spec, quota } = ctx;
@@ -80,7 +127,7 @@ export class FastLineRenderer implements LineRenderer {
     }
     out.base = ctx.table.curve ? this.curveBase(ctx, a, b) : formatScaled(lines.n[j], sl, 2, 12);
     if (ctx.factor >= 0) out.multiplier = formatScaled(ctx.factor, sm, 0, 12);
-    out.amount = formatCentsNumber(lines.cents[j]);
+    out.amount = this.cents(lines.cents[j]);
     return out;
   }
 
@@ -129,12 +176,11 @@ export class FastLineRenderer implements LineRenderer {
     T.curveRate(a);
     const ran = T.rn;
     const rad = T.rd;
-    const rateText = (n: number, d: number): string => formatRatio(n, d, 0, 12, rs) ?? formatExact(BigInt(n) * POW10[12 - rs], BigInt(d), 12, 0, 12);
-    const slices: SliceOutput[] = [{ from: formatScaled(a + offset, st, 2, 2), to: formatScaled(b + offset, st, 2, 2), rate: rateText(rbn, rbd), amount: formatCentsNumber(ratioCents(b - a, rbn, rbd, sl)) }];
+    const slices: SliceOutput[] = [{ from: this.money(a + offset, st), to: this.money(b + offset, st), rate: curveRateText(rbn, rbd, rs), amount: formatCentsNumber(ratioCents(b - a, rbn, rbd, sl)) }];
     if (a === 0) return slices;
     if (rad === rbd) {
       const up = rbn - ran;
-      if (up !== 0) slices.push({ from: formatScaled(offset, st, 2, 2), to: formatScaled(a + offset, st, 2, 2), rate: rateText(up, rbd), kind: 'uplift', amount: formatCentsNumber(ratioCents(a, up, rbd, sl)) });
+      if (up !== 0) slices.push({ from: this.money(offset, st), to: this.money(a + offset, st), rate: curveRateText(up, rbd, rs), kind: 'uplift', amount: formatCentsNumber(ratioCents(a, up, rbd, sl)) });
       return slices;
     }
     // the rate crossed a point: the uplift is a fraction over both widths
@@ -142,8 +188,8 @@ export class FastLineRenderer implements LineRenderer {
     if (upN === 0n) return slices;
     const upD = BigInt(rbd) * BigInt(rad);
     slices.push({
-      from: formatScaled(offset, st, 2, 2),
-      to: formatScaled(a + offset, st, 2, 2),
+      from: this.money(offset, st),
+      to: this.money(a + offset, st),
       rate: formatExact(upN * POW10[12 - rs], upD, 12, 0, 12),
       kind: 'uplift',
       amount: formatCents(sl >= 2 ? divRoundHalfUp(BigInt(a) * upN, upD * POW10[sl - 2]) : divRoundHalfUp(BigInt(a) * upN * POW10[2 - sl], upD)),
@@ -160,21 +206,24 @@ export class FastLineRenderer implements LineRenderer {
     const lo = up ? a : b;
     const hi = up ? b : a;
     const out: SliceOutput[] = [];
-    const piece = (from: number, to: number, rate: number, rateText: string): void => {
-      const [x, y] = up ? [from, to] : [to, from];
-      out.push({ from: formatScaled(x + offset, st, 2, 2), to: formatScaled(y + offset, st, 2, 2), rate: rateText, amount: formatCentsNumber(centsAt(rate * (y - x), sl)) });
-    };
     const bounds = T.lo;
-    if (lo < bounds[0]) piece(lo, hi < bounds[0] ? hi : bounds[0], 0, '0');
+    if (lo < bounds[0]) this.piece(out, up, lo, hi < bounds[0] ? hi : bounds[0], 0, '0', offset, st, sl);
     for (let i = 0; i <= T.last; i++) {
       const sHi = i < T.last ? bounds[i + 1] : T.top === Infinity ? hi : T.top;
       const from = lo > bounds[i] ? lo : bounds[i];
       const to = hi < sHi ? hi : sHi;
-      if (from < to) piece(from, to, T.rate[i], formatScaled(T.rate[i], rs, 0, 12));
+      if (from < to) this.piece(out, up, from, to, T.rate[i], tierRateText(T, i, rs), offset, st, sl);
     }
-    if (T.top !== Infinity && hi > T.top) piece(lo > T.top ? lo : T.top, hi, 0, '0');
+    if (T.top !== Infinity && hi > T.top) this.piece(out, up, lo > T.top ? lo : T.top, hi, 0, '0', offset, st, sl);
     if (!up) out.reverse();
     return out;
+  }
+
+  /** One step slice from..to (in the direction of the line) at a rate. */
+  private piece(out: SliceOutput[], up: boolean, from: number, to: number, rate: number, rateText: string, offset: number, st: number, sl: number): void {
+    const x = up ? from : to;
+    const y = up ? to : from;
+    out.push({ from: this.money(x + offset, st), to: this.money(y + offset, st), rate: rateText, amount: this.cents(centsAt(rate * (y - x), sl)) });
   }
 
   /** Flat: the new part at b's rate, then the uplift on what came before (or a milestone reached). */
@@ -185,14 +234,14 @@ export class FastLineRenderer implements LineRenderer {
     const ib = b === 0 ? -1 : T.tierOf(b > T.top ? T.top : b, T.lower);
     if (ib >= 0 && T.amount[ib] === T.amount[ib]) {
       const amount = centsAt(T.value(b) - T.value(a), sl);
-      return [{ from: formatScaled(a + offset, st, 2, 2), to: formatScaled(b + offset, st, 2, 2), tierAmount: formatScaled(T.amount[ib], sl, 2, 2), kind: 'milestone', amount: formatCentsNumber(amount) }];
+      return [{ from: this.money(a + offset, st), to: this.money(b + offset, st), tierAmount: formatScaled(T.amount[ib], sl, 2, 2), kind: 'milestone', amount: formatCentsNumber(amount) }];
     }
     const rb = this.rateAt(T, b);
     const ra = this.rateAt(T, a);
-    const slices: SliceOutput[] = [{ from: formatScaled(a + offset, st, 2, 2), to: formatScaled(b + offset, st, 2, 2), rate: formatScaled(rb, rs, 0, 12), amount: formatCentsNumber(centsAt((b - a) * rb, sl)) }];
+    const slices: SliceOutput[] = [{ from: this.money(a + offset, st), to: this.money(b + offset, st), rate: formatScaled(rb, rs, 0, 12), amount: this.cents(centsAt((b - a) * rb, sl)) }];
     const upliftRate = rb - ra;
     if (a !== 0 && upliftRate !== 0) {
-      slices.push({ from: formatScaled(offset, st, 2, 2), to: formatScaled(a + offset, st, 2, 2), rate: formatScaled(upliftRate, rs, 0, 12), kind: 'uplift', amount: formatCentsNumber(centsAt(a * upliftRate, sl)) });
+      slices.push({ from: this.money(offset, st), to: this.money(a + offset, st), rate: formatScaled(upliftRate, rs, 0, 12), kind: 'uplift', amount: formatCentsNumber(centsAt(a * upliftRate, sl)) });
     }
     return slices;
   }

@@ -1,6 +1,6 @@
 /** The integer helpers of the fast path give exactly what the BigInt helpers give. */
 import fc from 'fast-check';
-import { POW10, divRoundHalfUp, formatExact } from './exact-decimal';
+import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
 import { centsAt, formatRatio, formatScaled, ratioCents, roundDiv } from './fast-table';
 
 const int = fc.integer({ min: -(2 ** 50), max: 2 ** 50 });
@@ -45,5 +45,16 @@ describe('fast-path arithmetic', () => {
     expect(ratioCents(-5, 1, 1, 3)).toBe(-1);
     expect(ratioCents(4999999999, 1, 1000000000, 3)).toBe(0);
     expect(centsAt(15, 3)).toBe(2);
+  });
+  it('formatCents writes the digits of the cents, on the number path (below 2^53) and the BigInt path alike', () => {
+    // reference: the decimal digits of |cents| with the point before the last two
+    const reference = (cents: bigint): string => {
+      const digits = (cents < 0n ? -cents : cents).toString().padStart(3, '0');
+      return `${cents < 0n ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+    };
+    const near = (k: bigint): fc.Arbitrary<bigint> => fc.bigInt({ min: k - 300n, max: k + 300n });
+    const cents = fc.oneof(fc.bigInt({ min: -(2n ** 60n), max: 2n ** 60n }), fc.bigInt({ min: -100_000n, max: 100_000n }), near(2n ** 53n), near(-(2n ** 53n)), near(2n ** 47n), near(10n ** 15n));
+    fc.assert(fc.property(cents, (c) => formatCents(c) === reference(c)), { seed: 7, numRuns: 20000 });
+    expect([0n, -5n, 5n, -100n, 99n, 2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n) + 1n].map(formatCents)).toEqual(['0.00', '-0.05', '0.05', '-1.00', '0.99', '90071992547409.91', '90071992547409.92', '-90071992547409.91']);
   });
 });

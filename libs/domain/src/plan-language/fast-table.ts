@@ -47,6 +47,8 @@ export class FastTable {
   readonly last: number;
   /** the exact rate of each tier as the output shows it (at most 12 places) */
   readonly rateText: string[];
+  /** a step tier's rate as the explanation's slices write it, filled as they are written */
+  readonly sliceRateText: string[] = [];
   /** segment of the last value() */
   seg = -1;
   /** curve: the rate at the last point looked up, as rn / rd (scale sl − st) */
@@ -467,20 +469,31 @@ export function formatScaled(n: number, scale: number, minPlaces: number, maxPla
     ip += 1;
     fp -= p;
   }
-  // trailing zeros of the fraction go, down to minPlaces
+  // trailing zeros of the fraction go, down to minPlaces (in 32-bit integers when the fraction fits: a float % is slow)
   let places = scale;
-  while (places > minPlaces && fp % 10 === 0) {
-    fp /= 10;
-    places--;
+  if (fp < 2147483648) {
+    let f32 = fp | 0;
+    while (places > minPlaces && f32 % 10 === 0) {
+      f32 = (f32 / 10) | 0;
+      places--;
+    }
+    fp = f32;
+  } else {
+    while (places > minPlaces && fp % 10 === 0) {
+      fp /= 10;
+      places--;
+    }
   }
   if (places === 0) return `${sign}${ip}`;
-  let f = `${fp}`;
+  let f = places === 2 ? TWO_DIGITS[fp] : `${fp}`;
   if (f.length < places) f = ZEROS.slice(0, places - f.length) + f;
   if (minPlaces > scale) f += ZEROS.slice(0, minPlaces - scale);
   return `${sign}${ip}.${f}`;
 }
 
 const ZEROS = '0'.repeat(40);
+/** "00" .. "99" */
+const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
 
 /**
  * num ÷ den ÷ 10^shift (integers, den > 0) with at least `minPlaces` and at most

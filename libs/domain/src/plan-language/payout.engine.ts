@@ -268,11 +268,11 @@ export class ParticipantRun {
    */
   private settle(k: number, c: CompiledComponent, carry: ComponentCarry, creditCents: bigint, clawbacks: RawLine[], fresh: Paid[]): bigint {
     const store = this.job.store;
-    const { creditTx, reverses: txReverses, reversedLater, txKey, order } = store;
+    const { posTx, reverses: txReverses, reversedLater, txKey } = store;
     let sum = creditCents;
     const later: RawLine[] = clawbacks.length === 0 ? NO_LINES : [];
     for (const line of clawbacks) {
-      const tx = creditTx[order[line.pos]];
+      const tx = posTx[line.pos];
       const original = carry.paid.get(txReverses[tx]);
       if (original === undefined) continue;
       const txAmount = store.amount(tx);
@@ -323,8 +323,8 @@ export class ParticipantRun {
 
   /** Remember what the credit at `pos` paid, when a later transaction reverses it. */
   private recordPaid(carry: ComponentCarry, pos: number, k: number, cents: bigint): void {
-    const { creditTx, reversedLater, txKey, order } = this.job.store;
-    const tx = creditTx[order[pos]];
+    const { posTx, reversedLater, txKey } = this.job.store;
+    const tx = posTx[pos];
     if (reversedLater[tx] !== 1) return;
     const entry = this.paidEntry(carry, txKey === null ? tx : txKey[tx], k, true, this.fresh);
     entry.cents += cents;

@@ -9,7 +9,7 @@
  * when every id is known.
  */
 import type { CompiledPeriod } from './compiled-plan';
-import { CreditStore, MAX_NAMES, hashId, lowerBound, rowsByHash } from './credit.store';
+import { type Column, CreditStore, MAX_NAMES, hashId, lowerBound, rowsByHash } from './credit.store';
 import { MAX_INTEGER_DIGITS, ONE, parseDecimal } from './exact-decimal';
 import { type Issues, badCodePoint, checkKeys, hasOnlyKeys, isCleanText } from './input-rules';
 import { type CalculationLimits, TOO_LARGE, formatCount } from './limits';
@@ -322,7 +322,7 @@ export class TransactionPass {
     this.checkCreditCount();
   }
 
-  private firstRow(byHash: Int32Array, id: string): number {
+  private firstRow(byHash: Column, id: string): number {
     const store = this.store;
     const h = hashId(id);
     for (let k = lowerBound(byHash, store.idHash, h); k < byHash.length && store.idHash[byHash[k]] === h; k++) {
@@ -331,7 +331,7 @@ export class TransactionPass {
     return -1;
   }
 
-  private linkReversal(r: PendingReversal, byHash: Int32Array): void {
+  private linkReversal(r: PendingReversal, byHash: Column): void {
     const { issues, store, reversedSoFar } = this;
     const { row, index: i } = r;
     const original = this.firstRow(byHash, r.target);
@@ -419,8 +419,8 @@ export class TransactionPass {
       } else reversedAmount = r.value;
     }
     if (!ok) return;
-    (store.txKey as Int32Array)[t] = this.keyOf(row.transactionId);
-    (store.seq as Int32Array)[t] = row.seq;
+    (store.txKey as Column)[t] = this.keyOf(row.transactionId);
+    (store.seq as Column)[t] = row.seq;
     store.type[t] = this.nameCode(row.type ?? null, path, 'type');
     store.product[t] = this.nameCode(row.product ?? null, path, 'product');
     if (reversedIds.has(row.transactionId)) store.reversedLater[t] = 1;

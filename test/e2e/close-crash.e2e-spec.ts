@@ -1,8 +1,8 @@
 /**
- * Fault test of the monthly close: the worker process is SIGKILLed once as soon as the first
- * payouts are in the database (calculating 400 reps takes milliseconds, so this kill usually lands
- * just after the calculation, while the approvals are routed: the counts are printed) and once
- * while statements are being emailed; a new worker process takes over each time. Every rep has
+ * Fault test of the monthly close: the worker process is SIGKILLed once inside the calculation (a
+ * batch activity held by the test hook right after its payouts committed, before it answered: the
+ * close is still `calculating`) and once while statements are being emailed; a new worker process
+ * takes over each time (the held batch is retried and finds its payouts: nothing is written twice). Every rep has
  * exactly one payout, one statement and one statement email (distinct Message-IDs = reps), the
  * payouts are the engine's; raw SMTP duplicates are at most one per lane in flight.
  */
@@ -14,6 +14,7 @@ import { CLOSE_CONCURRENCY } from '@quotaflow/workflows';
 import { eventually, type Harness, startHarness } from './harness';
 import type { PersonEntity } from '@quotaflow/persistence';
 import { addPerson } from './fixtures';
+import { FaultHolds } from '../faults/processes';
 
 jest.setTimeout(300_000);
 
@@ -36,6 +37,7 @@ function exited(child: ChildProcess): Promise<void> {
 describe('a worker killed during a close', () => {
   let h: Harness;
   const children: ChildProcess[] = [];
+  const holds = new FaultHolds();
 
   beforeAll(async () => {
     if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run the tests through \`npm test\`, which builds first`);
@@ -44,6 +46,7 @@ describe('a worker killed during a close', () => {
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) { c.kill('SIGKILL'); await exited(c); }
     await h?.close();
+    holds.remove();
   });
 
   async function decide(person: PersonEntity, subject: string, stagePrefix: string) {
@@ -91,17 +94,19 @@ describe('a worker killed during a close', () => {
       [account!.id],
     );
 
-    const first = spawnWorker(h.env);
+    const first = spawnWorker({ ...h.env, ...holds.env('close-batch-stored') });
     children.push(first.child);
     const period = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: '2026-01' } });
     const periodId = period.body.id as string;
     expect((await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: finance })).status).toBe(202);
 
-    // Kill 1: as soon as the first payouts are stored.
-    await eventually(async () => (await count(`SELECT count(*)::int AS n FROM payouts WHERE period_id = $1`, [periodId])) > 0, 'payouts written', 120_000);
+    // Kill 1: inside a calculation batch, its payouts committed, the activity not answered.
+    expect(await holds.held('close-batch-stored', first)).toMatch(new RegExp(`^${periodId}:\\d+$`));
+    expect((await h.http('GET', `/api/v1/periods/${periodId}/close`, { as: finance })).body.state).toBe('calculating');
     first.child.kill('SIGKILL');
     await exited(first.child);
     const payoutsAtKill = await count(`SELECT count(*)::int AS n FROM payouts WHERE period_id = $1`, [periodId]);
+    expect(payoutsAtKill).toBeGreaterThan(0);
     const second = spawnWorker(h.env);
     children.push(second.child);
 

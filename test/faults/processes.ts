@@ -114,7 +114,7 @@ export class FaultHolds {
   }
 
   /** Waits until a worker holds at `point`; returns the detail it held with. */
-  async held(point: FaultPoint, worker: Child, timeoutMs = 90_000): Promise<string> {
+  async held(point: FaultPoint, worker: Pick<Child, 'child' | 'output'>, timeoutMs = 90_000): Promise<string> {
     const file = join(this.dir, `${point}.held`);
     await eventually(async () => {
       if (worker.child.exitCode !== null) throw new Error(`worker exited: ${worker.output().slice(-2000)}`);

@@ -15,12 +15,14 @@
  * (OutboxDelivery: the SMTP server accepted the message, the outbox row not marked sent; detail =
  * purpose), `decision-committed` (recordApprovalDecision: its transaction committed, the activity
  * not answered; detail = subject), `decision-answered` (API: the workflow's `decide` Update
- * answered, the Idempotency-Key's answer not stored, the HTTP response not written; detail = the key).
+ * answered, the Idempotency-Key's answer not stored, the HTTP response not written; detail = the key),
+ * `close-batch-stored` (calculateCloseBatch: the batch's payouts committed, the activity not
+ * answered; detail = `<periodId>:<offset>`).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type FaultPoint = 'pdf-rendered' | 'smtp-accepted' | 'decision-committed' | 'decision-answered';
+export type FaultPoint = 'pdf-rendered' | 'smtp-accepted' | 'decision-committed' | 'decision-answered' | 'close-batch-stored';
 
 const held = new Set<FaultPoint>();
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AppConfig } from '@quotaflow/config';
+import { faultPoint, type AppConfig } from '@quotaflow/config';
 import {
   APPROVE_ADJUST_REJECT,
   calculateBatch,
@@ -248,6 +248,7 @@ export class CloseActivitiesService implements CloseActivities {
     )) as { person_id: string }[]).map((r) => r.person_id));
     const todo = slice.filter((p) => !done.has(p.personId));
     if (todo.length > 0) await this.calculateReps(m, input, content, todo);
+    await faultPoint('close-batch-stored', `${input.periodId}:${input.offset}`);
     return { reps: slice.length };
   }
 

@@ -3,7 +3,7 @@ import {
   AccountEntity, AccountOwnershipEntity, DealEntity, PersonEntity, PlanAssignmentEntity, QuotaSetEntity, QuotaSetRepository, TerritoryEntity,
 } from '@quotaflow/persistence';
 import { pdfText } from '../support/pdf';
-import { addPerson } from './fixtures';
+import { addPerson, closeTaskOf } from './fixtures';
 import { eventually, type Harness, startHarness } from './harness';
 
 jest.setTimeout(300_000);
@@ -109,13 +109,7 @@ describe('after the close: prior-period adjustments, negative balances carried, 
   const deal = (externalId: string, a: AccountEntity, amount: string, closeDate: string, extra: Partial<DealEntity> = {}) =>
     h.db.getRepository(DealEntity).save(h.db.getRepository(DealEntity).create({ externalId, accountId: a.id, name: `${a.name} ${externalId}`, amount, stage: 'won', closeDate, currency: 'USD', type: 'new', ...extra }));
 
-  async function taskOf(person: PersonEntity, periodId: string, stagePrefix: string, round: number) {
-    return eventually(async () => {
-      const inbox = await h.http('GET', '/api/v1/me/approvals?limit=200', { as: person });
-      const tasks = (inbox.body?.tasks ?? []) as { id: string; subject: string; status: string; stage: { id: string; round: number } }[];
-      return tasks.find((t) => t.subject === `close:${periodId}` && t.stage.id.startsWith(stagePrefix) && t.stage.round === round && t.status === 'open');
-    }, `${person.name}'s ${stagePrefix} task (round ${round})`, 60_000);
-  }
+  const taskOf = (person: PersonEntity, periodId: string, stagePrefix: string, round: number) => closeTaskOf(h, person, periodId, stagePrefix, round);
 
   async function decide(person: PersonEntity, periodId: string, stagePrefix: string, round: number) {
     const task = await taskOf(person, periodId, stagePrefix, round);

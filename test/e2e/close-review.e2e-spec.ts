@@ -1,6 +1,6 @@
 import { AccountEntity, AccountOwnershipEntity, DealEntity, PersonEntity, PlanAssignmentEntity, TerritoryEntity } from '@quotaflow/persistence';
 import { pdfText } from '../support/pdf';
-import { addPerson } from './fixtures';
+import { addPerson, closeTaskOf } from './fixtures';
 import { eventually, type Harness, startHarness } from './harness';
 
 jest.setTimeout(240_000);
@@ -83,13 +83,7 @@ describe('monthly close review, end to end over HTTP', () => {
 
   const closeView = (periodId: string) => h.http('GET', `/api/v1/periods/${periodId}/close`, { as: h.org.finance });
 
-  async function taskOf(person: PersonEntity, periodId: string, stagePrefix: string, round: number) {
-    return eventually(async () => {
-      const inbox = await h.http('GET', '/api/v1/me/approvals?limit=200', { as: person });
-      const tasks = (inbox.body?.tasks ?? []) as { id: string; subject: string; status: string; stage: { id: string; round: number } }[];
-      return tasks.find((t) => t.subject === `close:${periodId}` && t.stage.id.startsWith(stagePrefix) && t.stage.round === round && t.status === 'open');
-    }, `${person.name}'s ${stagePrefix} task (round ${round})`, 60_000);
-  }
+  const taskOf = (person: PersonEntity, periodId: string, stagePrefix: string, round: number) => closeTaskOf(h, person, periodId, stagePrefix, round);
 
   async function decide(person: PersonEntity, periodId: string, stagePrefix: string, round: number, decision: string, comment?: string) {
     const task = await taskOf(person, periodId, stagePrefix, round);

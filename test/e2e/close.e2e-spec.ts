@@ -5,7 +5,7 @@ import {
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pdfText } from '../support/pdf';
-import { addPerson } from './fixtures';
+import { addPerson, closeTaskOf } from './fixtures';
 import { eventually, type Harness, startHarness } from './harness';
 
 jest.setTimeout(240_000);
@@ -59,13 +59,7 @@ describe('monthly close, end to end over HTTP', () => {
 
   const subjectOf = (periodId: string) => `close:${periodId}`;
 
-  async function taskOf(person: PersonEntity, periodId: string, stagePrefix: string, round: number) {
-    return eventually(async () => {
-      const inbox = await h.http('GET', '/api/v1/me/approvals?limit=200', { as: person });
-      const tasks = (inbox.body?.tasks ?? []) as { id: string; subject: string; status: string; stage: { id: string; round: number }; summary: string }[];
-      return tasks.find((t) => t.subject === subjectOf(periodId) && t.stage.id.startsWith(stagePrefix) && t.stage.round === round && t.status === 'open');
-    }, `${person.name}'s ${stagePrefix} task (round ${round})`, 60_000);
-  }
+  const taskOf = (person: PersonEntity, periodId: string, stagePrefix: string, round: number) => closeTaskOf(h, person, periodId, stagePrefix, round);
 
   async function decide(person: PersonEntity, periodId: string, stagePrefix: string, round: number, decision: string, comment?: string) {
     const task = await taskOf(person, periodId, stagePrefix, round);

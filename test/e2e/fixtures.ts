@@ -1,6 +1,6 @@
 /** Shared e2e fixtures: a small territory tree with accounts and deals over the harness organisation. */
 import { AccountEntity, AccountOwnershipEntity, DealEntity, PersonEntity, TerritoryEntity } from '@quotaflow/persistence';
-import type { Harness } from './harness';
+import { eventually, type Harness } from './harness';
 
 const DAY = 24 * 60 * 60 * 1000;
 export const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -38,4 +38,13 @@ export async function seedTerritories(h: Harness, tag: string): Promise<Territor
 export async function addPerson(h: Harness, name: string, roles: PersonEntity['roles'], extra: Partial<PersonEntity> = {}): Promise<PersonEntity> {
   const people = h.db.getRepository(PersonEntity);
   return people.save(people.create({ name, email: `${name.toLowerCase().replace(/\s+/g, '.')}@e2e.test`, roles, active: true, teamId: null, managerId: null, attributes: {}, ...extra }));
+}
+
+/** An open inbox task of `person` on the close of `periodId` at a stage (prefix) and round; waits for the workflow to open it. */
+export function closeTaskOf(h: Harness, person: PersonEntity, periodId: string, stagePrefix: string, round: number) {
+  return eventually(async () => {
+    const inbox = await h.http('GET', '/api/v1/me/approvals?limit=200', { as: person });
+    const tasks = (inbox.body?.tasks ?? []) as { id: string; subject: string; status: string; stage: { id: string; round: number }; summary: string }[];
+    return tasks.find((t) => t.subject === `close:${periodId}` && t.stage.id.startsWith(stagePrefix) && t.stage.round === round && t.status === 'open');
+  }, `${person.name}'s ${stagePrefix} task (round ${round})`, 60_000);
 }

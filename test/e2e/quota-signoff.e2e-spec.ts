@@ -47,21 +47,32 @@ describe('quota sign-off, end to end over HTTP', () => {
       return res.body?.status === status ? res.body : undefined;
     }, `quota set ${status}`, 60_000);
 
-  it('ops proposes, managers adjust and reject, ops revises, everyone signs, reps acknowledge; the set locks and a mid-period change supersedes it', async () => {
-    const { ops, finance, manager, otherManager, rep, otherRep, farRep, team, otherTeam, auditor } = h.org;
-    const body = {
+  /** The 2026-Q1 proposal of the demo teams: West 600k (Rita, Ravi), East 400k (Rosa). */
+  const q1Body = () => {
+    const { rep, otherRep, farRep, team, otherTeam } = h.org;
+    return {
       periodId: '2026-Q1', periodStart: '2026-01-01', periodEnd: '2026-03-31', companyTarget: '1000000.00',
       teamTargets: { [team.id]: '600000.00', [otherTeam.id]: '400000.00' },
       quotas: [{ personId: rep.id, amount: '300000.00' }, { personId: otherRep.id, amount: '300000.00' }, { personId: farRep.id, amount: '350000.00' }],
     };
+  };
 
-    // Validation: stable codes and the offending field; only ops proposes.
+  it('refuses a proposal with the stable code and the offending field; only ops proposes; nothing is written', async () => {
+    const { ops, manager, team } = h.org;
+    const body = q1Body();
+    const before = await h.db.getRepository(QuotaSetVersionEntity).count();
     const notOps = await h.http('POST', '/api/v1/quota-sets', { as: manager, body });
     expect([notOps.status, notOps.body.code]).toEqual([403, 'AUTH.FORBIDDEN']);
     const float = await h.http('POST', '/api/v1/quota-sets', { as: ops, body: { ...body, companyTarget: 1000000.5 } });
     expect([float.status, float.body.code, float.body.details[0].field]).toEqual([400, 'VALIDATION.FAILED', 'companyTarget']);
     const teamless = await h.http('POST', '/api/v1/quota-sets', { as: ops, body: { ...body, teamTargets: { [team.id]: '600000.00' } } });
     expect([teamless.status, teamless.body.code, teamless.body.details.field]).toEqual([400, 'VALIDATION.FAILED', 'quotas[2].personId']);
+    expect(await h.db.getRepository(QuotaSetVersionEntity).count()).toBe(before);
+  });
+
+  it('ops proposes, managers adjust and reject, ops revises, everyone signs, reps acknowledge; the set locks and a mid-period change supersedes it', async () => {
+    const { ops, finance, manager, otherManager, rep, otherRep, farRep, team, otherTeam, auditor } = h.org;
+    const body = q1Body();
 
     const created = await h.http('POST', '/api/v1/quota-sets', { as: ops, body });
     expect(created.status).toBe(201);

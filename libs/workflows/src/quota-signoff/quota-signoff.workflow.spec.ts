@@ -78,6 +78,17 @@ interface Run {
   opened(count: number): Promise<void>;
 }
 
+/** Both teams and finance approve; the acknowledgement step opens in a child: its opening. */
+async function acknowledgementSlice(run: Run) {
+  await run.opened(1);
+  await run.decide(decision('mgr-w', 'approve'));
+  await run.decide(decision('mgr-e', 'approve'));
+  await run.opened(2);
+  await run.decide(decision('fin-1', 'approve'));
+  await run.opened(3);
+  return run.recorder.opens()[2]!;
+}
+
 async function scenario(name: string, options: { extra?: number; record?: string; handlers?: Parameters<typeof activityRecorder>[0] }, script: (run: Run) => Promise<void>) {
   const { route, stored } = router(options.extra ?? 0);
   let revised: number | undefined;
@@ -249,13 +260,7 @@ describe('quota sign-off (approval kernel)', () => {
   it('a step of many acknowledgements runs in child workflows; the parent’s history stays small', async () => {
     const extra = INLINE_STAGE_LIMIT + 7;
     const { result, events, recorder: r } = await scenario('delegated', { extra }, async (run) => {
-      await run.opened(1);
-      await run.decide(decision('mgr-w', 'approve'));
-      await run.decide(decision('mgr-e', 'approve'));
-      await run.opened(2);
-      await run.decide(decision('fin-1', 'approve'));
-      await run.opened(3);
-      const slice = run.recorder.opens()[2]!;
+      const slice = await acknowledgementSlice(run);
       expect(slice.workflowId).toBe(`${run.workflowId}:r1:s2:v1:0`);
       expect([slice.step, slice.visit, slice.stages.length]).toEqual([2, 1, extra + 3]);
       const status = await run.status();
@@ -292,13 +297,7 @@ describe('quota sign-off (approval kernel)', () => {
         recordApprovalDecisions: async (input) => { await hold(input.decisions[0]!.workflowId); return { recorded: input.decisions.length }; },
       },
     }, async (run) => {
-      await run.opened(1);
-      await run.decide(decision('mgr-w', 'approve'));
-      await run.decide(decision('mgr-e', 'approve'));
-      await run.opened(2);
-      await run.decide(decision('fin-1', 'approve'));
-      await run.opened(3);
-      const slice = run.recorder.opens()[2]!;
+      const slice = await acknowledgementSlice(run);
       const receipts = await Promise.all(slice.stages.map((stage) => run.decide(decision(stage.approverIds[0]!, 'acknowledge'), slice.workflowId)));
       expect(receipts.map((x) => x.decision)).toEqual(slice.stages.map(() => 'acknowledge'));
       release();

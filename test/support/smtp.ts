@@ -52,7 +52,13 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const listen = (server: SMTPServer) =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        // A client that dies mid-connection (a SIGKILLed worker's pooled connections) resets its
+        // socket: a real SMTP server logs that and goes on, and so does this one.
+        server.on('error', () => undefined);
+        resolve();
+      });
     });
   const close = (server: SMTPServer) => new Promise<void>((resolve) => server.close(() => resolve()));
   let server = makeServer();

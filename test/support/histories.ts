@@ -7,10 +7,12 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { bundleWorkflows } from './temporal';
 
 interface HasHistory { fetchHistory(): Promise<unknown> }
+
+const REPO_ROOT = resolve(__dirname, '..', '..');
 
 /** Writes the run's history as `<dir>/<prefix><name>.json` when RECORD_HISTORIES=1; otherwise nothing. */
 export async function recordHistory(dir: string, name: string, handle: HasHistory): Promise<void> {
@@ -18,7 +20,9 @@ export async function recordHistory(dir: string, name: string, handle: HasHistor
   const history = await handle.fetchHistory();
   await mkdir(dir, { recursive: true });
   // protobufjs' own JSON (enum names, base64 payloads): what History.fromObject reads back.
-  await writeFile(join(dir, `${process.env.RECORD_HISTORIES_PREFIX ?? ''}${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
+  // Stack traces in failures name the checkout: kept relative to the repository, never a machine path.
+  const text = JSON.stringify(history, null, 1).split(`${REPO_ROOT}/`).join('');
+  await writeFile(join(dir, `${process.env.RECORD_HISTORIES_PREFIX ?? ''}${name}.json`), `${text}\n`);
 }
 
 /** The generation a recording belongs to: its prefix (`v2-…`, `gen2-…`), `v1` for the first, unprefixed ones. */

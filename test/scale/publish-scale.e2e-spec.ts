@@ -1,13 +1,9 @@
 import { historyTree, type HistorySize } from '../../apps/cli/src/scale/histories';
 import { runPublish } from '../../apps/cli/src/scale/scale-driver';
-import { startHarness, type Harness } from '../e2e/harness';
-import { scaleApi, seedScaleOrganisation, spawnWorkerProcess } from '../support/scale';
-import { connectDevServer, type DevServerConnection } from '../support/temporal';
+import { expectHistoriesBounded, scaleApi, scaleStack, seedScaleOrganisation } from '../support/scale';
 
 jest.setTimeout(600_000);
 
-const MAX_EVENTS = 10_000;
-const MAX_BYTES = 10 * 1024 * 1024;
 const REPS = 2000;
 
 /**
@@ -16,23 +12,10 @@ const REPS = 2000;
  * (counted at the SMTP server: one message per rep, 2,000 distinct Message-IDs).
  */
 describe('publish at scale', () => {
-  let h: Harness;
-  let temporal: DevServerConnection;
-  let worker: ReturnType<typeof spawnWorkerProcess>;
-
-  beforeAll(async () => {
-    h = await startHarness('publish-scale', { inProcessWorker: false });
-    temporal = await connectDevServer();
-    worker = spawnWorkerProcess(h);
-  });
-
-  afterAll(async () => {
-    await worker?.stop();
-    await temporal?.close();
-    await h?.close();
-  });
+  const stack = scaleStack('publish-scale');
 
   it('2,000 reps: every invite sent exactly once, every history bounded', async () => {
+    const { h, temporal } = stack;
     const org = await seedScaleOrganisation(h, REPS, 'p2000', 500);
     const run = await runPublish(scaleApi(h), org, { key: 'scale-2000' });
     expect(run.progress).toMatchObject({ targets: REPS, created: REPS, started: REPS, invited: REPS });
@@ -60,6 +43,6 @@ describe('publish at scale', () => {
     const sizes: HistorySize[] = [];
     for (const id of [run.workflowId, first!.workflow_id, last!.workflow_id]) sizes.push(...(await historyTree(temporal.client, id)));
     expect(sizes.find((s) => s.workflowId === run.workflowId)?.status).toBe('COMPLETED');
-    for (const s of sizes) expect({ id: s.workflowId, events: s.events <= MAX_EVENTS, bytes: s.bytes <= MAX_BYTES }).toEqual({ id: s.workflowId, events: true, bytes: true });
+    expectHistoriesBounded(sizes);
   }, 1_800_000);
 });

@@ -1,14 +1,9 @@
 import { historyTree, summarise, type HistorySize } from '../../apps/cli/src/scale/histories';
 import { call, runQuotaSignoff, type SignoffRun } from '../../apps/cli/src/scale/scale-driver';
-import { startHarness, type Harness } from '../e2e/harness';
-import { scaleApi, seedScaleOrganisation, spawnWorkerProcess } from '../support/scale';
-import { connectDevServer, type DevServerConnection } from '../support/temporal';
+import { expectHistoriesBounded, scaleApi, scaleStack, seedScaleOrganisation } from '../support/scale';
 
 jest.setTimeout(600_000);
 
-/** Temporal's limits are 51,200 events and 50 MB; issue 14 bounds every history far below them. */
-const MAX_EVENTS = 10_000;
-const MAX_BYTES = 10 * 1024 * 1024;
 /** History bytes per acknowledgement at 1,000 reps may exceed those at 100 by at most this share (fixed costs shrink per rep; growth with N would show as far more). */
 const PER_ACK_TOLERANCE = 0.1;
 /**
@@ -27,23 +22,10 @@ const CONCURRENCY = 40;
  * with the API and 40 clients: workflow tasks passed their 10 s timeout and were replayed).
  */
 describe('quota sign-off at scale', () => {
-  let h: Harness;
-  let temporal: DevServerConnection;
-  let worker: ReturnType<typeof spawnWorkerProcess>;
-
-  beforeAll(async () => {
-    h = await startHarness('quota-signoff-scale', { inProcessWorker: false });
-    temporal = await connectDevServer();
-    worker = spawnWorkerProcess(h);
-  });
-
-  afterAll(async () => {
-    await worker?.stop();
-    await temporal?.close();
-    await h?.close();
-  });
+  const stack = scaleStack('quota-signoff-scale');
 
   async function signoff(reps: number, tag: string, period: { id: string; start: string; end: string }): Promise<{ run: SignoffRun; sizes: HistorySize[] }> {
+    const { h, temporal } = stack;
     const org = await seedScaleOrganisation(h, reps, tag);
     const run = await runQuotaSignoff(scaleApi(h), org, { concurrency: CONCURRENCY, period });
     if (run.acknowledged === null) {
@@ -67,12 +49,6 @@ describe('quota sign-off at scale', () => {
     expect(run.approvals).toEqual({ statuses: { 200: teams + 1 }, failures: [] });
   }
 
-  function expectBounded(sizes: HistorySize[]): void {
-    for (const s of sizes) {
-      expect({ workflowId: s.workflowId, events: s.events <= MAX_EVENTS, bytes: s.bytes <= MAX_BYTES }).toEqual({ workflowId: s.workflowId, events: true, bytes: true });
-    }
-  }
-
   it('1,000 reps acknowledge at once (40 in flight): every one answers 200 and is recorded; history bytes per acknowledgement do not grow from 100 to 1,000 reps', async () => {
     const small = await signoff(100, 's100', { id: '2026-Q1', start: '2026-01-01', end: '2026-03-31' });
     const large = await signoff(1000, 's1000', { id: '2026-Q2', start: '2026-04-01', end: '2026-06-30' });
@@ -82,7 +58,7 @@ describe('quota sign-off at scale', () => {
     for (const { sizes } of [small, large]) {
       expect(sizes.map((s) => s.status).every((s) => s === 'COMPLETED')).toBe(true);
       expect(sizes.filter((s) => s.type === 'approvalStepWorkflow').length).toBeGreaterThan(0);
-      expectBounded(sizes);
+      expectHistoriesBounded(sizes);
     }
     const perAck = (sizes: HistorySize[], reps: number) => summarise(sizes).totalBytes / reps;
     const at100 = perAck(small.sizes, 100);
@@ -94,6 +70,7 @@ describe('quota sign-off at scale', () => {
   });
 
   it('1,500 reps: every acknowledgement succeeds and is recorded, the set locks, no history above 10,000 events or 10 MB', async () => {
+    const { h } = stack;
     const { run, sizes } = await signoff(1500, 's1500', { id: '2026-Q3', start: '2026-07-01', end: '2026-09-30' });
     expectLockedWithEveryAcknowledgement(run, 1500, 15);
     const [row] = (await h.db.query(
@@ -101,7 +78,7 @@ describe('quota sign-off at scale', () => {
     )) as Array<{ n: number }>;
     expect(row!.n).toBe(1500);
     expect(sizes.filter((s) => s.type === 'approvalStepWorkflow').length).toBeGreaterThanOrEqual(6); // 1,500 acknowledgements in slices of 250
-    expectBounded(sizes);
+    expectHistoriesBounded(sizes);
     expect(summarise(sizes).largest!.payload.largestPayloadBytes).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
 
     // The auditor walks the whole trail by cursor (pages of 1,000: no event skipped or repeated) and exports it as streamed CSV.

@@ -144,6 +144,12 @@ export class ApprovalsService {
     return claim;
   }
 
+  /** The first answer when the key was used for this very request before; a refusal when for another. */
+  replayOf<T>(claim: IdempotencyClaim | null): Replayable<T> | undefined {
+    if (claim?.kind === 'conflict') throw new DomainError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was used for another request.', { field: 'Idempotency-Key' });
+    return claim?.kind === 'replay' ? { body: claim.response as T, replayed: true } : undefined;
+  }
+
   async decideInWorkflow<T>(
     d: WorkflowDecision,
     answer: (receipt: DecisionReceipt) => T,
@@ -152,15 +158,9 @@ export class ApprovalsService {
   ): Promise<Replayable<T>> {
     const key = d.ctx.idempotencyKey;
     const claim = await claimed;
-    if (key && claim) {
-      if (claim.kind === 'conflict') {
-        throw new DomainError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was used for another request.', { field: 'Idempotency-Key' });
-      }
-      if (claim.kind === 'replay') return { body: claim.response as T, replayed: true };
-      if (claim.kind === 'new') precheck();
-    } else {
-      precheck();
-    }
+    const replay = this.replayOf<T>(claim);
+    if (replay) return replay;
+    if (!key || !claim || claim.kind === 'new') precheck();
     const request: ApprovalDecisionRequest = {
       actorId: d.actor.id,
       actorRoles: [...d.actor.roles],

@@ -205,8 +205,8 @@ export class PeriodsService {
     // A replay answers what the first request did, whatever the close's state is now (the manager's
     // task closed with that very request): checked before anything that the request itself changed.
     const claim = await claimed;
-    if (claim?.kind === 'replay') return { body: claim.response, replayed: true };
-    if (claim?.kind === 'conflict') throw new DomainError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was used for another request.', { field: 'Idempotency-Key' });
+    const replay = this.decisions.replayOf(claim);
+    if (replay) return replay;
     const period = await this.load(id);
     const named = [...(dto.adjustments ?? []).map((a, i) => ({ personId: a.personId, field: `adjustments[${i}].personId` })), ...(dto.holds ?? []).map((h, i) => ({ personId: h.personId, field: `holds[${i}].personId` }))];
     const scope = await this.access.scope(actor);

@@ -148,9 +148,8 @@ export class ApprovalActivitiesService implements ApprovalActivities {
   }
 
   async recordApprovalDecision(input: RecordApprovalDecisionInput): Promise<{ recorded: boolean }> {
-    const recorded = await this.dataSource.transaction((m) => this.recordDecision(m, input));
-    await faultPoint('decision-committed', input.subject);
-    return { recorded };
+    const { recorded } = await this.recordApprovalDecisions({ decisions: [input] });
+    return { recorded: recorded === 1 };
   }
 
   async recordApprovalDecisions(input: RecordApprovalDecisionsInput): Promise<{ recorded: number }> {

@@ -30,6 +30,9 @@ const PERIODS = [
   { id: '2026-Q4', start: '2026-10-01', end: '2026-12-31' },
 ];
 
+const FLOWS = ['publish', 'signoff', 'territory'] as const;
+type Flow = (typeof FLOWS)[number];
+
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 function parseSizes(argv: string[]): number[] {
@@ -42,6 +45,16 @@ function parseSizes(argv: string[]): number[] {
   return sizes;
 }
 
+/** `--flows publish,signoff,territory` (all by default): measure only some flows, e.g. to profile one. */
+function parseFlows(argv: string[]): Set<Flow> {
+  const i = argv.indexOf('--flows');
+  const raw = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--flows='))?.slice('--flows='.length);
+  const flows = (raw ?? FLOWS.join(',')).split(',').map((s) => s.trim());
+  const unknown = flows.filter((f) => !(FLOWS as readonly string[]).includes(f));
+  if (flows.length === 0 || unknown.length > 0) throw new Error(`--flows takes some of ${FLOWS.join(', ')} (got ${raw})`);
+  return new Set(flows as Flow[]);
+}
+
 interface Measured {
   seconds: number;
   sizes: HistorySize[];
@@ -49,13 +62,14 @@ interface Measured {
 
 interface SizeResult {
   reps: number;
-  publish: Measured;
-  signoff: Measured & { acknowledgements: Record<number, number> };
-  territory: Measured & { accounts: number };
+  publish?: Measured;
+  signoff?: Measured & { acknowledgements: Record<number, number> };
+  territory?: Measured & { accounts: number };
 }
 
 async function main(): Promise<void> {
   const sizes = parseSizes(process.argv.slice(2));
+  const flows = parseFlows(process.argv.slice(2));
   const stack = await startBenchStack('bench-scale');
   const { config, temporalAddress } = stack;
   try {
@@ -68,7 +82,7 @@ async function main(): Promise<void> {
     stack.defer(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: quotaflowDataConverter(config.temporal.codecKeys) });
 
-    process.stdout.write(`inputs: sizes ${sizes.join(', ')} reps (teams of 100, each with a manager); ${CONCURRENCY} acknowledgements in flight; a territory change of as many accounts as reps; API and worker as their own production processes\n`);
+    process.stdout.write(`inputs: sizes ${sizes.join(', ')} reps; flows ${[...flows].join(', ')} (teams of 100, each with a manager); ${CONCURRENCY} acknowledgements in flight; a territory change of as many accounts as reps; API and worker as their own production processes\n`);
     process.stdout.write(`machine: ${cpus().length} cores; load before ${load()}\n`);
     const results: SizeResult[] = [];
     for (const [index, reps] of sizes.entries()) {
@@ -78,41 +92,46 @@ async function main(): Promise<void> {
       const territories = await seedBulkTerritories(ds, org, { accounts: reps, tag });
       process.stdout.write(`\n${reps} reps: seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s (${org.teams.length} teams, ${reps} accounts); load ${load()}\n`);
 
-      const p0 = performance.now();
-      const published = await runPublish(api, org, { key: `bench-${tag}`, timeoutMs: 3_600_000 });
-      const publishSeconds = (performance.now() - p0) / 1000;
-      const [sample] = (await ds.query(`SELECT workflow_id FROM plan_assignments WHERE publish_id = $1 ORDER BY id LIMIT 1`, [published.publishId])) as Array<{ workflow_id: string }>;
-      await client.workflow.getHandle(published.workflowId).result();
-      const publishSizes = [...(await historyTree(client, published.workflowId)), ...(sample ? await historyTree(client, sample.workflow_id) : [])];
-      process.stdout.write(`  publish: answered in ${(published.timings.answered / 1000).toFixed(2)} s, every invite sent after ${publishSeconds.toFixed(1)} s (${published.progress.invited} invited); load ${load()}\n`);
+      const result: SizeResult = { reps };
+      if (flows.has('publish')) {
+        const p0 = performance.now();
+        const published = await runPublish(api, org, { key: `bench-${tag}`, timeoutMs: 3_600_000 });
+        const publishSeconds = (performance.now() - p0) / 1000;
+        const [sample] = (await ds.query(`SELECT workflow_id FROM plan_assignments WHERE publish_id = $1 ORDER BY id LIMIT 1`, [published.publishId])) as Array<{ workflow_id: string }>;
+        await client.workflow.getHandle(published.workflowId).result();
+        const publishSizes = [...(await historyTree(client, published.workflowId)), ...(sample ? await historyTree(client, sample.workflow_id) : [])];
+        process.stdout.write(`  publish: answered in ${(published.timings.answered / 1000).toFixed(2)} s, every invite sent after ${publishSeconds.toFixed(1)} s (${published.progress.invited} invited); load ${load()}\n`);
+        result.publish = { seconds: publishSeconds, sizes: publishSizes };
+      }
 
-      const s0 = performance.now();
-      const signed = await runQuotaSignoff(api, org, { concurrency: CONCURRENCY, period: PERIODS[index]!, timeoutMs: 3_600_000 });
-      const signoffSeconds = (performance.now() - s0) / 1000;
-      await client.workflow.getHandle(signed.workflowId).result();
-      const signoffSizes = await historyTree(client, signed.workflowId);
-      process.stdout.write(`  sign-off: ${signed.status} after ${signoffSeconds.toFixed(1)} s (approvals ${(signed.timings.approved / 1000).toFixed(1)} s, acknowledgements ${((signed.timings.acknowledged - signed.timings.approved) / 1000).toFixed(1)} s: ${JSON.stringify(signed.acknowledgements.statuses)}, ${signed.acknowledged} recorded); load ${load()}\n`);
-      if (signed.acknowledgements.failures.length > 0) process.stdout.write(`    first failures: ${JSON.stringify(signed.acknowledgements.failures.slice(0, 5))}\n`);
+      if (flows.has('signoff')) {
+        const s0 = performance.now();
+        const signed = await runQuotaSignoff(api, org, { concurrency: CONCURRENCY, period: PERIODS[index]!, timeoutMs: 3_600_000 });
+        const signoffSeconds = (performance.now() - s0) / 1000;
+        await client.workflow.getHandle(signed.workflowId).result();
+        const signoffSizes = await historyTree(client, signed.workflowId);
+        process.stdout.write(`  sign-off: ${signed.status} after ${signoffSeconds.toFixed(1)} s (approvals ${(signed.timings.approved / 1000).toFixed(1)} s, acknowledgements ${((signed.timings.acknowledged - signed.timings.approved) / 1000).toFixed(1)} s: ${JSON.stringify(signed.acknowledgements.statuses)}, ${signed.acknowledged} recorded); load ${load()}\n`);
+        if (signed.acknowledgements.failures.length > 0) process.stdout.write(`    first failures: ${JSON.stringify(signed.acknowledgements.failures.slice(0, 5))}\n`);
+        result.signoff = { seconds: signoffSeconds, sizes: signoffSizes, acknowledgements: signed.acknowledgements.statuses };
+      }
 
-      const t0 = performance.now();
-      const moved = await runTerritoryChange(api, org, territories, { timeoutMs: 3_600_000 });
-      const territorySeconds = (performance.now() - t0) / 1000;
-      await client.workflow.getHandle(moved.workflowId).result().catch(() => undefined);
-      const territorySizes = await historyTree(client, moved.workflowId);
-      process.stdout.write(`  territory change: ${moved.status} after ${territorySeconds.toFixed(1)} s (requested in ${(moved.timings.requested / 1000).toFixed(2)} s, ${territories.accountIds.length} accounts); load ${load()}\n`);
-
-      results.push({
-        reps,
-        publish: { seconds: publishSeconds, sizes: publishSizes },
-        signoff: { seconds: signoffSeconds, sizes: signoffSizes, acknowledgements: signed.acknowledgements.statuses },
-        territory: { seconds: territorySeconds, sizes: territorySizes, accounts: territories.accountIds.length },
-      });
+      if (flows.has('territory')) {
+        const t0 = performance.now();
+        const moved = await runTerritoryChange(api, org, territories, { timeoutMs: 3_600_000 });
+        const territorySeconds = (performance.now() - t0) / 1000;
+        await client.workflow.getHandle(moved.workflowId).result().catch(() => undefined);
+        const territorySizes = await historyTree(client, moved.workflowId);
+        process.stdout.write(`  territory change: ${moved.status} after ${territorySeconds.toFixed(1)} s (requested in ${(moved.timings.requested / 1000).toFixed(2)} s, ${territories.accountIds.length} accounts); load ${load()}\n`);
+        result.territory = { seconds: territorySeconds, sizes: territorySizes, accounts: territories.accountIds.length };
+      }
+      results.push(result);
     }
 
     process.stdout.write(`\nsize      flow        time s   largest history (events / MB / workflow type)   largest payload kB\n`);
     const all: HistorySize[] = [];
     for (const r of results) {
       for (const [name, m] of [['publish', r.publish], ['sign-off', r.signoff], ['territory', r.territory]] as const) {
+        if (!m) continue;
         const s = summarise(m.sizes);
         all.push(...m.sizes);
         const ev = s.largest?.events;
@@ -122,11 +141,15 @@ async function main(): Promise<void> {
     }
     const first = results[0]!;
     const last = results[results.length - 1]!;
-    const growth = (pick: (r: SizeResult) => number) => (results.length > 1 ? pick(last) / pick(first) : NaN);
-    const growths = { publish: growth((r) => r.publish.seconds), signoff: growth((r) => r.signoff.seconds), territory: growth((r) => r.territory.seconds) };
-    const largestGrowth = Math.max(...Object.values(growths));
+    const growth = (pick: (r: SizeResult) => number | undefined) => {
+      const [a, b] = [pick(first), pick(last)];
+      return results.length > 1 && a !== undefined && b !== undefined ? b / a : NaN;
+    };
+    const growths = { publish: growth((r) => r.publish?.seconds), signoff: growth((r) => r.signoff?.seconds), territory: growth((r) => r.territory?.seconds) };
+    const measuredGrowths = Object.values(growths).filter((g) => !Number.isNaN(g));
+    const largestGrowth = measuredGrowths.length > 0 ? Math.max(...measuredGrowths) : NaN;
     if (results.length > 1) {
-      process.stdout.write(`growth time(${last.reps}) / time(${first.reps}) for ${last.reps / first.reps}× the reps: publish ${growths.publish.toFixed(2)}, sign-off ${growths.signoff.toFixed(2)}, territory ${growths.territory.toFixed(2)}\n`);
+      process.stdout.write(`growth time(${last.reps}) / time(${first.reps}) for ${last.reps / first.reps}× the reps: publish ${growths.publish.toFixed(2)}, sign-off ${growths.signoff.toFixed(2)}, territory ${growths.territory.toFixed(2)} (NaN: not measured)\n`);
     }
     const summary = summarise(all);
     const maxEvents = summary.largest?.events.events ?? 0;
@@ -136,7 +159,7 @@ async function main(): Promise<void> {
     process.stdout.write(`machine: ${cpus().length} cores; load after ${load()}\n`);
     process.stdout.write(
       `result: growth=${Number.isNaN(largestGrowth) ? 'n/a' : largestGrowth.toFixed(2)} max_history_events=${maxEvents} max_history_mb=${maxMb.toFixed(2)} ` +
-        `publish_10k_s=${at10k ? at10k.publish.seconds.toFixed(1) : 'n/a'} signoff_10k_s=${at10k ? at10k.signoff.seconds.toFixed(1) : 'n/a'}\n`,
+        `publish_10k_s=${at10k?.publish ? at10k.publish.seconds.toFixed(1) : 'n/a'} signoff_10k_s=${at10k?.signoff ? at10k.signoff.seconds.toFixed(1) : 'n/a'}\n`,
     );
   } finally {
     await stack.close();

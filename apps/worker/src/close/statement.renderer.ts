@@ -4,7 +4,7 @@
  * (the close's time), so the same payout gives the same bytes and the same SHA-256.
  */
 import { createHash } from 'node:crypto';
-import PDFDocument from 'pdfkit';
+import { createPdfDocument } from '../documents/pdf-fonts';
 import { decCmp, decIsZero, decSub, decSum, explainLine, formatMoney, formatPercent, type ParticipantPeriodOutput, type SnapshotAdjustment } from '@quotaflow/domain';
 
 export interface StatementFacts {
@@ -65,7 +65,7 @@ export function howItWasReached(f: Pick<StatementFacts, 'currency' | 'result' | 
 }
 
 export async function renderStatementPdf(f: StatementFacts): Promise<RenderedStatement> {
-  const doc = new PDFDocument({
+  const doc = createPdfDocument({
     size: 'A4',
     margin: 56,
     bufferPages: true,

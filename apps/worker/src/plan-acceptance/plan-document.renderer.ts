@@ -4,7 +4,7 @@
  * the same SHA-256 (the hash the rep signs).
  */
 import { createHash } from 'node:crypto';
-import PDFDocument from 'pdfkit';
+import { createPdfDocument } from '../documents/pdf-fonts';
 import { ACCEPTANCE_TERMS, describePlan, formatAmount, type TextTable } from '@quotaflow/domain/plan-text';
 import type { PlanInput } from '@quotaflow/domain';
 
@@ -36,7 +36,7 @@ export interface RenderedPlanDocument {
 }
 
 export async function renderPlanPdf(facts: PlanDocumentFacts): Promise<RenderedPlanDocument> {
-  const doc = new PDFDocument({
+  const doc = createPdfDocument({
     size: 'A4',
     margin: 56,
     bufferPages: true,

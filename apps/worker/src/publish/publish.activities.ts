@@ -17,6 +17,15 @@ import { TEMPORAL_CLIENT } from '../worker.tokens';
 
 /** Starting many workflows at once: a few start calls in flight at a time. */
 const START_CONCURRENCY = 8;
+/**
+ * A batch returns once its workflows have opened their first step (tasks and invites queued), so
+ * at most the publish's lanes × batch size are being prepared at once. Started faster than the
+ * worker prepares them, 10,000 new workflows overflow its workflow cache, and each is replayed
+ * from its history for every later task: the publish then slows down as the organisation grows.
+ */
+const OPENED_POLL_MS = 250;
+/** A batch whose workflows are slow to open (SMTP or the database down) lets the next one start after this. */
+const OPENED_PATIENCE_MS = 120_000;
 
 @Injectable()
 export class PublishActivitiesService implements PublishActivities {
@@ -67,6 +76,7 @@ export class PublishActivitiesService implements PublishActivities {
       started += results.reduce<number>((a, b) => a + b, 0);
       Context.current().heartbeat({ offset: input.offset, done: i + slice.length });
     }
+    await this.untilOpened(pending.map((r) => r.id), input);
     // Older pending versions of the same plan for these reps are superseded by the new ones.
     const superseded = await this.publishes.superseded(rows.map((r) => r.id));
     for (const { oldId, oldWorkflowId, newId } of superseded) {
@@ -87,6 +97,20 @@ export class PublishActivitiesService implements PublishActivities {
     }
     await this.publishes.addStarted(input.publishId, started);
     return { started, superseded: superseded.length };
+  }
+
+  private async untilOpened(assignmentIds: string[], input: StartAcceptanceBatchInput): Promise<void> {
+    const deadline = Date.now() + OPENED_PATIENCE_MS;
+    for (;;) {
+      const opened = await this.publishes.opened(assignmentIds);
+      Context.current().heartbeat({ offset: input.offset, done: assignmentIds.length, opened });
+      if (opened >= assignmentIds.length) return;
+      if (Date.now() >= deadline) {
+        this.logger.warn(`publish ${input.publishId}: ${assignmentIds.length - opened} of the batch at ${input.offset} not open after ${OPENED_PATIENCE_MS / 1000} s; starting the next batch`);
+        return;
+      }
+      await Context.current().sleep(OPENED_POLL_MS);
+    }
   }
 
   async finishPublish(input: PublishPosition & { started: number }): Promise<void> {

@@ -90,6 +90,21 @@ export class PublishRepository {
     )) as { id: string; personId: string; workflowId: string; status: string }[];
   }
 
+  /**
+   * How many of these assignments' workflows are past their start: the first step's tasks are open
+   * (its emails queued in the same transaction), or the assignment is no longer pending.
+   */
+  async opened(assignmentIds: readonly string[], manager?: EntityManager): Promise<number> {
+    if (assignmentIds.length === 0) return 0;
+    const [row] = (await this.m(manager).query(
+      `SELECT count(*)::int AS opened FROM plan_assignments a
+       WHERE a.id = ANY($1::uuid[])
+         AND (a.status NOT IN ('pending_manager', 'pending_rep') OR EXISTS (SELECT 1 FROM approval_tasks t WHERE t.workflow_id = a.workflow_id))`,
+      [[...assignmentIds]],
+    )) as { opened: number }[];
+    return row?.opened ?? 0;
+  }
+
   /** Pending assignments of other versions of the same plan for these reps: the new ones supersede them. */
   async superseded(assignmentIds: readonly string[], manager?: EntityManager): Promise<{ oldId: string; oldWorkflowId: string; newId: string }[]> {
     if (assignmentIds.length === 0) return [];

@@ -160,6 +160,45 @@ describe('AuditLog', () => {
       expect(rows.map((r) => Number(r.id)).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
     }));
 
+  it('writes concurrent appends in groups: one chain, one row per dedupe key, each caller its own row', () =>
+    withAudit(async ({ app, audit }) => {
+      await audit.append(event(0));
+      const statements: string[] = [];
+      const logged = app.createQueryRunner().constructor.prototype as { query: (q: string, ...rest: unknown[]) => Promise<unknown> };
+      const query = logged.query;
+      logged.query = function (this: unknown, q: string, ...rest: unknown[]) {
+        statements.push(q);
+        return query.call(this, q, ...rest);
+      };
+      let rows: AuditEventEntity[];
+      try {
+        // 150 appends at once, every third one a retry of an earlier key (also within one group).
+        rows = await Promise.all(Array.from({ length: 150 }, (_, i) => audit.append(event(i + 1, { dedupeKey: `g-${i % 3 === 2 ? i - 1 : i}` }))));
+      } finally {
+        logged.query = query;
+      }
+      expect(rows.map((r) => r.dedupeKey)).toEqual(Array.from({ length: 150 }, (_, i) => `g-${i % 3 === 2 ? i - 1 : i}`));
+      // A retried key answers the first row written for it.
+      rows.forEach((r, i) => {
+        if (i % 3 === 2) expect(r).toEqual(rows[i - 1]);
+      });
+      expect(new Set(rows.map((r) => r.id)).size).toBe(100);
+      expect(await audit.verify()).toMatchObject({ ok: true, count: 101 });
+      // The lock was taken once per group (the first append alone, then at most 100 at a time), not once per event.
+      expect(statements.filter((q) => q.includes('pg_advisory_xact_lock'))).toHaveLength(3);
+    }));
+
+  it('fails only the bad event of a group', () =>
+    withAudit(async ({ audit }) => {
+      await audit.append(event(0));
+      const results = await Promise.allSettled(
+        // PostgreSQL refuses a NUL character in text: that insert fails, the others are written.
+        Array.from({ length: 10 }, (_, i) => audit.append(event(i + 1, { dedupeKey: `b-${i}`, ...(i === 4 ? { comment: 'bad\u0000comment' } : {}) }))),
+      );
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect(await audit.verify()).toMatchObject({ ok: true, count: 10 });
+    }));
+
   it('joins the caller transaction and rolls back with it', () =>
     withAudit(async ({ app, audit }) => {
       await audit.append(event(0));

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { canonicalJson, sha256Hex } from '../canonical-json';
 import { AuditEventEntity } from '../entities/audit-event.entity';
 import { type AuditCheckpoint, verifyCheckpointSignature } from './audit-checkpoint-signature';
@@ -8,6 +8,8 @@ export const AUDIT_GENESIS_HASH = '0'.repeat(64);
 /** Arbitrary constant that names "the audit chain" among transaction-level advisory locks. */
 const AUDIT_CHAIN_LOCK_KEY = '7146025521';
 const VERIFY_BATCH = 1000;
+/** Appends made outside a caller's transaction are written together, at most this many at a time. */
+const APPEND_GROUP = 100;
 export const LEGACY_HASH_VERSION = 1;
 export const KEYED_HASH_VERSION = 2;
 
@@ -111,10 +113,15 @@ export interface AuditVerifyOptions {
  * rewriting an event shows, even for somebody who can write the table. Truncating the newest
  * events shows against the signed checkpoints kept outside the database (AuditCheckpoints).
  * Appends are serialised by a transaction-level advisory lock so the chain never forks; the lock
- * is held until the surrounding transaction ends, so keep such transactions short.
+ * is held until the surrounding transaction ends, so keep such transactions short. Appends made
+ * outside a caller's transaction queue in this process while one group holds the lock, and the
+ * next group is chained and inserted in one transaction (a group commit): under load the lock is
+ * taken once for many events instead of once each.
  */
 export class AuditLog {
   private readonly keys: { chain: Buffer; checkpoint: Buffer };
+  private readonly queued: Array<{ input: AuditEventInput; resolve: (e: AuditEventEntity) => void; reject: (e: unknown) => void }> = [];
+  private flushing = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -134,7 +141,63 @@ export class AuditLog {
     }
     const run = (m: EntityManager): Promise<AuditEventEntity> => this.appendLocked(input, m);
     if (manager) return manager.queryRunner?.isTransactionActive ? run(manager) : manager.transaction(run);
-    return this.dataSource.transaction(run);
+    return new Promise((resolve, reject) => {
+      this.queued.push({ input, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  /** Writes the queued appends, a group at a time, until none is left. */
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queued.length > 0) {
+        const group = this.queued.splice(0, APPEND_GROUP);
+        try {
+          const rows = await this.appendGroup(group.map((g) => g.input));
+          group.forEach((g, i) => g.resolve(rows[i]!));
+        } catch (error) {
+          if (group.length === 1) {
+            group[0]!.reject(error);
+            continue;
+          }
+          // One bad event must not fail the others: each is tried alone, and only it fails.
+          for (const g of group) await this.appendGroup([g.input]).then(([row]) => g.resolve(row!), g.reject);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Chains and inserts a group of events in one transaction; each input's row, in order. */
+  private async appendGroup(inputs: AuditEventInput[]): Promise<AuditEventEntity[]> {
+    const answers = await this.dataSource.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK_KEY]);
+      const keys = [...new Set(inputs.flatMap((i) => (i.dedupeKey ? [i.dedupeKey] : [])))];
+      const existing = keys.length > 0 ? await m.find(AuditEventEntity, { where: { dedupeKey: In(keys) } }) : [];
+      const byKey = new Map<string, AuditEventEntity | string>(existing.map((e) => [e.dedupeKey!, e]));
+      const [last] = await m.find(AuditEventEntity, { select: { id: true, hash: true }, order: { id: 'DESC' }, take: 1 });
+      let lastId = BigInt(last?.id ?? '0');
+      let prevHash = last?.hash ?? AUDIT_GENESIS_HASH;
+      const fresh: AuditEventEntity[] = [];
+      const answers = inputs.map((input): AuditEventEntity | string => {
+        const known = input.dedupeKey ? byKey.get(input.dedupeKey) : undefined;
+        if (known) return known;
+        lastId += 1n;
+        const entity = this.chained(m, input, lastId.toString(), prevHash);
+        prevHash = entity.hash;
+        fresh.push(entity);
+        if (input.dedupeKey) byKey.set(input.dedupeKey, entity.id);
+        return entity.id;
+      });
+      if (fresh.length > 0) await m.insert(AuditEventEntity, fresh as never);
+      return answers;
+    });
+    // Read back after the commit (outside the lock) exactly what verify() will see.
+    const ids = answers.filter((a): a is string => typeof a === 'string');
+    const stored = new Map((ids.length > 0 ? await this.dataSource.manager.find(AuditEventEntity, { where: { id: In(ids) } }) : []).map((e) => [e.id, e]));
+    return answers.map((a) => (typeof a === 'string' ? stored.get(a)! : a));
   }
 
   private async appendLocked(input: AuditEventInput, m: EntityManager): Promise<AuditEventEntity> {
@@ -144,6 +207,17 @@ export class AuditLog {
       if (existing) return existing;
     }
     const last = await m.find(AuditEventEntity, { select: { id: true, hash: true }, order: { id: 'DESC' }, take: 1 });
+    // Under the lock: the next id is the last one + 1, so a rolled-back append leaves no gap.
+    const id = (BigInt(last[0]?.id ?? '0') + 1n).toString();
+    const entity = this.chained(m, input, id, last[0]?.hash ?? AUDIT_GENESIS_HASH);
+    // insert, not save: the id is ours, save would look it up first.
+    await m.insert(AuditEventEntity, entity as never);
+    // Re-read so the caller gets exactly what verify() will see (jsonb, timestamptz as stored).
+    return m.findOneByOrFail(AuditEventEntity, { id });
+  }
+
+  /** The event as it will be stored: its fields, its id and the keyed hash over the previous one. */
+  private chained(m: EntityManager, input: AuditEventInput, id: string, prevHash: string): AuditEventEntity {
     const fields: HashedFields = {
       // jsonb keeps whatever JSON says, so hash exactly what will be stored.
       occurredAt: new Date((input.occurredAt ?? new Date()).getTime()),
@@ -160,14 +234,7 @@ export class AuditLog {
       dedupeKey: input.dedupeKey ?? null,
       hashVersion: KEYED_HASH_VERSION,
     };
-    // Under the lock: the next id is the last one + 1, so a rolled-back append leaves no gap.
-    const id = (BigInt(last[0]?.id ?? '0') + 1n).toString();
-    const prevHash = last[0]?.hash ?? AUDIT_GENESIS_HASH;
-    const entity = m.create(AuditEventEntity, { ...fields, id, prevHash, hash: keyedAuditEventHash(this.keys.chain, id, prevHash, fields) });
-    // insert, not save: the id is ours, save would look it up first.
-    await m.insert(AuditEventEntity, entity as never);
-    // Re-read so the caller gets exactly what verify() will see (jsonb, timestamptz as stored).
-    return m.findOneByOrFail(AuditEventEntity, { id });
+    return m.create(AuditEventEntity, { ...fields, id, prevHash, hash: keyedAuditEventHash(this.keys.chain, id, prevHash, fields) });
   }
 
   /** The newest event: where the next checkpoint would point. */

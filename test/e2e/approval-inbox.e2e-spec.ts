@@ -1,4 +1,4 @@
-import { ApprovalDecisionEntity, PlanAssignmentEntity } from '@quotaflow/persistence';
+import { ApprovalDecisionEntity, AuditLog, PlanAssignmentEntity } from '@quotaflow/persistence';
 import { connectDevServer } from '../support/temporal';
 import { aePlanDocument, eventually, type Harness, startHarness } from './harness';
 
@@ -94,5 +94,30 @@ describe('the approval inbox and the auditor’s trace', () => {
     expect(lines).toHaveLength(trace.body.events.length + 1);
     expect(lines.some((l) => l.includes('plan-assignment.approved') && l.includes('fits the team'))).toBe(true);
     expect((await h.http('GET', `/api/v1/audit/trace/${subject}`, { as: rep })).status).toBe(403);
+  });
+
+  it('writes the trace of a subject with thousands of events as one JSON document, every event in order', async () => {
+    const subject = 'quota-set:5e0c6a4e-7a55-4d2b-9a39-0a4c8b1f2e77';
+    const audit = new AuditLog(h.db, { hmacKey: h.env.AUDIT_HMAC_KEY! });
+    // 2,345 events: more than two pages of 1,000, the last one partial; names of 2 people.
+    await Promise.all(Array.from({ length: 2345 }, (_, i) => audit.append({
+      action: 'quota-set.acknowledged', subject, actorId: i % 2 ? h.org.rep.id : h.org.otherRep.id, actorRole: 'rep', comment: `n${i}`, dedupeKey: `${subject}:ack:${i}`,
+    })));
+    const trace = await h.http('GET', `/api/v1/audit/trace/${subject}`, { as: h.org.auditor });
+    expect(trace.status).toBe(200);
+    expect(trace.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(Object.keys(trace.body)).toEqual(['subject', 'events', 'stages', 'decisions']);
+    expect(trace.body.subject).toBe(subject);
+    const events = trace.body.events as Array<{ eventId: string; comment: string; actorName: string }>;
+    expect(events).toHaveLength(2345);
+    expect(new Set(events.map((e) => e.comment)).size).toBe(2345);
+    const ids = events.map((e) => BigInt(e.eventId));
+    expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+    expect(events.filter((e) => e.actorName === h.org.rep.name)).toHaveLength(1172);
+    expect(events.filter((e) => e.actorName === h.org.otherRep.name)).toHaveLength(1173);
+    expect(trace.body.stages).toEqual([]);
+    expect(trace.body.decisions).toEqual([]);
+    // An unknown subject is an empty trace, still one document.
+    expect((await h.http('GET', '/api/v1/audit/trace/quota-set:none', { as: h.org.auditor })).body).toEqual({ subject: 'quota-set:none', events: [], stages: [], decisions: [] });
   });
 });

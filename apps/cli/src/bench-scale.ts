@@ -110,7 +110,13 @@ async function main(): Promise<void> {
         const signoffSeconds = (performance.now() - s0) / 1000;
         await client.workflow.getHandle(signed.workflowId).result();
         const signoffSizes = await historyTree(client, signed.workflowId);
-        process.stdout.write(`  sign-off: ${signed.status} after ${signoffSeconds.toFixed(1)} s (approvals ${(signed.timings.approved / 1000).toFixed(1)} s, acknowledgements ${((signed.timings.acknowledged - signed.timings.approved) / 1000).toFixed(1)} s: ${JSON.stringify(signed.acknowledgements.statuses)}, ${signed.acknowledged} recorded); load ${load()}\n`);
+        // A large set's view leaves its lines out: the acknowledgements of the locked version, counted in SQL.
+        const [counted] = (await ds.query(
+          `SELECT count(*) FILTER (WHERE l.acknowledged_at IS NOT NULL)::int AS n FROM quota_lines l JOIN quota_set_versions v ON v.id = l.quota_set_version_id WHERE v.quota_set_id = $1 AND v.locked`,
+          [signed.quotaSetId],
+        )) as Array<{ n: number }>;
+        const acknowledged = signed.acknowledged ?? counted?.n ?? 0;
+        process.stdout.write(`  sign-off: ${signed.status} after ${signoffSeconds.toFixed(1)} s (approvals ${(signed.timings.approved / 1000).toFixed(1)} s, acknowledgements ${((signed.timings.acknowledged - signed.timings.approved) / 1000).toFixed(1)} s: ${JSON.stringify(signed.acknowledgements.statuses)}, ${acknowledged} recorded); load ${load()}\n`);
         if (signed.acknowledgements.failures.length > 0) process.stdout.write(`    first failures: ${JSON.stringify(signed.acknowledgements.failures.slice(0, 5))}\n`);
         result.signoff = { seconds: signoffSeconds, sizes: signoffSizes, acknowledgements: signed.acknowledgements.statuses };
       }
@@ -127,7 +133,7 @@ async function main(): Promise<void> {
       results.push(result);
     }
 
-    process.stdout.write(`\nsize      flow        time s   largest history (events / MB / workflow type)   largest payload kB\n`);
+    process.stdout.write(`\nsize      flow        time s   largest history (events / MB / workflow type)   largest payload kB (where)\n`);
     const all: HistorySize[] = [];
     for (const r of results) {
       for (const [name, m] of [['publish', r.publish], ['sign-off', r.signoff], ['territory', r.territory]] as const) {
@@ -136,7 +142,7 @@ async function main(): Promise<void> {
         all.push(...m.sizes);
         const ev = s.largest?.events;
         const by = s.largest?.bytes;
-        process.stdout.write(`${String(r.reps).padStart(6)}  ${name.padEnd(10)} ${m.seconds.toFixed(1).padStart(8)}   ${String(ev?.events ?? 0).padStart(6)} / ${((by?.bytes ?? 0) / 1048576).toFixed(2).padStart(6)} / ${(ev?.type ?? '').padEnd(24)} ${((s.largest?.payload.largestPayloadBytes ?? 0) / 1024).toFixed(1).padStart(8)}\n`);
+        process.stdout.write(`${String(r.reps).padStart(6)}  ${name.padEnd(10)} ${m.seconds.toFixed(1).padStart(8)}   ${String(ev?.events ?? 0).padStart(6)} / ${((by?.bytes ?? 0) / 1048576).toFixed(2).padStart(6)} / ${(ev?.type ?? '').padEnd(24)} ${((s.largest?.payload.largestPayloadBytes ?? 0) / 1024).toFixed(1).padStart(8)}  ${s.largest?.payload.largestPayloadAt ?? ''}\n`);
       }
     }
     const first = results[0]!;

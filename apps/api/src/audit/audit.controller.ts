@@ -63,17 +63,18 @@ export class AuditController {
     if (format !== undefined && format !== 'csv' && format !== 'json') {
       throw new ApiError(400, 'VALIDATION.FAILED', 'format must be csv or json', [{ field: 'format', problems: ['must be csv or json'] }]);
     }
-    if (format === 'csv' || (format === undefined && /text\/csv/.test(accept ?? ''))) {
-      // Streamed a page of events at a time: a trail of any length, never whole in memory.
+    // Either form is streamed a page at a time: a trail of any length, never whole in memory.
+    const csv = format === 'csv' || (format === undefined && /text\/csv/.test(accept ?? ''));
+    if (csv) {
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="trace-${subject.replace(/[^A-Za-z0-9-]/g, '_')}.csv"`);
-      for await (const chunk of this.traces.csvChunks(subject)) {
-        if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
-      }
-      res.end();
-      return;
+    } else {
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
     }
-    res.json(await this.traces.trace(subject));
+    for await (const chunk of csv ? this.traces.csvChunks(subject) : this.traces.jsonChunks(subject)) {
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
   }
 
   @Get()

@@ -19,6 +19,9 @@ export interface TraceRow {
   hash: string;
 }
 
+/** Rows read, named and written at a time. */
+const PAGE = 1000;
+
 const CSV_COLUMNS: Array<keyof TraceRow> = ['eventId', 'at', 'action', 'actorId', 'actorName', 'actorRole', 'stage', 'decision', 'version', 'comment', 'workflowId', 'runId', 'hash'];
 
 function pick(data: unknown, ...keys: string[]): string | null {
@@ -35,27 +38,55 @@ function pick(data: unknown, ...keys: string[]): string | null {
 export class TraceService {
   constructor(private readonly dataSource: DataSource, private readonly audit: AuditLog) {}
 
-  async trace(subject: string) {
-    const events = [];
+  /**
+   * The whole trace as one JSON document, `{ subject, events, stages, decisions }`, written a page
+   * of 1,000 rows at a time (names looked up per page): a subject of any size (a sign-off of 20,000
+   * reps has over 60,000 events) is never whole in memory.
+   */
+  async *jsonChunks(subject: string): AsyncGenerator<string> {
+    yield `{"subject":${JSON.stringify(subject)},"events":[`;
+    let first = true;
     for (let afterId: string | undefined; ; ) {
-      const page = await this.audit.list({ subject, limit: 1000, ...(afterId ? { afterId } : {}) });
-      events.push(...page);
-      if (page.length < 1000) break;
+      const page = await this.audit.list({ subject, limit: PAGE, ...(afterId ? { afterId } : {}) });
+      if (page.length > 0) {
+        const name = await this.names(page.map((e) => e.actorId));
+        yield (first ? '' : ',') + page.map((e) => JSON.stringify(this.row(e, name))).join(',');
+        first = false;
+      }
+      if (page.length < PAGE) break;
       afterId = page[page.length - 1]!.id;
     }
-    const tasks = await this.dataSource.getRepository(ApprovalTaskEntity).find({ where: { subject }, order: { createdAt: 'ASC' } });
-    const decisions = await this.dataSource.getRepository(ApprovalDecisionEntity).find({ where: { subject }, order: { decidedAt: 'ASC' } });
-    const ids = new Set<string>([...events.map((e) => e.actorId), ...tasks.map((t) => t.approverId), ...decisions.map((d) => d.approverId)].filter((x): x is string => !!x));
-    const people = ids.size ? await this.dataSource.getRepository(PersonEntity).findBy({ id: In([...ids]) }) : [];
+    yield '],"stages":[';
+    first = true;
+    for (let skip = 0; ; skip += PAGE) {
+      const tasks = await this.dataSource.getRepository(ApprovalTaskEntity).find({ where: { subject }, order: { createdAt: 'ASC', id: 'ASC' }, skip, take: PAGE });
+      if (tasks.length > 0) {
+        const name = await this.names(tasks.map((t) => t.approverId));
+        yield (first ? '' : ',') + tasks.map((t) => JSON.stringify({ stageId: t.stageId, label: t.stageLabel, visit: t.visit, approverId: t.approverId, approverName: name(t.approverId), status: t.status, decision: t.decision, deadline: t.deadline, openedAt: t.createdAt, closedAt: t.closedAt })).join(',');
+        first = false;
+      }
+      if (tasks.length < PAGE) break;
+    }
+    yield '],"decisions":[';
+    first = true;
+    for (let skip = 0; ; skip += PAGE) {
+      const decisions = await this.dataSource.getRepository(ApprovalDecisionEntity).find({ where: { subject }, order: { decidedAt: 'ASC', id: 'ASC' }, skip, take: PAGE });
+      if (decisions.length > 0) {
+        const name = await this.names(decisions.map((d) => d.approverId));
+        yield (first ? '' : ',') + decisions.map((d) => JSON.stringify({ stage: d.stage, approverId: d.approverId, approverName: name(d.approverId), approverRole: d.approverRole, decision: d.decision, comment: d.comment, decidedAt: d.decidedAt, workflowId: d.workflowId, runId: d.runId })).join(',');
+        first = false;
+      }
+      if (decisions.length < PAGE) break;
+    }
+    yield ']}';
+  }
+
+  /** Names of the people among `ids`, looked up once. */
+  private async names(ids: Array<string | null>): Promise<(id: string | null) => string | null> {
+    const wanted = [...new Set(ids.filter((x): x is string => !!x))];
+    const people = wanted.length > 0 ? await this.dataSource.getRepository(PersonEntity).findBy({ id: In(wanted) }) : [];
     const names = new Map(people.map((p) => [p.id, p.name]));
-    const name = (id: string | null) => (id ? names.get(id) ?? null : null);
-    const rows: TraceRow[] = events.map((e) => this.row(e, name));
-    return {
-      subject,
-      events: rows,
-      stages: tasks.map((t) => ({ stageId: t.stageId, label: t.stageLabel, visit: t.visit, approverId: t.approverId, approverName: name(t.approverId), status: t.status, decision: t.decision, deadline: t.deadline, openedAt: t.createdAt, closedAt: t.closedAt })),
-      decisions: decisions.map((d) => ({ stage: d.stage, approverId: d.approverId, approverName: name(d.approverId), approverRole: d.approverRole, decision: d.decision, comment: d.comment, decidedAt: d.decidedAt, workflowId: d.workflowId, runId: d.runId })),
-    };
+    return (id) => (id ? names.get(id) ?? null : null);
   }
 
   private row(e: AuditEventEntity, name: (id: string | null) => string | null): TraceRow {
@@ -81,16 +112,14 @@ export class TraceService {
     yield `${CSV_COLUMNS.join(',')}\r\n`;
     let afterId: string | undefined;
     for (;;) {
-      const page = await this.audit.list({ subject, limit: 1000, ...(afterId ? { afterId } : {}) });
+      const page = await this.audit.list({ subject, limit: PAGE, ...(afterId ? { afterId } : {}) });
       if (page.length === 0) return;
-      const ids = [...new Set(page.map((e) => e.actorId).filter((x): x is string => !!x))];
-      const names = new Map((ids.length ? await this.dataSource.getRepository(PersonEntity).findBy({ id: In(ids) }) : []).map((p) => [p.id, p.name]));
-      const name = (id: string | null) => (id ? names.get(id) ?? null : null);
+      const name = await this.names(page.map((e) => e.actorId));
       yield page.map((e) => {
         const row = this.row(e, name);
         return `${CSV_COLUMNS.map((c) => csvCell(row[c])).join(',')}\r\n`;
       }).join('');
-      if (page.length < 1000) return;
+      if (page.length < PAGE) return;
       afterId = page[page.length - 1]!.id;
     }
   }

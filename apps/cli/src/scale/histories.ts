@@ -4,6 +4,7 @@
  * workflow and every child it started, with the largest single payload found in their events.
  */
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 
 export interface HistorySize {
   workflowId: string;
@@ -12,7 +13,15 @@ export interface HistorySize {
   bytes: number;
   /** The largest payload (encoded, as stored) in any event of this history. */
   largestPayloadBytes: number;
+  /** Where it is: the event's type and the workflow's type (e.g. `ActivityTaskCompleted in approvalStepWorkflow`). */
+  largestPayloadAt: string;
   status: string;
+}
+
+/** `EVENT_TYPE_ACTIVITY_TASK_COMPLETED` (or its number) as `ActivityTaskCompleted`. */
+function eventTypeName(type: unknown): string {
+  const name = typeof type === 'number' ? temporal.api.enums.v1.EventType[type] ?? String(type) : String(type ?? '');
+  return name.replace(/^EVENT_TYPE_/, '').toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 }
 
 /** The largest `data` byte string under `value` (payloads are `{ metadata, data }`). */
@@ -39,8 +48,13 @@ export async function historyTree(client: Client, workflowId: string): Promise<H
     const handle = client.workflow.getHandle(id);
     const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
     let largestPayloadBytes = 0;
+    let largestPayloadAt = '';
     for (const event of history.events ?? []) {
-      largestPayloadBytes = Math.max(largestPayloadBytes, largestData(event));
+      const bytes = largestData(event);
+      if (bytes > largestPayloadBytes) {
+        largestPayloadBytes = bytes;
+        largestPayloadAt = `${eventTypeName(event.eventType)} in ${description.type}`;
+      }
       const child = event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
       if (child) queue.push(child);
     }
@@ -50,6 +64,7 @@ export async function historyTree(client: Client, workflowId: string): Promise<H
       events: description.historyLength,
       bytes: description.historySize ?? 0,
       largestPayloadBytes,
+      largestPayloadAt,
       status: description.status.name,
     });
   }

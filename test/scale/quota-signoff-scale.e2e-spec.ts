@@ -11,6 +11,8 @@ const PER_ACK_TOLERANCE = 0.1;
  * and opens it in one activity, so payloads are bounded by the slice size, not the organisation.
  */
 const MAX_PAYLOAD_BYTES = 256 * 1024;
+/** The sign-off workflow's largest payload at 1,000 reps (its route: 10 team stages, finance, one delegated step). */
+const MAX_PARENT_PAYLOAD_BYTES = 16 * 1024;
 /** Reps acknowledging at once, as a morning of a quarter's sign-off would have them. */
 const CONCURRENCY = 40;
 
@@ -49,7 +51,7 @@ describe('quota sign-off at scale', () => {
     expect(run.approvals).toEqual({ statuses: { 200: teams + 1 }, failures: [] });
   }
 
-  it('1,000 reps acknowledge at once (40 in flight): every one answers 200 and is recorded; history bytes per acknowledgement do not grow from 100 to 1,000 reps', async () => {
+  it('1,000 reps acknowledge at once (40 in flight): every one answers 200 and is recorded; history bytes per acknowledgement do not grow from 100 to 1,000 reps, nor does the sign-off's own largest payload', async () => {
     const small = await signoff(100, 's100', { id: '2026-Q1', start: '2026-01-01', end: '2026-03-31' });
     const large = await signoff(1000, 's1000', { id: '2026-Q2', start: '2026-04-01', end: '2026-06-30' });
     expectLockedWithEveryAcknowledgement(small.run, 100, 1);
@@ -67,6 +69,10 @@ describe('quota sign-off at scale', () => {
     expect(at1000).toBeLessThanOrEqual(at100 * (1 + PER_ACK_TOLERANCE));
     // No payload grows with the organisation (the set's status in every Update's answer was ~103 kB at 200 reps).
     for (const { sizes } of [small, large]) expect(summarise(sizes).largest!.payload.largestPayloadBytes).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+    // The parent's own payloads are bounded by its inline stages (10 teams here), not by its reps:
+    // its route once carried every acknowledging rep's id (39 kB at 1,000 reps, 390 kB at 10,000).
+    const parent = large.sizes.find((s) => s.type === 'quotaSignoffWorkflow')!;
+    expect(parent.largestPayloadBytes).toBeLessThanOrEqual(MAX_PARENT_PAYLOAD_BYTES);
   });
 
   it('1,500 reps: every acknowledgement succeeds and is recorded, the set locks, no history above 10,000 events or 10 MB', async () => {

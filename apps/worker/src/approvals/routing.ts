@@ -23,14 +23,18 @@ export async function toRoutedApproval(
   request: { requesterId: string; subjectPersonIds: readonly string[] },
   stages: ApprovalStage[],
 ): Promise<RoutedApproval> {
-  const everyApprover = new Set(stages.flatMap((s) => s.approverIds));
+  const grouped = groupIntoSteps(stages);
+  // The workflow checks separation of duties only for its inline stages' approvers (a delegated
+  // step's children read the stored request, cut to their slice's approvers): the subjects it
+  // carries are those among them, not every rep of a 10,000-rep sign-off (390 kB in its history).
+  const inlineApprovers = new Set(grouped.filter((step) => step.length <= INLINE_STAGE_LIMIT).flatMap((step) => step.flatMap((s) => s.approverIds)));
   const ref: ApprovalRequestRef = {
     requesterId: request.requesterId,
-    subjectPersonIds: request.subjectPersonIds.filter((id) => everyApprover.has(id)),
+    subjectPersonIds: request.subjectPersonIds.filter((id) => inlineApprovers.has(id)),
   };
   const steps: ApprovalStep[] = [];
   let stored = false;
-  for (const [index, step] of groupIntoSteps(stages).entries()) {
+  for (const [index, step] of grouped.entries()) {
     if (step.length <= INLINE_STAGE_LIMIT) {
       steps.push({ kind: 'inline', stages: step });
       continue;

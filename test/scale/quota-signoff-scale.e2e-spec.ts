@@ -51,7 +51,7 @@ describe('quota sign-off at scale', () => {
     expect(run.approvals).toEqual({ statuses: { 200: teams + 1 }, failures: [] });
   }
 
-  it('1,000 reps acknowledge at once (40 in flight): every one answers 200 and is recorded; history bytes per acknowledgement do not grow from 100 to 1,000 reps, nor does the sign-off's own largest payload', async () => {
+  it('1,000 reps acknowledge at once (40 in flight): every one answers 200 and is recorded; history bytes per acknowledgement do not grow from 100 to 1,000 reps, nor does the sign-off’s own largest payload', async () => {
     const small = await signoff(100, 's100', { id: '2026-Q1', start: '2026-01-01', end: '2026-03-31' });
     const large = await signoff(1000, 's1000', { id: '2026-Q2', start: '2026-04-01', end: '2026-06-30' });
     expectLockedWithEveryAcknowledgement(small.run, 100, 1);

@@ -8,16 +8,33 @@
 import { type CreditStore, META_DEC_MASK, META_SHARE_SHIFT, POS_REVERSAL } from './credit.store';
 import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
 import { type FastTable, attainmentText, centsAt, formatCentsNumber, formatRatio, formatScaled, ratioCents } from './fast-table';
-import { F_TRUE_UP, type FastLineContext, type FastLines, type LineRenderer } from './line-columns';
+import { F_TRUE_UP, type FastLineContext, type FastLines, type LineRenderer, exactTableOf } from './line-columns';
 import { explainCreditLine, flatSlices, stepSlices } from './line.explainer';
 import type { LineOutput, SliceOutput } from './plan-language.types';
+
+/*
+ * Imports the loops read, bound once to module constants: under tsx (calc, bench:engine)
+ * every read of an imported binding is a call through its CommonJS interop getter.
+ */
+const REVERSAL = POS_REVERSAL;
+const SHARE_SHIFT = META_SHARE_SHIFT;
+const DEC_MASK = META_DEC_MASK;
+const TRUE_UP = F_TRUE_UP;
+const centsAtScale = centsAt;
+const scaledText = formatScaled;
+const centsNumberText = formatCentsNumber;
+const ratioText = formatRatio;
+const attainmentRatioText = attainmentText;
+const ratioCentsOf = ratioCents;
+
+const ZERO_FRACTION = { n: 0n, d: 1n };
 
 /** A total as text; the memo lives as long as one component's period (young objects only: nothing for the scavenger to track). */
 function total(ctx: FastLineContext, x: number, st: number): string {
   const memo = ctx.memo;
   if (x !== memo.total) {
     memo.total = x;
-    memo.totalText = formatScaled(x, st, 2, 12);
+    memo.totalText = scaledText(x, st, 2, 12);
   }
   return memo.totalText;
 }
@@ -27,21 +44,21 @@ function attainmentOf(ctx: FastLineContext, a: number, quota: bigint, st: number
   const memo = ctx.memo;
   if (a !== memo.attainment) {
     memo.attainment = a;
-    memo.attainmentText = attainmentText(a, st, quota);
+    memo.attainmentText = attainmentRatioText(a, st, quota);
   }
   return memo.attainmentText;
 }
 
 /** A curve's rate n / d (at scale rs) as a slice shows it. */
 function curveRateText(n: number, d: number, rs: number): string {
-  return formatRatio(n, d, 0, 12, rs) ?? formatExact(BigInt(n) * POW10[12 - rs], BigInt(d), 12, 0, 12);
+  return ratioText(n, d, 0, 12, rs) ?? formatExact(BigInt(n) * POW10[12 - rs], BigInt(d), 12, 0, 12);
 }
 
 /** A step tier's rate as a slice shows it, written once per table. */
 function tierRateText(T: FastTable, i: number, rs: number): string {
   let text = T.sliceRateText[i];
   if (text === undefined) {
-    text = formatScaled(T.rate[i], rs, 0, 12);
+    text = scaledText(T.rate[i], rs, 0, 12);
     T.sliceRateText[i] = text;
   }
   return text;
@@ -63,7 +80,7 @@ export class FastLineRenderer implements LineRenderer {
   private money(x: number, st: number): string {
     if (x === this.m0 && st === this.s0) return this.t0;
     if (x === this.m1 && st === this.s1) return this.t1;
-    const text = formatScaled(x, st, 2, 2);
+    const text = scaledText(x, st, 2, 2);
     this.m1 = this.m0;
     this.s1 = this.s0;
     this.t1 = this.t0;
@@ -77,31 +94,31 @@ export class FastLineRenderer implements LineRenderer {
   private cents(c: number): string {
     if (c !== this.c0) {
       this.c0 = c;
-      this.ct0 = formatCentsNumber(c);
+      this.ct0 = centsNumberText(c);
     }
     return this.ct0;
   }
 
   fastLine(store: CreditStore, lines: FastLines, j: number, ctx: FastLineContext): LineOutput {
     const { component: c, spec, quota } = ctx;
-    const { st, sl, sm } = spec;
+    const { st, sl } = spec;
     const kind = lines.kind[j];
     const pos = lines.pos[j];
     const a = lines.a[j];
     const b = lines.b[j];
     // fields in the order of the BigInt explainer's objects (JSON shows them in this order)
-    const out = { source: kind === F_TRUE_UP ? 'true-up' : 'transaction' } as LineOutput;
+    const out = { source: kind === TRUE_UP ? 'true-up' : 'transaction' } as LineOutput;
     if (pos >= 0) {
       // what a line shows of its credit was gathered beside the position: one read of the transaction (its id)
       const t = store.posTx[pos];
       const meta = store.posMeta[pos];
       out.transactionId = store.txId[t];
-      if ((((meta >> 4) & 7) & POS_REVERSAL) !== 0) out.reverses = store.reversesId.get(t) as string;
+      if ((((meta >> 4) & 7) & REVERSAL) !== 0) out.reverses = store.reversesId.get(t) as string;
       out.date = store.dateOfRank[store.posDate[pos]];
-      out.share = this.share(store, meta >>> META_SHARE_SHIFT);
-      const dec = (meta & META_DEC_MASK) - 1;
-      out.transactionAmount = dec >= 0 ? formatScaled(store.posMant[pos], dec, 2, 12) : formatExact(store.amount(t), 1n, 12, 2, 12);
-      out.credited = formatScaled(c.window === 'transaction' ? b : b - a, st, 2, 12);
+      out.share = this.share(store, meta >>> SHARE_SHIFT);
+      const dec = (meta & DEC_MASK) - 1;
+      out.transactionAmount = dec >= 0 ? scaledText(store.posMant[pos], dec, 2, 12) : formatExact(store.amount(t), 1n, 12, 2, 12);
+      out.credited = scaledText(c.window === 'transaction' ? b : b - a, st, 2, 12);
     }
     const attainment = c.basis === 'attainment' && quota !== undefined;
     if (c.window !== 'transaction') {
@@ -112,8 +129,8 @@ export class FastLineRenderer implements LineRenderer {
         out.attainmentAfter = attainmentOf(ctx, b, quota, st);
       }
     } else if (attainment) out.attainmentAfter = attainmentOf(ctx, b, quota, st);
-    if (ctx.hasThreshold) out.threshold = formatScaled(ctx.threshold, st, 2, 12);
-    if (kind !== F_TRUE_UP) {
+    if (ctx.hasThreshold) out.threshold = ctx.thresholdText;
+    if (kind !== TRUE_UP) {
       let ka = c.window === 'transaction' ? 0 : a;
       let kb = b;
       let offset = 0;
@@ -125,19 +142,41 @@ export class FastLineRenderer implements LineRenderer {
       }
       out.slices = this.slices(ctx, ka, kb, offset);
     }
-    out.base = ctx.table.curve ? this.curveBase(ctx, a, b) : formatScaled(lines.n[j], sl, 2, 12);
-    if (ctx.factor >= 0) out.multiplier = formatScaled(ctx.factor, sm, 0, 12);
+    out.base = ctx.table.curve ? this.curveBase(ctx, a, b) : scaledText(lines.n[j], sl, 2, 12);
+    if (ctx.factor >= 0) out.multiplier = ctx.multiplierText;
     out.amount = this.cents(lines.cents[j]);
     return out;
   }
 
-  /** A curve's line before the multiplier, f(b) − f(a) at 12 places: a fraction, formatted with BigInt. */
+  /**
+   * A curve's line before the multiplier, f(b) − f(a) at 12 places: a fraction. When
+   * both ends share the rate's denominator (one segment, or beyond the points) and the
+   * numerator stays exact in a float, it is written by `ratioText`; else with BigInt.
+   */
   private curveBase(ctx: FastLineContext, a: number, b: number): string {
     const T = ctx.table;
-    const t = ctx.hasThreshold ? ctx.threshold : 0;
-    const key = (x: number): number => (ctx.hasThreshold ? (x > t ? x - t : 0) : x);
-    const fb = T.exactValue(key(b));
-    const fa = ctx.component.window === 'transaction' ? { n: 0n, d: 1n } : T.exactValue(key(a));
+    const t = ctx.threshold;
+    const th = ctx.hasThreshold;
+    const kb = th ? (b > t ? b - t : 0) : b;
+    const windowed = ctx.component.window !== 'transaction';
+    const ka = !windowed ? 0 : th ? (a > t ? a - t : 0) : a;
+    if (ka >= 0 && kb >= 0) {
+      T.curveRate(kb);
+      const bn = T.rn;
+      const bd = T.rd;
+      if (ka !== 0) T.curveRate(ka);
+      if (ka === 0 || T.rd === bd) {
+        const fbn = kb * bn;
+        const fan = ka === 0 ? 0 : ka * T.rn;
+        // products and their difference exact (below 2^53), so the text is the fraction's
+        if (fbn < 2 ** 53 && fan < 2 ** 53) {
+          const text = ratioText(fbn - fan, bd, 2, 12, ctx.spec.sl);
+          if (text !== null) return text;
+        }
+      }
+    }
+    const fb = T.exactValue(kb);
+    const fa = windowed ? T.exactValue(ka) : ZERO_FRACTION;
     return formatExact(fb.n * fa.d - fa.n * fb.d, fb.d * fa.d, ctx.spec.sl, 2, 12);
   }
 
@@ -155,7 +194,7 @@ export class FastLineRenderer implements LineRenderer {
     if (a < 0 || b < 0) {
       // below zero the slices mirror around it: left to the BigInt explainer
       const up = POW10[24 - ctx.spec.st];
-      const table = ctx.exactTable();
+      const table = exactTableOf(ctx);
       const A = BigInt(a) * up;
       const B = BigInt(b) * up;
       const O = BigInt(offset) * up;
@@ -176,11 +215,11 @@ export class FastLineRenderer implements LineRenderer {
     T.curveRate(a);
     const ran = T.rn;
     const rad = T.rd;
-    const slices: SliceOutput[] = [{ from: this.money(a + offset, st), to: this.money(b + offset, st), rate: curveRateText(rbn, rbd, rs), amount: formatCentsNumber(ratioCents(b - a, rbn, rbd, sl)) }];
+    const slices: SliceOutput[] = [{ from: this.money(a + offset, st), to: this.money(b + offset, st), rate: curveRateText(rbn, rbd, rs), amount: centsNumberText(ratioCentsOf(b - a, rbn, rbd, sl)) }];
     if (a === 0) return slices;
     if (rad === rbd) {
       const up = rbn - ran;
-      if (up !== 0) slices.push({ from: this.money(offset, st), to: this.money(a + offset, st), rate: curveRateText(up, rbd, rs), kind: 'uplift', amount: formatCentsNumber(ratioCents(a, up, rbd, sl)) });
+      if (up !== 0) slices.push({ from: this.money(offset, st), to: this.money(a + offset, st), rate: curveRateText(up, rbd, rs), kind: 'uplift', amount: centsNumberText(ratioCentsOf(a, up, rbd, sl)) });
       return slices;
     }
     // the rate crossed a point: the uplift is a fraction over both widths
@@ -223,7 +262,7 @@ export class FastLineRenderer implements LineRenderer {
   private piece(out: SliceOutput[], up: boolean, from: number, to: number, rate: number, rateText: string, offset: number, st: number, sl: number): void {
     const x = up ? from : to;
     const y = up ? to : from;
-    out.push({ from: this.money(x + offset, st), to: this.money(y + offset, st), rate: rateText, amount: this.cents(centsAt(rate * (y - x), sl)) });
+    out.push({ from: this.money(x + offset, st), to: this.money(y + offset, st), rate: rateText, amount: this.cents(centsAtScale(rate * (y - x), sl)) });
   }
 
   /** Flat: the new part at b's rate, then the uplift on what came before (or a milestone reached). */
@@ -233,15 +272,15 @@ export class FastLineRenderer implements LineRenderer {
     const rs = sl - st;
     const ib = b === 0 ? -1 : T.tierOf(b > T.top ? T.top : b, T.lower);
     if (ib >= 0 && T.amount[ib] === T.amount[ib]) {
-      const amount = centsAt(T.value(b) - T.value(a), sl);
-      return [{ from: this.money(a + offset, st), to: this.money(b + offset, st), tierAmount: formatScaled(T.amount[ib], sl, 2, 2), kind: 'milestone', amount: formatCentsNumber(amount) }];
+      const amount = centsAtScale(T.value(b) - T.value(a), sl);
+      return [{ from: this.money(a + offset, st), to: this.money(b + offset, st), tierAmount: scaledText(T.amount[ib], sl, 2, 2), kind: 'milestone', amount: centsNumberText(amount) }];
     }
     const rb = this.rateAt(T, b);
     const ra = this.rateAt(T, a);
-    const slices: SliceOutput[] = [{ from: this.money(a + offset, st), to: this.money(b + offset, st), rate: formatScaled(rb, rs, 0, 12), amount: this.cents(centsAt((b - a) * rb, sl)) }];
+    const slices: SliceOutput[] = [{ from: this.money(a + offset, st), to: this.money(b + offset, st), rate: scaledText(rb, rs, 0, 12), amount: this.cents(centsAtScale((b - a) * rb, sl)) }];
     const upliftRate = rb - ra;
     if (a !== 0 && upliftRate !== 0) {
-      slices.push({ from: this.money(offset, st), to: this.money(a + offset, st), rate: formatScaled(upliftRate, rs, 0, 12), kind: 'uplift', amount: formatCentsNumber(centsAt(a * upliftRate, sl)) });
+      slices.push({ from: this.money(offset, st), to: this.money(a + offset, st), rate: scaledText(upliftRate, rs, 0, 12), kind: 'uplift', amount: centsNumberText(centsAtScale(a * upliftRate, sl)) });
     }
     return slices;
   }
@@ -268,13 +307,13 @@ export function referenceLine(store: CreditStore, lines: FastLines, j: number, c
     const t = ctx.hasThreshold ? ctx.threshold : 0;
     const key = (x: number): number => (ctx.hasThreshold ? (x > t ? x - t : 0) : x);
     const b = ctx.table.exactValue(key(lines.b[j]));
-    const a = windowed ? ctx.table.exactValue(key(lines.a[j])) : { n: 0n, d: 1n };
+    const a = windowed ? ctx.table.exactValue(key(lines.a[j])) : ZERO_FRACTION;
     n = (b.n * a.d - a.n * b.d) * POW10[36 - spec.sl];
     d = b.d * a.d;
   }
   return explainCreditLine({
     line: {
-      kind: lines.kind[j] === F_TRUE_UP ? 'true-up' : 'credit',
+      kind: lines.kind[j] === TRUE_UP ? 'true-up' : 'credit',
       credit: pos >= 0 ? store.view(store.order[pos]) : null,
       n,
       d,
@@ -283,7 +322,7 @@ export function referenceLine(store: CreditStore, lines: FastLines, j: number, c
       cents: BigInt(lines.cents[j]),
     },
     component: c,
-    table: ctx.exactTable(),
+    table: exactTableOf(ctx),
     quota,
     threshold: BigInt(ctx.threshold) * up24,
     hasThreshold: ctx.hasThreshold,

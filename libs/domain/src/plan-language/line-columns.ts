@@ -4,11 +4,12 @@
  * position, exact value, totals before and after, cents) that explanations are
  * read from directly — no second walk over the credits or the tiers.
  */
-import type { CompiledComponent } from './compiled-plan';
+import type { CompiledComponent, CompiledTable } from './compiled-plan';
 import type { CreditStore } from './credit.store';
 import type { FastSpec, FastTable } from './fast-table';
 import type { LineOutput } from './plan-language.types';
-import type { TierTable } from './tier-table.evaluator';
+import { POW10 } from './exact-decimal';
+import { TierTable } from './tier-table.evaluator';
 
 export type LineKind = 'credit' | 'true-up' | 'clawback' | 'cap';
 
@@ -81,8 +82,11 @@ export interface FastLineContext {
   hasThreshold: boolean;
   /** multiplier factor at scale sm, −1 without one */
   factor: number;
-  /** the BigInt table of the same period (for the rare explanation the fast renderer leaves to the BigInt one) */
-  exactTable: () => TierTable;
+  /** the threshold and the factor as every line writes them (once per component's period) */
+  thresholdText: string;
+  multiplierText: string;
+  /** the BigInt table of the same period (for the rare explanation the fast renderer leaves to the BigInt one): see exactTableOf */
+  exactTable: TierTable | null;
   /** the last total and attainment written, and their texts: a line's "after" is the next line's "before" */
   memo: { total: number; totalText: string; attainment: number; attainmentText: string };
 }
@@ -90,4 +94,10 @@ export interface FastLineContext {
 /** Turns a fast line into its explanation. */
 export interface LineRenderer {
   fastLine(store: CreditStore, lines: FastLines, j: number, ctx: FastLineContext): LineOutput;
+}
+
+/** The BigInt table of a fast line's component and period, built on first use. */
+export function exactTableOf(ctx: FastLineContext): TierTable {
+  if (ctx.exactTable === null) ctx.exactTable = new TierTable(ctx.component.table as CompiledTable, ctx.component.basis === 'attainment' ? (ctx.quota as bigint) : POW10[12]);
+  return ctx.exactTable;
 }

@@ -18,6 +18,24 @@ import { F_CLAWBACK, F_CREDIT, F_TRUE_UP, type FastLineContext, FastLines, type 
 import type { ComponentOutput, LineOutput, ParticipantPeriodOutput, ParticipantStateOutput } from './plan-language.types';
 import { TierTable } from './tier-table.evaluator';
 
+/*
+ * Imports the loops read, bound once to module constants: under tsx (calc, bench:engine)
+ * every read of an imported binding is a call through its CommonJS interop getter.
+ */
+const REVERSAL = POS_REVERSAL;
+const POSITIVE = POS_POSITIVE;
+const REVERSED_LATER = POS_REVERSED_LATER;
+const SHARE_SHIFT = META_SHARE_SHIFT;
+const DEC_MASK = META_DEC_MASK;
+const CLAWBACK = F_CLAWBACK;
+const CREDIT = F_CREDIT;
+const TRUE_UP = F_TRUE_UP;
+const centsAtScale = centsAt;
+const curveCentsOf = curveCents;
+const scaledText = formatScaled;
+const centsText = formatCents;
+const divHalfUp = divRoundHalfUp;
+
 const E10 = POW10[10];
 const E12 = POW10[12];
 const E24 = POW10[24];
@@ -209,9 +227,9 @@ export class ParticipantRun {
     let adjustmentCents = 0n;
     for (const adj of adjustments) {
       if (adj.periodIndex !== k) continue;
-      const cents = divRoundHalfUp(adj.amount, E10);
+      const cents = divHalfUp(adj.amount, E10);
       adjustmentCents += cents;
-      if (full) participantLines.push({ source: 'adjustment', ...(adj.reason !== null ? { reason: adj.reason } : {}), amount: formatCents(cents) });
+      if (full) participantLines.push({ source: 'adjustment', ...(adj.reason !== null ? { reason: adj.reason } : {}), amount: centsText(cents) });
     }
     earnings += adjustmentCents;
     let drawCents = 0n;
@@ -219,25 +237,25 @@ export class ParticipantRun {
     const draw = plan.draw;
     if (draw !== null) {
       const inGuarantee = draw.periods.has(period.id);
-      const guarantee = inGuarantee ? divRoundHalfUp(draw.amount, E10) : 0n;
+      const guarantee = inGuarantee ? divHalfUp(draw.amount, E10) : 0n;
       if (inGuarantee && guarantee > earnings) {
         drawCents = guarantee - earnings;
         if (draw.type === 'recoverable') this.drawBalance += drawCents * E10;
-        if (full) participantLines.push({ source: 'draw', reason: `guaranteed ${formatCents(guarantee)} less earnings ${formatCents(earnings)}`, amount: formatCents(drawCents) });
+        if (full) participantLines.push({ source: 'draw', reason: `guaranteed ${centsText(guarantee)} less earnings ${centsText(earnings)}`, amount: centsText(drawCents) });
       }
       if (draw.type === 'recoverable' && this.drawBalance > 0n && recoveryActive(periods, k, draw.recoverFrom) && earnings > guarantee) {
         // scale 14: recoveryRate (12) × excess (cents)
         const wanted = draw.recoveryRate * (earnings - guarantee);
         const balance14 = this.drawBalance * 100n;
-        recoveryCents = divRoundHalfUp(wanted < balance14 ? wanted : balance14, E12);
+        recoveryCents = divHalfUp(wanted < balance14 ? wanted : balance14, E12);
         this.drawBalance -= recoveryCents * E10;
         if (this.drawBalance < 0n) this.drawBalance = 0n;
         if (recoveryCents !== 0n && full) {
           participantLines.push({
             source: 'recovery',
             rate: formatExact(draw.recoveryRate, 1n, 12, 0, 12),
-            reason: `${formatExact(draw.recoveryRate * 100n, 1n, 12, 0, 10)}% of earnings above ${formatCents(guarantee)}, up to the draw balance`,
-            amount: formatCents(-recoveryCents),
+            reason: `${formatExact(draw.recoveryRate * 100n, 1n, 12, 0, 10)}% of earnings above ${centsText(guarantee)}, up to the draw balance`,
+            amount: centsText(-recoveryCents),
           });
         }
       }
@@ -246,11 +264,11 @@ export class ParticipantRun {
     return {
       participantId: participant.id,
       components: componentOutputs,
-      adjustments: formatCents(adjustmentCents),
-      earnings: formatCents(earnings),
-      draw: formatCents(drawCents),
-      recovery: formatCents(recoveryCents),
-      payout: formatCents(payout),
+      adjustments: centsText(adjustmentCents),
+      earnings: centsText(earnings),
+      draw: centsText(drawCents),
+      recovery: centsText(recoveryCents),
+      payout: centsText(payout),
       drawBalance: formatExact(this.drawBalance, 1n, 12, 2, 12),
       lines: participantLines,
     };
@@ -282,7 +300,7 @@ export class ParticipantRun {
       const samePeriod = original.period === k && original.inSum;
       const capN = samePeriod ? 1n : original.capN;
       const capD = samePeriod ? 1n : original.capD;
-      line.cents = absR === absT && capN === capD ? -original.cents : divRoundHalfUp(-original.cents * absR * capN, absT * capD);
+      line.cents = absR === absT && capN === capD ? -original.cents : divHalfUp(-original.cents * absR * capN, absT * capD);
       line.fraction = { n: absR, d: absT, original: original.cents, capN, capD };
       if (reversedLater[tx] === 1) {
         const key = txKey === null ? tx : txKey[tx];
@@ -295,7 +313,7 @@ export class ParticipantRun {
     let amount = sum;
     let capLine: RawLine | null = null;
     if (c.cap !== null) {
-      const capCents = divRoundHalfUp(c.cap, E10);
+      const capCents = divHalfUp(c.cap, E10);
       const bound = c.deduction ? -capCents : capCents;
       if (c.deduction ? sum < bound : sum > bound) {
         capLine = { kind: 'cap', pos: -1, n: 0n, d: 1n, a: 0n, b: 0n, cents: bound - sum };
@@ -364,7 +382,7 @@ export class ParticipantRun {
       // bonus "of": one line, rate × the other component's period amount
       const base = amounts[c.ofIndex];
       if (base !== 0n) {
-        const cents = divRoundHalfUp((c.rate as bigint) * base, E12);
+        const cents = divHalfUp((c.rate as bigint) * base, E12);
         lines.push({ kind: 'credit', pos: -1, n: base, d: 1n, a: 0n, b: 0n, cents });
         creditCents += cents;
       }
@@ -388,7 +406,7 @@ export class ParticipantRun {
           const n = table.d === carry.paidD ? table.n - carry.paidN : table.n * carry.paidD - carry.paidN * table.d;
           const d = table.d === carry.paidD ? table.d : table.d * carry.paidD;
           // below half a cent is state rounding (12 places), not a difference worth a line
-          if (divRoundHalfUp(n, d * TO_CENTS_36) !== 0n) lines.push({ kind: 'true-up', pos: -1, n, d, a: total, b: total, cents: 0n });
+          if (divHalfUp(n, d * TO_CENTS_36) !== 0n) lines.push({ kind: 'true-up', pos: -1, n, d, a: total, b: total, cents: 0n });
         }
       }
       let gaN = 0n;
@@ -407,7 +425,7 @@ export class ParticipantRun {
         if (types !== null && types[tp >>> 16] === 0) continue;
         if (products !== null && products[tp & 0xffff] === 0) continue;
         const flags = (posMeta[i] >> 4) & 7;
-        const isReversal = (flags & POS_REVERSAL) !== 0;
+        const isReversal = (flags & REVERSAL) !== 0;
         if (isReversal && !plan.clawbackReducesAttainment) {
           const line: RawLine = { kind: 'clawback', pos: i, n: 0n, d: 1n, a: 0n, b: 0n, cents: 0n };
           lines.push(line);
@@ -416,7 +434,7 @@ export class ParticipantRun {
         }
         // a reversal that reduces attainment is a credit note of −|amount| × share
         const value = store.valueAt(i);
-        const v = isReversal && (flags & POS_POSITIVE) !== 0 ? -value : value;
+        const v = isReversal && (flags & POSITIVE) !== 0 ? -value : value;
         input += v;
         let n: bigint;
         let d: bigint;
@@ -443,9 +461,9 @@ export class ParticipantRun {
         if (keepLines) {
           lines.push({ kind: 'credit', pos: i, n, d, a, b: windowed ? total : v, cents: 0n });
         } else {
-          const cents = d === 1n ? centsOf36(n) : divRoundHalfUp(n, d * TO_CENTS_36);
+          const cents = d === 1n ? centsOf36(n) : divHalfUp(n, d * TO_CENTS_36);
           creditCents += cents;
-          if ((flags & POS_REVERSED_LATER) !== 0) record(i, cents);
+          if ((flags & REVERSED_LATER) !== 0) record(i, cents);
         }
       }
       if (windowed) input = total;
@@ -465,10 +483,10 @@ export class ParticipantRun {
       }
       for (const line of lines) {
         if (line.kind === 'clawback') continue;
-        if (hasFactor) line.cents = divRoundHalfUp(line.n * factorN, line.d * factorD * TO_CENTS_48);
-        else line.cents = line.d === 1n ? centsOf36(line.n) : divRoundHalfUp(line.n, line.d * TO_CENTS_36);
+        if (hasFactor) line.cents = divHalfUp(line.n * factorN, line.d * factorD * TO_CENTS_48);
+        else line.cents = line.d === 1n ? centsOf36(line.n) : divHalfUp(line.n, line.d * TO_CENTS_36);
         creditCents += line.cents;
-        if (line.pos >= 0 && (((posMeta[line.pos] >> 4) & 7) & POS_REVERSED_LATER) !== 0) record(line.pos, line.cents);
+        if (line.pos >= 0 && (((posMeta[line.pos] >> 4) & 7) & REVERSED_LATER) !== 0) record(line.pos, line.cents);
       }
     }
 
@@ -477,7 +495,7 @@ export class ParticipantRun {
     amounts[c.index] = amount;
 
     const co = this.componentHead(c);
-    co.amount = formatCents(amount);
+    co.amount = centsText(amount);
     co.input = formatExact(input, 1n, 24, 2, 2);
     if (quota !== undefined && quota > 0n && c.of === null) co.attainment = formatExact(input, quota, 12, 0, 12);
     if (hasFactor) co.multiplier = formatExact(factorN, factorD, 12, 0, 12);
@@ -525,7 +543,6 @@ export class ParticipantRun {
     let total = c.window === 'run' ? carry.fTotal : 0;
     const hasThreshold = c.threshold !== null;
     const t = hasThreshold ? spec.threshold + (c.threshold!.carryDeficit ? carry.fDeficit : 0) : 0;
-    const record = (pos: number, cents: number): void => this.recordPaid(carry, pos, k, BigInt(cents));
 
     if (c.window === 'run') {
       const gt = T.value(hasThreshold ? (total > t ? total - t : 0) : total);
@@ -534,7 +551,7 @@ export class ParticipantRun {
         carry.fPaidSet = true;
       } else {
         const n = gt - carry.fPaid;
-        if (centsAt(n, sl) !== 0) lines.push(F_TRUE_UP, -1, n, total, total);
+        if (centsAtScale(n, sl) !== 0) lines.push(TRUE_UP, -1, n, total, total);
       }
     }
     let ka = hasThreshold ? (total > t ? total - t : 0) : total;
@@ -550,15 +567,15 @@ export class ParticipantRun {
       if (products !== null && products[tp & 0xffff] === 0) continue;
       const meta = posMeta[i];
       const flags = (meta >> 4) & 7;
-      const isReversal = (flags & POS_REVERSAL) !== 0;
+      const isReversal = (flags & REVERSAL) !== 0;
       if (isReversal && !cra) {
-        lines.push(F_CLAWBACK, i, 0, 0, 0);
+        lines.push(CLAWBACK, i, 0, 0, 0);
         clawbacks.push({ kind: 'clawback', pos: i, n: 0n, d: 1n, a: 0n, b: 0n, cents: 0n });
         continue;
       }
       // mantissa × share × 10^(st − decimals): one multiplication by the share's scale
-      let v = posMant[i] * valueScale[(meta >>> META_SHARE_SHIFT) * 13 + (meta & META_DEC_MASK) - 1];
-      if (isReversal && (flags & POS_POSITIVE) !== 0) v = -v;
+      let v = posMant[i] * valueScale[(meta >>> SHARE_SHIFT) * 13 + (meta & DEC_MASK) - 1];
+      if (isReversal && (flags & POSITIVE) !== 0) v = -v;
       input += v;
       let n: number;
       let a = 0;
@@ -567,22 +584,22 @@ export class ParticipantRun {
       if (!windowed) {
         n = T.value(v);
         b = v;
-        cents = keepLines ? 0 : curve ? curveCents(T, false, 0, v, 0, n, -1, spec) : centsAt(n, sl);
+        cents = keepLines ? 0 : curve ? curveCentsOf(T, false, 0, v, 0, n, -1, spec) : centsAtScale(n, sl);
       } else {
         a = total;
         b = total + v;
         const kb = hasThreshold ? (b > t ? b - t : 0) : b;
         const gb = T.value(kb);
         n = gb - ga;
-        cents = keepLines ? 0 : curve ? curveCents(T, true, ka, kb, ga, gb, -1, spec) : centsAt(n, sl);
+        cents = keepLines ? 0 : curve ? curveCentsOf(T, true, ka, kb, ga, gb, -1, spec) : centsAtScale(n, sl);
         total = b;
         ga = gb;
         ka = kb;
       }
-      if (keepLines) lines.push(F_CREDIT, i, n, a, b);
+      if (keepLines) lines.push(CREDIT, i, n, a, b);
       else {
         creditCents += cents;
-        if ((flags & POS_REVERSED_LATER) !== 0) record(i, cents);
+        if ((flags & REVERSED_LATER) !== 0) this.recordPaid(carry, i, k, BigInt(cents));
       }
     }
     if (windowed) input = total;
@@ -596,35 +613,35 @@ export class ParticipantRun {
     // kept lines (and true-ups) are rounded now that the factor is known
     const { kind, n, cents, pos } = lines;
     for (let j = 0; j < lines.size; j++) {
-      if (kind[j] === F_CLAWBACK) continue;
+      if (kind[j] === CLAWBACK) continue;
       let cj: number;
       if (curve) {
         const keyA = hasThreshold ? (lines.a[j] > t ? lines.a[j] - t : 0) : lines.a[j];
         const keyB = hasThreshold ? (lines.b[j] > t ? lines.b[j] - t : 0) : lines.b[j];
-        cj = windowed ? curveCents(T, true, keyA, keyB, T.value(keyA), T.value(keyB), factor, spec) : curveCents(T, false, 0, keyB, 0, T.value(keyB), factor, spec);
-      } else cj = factor >= 0 ? centsAt(n[j] * factor, sl + sm) : centsAt(n[j], sl);
+        cj = windowed ? curveCentsOf(T, true, keyA, keyB, T.value(keyA), T.value(keyB), factor, spec) : curveCentsOf(T, false, 0, keyB, 0, T.value(keyB), factor, spec);
+      } else cj = factor >= 0 ? centsAtScale(n[j] * factor, sl + sm) : centsAtScale(n[j], sl);
       cents[j] = cj;
       creditCents += cj;
       // the flag is beside the position (read in order); the transaction's columns are not
-      if (pos[j] >= 0 && (((posMeta[pos[j]] >> 4) & 7) & POS_REVERSED_LATER) !== 0) record(pos[j], cj);
+      if (pos[j] >= 0 && (((posMeta[pos[j]] >> 4) & 7) & REVERSED_LATER) !== 0) this.recordPaid(carry, pos[j], k, BigInt(cj));
     }
 
     const amount = this.settle(k, c, carry, BigInt(creditCents), clawbacks, fresh);
     const capLine = this.capLine;
     amounts[c.index] = amount;
     const co = this.componentHead(c);
-    co.amount = formatCents(amount);
-    co.input = formatScaled(input, st, 2, 2);
+    co.amount = centsText(amount);
+    co.input = scaledText(input, st, 2, 2);
     if (quota !== undefined && quota > 0n) co.attainment = attainmentText(input, st, quota);
-    if (factor >= 0) co.multiplier = formatScaled(factor, sm, 0, 12);
-    if (hasThreshold) co.threshold = formatScaled(t, st, 2, 12);
+    if (factor >= 0) co.multiplier = scaledText(factor, sm, 0, 12);
+    if (hasThreshold) co.threshold = scaledText(t, st, 2, 12);
     co.lines = [];
     if (full) {
-      const ctx: FastLineContext = { component: c, spec, table: T, quota, threshold: t, hasThreshold, factor, exactTable: () => this.tableFor(c, 'table', c.basis === 'attainment' ? (quota as bigint) : E12), memo: { total: NaN, totalText: '', attainment: NaN, attainmentText: '' } };
+      const ctx: FastLineContext = { component: c, spec, table: T, quota, threshold: t, hasThreshold, factor, thresholdText: co.threshold ?? '', multiplierText: co.multiplier ?? '', exactTable: null, memo: { total: NaN, totalText: '', attainment: NaN, attainmentText: '' } };
       const renderer = this.renderer;
       let cb = 0;
       for (let j = 0; j < lines.size; j++) {
-        if (lines.kind[j] === F_CLAWBACK) {
+        if (lines.kind[j] === CLAWBACK) {
           const line = clawbacks[cb++];
           if (line.fraction === undefined) continue;
           co.lines.push(explainCreditLine({ line: { ...line, credit: store.view(order[line.pos]) }, component: c, table: null, quota, threshold: 0n, hasThreshold: false, factor: null, ofAmount: 0n }));
@@ -647,8 +664,8 @@ export class ParticipantRun {
       const fast = carry.fast;
       if (c.window === 'run' && c.of === null) {
         if (fast !== null) {
-          state.credited[c.id] = formatScaled(carry.fTotal, fast.st, 2, 12);
-          state.paid[c.id] = formatScaled(carry.fPaid, fast.sl, 2, 12);
+          state.credited[c.id] = scaledText(carry.fTotal, fast.st, 2, 12);
+          state.paid[c.id] = scaledText(carry.fPaid, fast.sl, 2, 12);
         } else {
           state.credited[c.id] = formatExact(carry.runTotal, 1n, 24, 2, 12);
           if (carry.paidN === null) {
@@ -660,7 +677,7 @@ export class ParticipantRun {
           state.paid[c.id] = formatExact(carry.paidN, carry.paidD, 36, 2, 12);
         }
       }
-      if (c.threshold?.carryDeficit) state.deficit[c.id] = fast !== null ? formatScaled(carry.fDeficit, fast.st, 2, 12) : formatExact(carry.deficit, 1n, 24, 2, 12);
+      if (c.threshold?.carryDeficit) state.deficit[c.id] = fast !== null ? scaledText(carry.fDeficit, fast.st, 2, 12) : formatExact(carry.deficit, 1n, 24, 2, 12);
     });
     return state;
   }

@@ -15,6 +15,18 @@ import { type Issues, badCodePoint, checkKeys, hasOnlyKeys, isCleanText } from '
 import { type CalculationLimits, TOO_LARGE, formatCount } from './limits';
 import { type DecimalRule, type Json, checkDecimal, isNonEmptyString, isObject } from './plan.compiler';
 
+/*
+ * Imports the pass calls per transaction, bound once to module constants: under tsx
+ * (calc, bench:engine) every read of an imported binding is a call through its
+ * CommonJS interop getter.
+ */
+const idHashOf = hashId;
+const onlyKnownKeys = hasOnlyKeys;
+const cleanText = isCleanText;
+const objectValue = isObject;
+const nonEmptyString = isNonEmptyString;
+const parseDecimalValue = parseDecimal;
+
 const MAX_MANT = 2 ** 53;
 /** 10^15: the first integer out of the supported range */
 const INT_LIMIT = 10 ** MAX_INTEGER_DIGITS;
@@ -167,7 +179,7 @@ export class TransactionPass {
       store.amountDec[t] = this.scratch.dec;
       return null;
     }
-    const r = parseDecimal(raw);
+    const r = parseDecimalValue(raw);
     if (!r.ok) {
       store.amountMant[t] = 0;
       store.amountDec[t] = 0;
@@ -209,20 +221,20 @@ export class TransactionPass {
   /** Transaction i of a document; its row is i. */
   addTransaction(i: number, t: unknown): void {
     const { issues, store } = this;
-    if (!isObject(t)) {
+    if (!objectValue(t)) {
       store.addTransaction('', 0);
       issues.add(txPath(i), 'transaction must be an object', t);
       return;
     }
-    if (!hasOnlyKeys(t, 'transaction')) checkKeys(issues, txPath(i), t, 'transaction');
+    if (!onlyKnownKeys(t, 'transaction')) checkKeys(issues, txPath(i), t, 'transaction');
     const id = t.id;
     let ok = true;
     let row: number;
-    if (typeof id === 'string' && id.length > 0 && isCleanText(id) && id.trim().length > 0) {
-      row = store.addTransaction(id, hashId(id));
+    if (typeof id === 'string' && id.length > 0 && cleanText(id) && id.trim().length > 0) {
+      row = store.addTransaction(id, idHashOf(id));
     } else {
       row = store.addTransaction('', 0);
-      if (typeof id === 'string' && isNonEmptyString(id)) issues.add(`${txPath(i)}.id`, `transaction id ${badCodePoint(id) as string}`, id);
+      if (typeof id === 'string' && nonEmptyString(id)) issues.add(`${txPath(i)}.id`, `transaction id ${badCodePoint(id) as string}`, id);
       else issues.add(`${txPath(i)}.id`, 'transaction id must be a non-empty string', id);
       ok = false;
     }
@@ -256,7 +268,7 @@ export class TransactionPass {
       } else if (!this.addCredits(i, row, rawCredits, direct)) ok = false;
     }
     if (isReversal) {
-      if (!isNonEmptyString(t.reverses)) {
+      if (!nonEmptyString(t.reverses)) {
         issues.add(`${txPath(i)}.reverses`, 'must be the id of an earlier transaction', t.reverses);
         return;
       }
@@ -274,12 +286,12 @@ export class TransactionPass {
     let sum = 0;
     for (let j = 0; j < rawCredits.length; j++) {
       const c: unknown = rawCredits[j];
-      if (!isObject(c)) {
+      if (!objectValue(c)) {
         issues.add(`${txPath(i)}.credits[${j}]`, 'credit must be an object {participantId, share}', c);
         ok = false;
         continue;
       }
-      if (!hasOnlyKeys(c, 'credit')) checkKeys(issues, `${txPath(i)}.credits[${j}]`, c, 'credit');
+      if (!onlyKnownKeys(c, 'credit')) checkKeys(issues, `${txPath(i)}.credits[${j}]`, c, 'credit');
       const pid = c.participantId;
       const p = typeof pid === 'string' ? participantIndex.get(pid) : undefined;
       if (p === undefined && (typeof pid !== 'string' || !this.participantIds.has(pid))) {
@@ -297,7 +309,7 @@ export class TransactionPass {
       }
     }
     if (sum > 1e12) {
-      issues.add(`${txPath(i)}.credits`, 'shares of one transaction add up to more than 1', rawCredits.map((c: unknown) => (isObject(c) ? c.share : c)));
+      issues.add(`${txPath(i)}.credits`, 'shares of one transaction add up to more than 1', rawCredits.map((c: unknown) => (objectValue(c) ? c.share : c)));
       ok = false;
     }
     return ok;
@@ -324,7 +336,7 @@ export class TransactionPass {
 
   private firstRow(byHash: Column, id: string): number {
     const store = this.store;
-    const h = hashId(id);
+    const h = idHashOf(id);
     for (let k = lowerBound(byHash, store.idHash, h); k < byHash.length && store.idHash[byHash[k]] === h; k++) {
       if (store.txId[byHash[k]] === id) return byHash[k];
     }
@@ -389,7 +401,7 @@ export class TransactionPass {
       issues.add(`${path}.participantId`, 'participant is not in this batch', row.participantId);
       return;
     }
-    if (!isNonEmptyString(row.transactionId) || !isCleanText(row.transactionId)) {
+    if (!nonEmptyString(row.transactionId) || !cleanText(row.transactionId)) {
       issues.add(`${path}.transactionId`, 'must be a non-empty string without control characters', row.transactionId);
       return;
     }
@@ -412,7 +424,7 @@ export class TransactionPass {
     }
     let reversedAmount: bigint | null = null;
     if (row.reverses) {
-      const r = parseDecimal(row.reversedAmount ?? null);
+      const r = parseDecimalValue(row.reversedAmount ?? null);
       if (!r.ok || r.value === 0n) {
         issues.add(`${path}.reversedAmount`, 'a reversal row needs the non-zero amount of the transaction it reverses', row.reversedAmount ?? null);
         ok = false;

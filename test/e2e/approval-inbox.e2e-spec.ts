@@ -1,4 +1,5 @@
 import { ApprovalDecisionEntity, AuditLog, PlanAssignmentEntity } from '@quotaflow/persistence';
+import { fromStage } from '../support/stages';
 import { connectDevServer } from '../support/temporal';
 import { aePlanDocument, eventually, type Harness, startHarness } from './harness';
 
@@ -14,73 +15,101 @@ describe('the approval inbox and the auditor’s trace', () => {
     await h?.close();
   });
 
-  it('lists what waits for me, takes decisions once per Idempotency-Key, and traces every step', async () => {
-    const { ops, rep, manager, otherManager, auditor } = h.org;
+  // What each stage leaves for the next (fromStage fails a stage at once when the one it needs did not finish).
+  let assignmentId: string | undefined;
+  let task: { id: string } | undefined;
+  let approved: true | undefined;
+  let accepted: true | undefined;
+  const subjectOf = (id: string) => `plan-assignment:${id}`;
+  const key = 'inbox-approve-0001';
+
+  it('the manager’s pre-approval task waits in the manager’s inbox with its stage, summary, 14-day deadline and links, and in nobody else’s', async () => {
+    const { ops, rep, manager } = h.org;
     const plan = await h.http('POST', '/api/v1/plans', { as: ops, body: { key: 'inbox-plan', name: 'Inbox Plan', periodLabel: 'FY2026', effectiveFrom: '2026-01-01', document: aePlanDocument() } });
     const published = await h.http('POST', `/api/v1/plan-versions/${plan.body.versions[0].id}/publish`, { as: ops, body: { personIds: [rep.id], managerPreApproval: true } });
-    const assignmentId: string = published.body.assignments[0].assignmentId;
-    const subject = `plan-assignment:${assignmentId}`;
+    const id: string = published.body.assignments[0].assignmentId;
+    assignmentId = id;
+    const subject = subjectOf(id);
 
     const managerInbox = await eventually(async () => {
       const r = await h.http('GET', '/api/v1/me/approvals', { as: manager });
       return r.body.tasks.find((t: { subject: string }) => t.subject === subject) ? r.body : undefined;
     }, 'the manager’s task');
-    const task = managerInbox.tasks.find((t: { subject: string }) => t.subject === subject);
-    expect(task).toMatchObject({ subjectType: 'plan-assignment', stage: { id: 'manager-preapproval', label: 'Manager pre-approval', visit: 1 }, status: 'open' });
-    expect(task.summary).toBe(`Inbox Plan version 1 (FY2026) for ${rep.name}`);
+    const found = managerInbox.tasks.find((t: { subject: string }) => t.subject === subject);
+    task = found;
+    expect(found).toMatchObject({ subjectType: 'plan-assignment', stage: { id: 'manager-preapproval', label: 'Manager pre-approval', visit: 1 }, status: 'open' });
+    expect(found.summary).toBe(`Inbox Plan version 1 (FY2026) for ${rep.name}`);
     // The pre-approval expires 14 days after the stage opened (the default settings).
-    expect(Date.parse(task.deadline) - Date.parse(task.createdAt)).toBeGreaterThan(14 * 86_400_000 - 60_000);
-    expect(Date.parse(task.deadline) - Date.parse(task.createdAt)).toBeLessThan(14 * 86_400_000 + 60_000);
-    expect(task.links).toMatchObject({ subject: `/api/v1/plan-assignments/${assignmentId}`, decisions: `/api/v1/approvals/${task.id}/decisions` });
+    expect(Date.parse(found.deadline) - Date.parse(found.createdAt)).toBeGreaterThan(14 * 86_400_000 - 60_000);
+    expect(Date.parse(found.deadline) - Date.parse(found.createdAt)).toBeLessThan(14 * 86_400_000 + 60_000);
+    expect(found.links).toMatchObject({ subject: `/api/v1/plan-assignments/${id}`, decisions: `/api/v1/approvals/${found.id}/decisions` });
     expect((await h.http('GET', '/api/v1/me/approvals', { as: rep })).body.count).toBe(0);
+  });
 
-    // Not yours, and not a decision this stage allows.
-    const intruder = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: otherManager, body: { decision: 'approve' } });
+  it('not yours, and not a decision this stage allows: another manager may neither see nor decide it; an acknowledge (not this stage’s) or an unknown decision is refused', async () => {
+    const { id } = fromStage(task, 'the manager’s task');
+    const { manager, otherManager } = h.org;
+    const intruder = await h.http('POST', `/api/v1/approvals/${id}/decisions`, { as: otherManager, body: { decision: 'approve' } });
     expect(intruder.status).toBe(403);
-    expect((await h.http('GET', `/api/v1/approvals/${task.id}`, { as: otherManager })).status).toBe(403);
-    const wrongValue = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'acknowledge' } });
+    expect((await h.http('GET', `/api/v1/approvals/${id}`, { as: otherManager })).status).toBe(403);
+    const wrongValue = await h.http('POST', `/api/v1/approvals/${id}/decisions`, { as: manager, body: { decision: 'acknowledge' } });
     expect(wrongValue.status).toBe(400);
-    const badValue = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'maybe' } });
+    const badValue = await h.http('POST', `/api/v1/approvals/${id}/decisions`, { as: manager, body: { decision: 'maybe' } });
     expect(badValue.body).toMatchObject({ code: 'VALIDATION.FAILED', details: [{ field: 'decision' }] });
+  });
 
-    const key = 'inbox-approve-0001';
-    const approved = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'approve', comment: 'fits the team' }, headers: { 'Idempotency-Key': key } });
-    expect(approved.status).toBe(200);
-    expect(approved.body).toMatchObject({ decision: 'approve', approvalStatus: 'pending', task: { id: task.id, status: 'done', decision: 'approve' } });
-    expect(approved.headers.get('idempotent-replayed')).toBeNull();
+  it('the manager approves once per Idempotency-Key: the same request replays the answer, the key with another request is refused, one decision recorded; the task closes and a late decision is refused', async () => {
+    const { id } = fromStage(task, 'the manager’s task');
+    const subject = subjectOf(fromStage(assignmentId, 'the plan published'));
+    const { manager } = h.org;
+    const first = await h.http('POST', `/api/v1/approvals/${id}/decisions`, { as: manager, body: { decision: 'approve', comment: 'fits the team' }, headers: { 'Idempotency-Key': key } });
+    expect(first.status).toBe(200);
+    approved = true;
+    expect(first.body).toMatchObject({ decision: 'approve', approvalStatus: 'pending', task: { id, status: 'done', decision: 'approve' } });
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
     // The same request again: the same answer, marked as a replay, one decision recorded.
-    const again = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'approve', comment: 'fits the team' }, headers: { 'Idempotency-Key': key } });
+    const again = await h.http('POST', `/api/v1/approvals/${id}/decisions`, { as: manager, body: { decision: 'approve', comment: 'fits the team' }, headers: { 'Idempotency-Key': key } });
     expect([again.status, again.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
-    expect(again.body).toEqual(approved.body);
+    expect(again.body).toEqual(first.body);
     // The same key with another request is refused, never answered as if it had been taken.
-    const reused = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'approve' }, headers: { 'Idempotency-Key': key } });
+    const reused = await h.http('POST', `/api/v1/approvals/${id}/decisions`, { as: manager, body: { decision: 'approve' }, headers: { 'Idempotency-Key': key } });
     expect([reused.status, reused.body.code]).toEqual([422, 'IDEMPOTENCY.KEY_REUSED']);
     await eventually(async () => (await h.db.getRepository(ApprovalDecisionEntity).countBy({ idempotencyKey: key })) === 1, 'the decision row');
     await new Promise((r) => setTimeout(r, 500));
     expect(await h.db.getRepository(ApprovalDecisionEntity).countBy({ idempotencyKey: key })).toBe(1);
     await eventually(async () => !(await h.http('GET', '/api/v1/me/approvals', { as: manager })).body.tasks.some((t: { subject: string }) => t.subject === subject), 'the task closed');
-    const late = await h.http('POST', `/api/v1/approvals/${task.id}/decisions`, { as: manager, body: { decision: 'reject', comment: 'no' }, headers: { 'Idempotency-Key': 'inbox-reject-0002' } });
+    const late = await h.http('POST', `/api/v1/approvals/${id}/decisions`, { as: manager, body: { decision: 'reject', comment: 'no' }, headers: { 'Idempotency-Key': 'inbox-reject-0002' } });
     expect(late.status).toBe(409);
+  });
 
-    // Now the rep's task waits; the rep accepts from the inbox.
+  it('then the rep’s acceptance task waits in the rep’s inbox; the rep accepts from it', async () => {
+    const id = fromStage(assignmentId, 'the plan published');
+    fromStage(approved, 'the manager’s approval');
+    const { rep } = h.org;
     const repTask = await eventually(async () => {
       const r = await h.http('GET', '/api/v1/me/approvals', { as: rep });
-      return r.body.tasks.find((t: { subject: string }) => t.subject === subject);
+      return r.body.tasks.find((t: { subject: string }) => t.subject === subjectOf(id));
     }, 'the rep’s task');
     expect(repTask.stage.id).toBe('rep-acceptance');
-    const accepted = await h.http('POST', `/api/v1/approvals/${repTask.id}/decisions`, { as: rep, body: { decision: 'accept' }, headers: { 'Idempotency-Key': 'inbox-accept-0003' } });
-    expect(accepted.status).toBe(200);
-    await eventually(async () => (await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: assignmentId })).status === 'accepted', 'accepted');
+    const acceptedRes = await h.http('POST', `/api/v1/approvals/${repTask.id}/decisions`, { as: rep, body: { decision: 'accept' }, headers: { 'Idempotency-Key': 'inbox-accept-0003' } });
+    expect(acceptedRes.status).toBe(200);
+    await eventually(async () => (await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id })).status === 'accepted', 'accepted');
+    accepted = true;
+  });
 
-    // The auditor's trace: JSON with every event, stage and decision; CSV for a spreadsheet.
+  it('the auditor’s trace: JSON with every event (the approval with its actor, comment, workflow and run), stage and decision; CSV for a spreadsheet; not for a rep', async () => {
+    const id = fromStage(assignmentId, 'the plan published');
+    fromStage(accepted, 'the rep’s acceptance');
+    const { rep, manager, auditor } = h.org;
+    const subject = subjectOf(id);
     const trace = await h.http('GET', `/api/v1/audit/trace/${subject}`, { as: auditor });
     expect(trace.status).toBe(200);
     expect(trace.body.events.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['plan-assignment.published', 'plan-assignment.approved', 'plan-assignment.accepted']));
     const approval = trace.body.events.find((e: { action: string }) => e.action === 'plan-assignment.approved');
-    expect(approval).toMatchObject({ actorId: manager.id, actorName: manager.name, actorRole: 'manager', comment: 'fits the team', workflowId: `plan-acceptance:${assignmentId}` });
+    expect(approval).toMatchObject({ actorId: manager.id, actorName: manager.name, actorRole: 'manager', comment: 'fits the team', workflowId: `plan-acceptance:${id}` });
     const temporal = await connectDevServer();
     try {
-      const run = await temporal.client.workflow.getHandle(`plan-acceptance:${assignmentId}`).describe();
+      const run = await temporal.client.workflow.getHandle(`plan-acceptance:${id}`).describe();
       expect(approval.runId).toBe(run.runId);
     } finally {
       await temporal.close();

@@ -3,6 +3,7 @@ import {
   AccountEntity, AccountOwnershipEntity, DealEntity, PersonEntity, PlanAssignmentEntity, QuotaSetEntity, QuotaSetRepository, TerritoryEntity,
 } from '@quotaflow/persistence';
 import { pdfText } from '../support/pdf';
+import { fromStage } from '../support/stages';
 import { addPerson, closeTaskOf } from './fixtures';
 import { eventually, type Harness, startHarness } from './harness';
 
@@ -24,6 +25,8 @@ const CHARGEBACK_PLAN = {
   ],
 };
 const QUOTAS = { rita: '50000.00', ravi: '40000.00', rosa: '60000.00' };
+/** One period's engine figures by rep. */
+type Figures = Map<string, CalculationOutput['periods'][number]['participants'][number]>;
 
 /**
  * After the close, over HTTP with real PostgreSQL, Temporal and SMTP (payroll in the ADP layout).
@@ -162,23 +165,44 @@ describe('after the close: prior-period adjustments, negative balances carried, 
     return pdfText(mails[0]!.attachments.find((a) => a.contentType === 'application/pdf')!.content);
   };
   const money = (v: string) => `USD ${formatMoney(v)}`;
+  const cents = (v: string) => BigInt(v.replace('.', ''));
+  const decimal = (d: bigint) => `${d < 0n ? '-' : ''}${(d < 0n ? -d : d) / 100n}.${String((d < 0n ? -d : d) % 100n).padStart(2, '0')}`;
+  const minus = (a: string, b: string) => decimal(cents(a) - cents(b));
+  const resendPath = (personId: string, periodId: string) => `/api/v1/periods/${periodId}/statements/${personId}/resend`;
 
-  it('late deals and a cancellation of a closed January land in February as prior-period adjustments; Rosa’s negative January is carried and recovered; January never changes; a statement resent on request', async () => {
+  // What each stage leaves for the next (fromStage fails a stage at once when the one it needs did not finish).
+  let janTransactions: TransactionInput[] | undefined;
+  let jan: Figures | undefined;
+  let ravisDeal: DealEntity | undefined;
+  let janId: string | undefined;
+  let janStored: unknown[] | undefined;
+  let restated: { afterA2: Figures; restatedJan: Figures; a2: string; a1x: string; b1x: string } | undefined;
+  let feb: Figures | undefined;
+  let febId: string | undefined;
+
+  it('January on the engine alone: Rita 2,000.00, Ravi 1,000.00 and Rosa −300.00 (a chargeback month)', async () => {
     const { rita, ravi, rosa } = people();
-    // ---- January -------------------------------------------------------------------------------
     await deal('D-A1', accounts.acme, '40000.00', '2026-01-10'); // Rita by territory: 80% of her quota
-    const ravisDeal = await deal('D-B1', accounts.globex, '20000.00', '2026-01-12', { credits: [{ personId: ravi.id, share: '1' }] });
+    ravisDeal = await deal('D-B1', accounts.globex, '20000.00', '2026-01-12', { credits: [{ personId: ravi.id, share: '1' }] });
     await deal('D-H1', accounts.hooli, '5000.00', '2026-01-08'); // Rosa: +500.00
     await deal('D-H2', accounts.hooli, '8000.00', '2026-01-20', { type: 'chargeback' }); // Rosa: −800.00
-    const janTransactions = [
+    const transactions = [
       credit('D-H1', '2026-01-08', '5000.00', rosa.id), credit('D-A1', '2026-01-10', '40000.00', rita.id),
       credit('D-B1', '2026-01-12', '20000.00', ravi.id), credit('D-H2', '2026-01-20', '8000.00', rosa.id, { type: 'chargeback' }),
     ];
-    const jan = figuresOf(calculate(engineDocument(JAN, janTransactions)));
-    expect([jan.get(rita.id)!.payout, jan.get(ravi.id)!.payout, jan.get(rosa.id)!.payout]).toEqual(['2000.00', '1000.00', '-300.00']);
+    const figures = figuresOf(calculate(engineDocument(JAN, transactions)));
+    expect([figures.get(rita.id)!.payout, figures.get(ravi.id)!.payout, figures.get(rosa.id)!.payout]).toEqual(['2000.00', '1000.00', '-300.00']);
+    janTransactions = transactions;
+    jan = figures;
+  });
 
-    const janId = await closeMonth(JAN);
-    const janPayroll = await h.http('GET', `/api/v1/periods/${janId}/payroll`, { as: h.org.ops });
+  it('January closes; its ADP payroll file pays Rita and Ravi and not Rosa’s −300.00, for ops and finance, not for a rep', async () => {
+    fromStage(jan, 'January on the engine alone');
+    const { rita, ravi } = people();
+    const periodId = await closeMonth(JAN);
+    janId = periodId;
+    janStored = await h.db.query(`SELECT person_id, payout::text, result, state FROM payouts WHERE period_id = $1 ORDER BY person_id`, [periodId]);
+    const janPayroll = await h.http('GET', `/api/v1/periods/${periodId}/payroll`, { as: h.org.ops });
     expect(janPayroll.headers.get('x-payroll-layout')).toBe('adp');
     expect(String(janPayroll.body).split('\r\n')).toEqual([
       'Co Code,Batch ID,File #,Employee Name,Earnings 3 Code,Earnings 3 Amount,Currency,Pay Period,Pay Date',
@@ -186,40 +210,52 @@ describe('after the close: prior-period adjustments, negative balances carried, 
       `QF1,QF202601,${rita.id},${rita.name},C,2000.00,USD,2026-01,02/15/2026`,
       '', // Rosa's −300.00 is not pay
     ]);
-    expect((await h.http('GET', `/api/v1/periods/${janId}/payroll`, { as: rita })).status).toBe(403);
+    expect((await h.http('GET', `/api/v1/periods/${periodId}/payroll`, { as: rita })).status).toBe(403);
+  });
+
+  it('Rosa’s January statement: a negative payout is not deducted from her pay, nothing is paid, the balance is carried forward', async () => {
+    fromStage(janId, 'January closed');
+    const { rosa } = people();
     const rosaMail = h.smtp.messages.find((m) => m.subject === `Your commission statement for ${JAN.key}` && JSON.stringify(m.to).includes(rosa.email))!;
     expect(rosaMail.text).toContain('your payout is USD -300.00. A negative payout is not deducted from your pay: nothing is paid this period');
     const rosaJanuary = await statementOf(rosa, JAN.key);
     expect(rosaJanuary).toContain('Payout: USD -300.00');
     expect(rosaJanuary).toContain('Paid this period: USD 0.00 (the negative balance is carried forward)');
     expect(rosaJanuary).toContain('nothing is paid this period, and the balance is carried forward and recovered from your next earnings.');
-    const janStored = await h.db.query(`SELECT person_id, payout::text, result, state FROM payouts WHERE period_id = $1 ORDER BY person_id`, [janId]);
+  });
 
-    // ---- after January's close: a late deal of Rita's, Ravi's deal cancelled, both dated in January
+  it('after January’s close, a late deal of Rita’s, Ravi’s deal cancelled and (dated in February) a partial cancellation of Rita’s January deal restate January on the engine: +1,300.00, −500.00, −1,000.00, Rosa 0.00', async () => {
+    fromStage(janId, 'January closed');
+    const janFigures = fromStage(jan, 'January on the engine alone');
+    const transactions = fromStage(janTransactions, 'January on the engine alone');
+    const cancelled = fromStage(ravisDeal, 'January on the engine alone');
+    const { rita, ravi, rosa } = people();
+    // Both dated in January.
     await deal('D-A2', accounts.acme, '20000.00', '2026-01-25'); // Rita 80% → 120%: 10,000 at 5%, 10,000 at 8%
-    await deal('D-B1X', accounts.globex, '-20000.00', '2026-01-30', { reversesDealId: ravisDeal.id });
+    await deal('D-B1X', accounts.globex, '-20000.00', '2026-01-30', { reversesDealId: cancelled.id });
     // … and, dated in February, a partial cancellation of Rita's January deal: January's too.
     const ritasDeal = await h.db.getRepository(DealEntity).findOneByOrFail({ externalId: 'D-A1' });
     await deal('D-A1X', accounts.acme, '-10000.00', '2026-02-10', { reversesDealId: ritasDeal.id });
     // January restated deal after deal, as its own plan would have paid it.
     const lateA2 = credit('D-A2', '2026-01-25', '20000.00', rita.id);
     const cancelB1: TransactionInput = { id: 'D-B1X', date: '2026-01-30', amount: '-20000.00', reverses: 'D-B1' };
-    const afterA2 = figuresOf(calculate(engineDocument(JAN, [...janTransactions, lateA2, cancelB1])));
-    const restatedJan = figuresOf(calculate(engineDocument(JAN, [...janTransactions, lateA2, cancelB1, { id: 'D-A1X', date: '2026-01-31', amount: '-10000.00', reverses: 'D-A1' }])));
-    const cents = (v: string) => BigInt(v.replace('.', ''));
-    const decimal = (d: bigint) => `${d < 0n ? '-' : ''}${(d < 0n ? -d : d) / 100n}.${String((d < 0n ? -d : d) % 100n).padStart(2, '0')}`;
-    const minus = (a: string, b: string) => decimal(cents(a) - cents(b));
-    const a2 = minus(afterA2.get(rita.id)!.earnings, jan.get(rita.id)!.earnings);
+    const afterA2 = figuresOf(calculate(engineDocument(JAN, [...transactions, lateA2, cancelB1])));
+    const restatedJan = figuresOf(calculate(engineDocument(JAN, [...transactions, lateA2, cancelB1, { id: 'D-A1X', date: '2026-01-31', amount: '-10000.00', reverses: 'D-A1' }])));
+    const a2 = minus(afterA2.get(rita.id)!.earnings, janFigures.get(rita.id)!.earnings);
     const a1x = minus(restatedJan.get(rita.id)!.earnings, afterA2.get(rita.id)!.earnings);
-    const b1x = minus(afterA2.get(ravi.id)!.earnings, jan.get(ravi.id)!.earnings);
+    const b1x = minus(afterA2.get(ravi.id)!.earnings, janFigures.get(ravi.id)!.earnings);
     // D-A2 lifts Rita over her quota (8% above it); D-A1X takes back a quarter of what D-A1 paid (§5: attainment unchanged)
-    expect([a2, a1x, b1x, minus(restatedJan.get(rosa.id)!.earnings, jan.get(rosa.id)!.earnings)]).toEqual(['1300.00', '-500.00', '-1000.00', '0.00']);
+    expect([a2, a1x, b1x, minus(restatedJan.get(rosa.id)!.earnings, janFigures.get(rosa.id)!.earnings)]).toEqual(['1300.00', '-500.00', '-1000.00', '0.00']);
+    restated = { afterA2, restatedJan, a2, a1x, b1x };
+  });
 
-    // ---- February ------------------------------------------------------------------------------
+  it('February on the engine alone, January’s restatements and Rosa’s carried balance as adjustments: Rita 1,300.00, Ravi 500.00, Rosa 700.00', async () => {
+    const { a2, a1x, b1x } = fromStage(restated, 'January restated');
+    const { rita, ravi, rosa } = people();
     await deal('D-A3', accounts.acme, '10000.00', '2026-02-05');
     await deal('D-B2', accounts.globex, '30000.00', '2026-02-06', { credits: [{ personId: ravi.id, share: '1' }] });
     await deal('D-H3', accounts.hooli, '10000.00', '2026-02-07');
-    const feb = figuresOf(calculate(engineDocument(FEB, [
+    const figures = figuresOf(calculate(engineDocument(FEB, [
       credit('D-A3', '2026-02-05', '10000.00', rita.id), credit('D-B2', '2026-02-06', '30000.00', ravi.id), credit('D-H3', '2026-02-07', '10000.00', rosa.id),
     ], [
       { participantId: rosa.id, periodId: FEB.key, amount: '-300.00' },
@@ -227,13 +263,19 @@ describe('after the close: prior-period adjustments, negative balances carried, 
       { participantId: ravi.id, periodId: FEB.key, amount: b1x },
       { participantId: rita.id, periodId: FEB.key, amount: a1x },
     ])));
-    expect([feb.get(rita.id)!.payout, feb.get(ravi.id)!.payout, feb.get(rosa.id)!.payout]).toEqual(['1300.00', '500.00', '700.00']);
+    expect([figures.get(rita.id)!.payout, figures.get(ravi.id)!.payout, figures.get(rosa.id)!.payout]).toEqual(['1300.00', '500.00', '700.00']);
+    feb = figures;
+  });
 
-    const febId = await closeMonth(FEB);
-    const payouts = (await h.http('GET', `/api/v1/periods/${febId}/payouts`, { as: h.org.finance })).body.payouts as { personId: string; payout: string; adjustments: string; explanation: string[] }[];
+  it('February closes: every payout and its adjustments are the engine’s, explained as prior-period adjustments (no clawback in February) and the carried balance', async () => {
+    const febFigures = fromStage(feb, 'February on the engine alone');
+    const { rita, ravi, rosa } = people();
+    const periodId = await closeMonth(FEB);
+    febId = periodId;
+    const payouts = (await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: h.org.finance })).body.payouts as { personId: string; payout: string; adjustments: string; explanation: string[] }[];
     for (const person of [rita, ravi, rosa]) {
       const row = payouts.find((p) => p.personId === person.id)!;
-      expect([row.payout, row.adjustments]).toEqual([feb.get(person.id)!.payout, feb.get(person.id)!.adjustments]);
+      expect([row.payout, row.adjustments]).toEqual([febFigures.get(person.id)!.payout, febFigures.get(person.id)!.adjustments]);
     }
     expect(payouts.find((p) => p.personId === rita.id)!.explanation).toEqual(expect.arrayContaining([
       'Adjustment (prior-period adjustment: deal D-A2 of 2026-01): USD 1,300.00', 'Adjustment (prior-period adjustment: deal D-A1 of 2026-01, cancelled by D-A1X): USD -500.00',
@@ -241,24 +283,33 @@ describe('after the close: prior-period adjustments, negative balances carried, 
     expect(JSON.stringify(payouts.find((p) => p.personId === rita.id)!.explanation)).not.toContain('Clawback'); // not credited in February
     expect(payouts.find((p) => p.personId === ravi.id)!.explanation).toContain('Adjustment (prior-period adjustment: deal D-B1 of 2026-01, cancelled by D-B1X): USD -1,000.00');
     expect(payouts.find((p) => p.personId === rosa.id)!.explanation).toContain('Adjustment (balance carried from 2026-01: a negative payout is not paid, it is recovered): USD -300.00');
+  });
 
-    // The payroll file pays February's payouts, Rosa's net of her recovered balance.
-    const febPayroll = String((await h.http('GET', `/api/v1/periods/${febId}/payroll`, { as: h.org.finance })).body).split('\r\n');
+  it('February’s payroll file pays February’s payouts, Rosa’s net of her recovered balance', async () => {
+    const periodId = fromStage(febId, 'February closed');
+    const { rita, ravi, rosa } = people();
+    const febPayroll = String((await h.http('GET', `/api/v1/periods/${periodId}/payroll`, { as: h.org.finance })).body).split('\r\n');
     expect(febPayroll.slice(1)).toEqual([
       `QF1,QF202602,${ravi.id},${ravi.name},C,500.00,USD,2026-02,03/15/2026`,
       `QF1,QF202602,${rita.id},${rita.name},C,1300.00,USD,2026-02,03/15/2026`,
       `QF1,QF202602,${rosa.id},${rosa.name},C,700.00,USD,2026-02,03/15/2026`,
       '',
     ]);
+  });
 
-    // Each rep's February statement, parsed back, against the engine's figures.
+  it('Rita’s February statement, parsed back: the prior-period adjustments with January restated twice and re-rated on January’s tiers, her year to date, every line the engine’s', async () => {
+    fromStage(febId, 'February closed');
+    const febFigures = fromStage(feb, 'February on the engine alone');
+    const janFigures = fromStage(jan, 'January on the engine alone');
+    const { afterA2, restatedJan } = fromStage(restated, 'January restated');
+    const { rita } = people();
     const rita2 = await statementOf(rita, FEB.key);
-    expect(rita2).toContain(`Payout: ${money(feb.get(rita.id)!.payout)}`);
+    expect(rita2).toContain(`Payout: ${money(febFigures.get(rita.id)!.payout)}`);
     expect(rita2).toContain(`Adjustments: ${money('800.00')}`);
     expect(rita2).toContain('Paid year to date: USD 3,300.00');
     expect(rita2).toContain('Prior-period adjustments');
     expect(rita2).toContain('Deal D-A2 of 2026-01: USD 1,300.00');
-    expect(rita2).toContain(`2026-01 earnings restated from ${money(jan.get(rita.id)!.earnings)} to ${money(afterA2.get(rita.id)!.earnings)}.`);
+    expect(rita2).toContain(`2026-01 earnings restated from ${money(janFigures.get(rita.id)!.earnings)} to ${money(afterA2.get(rita.id)!.earnings)}.`);
     expect(rita2).toContain('Deal D-A1 of 2026-01, cancelled by D-A1X: USD -500.00');
     expect(rita2).toContain(`2026-01 earnings restated from ${money(afterA2.get(rita.id)!.earnings)} to ${money(restatedJan.get(rita.id)!.earnings)}.`);
     for (const id of ['D-A1X']) {
@@ -269,8 +320,13 @@ describe('after the close: prior-period adjustments, negative balances carried, 
     expect(rita2).toContain(explainLine(lateLine, 'USD').replace(/\s+/g, ' '));
     expect(rita2).toContain('for 2 deals of an earlier, closed period, paid as that period\'s plan would have paid them');
     expect(rita2).toContain(`Your payout for the period is ${money('1300.00')}.`);
-    for (const line of feb.get(rita.id)!.components[0]!.lines) expect(rita2).toContain(explainLine(line, 'USD').replace(/\s+/g, ' '));
+    for (const line of febFigures.get(rita.id)!.components[0]!.lines) expect(rita2).toContain(explainLine(line, 'USD').replace(/\s+/g, ' '));
+  });
 
+  it('Ravi’s February statement: his cancelled January deal as a clawback line, payout 500.00, year to date 1,500.00', async () => {
+    fromStage(febId, 'February closed');
+    const { afterA2 } = fromStage(restated, 'January restated');
+    const { ravi } = people();
     const ravi2 = await statementOf(ravi, FEB.key);
     expect(ravi2).toContain('Deal D-B1 of 2026-01, cancelled by D-B1X: USD -1,000.00');
     const clawback = afterA2.get(ravi.id)!.components[0]!.lines.find((l) => l.transactionId === 'D-B1X')!;
@@ -278,52 +334,66 @@ describe('after the close: prior-period adjustments, negative balances carried, 
     expect(ravi2).toContain(explainLine(clawback, 'USD').replace(/\s+/g, ' '));
     expect(ravi2).toContain(`Payout: ${money('500.00')}`);
     expect(ravi2).toContain('Paid year to date: USD 1,500.00');
+  });
 
+  it('Rosa’s February statement: 700.00 after recovering January’s −300.00, year to date 700.00 (January paid nothing), no prior-period adjustments', async () => {
+    fromStage(febId, 'February closed');
+    const { rosa } = people();
     const rosa2 = await statementOf(rosa, FEB.key);
     expect(rosa2).toContain(`Payout: ${money('700.00')}`);
     expect(rosa2).toContain('USD -300.00 of the negative balance carried from 2026-01');
     expect(rosa2).toContain('Paid year to date: USD 700.00'); // January paid nothing
     expect(rosa2).not.toContain('Prior-period adjustments');
+  });
 
-    // January: unchanged, recalculated from its snapshot to the same cents; the database refuses any change.
-    expect(await h.db.query(`SELECT person_id, payout::text, result, state FROM payouts WHERE period_id = $1 ORDER BY person_id`, [janId])).toEqual(janStored);
-    for (const id of [janId, febId]) {
+  it('January never changes: its payouts as stored at its close, both months recalculate from their snapshots to the same cents, the database refuses a change', async () => {
+    const janPeriod = fromStage(janId, 'January closed');
+    const stored = fromStage(janStored, 'January closed');
+    const febPeriod = fromStage(febId, 'February closed');
+    const { rita } = people();
+    expect(await h.db.query(`SELECT person_id, payout::text, result, state FROM payouts WHERE period_id = $1 ORDER BY person_id`, [janPeriod])).toEqual(stored);
+    for (const id of [janPeriod, febPeriod]) {
       const verified = await h.http('GET', `/api/v1/periods/${id}/verification`, { as: h.org.auditor });
       expect(verified.body).toMatchObject({ hashMatches: true, reps: 3, matching: 3, differences: [] });
     }
-    await expect(h.db.query(`UPDATE payouts SET payout = payout + 1 WHERE period_id = $1 AND person_id = $2`, [janId, rita.id])).rejects.toThrow(/closed period/);
+    await expect(h.db.query(`UPDATE payouts SET payout = payout + 1 WHERE period_id = $1 AND person_id = $2`, [janPeriod, rita.id])).rejects.toThrow(/closed period/);
+  });
 
-    // A resend on request (finance or ops): a new, recorded message of the same stored PDF.
-    const resendPath = (personId: string, periodId = febId) => `/api/v1/periods/${periodId}/statements/${personId}/resend`;
-    expect((await h.http('POST', resendPath(rita.id), { as: rita })).status).toBe(403);
-    const resent = await h.http('POST', resendPath(rita.id), { as: h.org.finance });
-    expect([resent.status, resent.body.sequence, resent.body.purpose]).toEqual([202, 1, `close:${febId}:statement:${rita.id}:resend:1`]);
+  it('a statement resent on request (finance or ops, not the rep): a new, recorded message of the same stored PDF, not again too soon, audited; Rita downloads the same bytes', async () => {
+    const periodId = fromStage(febId, 'February closed');
+    const { rita } = people();
+    expect((await h.http('POST', resendPath(rita.id, periodId), { as: rita })).status).toBe(403);
+    const resent = await h.http('POST', resendPath(rita.id, periodId), { as: h.org.finance });
+    expect([resent.status, resent.body.sequence, resent.body.purpose]).toEqual([202, 1, `close:${periodId}:statement:${rita.id}:resend:1`]);
     const copy = await eventually(async () => h.smtp.messages.find((m) => m.subject === `Your commission statement for ${FEB.key} (sent again)` && JSON.stringify(m.to).includes(rita.email)), 'the resent statement', 60_000);
     const original = h.smtp.messages.find((m) => m.subject === `Your commission statement for ${FEB.key}` && JSON.stringify(m.to).includes(rita.email))!;
     expect(copy.messageId).not.toBe(original.messageId);
     const originalPdf = original.attachments.find((a) => a.contentType === 'application/pdf')!.content;
     expect(copy.attachments.find((a) => a.contentType === 'application/pdf')!.content.equals(originalPdf)).toBe(true);
-    const tooSoon = await h.http('POST', resendPath(rita.id), { as: h.org.ops });
+    const tooSoon = await h.http('POST', resendPath(rita.id, periodId), { as: h.org.ops });
     expect([tooSoon.status, tooSoon.body.code, Number(tooSoon.headers.get('retry-after')) > 0]).toEqual([429, 'STATEMENT.RESEND_TOO_SOON', true]);
-    expect((await h.http('POST', resendPath(h.org.manager.id), { as: h.org.ops })).body.code).toBe('STATEMENT.NOT_FOUND');
+    expect((await h.http('POST', resendPath(h.org.manager.id, periodId), { as: h.org.ops })).body.code).toBe('STATEMENT.NOT_FOUND');
     const deliveries = await eventually(async () => {
-      const body = (await h.http('GET', `/api/v1/periods/${febId}/statements`, { as: h.org.ops })).body;
+      const body = (await h.http('GET', `/api/v1/periods/${periodId}/statements`, { as: h.org.ops })).body;
       const messages = body.statements.find((s: { personId: string }) => s.personId === rita.id).messages as { sequence: number; status: string; messageId: string; requestedById: string | null }[];
       return messages.length === 2 && messages.every((m) => m.status === 'sent') ? messages : undefined;
     }, 'both deliveries recorded', 30_000);
     expect(deliveries.map((m) => [m.sequence, m.messageId, m.requestedById])).toEqual([[0, original.messageId, null], [1, copy.messageId, h.org.finance.id]]);
-    expect((await h.http('GET', `/api/v1/periods/${febId}/statements`, { as: rita })).status).toBe(403);
-    const trail = (await h.http('GET', `/api/v1/audit/trace/close:${febId}`, { as: h.org.auditor })).body.events as { action: string; actorId: string | null }[];
+    expect((await h.http('GET', `/api/v1/periods/${periodId}/statements`, { as: rita })).status).toBe(403);
+    const trail = (await h.http('GET', `/api/v1/audit/trace/close:${periodId}`, { as: h.org.auditor })).body.events as { action: string; actorId: string | null }[];
     expect(trail.filter((e) => e.action.startsWith('period.statement-resen')).map((e) => e.action)).toEqual(['period.statement-resend-requested', 'period.statement-resent']);
     // Rita downloads her own statement: the same bytes.
-    const mine = (await h.http('GET', '/api/v1/me/statements', { as: rita })).body.statements.find((s: { periodId: string }) => s.periodId === febId);
+    const mine = (await h.http('GET', '/api/v1/me/statements', { as: rita })).body.statements.find((s: { periodId: string }) => s.periodId === periodId);
     const download = await fetch(`${h.baseUrl}/api/v1/statements/${mine.id}`, { headers: { authorization: `Bearer ${h.token(rita)}` } });
     expect(Buffer.from(await download.arrayBuffer()).equals(originalPdf)).toBe(true);
+  });
 
-    // A later close restates nothing twice: March's freeze finds January's late deals known.
+  it('a later close restates nothing twice: March’s freeze finds January’s late deals known (and nobody’s balance negative); March, blocked, has no statement to resend', async () => {
+    const periodId = fromStage(febId, 'February closed');
+    const { rita } = people();
     const march = await h.http('POST', '/api/v1/periods', { as: h.org.ops, body: { key: '2026-03' } });
     const marchId = march.body.id as string;
-    const [snapshot] = await h.db.query(`SELECT content FROM close_snapshots s JOIN payouts p ON p.snapshot_id = s.id WHERE p.period_id = $1 LIMIT 1`, [febId]);
+    const [snapshot] = await h.db.query(`SELECT content FROM close_snapshots s JOIN payouts p ON p.snapshot_id = s.id WHERE p.period_id = $1 LIMIT 1`, [periodId]);
     expect(snapshot.content.restatements).toEqual([expect.objectContaining({
       periodKey: '2026-01', deals: ['D-A2', 'D-B1X', 'D-A1X'].map((transactionId) => expect.objectContaining({ transactionId })),
     })]);

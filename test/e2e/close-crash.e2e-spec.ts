@@ -15,6 +15,7 @@ import { eventually, type Harness, startHarness } from './harness';
 import type { PersonEntity } from '@quotaflow/persistence';
 import { addPerson } from './fixtures';
 import { FaultHolds } from '../faults/processes';
+import { fromStage } from '../support/stages';
 
 jest.setTimeout(300_000);
 
@@ -44,6 +45,10 @@ describe('a worker killed during a close', () => {
     h = await startHarness('close-crash', { inProcessWorker: false });
   });
   afterAll(async () => {
+    if (third && third.child.exitCode === null && third.child.signalCode === null) {
+      third.child.kill('SIGTERM');
+      await exited(third.child);
+    }
     for (const c of children) if (c.exitCode === null && c.signalCode === null) { c.kill('SIGKILL'); await exited(c); }
     await h?.close();
     holds.remove();
@@ -60,10 +65,18 @@ describe('a worker killed during a close', () => {
 
   const count = async (sql: string, params: unknown[]) => ((await h.db.query(sql, params)) as { n: number }[])[0]!.n;
 
-  it('every rep has one payout and exactly one statement email after two kills', async () => {
-    const { ops, finance, manager, team } = h.org;
-    const fred = await addPerson(h, 'Fred Finance', ['finance']);
-    // 400 reps of team West on an amount plan (no quota needed), one won January deal each.
+  // What each stage leaves for the next (fromStage fails a stage at once when the one it needs did not finish).
+  let fred: PersonEntity | undefined;
+  let periodId: string | undefined;
+  let second: ReturnType<typeof spawnWorker> | undefined;
+  let third: ReturnType<typeof spawnWorker> | undefined;
+  let payoutsAtKill: number | undefined;
+  let atKill: number | undefined;
+  let closed: true | undefined;
+
+  it('400 reps of team West on an amount plan, one won January deal each', async () => {
+    const { ops, manager, team } = h.org;
+    const person = await addPerson(h, 'Fred Finance', ['finance']);
     const plan = await h.http('POST', '/api/v1/plans', {
       as: ops,
       body: {
@@ -93,48 +106,70 @@ describe('a worker killed during a close', () => {
          FROM people p WHERE p.email LIKE 'crash.rep.%'`,
       [account!.id],
     );
+    fred = person;
+  });
 
+  it('kill 1: the worker SIGKILLed inside a calculation batch (its payouts committed, the activity not answered, the close still calculating); a new worker takes over', async () => {
+    fromStage(fred, 'the 400 reps seeded');
+    const { ops, finance } = h.org;
     const first = spawnWorker({ ...h.env, ...holds.env('close-batch-stored') });
     children.push(first.child);
     const period = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: '2026-01' } });
-    const periodId = period.body.id as string;
-    expect((await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: finance })).status).toBe(202);
+    const id = period.body.id as string;
+    expect((await h.http('POST', `/api/v1/periods/${id}/close`, { as: finance })).status).toBe(202);
 
-    // Kill 1: inside a calculation batch, its payouts committed, the activity not answered.
-    expect(await holds.held('close-batch-stored', first)).toMatch(new RegExp(`^${periodId}:\\d+$`));
-    expect((await h.http('GET', `/api/v1/periods/${periodId}/close`, { as: finance })).body.state).toBe('calculating');
+    expect(await holds.held('close-batch-stored', first)).toMatch(new RegExp(`^${id}:\\d+$`));
+    expect((await h.http('GET', `/api/v1/periods/${id}/close`, { as: finance })).body.state).toBe('calculating');
     first.child.kill('SIGKILL');
     await exited(first.child);
-    const payoutsAtKill = await count(`SELECT count(*)::int AS n FROM payouts WHERE period_id = $1`, [periodId]);
-    expect(payoutsAtKill).toBeGreaterThan(0);
-    const second = spawnWorker(h.env);
-    children.push(second.child);
+    const stored = await count(`SELECT count(*)::int AS n FROM payouts WHERE period_id = $1`, [id]);
+    expect(stored).toBeGreaterThan(0);
+    payoutsAtKill = stored;
+    const next = spawnWorker(h.env);
+    children.push(next.child);
+    second = next;
+    periodId = id;
+  });
 
-    await decide(manager, `close:${periodId}`, 'team:');
-    await decide(fred, `close:${periodId}`, 'finance');
-    await decide(ops, `close:${periodId}`, 'payroll');
+  it('the manager, finance and ops approve on the new worker; kill 2: SIGKILLed while statements are being emailed; a third worker closes the period', async () => {
+    const id = fromStage(periodId, 'kill 1 and the second worker');
+    const worker = fromStage(second, 'kill 1 and the second worker');
+    const person = fromStage(fred, 'the 400 reps seeded');
+    const { ops, finance, manager } = h.org;
+    await decide(manager, `close:${id}`, 'team:');
+    await decide(person, `close:${id}`, 'finance');
+    await decide(ops, `close:${id}`, 'payroll');
 
-    // Kill 2: while statements are being emailed.
-    const sentSoFar = () => count(`SELECT count(*)::int AS n FROM email_outbox WHERE purpose LIKE $1 AND status = 'sent'`, [`close:${periodId}:statement:%`]);
-    await eventually(async () => (await sentSoFar()) >= 50, `statements being sent (worker: ${second.output().slice(-1500)})`, 120_000);
-    second.child.kill('SIGKILL');
-    await exited(second.child);
-    const atKill = await sentSoFar();
-    const third = spawnWorker(h.env);
-    children.push(third.child);
+    const sentSoFar = () => count(`SELECT count(*)::int AS n FROM email_outbox WHERE purpose LIKE $1 AND status = 'sent'`, [`close:${id}:statement:%`]);
+    await eventually(async () => (await sentSoFar()) >= 50, `statements being sent (worker: ${worker.output().slice(-1500)})`, 120_000);
+    worker.child.kill('SIGKILL');
+    await exited(worker.child);
+    atKill = await sentSoFar();
+    const last = spawnWorker(h.env);
+    children.push(last.child);
+    third = last;
 
-    await eventually(async () => (await h.http('GET', `/api/v1/periods/${periodId}`, { as: finance })).body.status === 'closed', `period closed (worker: ${third.output().slice(-1500)})`, 180_000);
+    await eventually(async () => (await h.http('GET', `/api/v1/periods/${id}`, { as: finance })).body.status === 'closed', `period closed (worker: ${last.output().slice(-1500)})`, 180_000);
+    closed = true;
+  });
 
-    expect(await count(`SELECT count(*)::int AS n FROM payouts WHERE period_id = $1 AND calculation_version = 1`, [periodId])).toBe(REPS);
-    expect(await count(`SELECT count(*)::int AS n FROM (SELECT person_id FROM payouts WHERE period_id = $1 GROUP BY person_id, calculation_version HAVING count(*) > 1) d`, [periodId])).toBe(0);
-    expect(await count(`SELECT count(*)::int AS n FROM statements WHERE period_id = $1`, [periodId])).toBe(REPS);
+  it('every rep has exactly one payout and one statement; the statement emails have 400 distinct Message-IDs, raw duplicates at most one per lane in flight', async () => {
+    const id = fromStage(periodId, 'kill 1 and the second worker');
+    fromStage(closed, 'the period closed after kill 2');
+    expect(await count(`SELECT count(*)::int AS n FROM payouts WHERE period_id = $1 AND calculation_version = 1`, [id])).toBe(REPS);
+    expect(await count(`SELECT count(*)::int AS n FROM (SELECT person_id FROM payouts WHERE period_id = $1 GROUP BY person_id, calculation_version HAVING count(*) > 1) d`, [id])).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM statements WHERE period_id = $1`, [id])).toBe(REPS);
     const statementMails = h.smtp.messages.filter((m) => /commission statement/i.test(m.subject ?? ''));
     const distinct = new Set(statementMails.map((m) => m.messageId));
     expect(distinct.size).toBe(REPS);
     const duplicates = statementMails.length - distinct.size;
     console.log(`close-crash: ${REPS} reps, ${payoutsAtKill} payouts stored at the first kill, ${atKill} statements sent before the second kill, ${statementMails.length} raw deliveries, ${duplicates} raw duplicates`);
     expect(duplicates).toBeLessThanOrEqual(CLOSE_CONCURRENCY);
-    // The totals equal the engine's over the same inputs, undisturbed.
+  });
+
+  it('the payouts equal the engine’s over the same inputs, undisturbed by the kills', async () => {
+    const id = fromStage(periodId, 'kill 1 and the second worker');
+    fromStage(closed, 'the period closed after kill 2');
     const rows = (await h.db.query(
       `SELECT d.external_id AS id, d.amount::text AS amount, d.credits->0->>'personId' AS "personId" FROM deals d WHERE d.external_id LIKE 'CRASH-%'`,
     )) as { id: string; amount: string; personId: string }[];
@@ -143,10 +178,7 @@ describe('a worker killed during a close', () => {
       participants: rows.map((r) => ({ id: r.personId, planId: 'p' })),
       transactions: rows.map((r) => ({ id: r.id, date: '2026-01-15', amount: r.amount, type: 'new', credits: [{ participantId: r.personId, share: '1' }] })),
     });
-    const stored = new Map(((await h.db.query(`SELECT person_id, payout::text AS payout FROM payouts WHERE period_id = $1`, [periodId])) as { person_id: string; payout: string }[]).map((r) => [r.person_id, r.payout]));
+    const stored = new Map(((await h.db.query(`SELECT person_id, payout::text AS payout FROM payouts WHERE period_id = $1`, [id])) as { person_id: string; payout: string }[]).map((r) => [r.person_id, r.payout]));
     expect(engine.periods[0]!.participants.filter((p) => stored.get(p.participantId) !== p.payout)).toEqual([]);
-
-    third.child.kill('SIGTERM');
-    await exited(third.child);
   });
 });

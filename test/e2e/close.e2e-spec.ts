@@ -5,6 +5,7 @@ import {
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pdfText } from '../support/pdf';
+import { fromStage } from '../support/stages';
 import { addPerson, closeTaskOf } from './fixtures';
 import { eventually, type Harness, startHarness } from './harness';
 
@@ -48,9 +49,12 @@ describe('monthly close, end to end over HTTP', () => {
   let h: Harness;
   let inputs: Awaited<ReturnType<typeof seedInputs>>;
 
+  let secondFinance: PersonEntity;
+
   beforeAll(async () => {
     h = await startHarness('close');
     inputs = await seedInputs();
+    secondFinance = await addPerson(h, 'Fred Finance', ['finance']);
   });
 
   afterAll(async () => {
@@ -71,6 +75,18 @@ describe('monthly close, end to end over HTTP', () => {
   }
 
   const closeView = (periodId: string) => h.http('GET', `/api/v1/periods/${periodId}/close`, { as: h.org.finance });
+  const verification = (as: PersonEntity, periodId: string) => h.http('GET', `/api/v1/periods/${periodId}/verification`, { as });
+
+  /** The engine's own figures for the same inputs, by rep. */
+  const figures = () => {
+    const { rep, otherRep, farRep } = h.org;
+    const engine = calculate({
+      currency: 'USD', periods: [{ id: PERIOD.key, start: PERIOD.start, end: PERIOD.end }], plans: [{ ...PLAN, id: inputs.planVersionId }],
+      participants: [rep, otherRep, farRep].map((p) => ({ id: p.id, planId: inputs.planVersionId, quota: { [PERIOD.key]: inputs.quotas[p.id]! } })),
+      transactions: inputs.transactions,
+    });
+    return new Map(engine.periods[0]!.participants.map((r) => [r.participantId, r]));
+  };
 
   /** Plan, accepted assignments, a locked quota set and January's deals, written as their own flows leave them. */
   async function seedInputs() {
@@ -134,173 +150,233 @@ describe('monthly close, end to end over HTTP', () => {
     };
   }
 
-  it('freezes, calculates, routes approvals, recalculates after a finance reject, exports payroll, emails each rep one statement, and closes for good', async () => {
-    const { ops, finance, manager, otherManager, rep, otherRep, farRep } = h.org;
-    const secondFinance = await addPerson(h, 'Fred Finance', ['finance']);
+  describe('January, stage by stage', () => {
+    // What each stage leaves for the next (fromStage fails a stage at once when the one it needs did not finish).
+    let periodId: string | undefined;
+    let started: true | undefined;
+    let v1: { versions: { payoutTotal: string }[]; snapshot: { hash: string } } | undefined;
+    let rejected: true | undefined;
+    let approvedV2: true | undefined;
+    let closed: true | undefined;
+    let verified: Record<string, unknown> | undefined;
+    let payoutTampered: true | undefined;
 
-    // Ops creates the period; a month key only, once.
-    const bad = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: '2026-13' } });
-    expect([bad.status, bad.body.code, bad.body.details[0].field]).toEqual([400, 'VALIDATION.FAILED', 'key']);
-    expect((await h.http('POST', '/api/v1/periods', { as: finance, body: { key: PERIOD.key } })).status).toBe(403);
-    const created = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: PERIOD.key } });
-    expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ key: PERIOD.key, startDate: PERIOD.start, endDate: PERIOD.end, status: 'open', currentVersion: 0 });
-    const periodId = created.body.id as string;
-    expect((await h.http('POST', '/api/v1/periods', { as: ops, body: { key: PERIOD.key } })).body.code).toBe('PERIOD.ALREADY_EXISTS');
-
-    // Finance starts the close (ops may not); a second start is the same close.
-    expect((await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: ops })).status).toBe(403);
-    const started = await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: finance });
-    expect(started.status).toBe(202);
-    expect(started.body.period.status).toBe('closing');
-    expect((await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: finance })).status).toBe(202);
-
-    // Both team reviews open at once, on version 1.
-    await taskOf(manager, periodId, 'team:', 1);
-    await taskOf(otherManager, periodId, 'team:', 1);
-    const v1 = (await closeView(periodId)).body;
-    expect(v1).toMatchObject({ state: 'in_review', currentVersion: 1, exceptions: [], snapshot: { hash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
-
-    // The engine's own figures for the same inputs.
-    const engine = calculate({
-      currency: 'USD', periods: [{ id: PERIOD.key, start: PERIOD.start, end: PERIOD.end }], plans: [{ ...PLAN, id: inputs.planVersionId }],
-      participants: [rep, otherRep, farRep].map((p) => ({ id: p.id, planId: inputs.planVersionId, quota: { [PERIOD.key]: inputs.quotas[p.id]! } })),
-      transactions: inputs.transactions,
+    it('ops creates the period: a month key only, once; finance may not', async () => {
+      const { ops, finance } = h.org;
+      const bad = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: '2026-13' } });
+      expect([bad.status, bad.body.code, bad.body.details[0].field]).toEqual([400, 'VALIDATION.FAILED', 'key']);
+      expect((await h.http('POST', '/api/v1/periods', { as: finance, body: { key: PERIOD.key } })).status).toBe(403);
+      const created = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: PERIOD.key } });
+      expect(created.status).toBe(201);
+      periodId = created.body.id as string;
+      expect(created.body).toMatchObject({ key: PERIOD.key, startDate: PERIOD.start, endDate: PERIOD.end, status: 'open', currentVersion: 0 });
+      expect((await h.http('POST', '/api/v1/periods', { as: ops, body: { key: PERIOD.key } })).body.code).toBe('PERIOD.ALREADY_EXISTS');
     });
-    const figures = new Map(engine.periods[0]!.participants.map((r) => [r.participantId, r]));
-    const total = (rows: ParticipantPeriodOutput[]) => rows.reduce((sum, r) => sum + BigInt(r.payout.replace('.', '')), 0n);
-    const engineTotal = total([...figures.values()]);
-    expect(v1.versions).toEqual([{ version: 1, reps: 3, payoutTotal: `${engineTotal / 100n}.${String(engineTotal % 100n).padStart(2, '0')}`, earningsTotal: expect.any(String), negativeCount: 0 }]);
 
-    // The payroll file of version 1, for ops and finance only.
-    const payroll = await h.http('GET', `/api/v1/periods/${periodId}/payroll`, { as: ops });
-    expect(payroll.headers.get('x-calculation-version')).toBe('1');
-    expect((await h.http('GET', `/api/v1/periods/${periodId}/payroll`, { as: manager })).status).toBe(403);
+    it('finance starts the close (ops may not); a second start is the same close', async () => {
+      const id = fromStage(periodId, 'the period created');
+      const { ops, finance } = h.org;
+      expect((await h.http('POST', `/api/v1/periods/${id}/close`, { as: ops })).status).toBe(403);
+      const first = await h.http('POST', `/api/v1/periods/${id}/close`, { as: finance });
+      expect(first.status).toBe(202);
+      started = true;
+      expect(first.body.period.status).toBe('closing');
+      expect((await h.http('POST', `/api/v1/periods/${id}/close`, { as: finance })).status).toBe(202);
+    });
 
-    // Each manager reviews their own team's payouts, explained; a rep sees their own.
-    const westView = (await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: manager })).body;
-    expect(westView.payouts.map((p: { personId: string }) => p.personId).sort()).toEqual([rep.id, otherRep.id].sort());
-    const ritaRow = westView.payouts.find((p: { personId: string }) => p.personId === rep.id);
-    expect(ritaRow).toMatchObject({ payout: figures.get(rep.id)!.payout, explanation: expect.arrayContaining([expect.stringContaining('Deal D-ACME-1')]) });
-    expect((await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: otherManager })).body.payouts.map((p: { personId: string }) => p.personId)).toEqual([farRep.id]);
-    expect((await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: farRep })).body.payouts.map((p: { personId: string }) => p.personId)).toEqual([farRep.id]);
-    expect((await h.http('GET', `/api/v1/periods/${periodId}/payouts`, { as: finance })).body.payouts).toHaveLength(3);
+    it('version 1: the snapshot hashed, no exception, both team reviews open at once, the total the engine’s', async () => {
+      const id = fromStage(periodId, 'the period created');
+      fromStage(started, 'the close started');
+      const { manager, otherManager } = h.org;
+      await taskOf(manager, id, 'team:', 1);
+      await taskOf(otherManager, id, 'team:', 1);
+      const view = (await closeView(id)).body;
+      v1 = view;
+      expect(view).toMatchObject({ state: 'in_review', currentVersion: 1, exceptions: [], snapshot: { hash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+      const total = (rows: ParticipantPeriodOutput[]) => rows.reduce((sum, r) => sum + BigInt(r.payout.replace('.', '')), 0n);
+      const engineTotal = total([...figures().values()]);
+      expect(view.versions).toEqual([{ version: 1, reps: 3, payoutTotal: `${engineTotal / 100n}.${String(engineTotal % 100n).padStart(2, '0')}`, earningsTotal: expect.any(String), negativeCount: 0 }]);
+    });
 
-    // Version 1: the managers approve, Fay (who started it) may not approve, Fred rejects.
-    await decide(manager, periodId, 'team:', 1, 'approve');
-    await decide(otherManager, periodId, 'team:', 1, 'approve');
-    const fredTask = await taskOf(secondFinance, periodId, 'finance', 2);
-    expect(fredTask.summary).toBe(`Commission close ${PERIOD.key}, calculation version 1`);
-    const self = await h.http('POST', `/api/v1/approvals/${fredTask.id}/decisions`, { as: finance, body: { decision: 'approve' }, headers: { 'Idempotency-Key': `close-self-${fredTask.id}` } });
-    expect(self.status).toBe(403);
-    await decide(secondFinance, periodId, 'finance', 2, 'reject', 'Recalculate after the late Globex split confirmation');
+    it('the payroll file of version 1 is for ops and finance, not for a manager', async () => {
+      const id = fromStage(periodId, 'the period created');
+      fromStage(v1, 'version 1 in review');
+      const { ops, manager } = h.org;
+      const payroll = await h.http('GET', `/api/v1/periods/${id}/payroll`, { as: ops });
+      expect(payroll.headers.get('x-calculation-version')).toBe('1');
+      expect((await h.http('GET', `/api/v1/periods/${id}/payroll`, { as: manager })).status).toBe(403);
+    });
 
-    // Version 2: calculated anew, every approval asked again (each step is a round of its own).
-    await decide(manager, periodId, 'team:', 3, 'approve');
-    await decide(otherManager, periodId, 'team:', 3, 'approve');
-    const v2 = (await closeView(periodId)).body;
-    expect(v2.currentVersion).toBe(2);
-    expect(v2.versions.map((v: { version: number; payoutTotal: string }) => [v.version, v.payoutTotal])).toEqual([[1, v1.versions[0].payoutTotal], [2, v1.versions[0].payoutTotal]]);
-    expect(v2.changes).toEqual([]); // nothing changed between the versions: no rep differs
-    expect(v2.returned).toEqual([expect.objectContaining({ byId: secondFinance.id, stageId: 'finance', version: 1, comment: 'Recalculate after the late Globex split confirmation' })]);
-    await decide(secondFinance, periodId, 'finance', 4, 'approve');
-    await decide(ops, periodId, 'payroll', 5, 'approve');
+    it('each manager reviews their own team’s payouts, explained; a rep sees their own; finance all three', async () => {
+      const id = fromStage(periodId, 'the period created');
+      fromStage(v1, 'version 1 in review');
+      const { finance, manager, otherManager, rep, otherRep, farRep } = h.org;
+      const westView = (await h.http('GET', `/api/v1/periods/${id}/payouts`, { as: manager })).body;
+      expect(westView.payouts.map((p: { personId: string }) => p.personId).sort()).toEqual([rep.id, otherRep.id].sort());
+      const ritaRow = westView.payouts.find((p: { personId: string }) => p.personId === rep.id);
+      expect(ritaRow).toMatchObject({ payout: figures().get(rep.id)!.payout, explanation: expect.arrayContaining([expect.stringContaining('Deal D-ACME-1')]) });
+      expect((await h.http('GET', `/api/v1/periods/${id}/payouts`, { as: otherManager })).body.payouts.map((p: { personId: string }) => p.personId)).toEqual([farRep.id]);
+      expect((await h.http('GET', `/api/v1/periods/${id}/payouts`, { as: farRep })).body.payouts.map((p: { personId: string }) => p.personId)).toEqual([farRep.id]);
+      expect((await h.http('GET', `/api/v1/periods/${id}/payouts`, { as: finance })).body.payouts).toHaveLength(3);
+    });
 
-    // Closed: statements of version 2 only, one email per rep.
-    const closed = await eventually(async () => {
-      const v = (await closeView(periodId)).body;
-      return v.period.status === 'closed' ? v : undefined;
-    }, 'period closed', 90_000);
-    expect(closed).toMatchObject({ state: 'closed', currentVersion: 2, statements: 3 });
+    it('version 1: the managers approve, Fay (who started the close) may not approve it, Fred (finance) rejects it', async () => {
+      const id = fromStage(periodId, 'the period created');
+      fromStage(v1, 'version 1 in review');
+      const { finance, manager, otherManager } = h.org;
+      await decide(manager, id, 'team:', 1, 'approve');
+      await decide(otherManager, id, 'team:', 1, 'approve');
+      const fredTask = await taskOf(secondFinance, id, 'finance', 2);
+      expect(fredTask.summary).toBe(`Commission close ${PERIOD.key}, calculation version 1`);
+      const self = await h.http('POST', `/api/v1/approvals/${fredTask.id}/decisions`, { as: finance, body: { decision: 'approve' }, headers: { 'Idempotency-Key': `close-self-${fredTask.id}` } });
+      expect(self.status).toBe(403);
+      await decide(secondFinance, id, 'finance', 2, 'reject', 'Recalculate after the late Globex split confirmation');
+      rejected = true;
+    });
 
-    const csv = await h.http('GET', `/api/v1/periods/${periodId}/payroll`, { as: finance });
-    expect(csv.headers.get('x-calculation-version')).toBe('2');
-    const csvText = typeof csv.body === 'string' ? csv.body : String(csv.body);
-    const csvLines = csvText.trim().split('\r\n');
-    expect(csvLines[0]).toBe('employee_id,person,amount,currency,period,pay_date,earning_code');
-    for (const person of [rep, otherRep, farRep]) {
-      const r = figures.get(person.id)!;
-      expect(csvLines).toContain(`${person.id},${person.name},${r.payout},USD,${PERIOD.key},2026-02-15,COMMISSION`);
-    }
+    it('version 2 is calculated anew and every approval asked again (each step a round of its own): the same figures, Fred’s return recorded; finance and ops approve', async () => {
+      const id = fromStage(periodId, 'the period created');
+      const first = fromStage(v1, 'version 1 in review');
+      fromStage(rejected, 'version 1 rejected by finance');
+      const { ops, manager, otherManager } = h.org;
+      await decide(manager, id, 'team:', 3, 'approve');
+      await decide(otherManager, id, 'team:', 3, 'approve');
+      const v2 = (await closeView(id)).body;
+      expect(v2.currentVersion).toBe(2);
+      expect(v2.versions.map((v: { version: number; payoutTotal: string }) => [v.version, v.payoutTotal])).toEqual([[1, first.versions[0]!.payoutTotal], [2, first.versions[0]!.payoutTotal]]);
+      expect(v2.changes).toEqual([]); // nothing changed between the versions: no rep differs
+      expect(v2.returned).toEqual([expect.objectContaining({ byId: secondFinance.id, stageId: 'finance', version: 1, comment: 'Recalculate after the late Globex split confirmation' })]);
+      await decide(secondFinance, id, 'finance', 4, 'approve');
+      await decide(ops, id, 'payroll', 5, 'approve');
+      approvedV2 = true;
+    });
 
-    for (const person of [rep, otherRep, farRep]) {
-      const mails = h.smtp.messages.filter((m) => /commission statement/i.test(m.subject ?? '') && JSON.stringify(m.to).includes(person.email));
-      expect(mails).toHaveLength(1);
-      const pdf = mails[0]!.attachments.find((a) => a.contentType === 'application/pdf')!;
-      const text = await pdfText(pdf.content);
-      const r = figures.get(person.id)!;
-      expect(text).toContain(`Rep: ${person.name}`);
-      expect(text).toContain('Calculation version: 2');
-      expect(text).toContain(`Payout: USD ${formatMoney(r.payout)}`);
-      expect(text).toContain(`Earnings (components and adjustments): USD ${formatMoney(r.earnings)}`);
-      for (const c of r.components) for (const line of c.lines) expect(text).toContain(explainLine(line, 'USD').replace(/\s+/g, ' '));
-      expect(text).toContain(`Your payout for the period is USD ${formatMoney(r.payout)}.`);
-      expect(text).not.toContain('D-HOOLI-2');
+    it('closed on version 2 with three statements; the payroll file of version 2 pays the engine’s figures', async () => {
+      const id = fromStage(periodId, 'the period created');
+      fromStage(approvedV2, 'version 2 approved by everyone');
+      const { finance, rep, otherRep, farRep } = h.org;
+      const done = await eventually(async () => {
+        const v = (await closeView(id)).body;
+        return v.period.status === 'closed' ? v : undefined;
+      }, 'period closed', 90_000);
+      closed = true;
+      expect(done).toMatchObject({ state: 'closed', currentVersion: 2, statements: 3 });
 
-      const mine = await h.http('GET', '/api/v1/me/statements', { as: person });
-      expect(mine.body.statements).toEqual([expect.objectContaining({ periodId, periodKey: PERIOD.key, calculationVersion: 2, payout: r.payout, currency: 'USD' })]);
-      // The same PDF to download, for the rep (and their manager), not for another rep.
-      const download = await fetch(`${h.baseUrl}/api/v1/statements/${mine.body.statements[0].id}`, { headers: { authorization: `Bearer ${h.token(person)}` } });
-      expect([download.status, download.headers.get('content-type')]).toEqual([200, 'application/pdf']);
-      expect(Buffer.from(await download.arrayBuffer()).equals(pdf.content)).toBe(true);
-      const other = person.id === farRep.id ? rep : farRep;
-      expect((await h.http('GET', `/api/v1/statements/${mine.body.statements[0].id}`, { as: other })).status).toBe(403);
-    }
-    const statementIds = new Set(h.smtp.messages.filter((m) => /commission statement/i.test(m.subject ?? '')).map((m) => m.messageId));
-    expect(statementIds.size).toBe(3);
+      const csv = await h.http('GET', `/api/v1/periods/${id}/payroll`, { as: finance });
+      expect(csv.headers.get('x-calculation-version')).toBe('2');
+      const csvText = typeof csv.body === 'string' ? csv.body : String(csv.body);
+      const csvLines = csvText.trim().split('\r\n');
+      expect(csvLines[0]).toBe('employee_id,person,amount,currency,period,pay_date,earning_code');
+      for (const person of [rep, otherRep, farRep]) {
+        const r = figures().get(person.id)!;
+        expect(csvLines).toContain(`${person.id},${person.name},${r.payout},USD,${PERIOD.key},2026-02-15,COMMISSION`);
+      }
+    });
 
-    // Every step is in the audit trail.
-    const trace = await h.http('GET', `/api/v1/audit/trace/${subjectOf(periodId)}`, { as: h.org.auditor });
-    const actions = (trace.body.events as { action: string }[]).map((e) => e.action);
-    for (const action of ['period.created', 'period.close-started', 'period.frozen', 'period.calculated', 'period.routed', 'period.returned', 'period.statement-sent', 'period.closed']) {
-      expect(actions).toContain(action);
-    }
+    it('each rep gets one statement email of version 2 whose PDF has the engine’s figures, and downloads the same PDF (another rep may not); three distinct messages', async () => {
+      const id = fromStage(periodId, 'the period created');
+      fromStage(closed, 'January closed');
+      const { rep, otherRep, farRep } = h.org;
+      for (const person of [rep, otherRep, farRep]) {
+        const mails = h.smtp.messages.filter((m) => /commission statement/i.test(m.subject ?? '') && JSON.stringify(m.to).includes(person.email));
+        expect(mails).toHaveLength(1);
+        const pdf = mails[0]!.attachments.find((a) => a.contentType === 'application/pdf')!;
+        const text = await pdfText(pdf.content);
+        const r = figures().get(person.id)!;
+        expect(text).toContain(`Rep: ${person.name}`);
+        expect(text).toContain('Calculation version: 2');
+        expect(text).toContain(`Payout: USD ${formatMoney(r.payout)}`);
+        expect(text).toContain(`Earnings (components and adjustments): USD ${formatMoney(r.earnings)}`);
+        for (const c of r.components) for (const line of c.lines) expect(text).toContain(explainLine(line, 'USD').replace(/\s+/g, ' '));
+        expect(text).toContain(`Your payout for the period is USD ${formatMoney(r.payout)}.`);
+        expect(text).not.toContain('D-HOOLI-2');
 
-    // Immutable in the database: the owner's UPDATE and DELETE are refused; the app role has no UPDATE at all.
-    await expect(h.db.query(`UPDATE payouts SET payout = payout + 1 WHERE period_id = $1`, [periodId])).rejects.toThrow(/closed period/);
-    await expect(h.db.query(`DELETE FROM statements WHERE period_id = $1`, [periodId])).rejects.toThrow(/closed period/);
-    await expect(h.db.query(`UPDATE periods SET status = 'open', closed_at = NULL WHERE id = $1`, [periodId])).rejects.toThrow(/is closed/);
-    const runner = h.db.createQueryRunner();
-    try {
-      await runner.query('SET ROLE quotaflow_app');
-      await expect(runner.query(`UPDATE payouts SET payout = 0 WHERE period_id = $1`, [periodId])).rejects.toThrow(/permission denied/);
-    } finally {
-      await runner.query('RESET ROLE');
-      await runner.release();
-    }
-    expect((await h.http('POST', `/api/v1/periods/${periodId}/close`, { as: finance })).body.code).toBe('PERIOD.CLOSED');
+        const mine = await h.http('GET', '/api/v1/me/statements', { as: person });
+        expect(mine.body.statements).toEqual([expect.objectContaining({ periodId: id, periodKey: PERIOD.key, calculationVersion: 2, payout: r.payout, currency: 'USD' })]);
+        // The same PDF to download, for the rep (and their manager), not for another rep.
+        const download = await fetch(`${h.baseUrl}/api/v1/statements/${mine.body.statements[0].id}`, { headers: { authorization: `Bearer ${h.token(person)}` } });
+        expect([download.status, download.headers.get('content-type')]).toEqual([200, 'application/pdf']);
+        expect(Buffer.from(await download.arrayBuffer()).equals(pdf.content)).toBe(true);
+        const other = person.id === farRep.id ? rep : farRep;
+        expect((await h.http('GET', `/api/v1/statements/${mine.body.statements[0].id}`, { as: other })).status).toBe(403);
+      }
+      const statementIds = new Set(h.smtp.messages.filter((m) => /commission statement/i.test(m.subject ?? '')).map((m) => m.messageId));
+      expect(statementIds.size).toBe(3);
+    });
 
-    // Recalculated from its stored snapshot, the closed period gives the same cents: over HTTP and by the command.
-    const verification = (as: PersonEntity, id = periodId) => h.http('GET', `/api/v1/periods/${id}/verification`, { as });
-    const verified = await verification(h.org.auditor);
-    expect(verified.status).toBe(200);
-    expect(verified.body).toMatchObject({ periodId, version: 2, snapshotHash: v1.snapshot.hash, hashMatches: true, reps: 3, matching: 3, differences: [] });
-    expect((await verification(rep)).status).toBe(403);
-    expect((await verification(ops)).status).toBe(403);
-    const open = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: '2026-02' } });
-    const notClosed = await verification(finance, open.body.id as string);
-    expect([notClosed.status, notClosed.body.code]).toEqual([409, 'PERIOD.NOT_CLOSED']);
-    const good = closeVerify(h, periodId);
-    expect([good.status, JSON.parse(good.stdout)]).toEqual([0, verified.body]);
-    expect(good.stderr).toContain(`close ${PERIOD.key} v2: OK — 3/3 reps match to the cent, snapshot hash matches`);
-    expect(closeVerify(h, '00000000-0000-4000-8000-000000000000').status).toBe(2);
+    it('every step of the close is in the audit trail', async () => {
+      const id = fromStage(periodId, 'the period created');
+      fromStage(closed, 'January closed');
+      const trace = await h.http('GET', `/api/v1/audit/trace/${subjectOf(id)}`, { as: h.org.auditor });
+      const actions = (trace.body.events as { action: string }[]).map((e) => e.action);
+      for (const action of ['period.created', 'period.close-started', 'period.frozen', 'period.calculated', 'period.routed', 'period.returned', 'period.statement-sent', 'period.closed']) {
+        expect(actions).toContain(action);
+      }
+    });
 
-    // A payout changed behind the database's back (the owner, the trigger off): the rep and the field are named.
-    const storedPayout = figures.get(farRep.id)!.payout;
-    await tamper(h, 'payouts', `UPDATE payouts SET payout = payout + 0.01 WHERE period_id = $1 AND person_id = $2 AND calculation_version = 2`, [periodId, farRep.id]);
-    const tampered = (await verification(finance)).body;
-    const paidMore = `${(BigInt(storedPayout.replace('.', '')) + 1n) / 100n}.${String((BigInt(storedPayout.replace('.', '')) + 1n) % 100n).padStart(2, '0')}`;
-    expect(tampered).toMatchObject({ hashMatches: true, reps: 3, matching: 2, differences: [{ personId: farRep.id, field: 'payout', stored: paidMore, recomputed: storedPayout }] });
-    const differs = closeVerify(h, periodId);
-    expect(differs.status).toBe(1);
-    expect(JSON.parse(differs.stdout).differences).toEqual(tampered.differences);
-    expect(differs.stderr).toContain(`${farRep.id} payout: stored ${paidMore}, recomputed ${storedPayout}`);
+    it('closed for good in the database: the owner’s UPDATE and DELETE are refused, the app role has no UPDATE at all; a new close is refused', async () => {
+      const id = fromStage(periodId, 'the period created');
+      fromStage(closed, 'January closed');
+      const { finance } = h.org;
+      await expect(h.db.query(`UPDATE payouts SET payout = payout + 1 WHERE period_id = $1`, [id])).rejects.toThrow(/closed period/);
+      await expect(h.db.query(`DELETE FROM statements WHERE period_id = $1`, [id])).rejects.toThrow(/closed period/);
+      await expect(h.db.query(`UPDATE periods SET status = 'open', closed_at = NULL WHERE id = $1`, [id])).rejects.toThrow(/is closed/);
+      const runner = h.db.createQueryRunner();
+      try {
+        await runner.query('SET ROLE quotaflow_app');
+        await expect(runner.query(`UPDATE payouts SET payout = 0 WHERE period_id = $1`, [id])).rejects.toThrow(/permission denied/);
+      } finally {
+        await runner.query('RESET ROLE');
+        await runner.release();
+      }
+      expect((await h.http('POST', `/api/v1/periods/${id}/close`, { as: finance })).body.code).toBe('PERIOD.CLOSED');
+    });
 
-    // The snapshot rewritten: its stored hash no longer matches its content.
-    await tamper(h, 'close_snapshots', `UPDATE close_snapshots SET content = jsonb_set(content, '{deals}', '99') WHERE id = (SELECT snapshot_id FROM payouts WHERE period_id = $1 AND calculation_version = 2 LIMIT 1)`, [periodId]);
-    const rewritten = (await verification(h.org.admin)).body;
-    expect(rewritten).toMatchObject({ hashMatches: false, snapshotHash: v1.snapshot.hash });
-    expect(rewritten.contentHash).not.toBe(v1.snapshot.hash);
+    it('recalculated from its stored snapshot, the closed period gives the same cents, over HTTP (not for a rep or ops; an open period is refused) and by `npm run close:verify`', async () => {
+      const id = fromStage(periodId, 'the period created');
+      const first = fromStage(v1, 'version 1 in review');
+      fromStage(closed, 'January closed');
+      const { ops, finance, rep } = h.org;
+      const ok = await verification(h.org.auditor, id);
+      expect(ok.status).toBe(200);
+      expect(ok.body).toMatchObject({ periodId: id, version: 2, snapshotHash: first.snapshot.hash, hashMatches: true, reps: 3, matching: 3, differences: [] });
+      verified = ok.body;
+      expect((await verification(rep, id)).status).toBe(403);
+      expect((await verification(ops, id)).status).toBe(403);
+      const open = await h.http('POST', '/api/v1/periods', { as: ops, body: { key: '2026-02' } });
+      const notClosed = await verification(finance, open.body.id as string);
+      expect([notClosed.status, notClosed.body.code]).toEqual([409, 'PERIOD.NOT_CLOSED']);
+      const good = closeVerify(h, id);
+      expect([good.status, JSON.parse(good.stdout)]).toEqual([0, ok.body]);
+      expect(good.stderr).toContain(`close ${PERIOD.key} v2: OK — 3/3 reps match to the cent, snapshot hash matches`);
+      expect(closeVerify(h, '00000000-0000-4000-8000-000000000000').status).toBe(2);
+    });
+
+    it('a payout changed behind the database’s back (the owner, the trigger off): the verification names the rep and the field, over HTTP and by the command', async () => {
+      const id = fromStage(periodId, 'the period created');
+      fromStage(verified, 'the closed period verified');
+      const { finance, farRep } = h.org;
+      const storedPayout = figures().get(farRep.id)!.payout;
+      await tamper(h, 'payouts', `UPDATE payouts SET payout = payout + 0.01 WHERE period_id = $1 AND person_id = $2 AND calculation_version = 2`, [id, farRep.id]);
+      payoutTampered = true;
+      const tampered = (await verification(finance, id)).body;
+      const paidMore = `${(BigInt(storedPayout.replace('.', '')) + 1n) / 100n}.${String((BigInt(storedPayout.replace('.', '')) + 1n) % 100n).padStart(2, '0')}`;
+      expect(tampered).toMatchObject({ hashMatches: true, reps: 3, matching: 2, differences: [{ personId: farRep.id, field: 'payout', stored: paidMore, recomputed: storedPayout }] });
+      const differs = closeVerify(h, id);
+      expect(differs.status).toBe(1);
+      expect(JSON.parse(differs.stdout).differences).toEqual(tampered.differences);
+      expect(differs.stderr).toContain(`${farRep.id} payout: stored ${paidMore}, recomputed ${storedPayout}`);
+    });
+
+    it('the snapshot rewritten behind the database’s back: its stored hash no longer matches its content', async () => {
+      const id = fromStage(periodId, 'the period created');
+      const first = fromStage(v1, 'version 1 in review');
+      fromStage(payoutTampered, 'the payout changed');
+      await tamper(h, 'close_snapshots', `UPDATE close_snapshots SET content = jsonb_set(content, '{deals}', '99') WHERE id = (SELECT snapshot_id FROM payouts WHERE period_id = $1 AND calculation_version = 2 LIMIT 1)`, [id]);
+      const rewritten = (await verification(h.org.admin, id)).body;
+      expect(rewritten).toMatchObject({ hashMatches: false, snapshotHash: first.snapshot.hash });
+      expect(rewritten.contentHash).not.toBe(first.snapshot.hash);
+    });
   });
 
   it('blocking exceptions (a deal in a foreign currency, reps on an attainment plan without a locked quota) stop the close before any payout; the period is open again', async () => {

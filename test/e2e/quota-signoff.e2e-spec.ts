@@ -1,5 +1,6 @@
 import { QuotaLineEntity, QuotaSetVersionEntity } from '@quotaflow/persistence';
 import type { PersonEntity } from '@quotaflow/persistence';
+import { fromStage } from '../support/stages';
 import { eventually, type Harness, startHarness } from './harness';
 
 jest.setTimeout(240_000);
@@ -70,149 +71,202 @@ describe('quota sign-off, end to end over HTTP', () => {
     expect(await h.db.getRepository(QuotaSetVersionEntity).count()).toBe(before);
   });
 
-  it('ops proposes, managers adjust and reject, ops revises, everyone signs, reps acknowledge; the set locks and a mid-period change supersedes it', async () => {
-    const { ops, finance, manager, otherManager, rep, otherRep, farRep, team, otherTeam, auditor } = h.org;
-    const body = q1Body();
+  describe('the 2026-Q1 sign-off story, stage by stage', () => {
+    // What each stage leaves for the next (fromStage fails a stage at once when the one before did not finish).
+    let id: string | undefined;
+    let teamTasks: { mia: { id: string }; max: { id: string } } | undefined;
+    let adjusted: true | undefined;
+    let returnedToOps: true | undefined;
+    let financeApproved: true | undefined;
+    let locked: true | undefined;
+    let lockedForGood: true | undefined;
+    let v4InForce: true | undefined;
 
-    const created = await h.http('POST', '/api/v1/quota-sets', { as: ops, body });
-    expect(created.status).toBe(201);
-    const id: string = created.body.id;
-    expect(created.body).toMatchObject({ status: 'draft', currentVersion: 1, flags: { shortfall: '50000.00', shortfallFlag: true } });
+    it('ops proposes version 1 (the 50,000.00 shortfall flagged) and submits it; a second submit is the same', async () => {
+      const { ops } = h.org;
+      const created = await h.http('POST', '/api/v1/quota-sets', { as: ops, body: q1Body() });
+      expect(created.status).toBe(201);
+      const setId: string = created.body.id;
+      expect(created.body).toMatchObject({ status: 'draft', currentVersion: 1, flags: { shortfall: '50000.00', shortfallFlag: true } });
 
-    const submitted = await h.http('POST', `/api/v1/quota-sets/${id}/submit`, { as: ops });
-    expect(submitted.status).toBe(202);
-    expect(submitted.body.status).toBe('in_review');
-    expect((await h.http('POST', `/api/v1/quota-sets/${id}/submit`, { as: ops })).status).toBe(202); // idempotent
-
-    // Both team stages are open at once; each manager gets one email.
-    const miaTask = await taskOf(manager, id, 'team:');
-    const maxTask = await taskOf(otherManager, id, 'team:');
-    expect([miaTask.stage.id, maxTask.stage.id]).toEqual([`team:${team.id}`, `team:${otherTeam.id}`]);
-    await h.smtp.waitFor((m) => mailsTo(manager.email).includes(m) && /Waiting for you: Quota set 2026-Q1 .* — Team West manager approval/.test(m.subject ?? ''), 60_000);
-
-    // Mia moves quota between her reps (team total unchanged): version 2. Max may not touch West.
-    const moved = await h.http('POST', `/api/v1/quota-sets/${id}/adjustments`, {
-      as: manager, body: { teamId: team.id, changes: [{ personId: rep.id, amount: '280000.00' }, { personId: otherRep.id, amount: '320000.00' }], comment: 'Ravi has the bigger patch' },
+      const submitted = await h.http('POST', `/api/v1/quota-sets/${setId}/submit`, { as: ops });
+      expect(submitted.status).toBe(202);
+      expect(submitted.body.status).toBe('in_review');
+      id = setId;
+      expect((await h.http('POST', `/api/v1/quota-sets/${setId}/submit`, { as: ops })).status).toBe(202); // idempotent
     });
-    expect([moved.status, moved.body.currentVersion]).toEqual([200, 2]);
-    const totalMoves = await h.http('POST', `/api/v1/quota-sets/${id}/adjustments`, {
-      as: manager, body: { teamId: team.id, changes: [{ personId: rep.id, amount: '1.00' }], comment: 'oops' },
+
+    it('both team stages open at once, and the manager gets the email asking for the decision', async () => {
+      const setId = fromStage(id, 'the proposal submitted');
+      const { manager, otherManager, team, otherTeam } = h.org;
+      const miaTask = await taskOf(manager, setId, 'team:');
+      const maxTask = await taskOf(otherManager, setId, 'team:');
+      teamTasks = { mia: miaTask, max: maxTask };
+      expect([miaTask.stage.id, maxTask.stage.id]).toEqual([`team:${team.id}`, `team:${otherTeam.id}`]);
+      await h.smtp.waitFor((m) => mailsTo(manager.email).includes(m) && /Waiting for you: Quota set 2026-Q1 .* — Team West manager approval/.test(m.subject ?? ''), 60_000);
     });
-    expect(totalMoves.body.code).toBe('QUOTA.TEAM_TOTAL_CHANGED');
-    const foreign = await h.http('POST', `/api/v1/quota-sets/${id}/adjustments`, {
-      as: otherManager, body: { teamId: team.id, changes: [{ personId: rep.id, amount: '300000.00' }, { personId: otherRep.id, amount: '300000.00' }], comment: 'x' },
+
+    it('Mia moves quota between her reps (version 2, team total unchanged); a changed team total, another team’s manager and the requester deciding are refused', async () => {
+      const setId = fromStage(id, 'the proposal submitted');
+      const { mia } = fromStage(teamTasks, 'both team stages open');
+      const { ops, manager, otherManager, rep, otherRep, team } = h.org;
+      const moved = await h.http('POST', `/api/v1/quota-sets/${setId}/adjustments`, {
+        as: manager, body: { teamId: team.id, changes: [{ personId: rep.id, amount: '280000.00' }, { personId: otherRep.id, amount: '320000.00' }], comment: 'Ravi has the bigger patch' },
+      });
+      expect([moved.status, moved.body.currentVersion]).toEqual([200, 2]);
+      adjusted = true;
+      const totalMoves = await h.http('POST', `/api/v1/quota-sets/${setId}/adjustments`, {
+        as: manager, body: { teamId: team.id, changes: [{ personId: rep.id, amount: '1.00' }], comment: 'oops' },
+      });
+      expect(totalMoves.body.code).toBe('QUOTA.TEAM_TOTAL_CHANGED');
+      const foreign = await h.http('POST', `/api/v1/quota-sets/${setId}/adjustments`, {
+        as: otherManager, body: { teamId: team.id, changes: [{ personId: rep.id, amount: '300000.00' }, { personId: otherRep.id, amount: '300000.00' }], comment: 'x' },
+      });
+      expect([foreign.status, foreign.body.code]).toEqual([403, 'AUTH.NOT_AN_APPROVER']);
+      // Ops (the requester) cannot decide a manager's task.
+      const opsDecides = await h.http('POST', `/api/v1/approvals/${mia.id}/decisions`, { as: ops, body: { decision: 'approve' } });
+      expect(opsDecides.status).toBe(403);
     });
-    expect([foreign.status, foreign.body.code]).toEqual([403, 'AUTH.NOT_AN_APPROVER']);
-    // Ops (the requester) cannot decide a manager's task.
-    const opsDecides = await h.http('POST', `/api/v1/approvals/${miaTask.id}/decisions`, { as: ops, body: { decision: 'approve' } });
-    expect(opsDecides.status).toBe(403);
 
-    // Max rejects East: the set goes back to ops with the comment.
-    await decide(manager, id, 'team:', 'approve');
-    await decide(otherManager, id, 'team:', 'reject', 'East cannot carry 350k with Rosa alone');
-    const returned = await waitStatus(id, 'returned');
-    expect(returned.workflow.returned).toMatchObject({ byId: otherManager.id, comment: 'East cannot carry 350k with Rosa alone' });
-    const returnMail = await h.smtp.waitFor((m) => mailsTo(ops.email).includes(m) && /returned/.test(m.subject ?? ''), 60_000);
-    expect(returnMail.text).toContain('East cannot carry 350k with Rosa alone');
-
-    // Ops revises: version 3 through the same sign-off (the same workflow, a new round).
-    const revised = await h.http('POST', `/api/v1/quota-sets/${id}/revisions`, {
-      as: ops,
-      body: {
-        companyTarget: '1000000.00', teamTargets: { [team.id]: '650000.00', [otherTeam.id]: '350000.00' },
-        quotas: [{ personId: rep.id, amount: '300000.00' }, { personId: otherRep.id, amount: '350000.00' }, { personId: farRep.id, amount: '350000.00' }],
-        comment: 'West takes 50k from East',
-      },
+    it('Mia approves, Max rejects East: the set returns to ops with his comment, by email too', async () => {
+      const setId = fromStage(id, 'the proposal submitted');
+      fromStage(teamTasks, 'both team stages open');
+      fromStage(adjusted, 'Mia’s adjustment (version 2)');
+      const { ops, manager, otherManager } = h.org;
+      await decide(manager, setId, 'team:', 'approve');
+      await decide(otherManager, setId, 'team:', 'reject', 'East cannot carry 350k with Rosa alone');
+      const returned = await waitStatus(setId, 'returned');
+      expect(returned.workflow.returned).toMatchObject({ byId: otherManager.id, comment: 'East cannot carry 350k with Rosa alone' });
+      returnedToOps = true;
+      const returnMail = await h.smtp.waitFor((m) => mailsTo(ops.email).includes(m) && /returned/.test(m.subject ?? ''), 60_000);
+      expect(returnMail.text).toContain('East cannot carry 350k with Rosa alone');
     });
-    expect([revised.status, revised.body.status, revised.body.currentVersion]).toEqual([200, 'in_review', 3]);
 
-    await decide(manager, id, 'team:', 'approve');
-    await decide(otherManager, id, 'team:', 'approve', 'fine now');
-    const financeTask = await taskOf(finance, id, 'finance');
-    expect(financeTask.summary).toBe('Quota set 2026-Q1 (2026-01-01 to 2026-03-31), version 3');
-    // What finance weighs is in finance's own email, not in a summary every task shows.
-    const financeMail = await h.smtp.waitFor((m) => mailsTo(finance.email).includes(m) && /Finance approval of the quota set/.test(m.subject ?? ''), 60_000);
-    expect(financeMail.text).toContain('The rep quotas add up to USD 1,000,000.00 against a company target of USD 1,000,000.00. It meets the company target.');
-    await decide(finance, id, 'finance', 'approve');
+    it('ops revises (version 3, a new round of the same workflow); both managers approve; finance’s task and email say what finance weighs; finance approves', async () => {
+      const setId = fromStage(id, 'the proposal submitted');
+      fromStage(returnedToOps, 'the set returned to ops');
+      const { ops, finance, manager, otherManager, rep, otherRep, farRep, team, otherTeam } = h.org;
+      const revised = await h.http('POST', `/api/v1/quota-sets/${setId}/revisions`, {
+        as: ops,
+        body: {
+          companyTarget: '1000000.00', teamTargets: { [team.id]: '650000.00', [otherTeam.id]: '350000.00' },
+          quotas: [{ personId: rep.id, amount: '300000.00' }, { personId: otherRep.id, amount: '350000.00' }, { personId: farRep.id, amount: '350000.00' }],
+          comment: 'West takes 50k from East',
+        },
+      });
+      expect([revised.status, revised.body.status, revised.body.currentVersion]).toEqual([200, 'in_review', 3]);
 
-    // Every rep acknowledges their own quota.
-    for (const person of [rep, otherRep, farRep]) await decide(person, id, 'acknowledge:', 'acknowledge');
-    const locked = await waitStatus(id, 'locked');
-    expect(locked).toMatchObject({ effectiveVersion: 3, currentVersion: 3, flagged: false });
-    expect(locked.versions.map((v: { version: number; reason: string; locked: boolean }) => [v.version, v.reason, v.locked])).toEqual([
-      [1, 'submission', false], [2, 'manager-adjustment', false], [3, 'revision', true],
-    ]);
-    expect(locked.versions[1].comment).toBe('Ravi has the bigger patch');
-    expect(locked.versions[2].lines.every((l: { acknowledgedAt: string | null }) => l.acknowledgedAt !== null)).toBe(true);
-    await h.smtp.waitFor((m) => mailsTo(rep.email).includes(m) && /locked/.test(m.subject ?? ''), 60_000);
-
-    // Who sees what: a manager their team, a rep their own line.
-    const asManager = (await view(id, otherManager)).body;
-    expect(asManager.versions[2].lines.map((l: { personId: string }) => l.personId)).toEqual([farRep.id]);
-    expect(asManager.companyTarget).toBeNull();
-    const asRep = (await view(id, rep)).body;
-    expect(asRep.versions[2].lines).toEqual([expect.objectContaining({ personId: rep.id, amount: '300000.00' })]);
-    const mine = await h.http('GET', '/api/v1/me/quotas', { as: rep });
-    expect(mine.body.quotas).toEqual([expect.objectContaining({ quotaSetId: id, periodId: '2026-Q1', amount: '300000.00', version: 3 })]);
-    const engine = await h.http('GET', `/api/v1/quota-sets/${id}/engine-quotas`, { as: finance });
-    expect(engine.body).toEqual({
-      periodId: '2026-Q1', version: 3,
-      participants: expect.arrayContaining([{ id: rep.id, quota: { '2026-Q1': '300000.00' } }, { id: farRep.id, quota: { '2026-Q1': '350000.00' } }]),
+      await decide(manager, setId, 'team:', 'approve');
+      await decide(otherManager, setId, 'team:', 'approve', 'fine now');
+      const financeTask = await taskOf(finance, setId, 'finance');
+      expect(financeTask.summary).toBe('Quota set 2026-Q1 (2026-01-01 to 2026-03-31), version 3');
+      // What finance weighs is in finance's own email, not in a summary every task shows.
+      const financeMail = await h.smtp.waitFor((m) => mailsTo(finance.email).includes(m) && /Finance approval of the quota set/.test(m.subject ?? ''), 60_000);
+      expect(financeMail.text).toContain('The rep quotas add up to USD 1,000,000.00 against a company target of USD 1,000,000.00. It meets the company target.');
+      await decide(finance, setId, 'finance', 'approve');
+      financeApproved = true;
     });
-    expect((await h.http('GET', `/api/v1/quota-sets/${id}/engine-quotas`, { as: rep })).status).toBe(403);
 
-    // Locked means immutable, even for the database owner.
-    const v3 = await h.db.getRepository(QuotaSetVersionEntity).findOneByOrFail({ quotaSetId: id, version: 3 });
-    await expect(h.db.getRepository(QuotaLineEntity).update({ quotaSetVersionId: v3.id, personId: rep.id }, { amount: '1.00' })).rejects.toThrow(/immutable/);
-    await expect(h.db.getRepository(QuotaSetVersionEntity).update({ id: v3.id }, { locked: false, lockedAt: null })).rejects.toThrow(/stays locked|immutable/);
-    await expect(h.db.getRepository(QuotaLineEntity).delete({ quotaSetVersionId: v3.id })).rejects.toThrow(/DELETE refused/);
-    // A second set for the same period is refused: a change is a revision.
-    const second = await h.http('POST', '/api/v1/quota-sets', { as: ops, body });
-    expect([second.status, second.body.code]).toEqual([409, 'QUOTA_SET.ALREADY_LOCKED']);
-
-    // Mid-period change: version 4 through the same workflow type; v3 stays in force until v4 locks.
-    const change = await h.http('POST', `/api/v1/quota-sets/${id}/revisions`, {
-      as: ops,
-      body: {
-        companyTarget: '1000000.00', teamTargets: { [team.id]: '650000.00', [otherTeam.id]: '350000.00' },
-        quotas: [{ personId: rep.id, amount: '320000.00' }, { personId: otherRep.id, amount: '330000.00' }, { personId: farRep.id, amount: '350000.00' }],
-        comment: 'Rita takes over an account in February',
-      },
+    it('every rep acknowledges their own quota: the set locks on version 3 with its version history, and the reps are told', async () => {
+      const setId = fromStage(id, 'the proposal submitted');
+      fromStage(financeApproved, 'finance’s approval of version 3');
+      const { rep, otherRep, farRep } = h.org;
+      for (const person of [rep, otherRep, farRep]) await decide(person, setId, 'acknowledge:', 'acknowledge');
+      const set = await waitStatus(setId, 'locked');
+      locked = true;
+      expect(set).toMatchObject({ effectiveVersion: 3, currentVersion: 3, flagged: false });
+      expect(set.versions.map((v: { version: number; reason: string; locked: boolean }) => [v.version, v.reason, v.locked])).toEqual([
+        [1, 'submission', false], [2, 'manager-adjustment', false], [3, 'revision', true],
+      ]);
+      expect(set.versions[1].comment).toBe('Ravi has the bigger patch');
+      expect(set.versions[2].lines.every((l: { acknowledgedAt: string | null }) => l.acknowledgedAt !== null)).toBe(true);
+      await h.smtp.waitFor((m) => mailsTo(rep.email).includes(m) && /locked/.test(m.subject ?? ''), 60_000);
     });
-    expect([change.status, change.body.status, change.body.currentVersion, change.body.effectiveVersion, change.body.workflowId]).toEqual([
-      200, 'in_review', 4, 3, `quota-signoff:${id}:v4`,
-    ]);
-    expect((await h.http('GET', '/api/v1/me/quotas', { as: rep })).body.quotas[0].amount).toBe('300000.00');
-    await decide(manager, id, 'team:', 'approve');
-    await decide(otherManager, id, 'team:', 'approve');
-    await decide(finance, id, 'finance', 'approve');
-    for (const person of [rep, otherRep, farRep]) await decide(person, id, 'acknowledge:', 'acknowledge');
-    const relocked = await eventually(async () => {
-      const res = await view(id);
-      return res.body?.effectiveVersion === 4 ? res.body : undefined;
-    }, 'version 4 in force', 60_000);
-    expect(relocked.versions[2]).toMatchObject({ version: 3, locked: true, supersededByVersion: 4 });
-    expect(relocked.versions[3]).toMatchObject({ version: 4, locked: true, reason: 'mid-period-change', supersededByVersion: null });
-    expect((await h.http('GET', '/api/v1/me/quotas', { as: rep })).body.quotas.map((q: { amount: string }) => q.amount)).toEqual(['320000.00']);
 
-    // The auditor's trace: every step, actor, role, workflow and run.
-    const trail = await h.http('GET', `/api/v1/audit?subject=quota-set:${id}&limit=1000`, { as: auditor });
-    expect(trail.status).toBe(200);
-    const events = trail.body.events as { action: string; actorId: string | null; actorRole: string | null; workflowId: string | null; runId: string | null; comment: string | null }[];
-    const actions = events.map((e) => e.action);
-    for (const action of ['quota-set.created', 'quota-set.submitted', 'quota-set.adjusted', 'quota-set.approved', 'quota-set.rejected', 'quota-set.returned',
-      'quota-set.revised', 'quota-set.acknowledged', 'quota-set.locked', 'quota-set.change-proposed', 'quota-set.change-submitted']) {
-      expect(actions).toContain(action);
-    }
-    expect(events.find((e) => e.action === 'quota-set.rejected')).toMatchObject({ actorId: otherManager.id, actorRole: 'manager', comment: 'East cannot carry 350k with Rosa alone' });
-    expect(events.filter((e) => e.action === 'quota-set.locked').map((e) => e.workflowId)).toEqual([`quota-signoff:${id}`, `quota-signoff:${id}:v4`]);
-    expect(events.filter((e) => e.workflowId).every((e) => e.runId)).toBe(true);
-    expect((await h.http('GET', '/api/v1/audit/verify', { as: auditor })).body.ok).toBe(true);
+    it('who sees what of the locked set: a manager their team, a rep their own line; the engine quotas for finance, not for a rep', async () => {
+      const setId = fromStage(id, 'the proposal submitted');
+      fromStage(locked, 'the set locked on version 3');
+      const { finance, otherManager, rep, farRep } = h.org;
+      const asManager = (await view(setId, otherManager)).body;
+      expect(asManager.versions[2].lines.map((l: { personId: string }) => l.personId)).toEqual([farRep.id]);
+      expect(asManager.companyTarget).toBeNull();
+      const asRep = (await view(setId, rep)).body;
+      expect(asRep.versions[2].lines).toEqual([expect.objectContaining({ personId: rep.id, amount: '300000.00' })]);
+      const mine = await h.http('GET', '/api/v1/me/quotas', { as: rep });
+      expect(mine.body.quotas).toEqual([expect.objectContaining({ quotaSetId: setId, periodId: '2026-Q1', amount: '300000.00', version: 3 })]);
+      const engine = await h.http('GET', `/api/v1/quota-sets/${setId}/engine-quotas`, { as: finance });
+      expect(engine.body).toEqual({
+        periodId: '2026-Q1', version: 3,
+        participants: expect.arrayContaining([{ id: rep.id, quota: { '2026-Q1': '300000.00' } }, { id: farRep.id, quota: { '2026-Q1': '350000.00' } }]),
+      });
+      expect((await h.http('GET', `/api/v1/quota-sets/${setId}/engine-quotas`, { as: rep })).status).toBe(403);
+    });
+
+    it('locked means immutable, even for the database owner; a second set for the same period is refused (a change is a revision)', async () => {
+      const setId = fromStage(id, 'the proposal submitted');
+      fromStage(locked, 'the set locked on version 3');
+      const { ops, rep } = h.org;
+      const v3 = await h.db.getRepository(QuotaSetVersionEntity).findOneByOrFail({ quotaSetId: setId, version: 3 });
+      await expect(h.db.getRepository(QuotaLineEntity).update({ quotaSetVersionId: v3.id, personId: rep.id }, { amount: '1.00' })).rejects.toThrow(/immutable/);
+      await expect(h.db.getRepository(QuotaSetVersionEntity).update({ id: v3.id }, { locked: false, lockedAt: null })).rejects.toThrow(/stays locked|immutable/);
+      await expect(h.db.getRepository(QuotaLineEntity).delete({ quotaSetVersionId: v3.id })).rejects.toThrow(/DELETE refused/);
+      const second = await h.http('POST', '/api/v1/quota-sets', { as: ops, body: q1Body() });
+      expect([second.status, second.body.code]).toEqual([409, 'QUOTA_SET.ALREADY_LOCKED']);
+      lockedForGood = true;
+    });
+
+    it('a mid-period change: version 4 through the same workflow type, version 3 in force until version 4 locks, then superseded by it', async () => {
+      const setId = fromStage(id, 'the proposal submitted');
+      fromStage(lockedForGood, 'the locked set refusing changes');
+      const { ops, finance, manager, otherManager, rep, otherRep, farRep, team, otherTeam } = h.org;
+      const change = await h.http('POST', `/api/v1/quota-sets/${setId}/revisions`, {
+        as: ops,
+        body: {
+          companyTarget: '1000000.00', teamTargets: { [team.id]: '650000.00', [otherTeam.id]: '350000.00' },
+          quotas: [{ personId: rep.id, amount: '320000.00' }, { personId: otherRep.id, amount: '330000.00' }, { personId: farRep.id, amount: '350000.00' }],
+          comment: 'Rita takes over an account in February',
+        },
+      });
+      expect([change.status, change.body.status, change.body.currentVersion, change.body.effectiveVersion, change.body.workflowId]).toEqual([
+        200, 'in_review', 4, 3, `quota-signoff:${setId}:v4`,
+      ]);
+      expect((await h.http('GET', '/api/v1/me/quotas', { as: rep })).body.quotas[0].amount).toBe('300000.00');
+      await decide(manager, setId, 'team:', 'approve');
+      await decide(otherManager, setId, 'team:', 'approve');
+      await decide(finance, setId, 'finance', 'approve');
+      for (const person of [rep, otherRep, farRep]) await decide(person, setId, 'acknowledge:', 'acknowledge');
+      const relocked = await eventually(async () => {
+        const res = await view(setId);
+        return res.body?.effectiveVersion === 4 ? res.body : undefined;
+      }, 'version 4 in force', 60_000);
+      v4InForce = true;
+      expect(relocked.versions[2]).toMatchObject({ version: 3, locked: true, supersededByVersion: 4 });
+      expect(relocked.versions[3]).toMatchObject({ version: 4, locked: true, reason: 'mid-period-change', supersededByVersion: null });
+      expect((await h.http('GET', '/api/v1/me/quotas', { as: rep })).body.quotas.map((q: { amount: string }) => q.amount)).toEqual(['320000.00']);
+    });
+
+    it('the auditor’s trail names every step with its actor, role, workflow and run, and the audit chain verifies', async () => {
+      const setId = fromStage(id, 'the proposal submitted');
+      fromStage(v4InForce, 'version 4 in force');
+      const { otherManager, auditor } = h.org;
+      const trail = await h.http('GET', `/api/v1/audit?subject=quota-set:${setId}&limit=1000`, { as: auditor });
+      expect(trail.status).toBe(200);
+      const events = trail.body.events as { action: string; actorId: string | null; actorRole: string | null; workflowId: string | null; runId: string | null; comment: string | null }[];
+      const actions = events.map((e) => e.action);
+      for (const action of ['quota-set.created', 'quota-set.submitted', 'quota-set.adjusted', 'quota-set.approved', 'quota-set.rejected', 'quota-set.returned',
+        'quota-set.revised', 'quota-set.acknowledged', 'quota-set.locked', 'quota-set.change-proposed', 'quota-set.change-submitted']) {
+        expect(actions).toContain(action);
+      }
+      expect(events.find((e) => e.action === 'quota-set.rejected')).toMatchObject({ actorId: otherManager.id, actorRole: 'manager', comment: 'East cannot carry 350k with Rosa alone' });
+      expect(events.filter((e) => e.action === 'quota-set.locked').map((e) => e.workflowId)).toEqual([`quota-signoff:${setId}`, `quota-signoff:${setId}:v4`]);
+      expect(events.filter((e) => e.workflowId).every((e) => e.runId)).toBe(true);
+      expect((await h.http('GET', '/api/v1/audit/verify', { as: auditor })).body.ok).toBe(true);
+    });
   });
 
   it('finance rejects: both teams are asked again (visit 2), finance after them; the trace shows it as JSON and CSV', async () => {
     const { ops, finance, manager, otherManager, rep, otherRep, farRep, team, otherTeam, auditor } = h.org;
-    // A period of this test's own; it never locks, so the other test's quotas stay as they are.
+    // A period of this test's own; it never locks, so the 2026-Q1 story's quotas stay as they are.
     const created = await h.http('POST', '/api/v1/quota-sets', {
       as: ops,
       body: {

@@ -6,6 +6,7 @@
 import {
   AccountEntity, AccountOwnershipEntity, ApprovalDecisionEntity, AuditEventEntity, DealEntity, PersonEntity, TerritoryChangeEntity, TerritoryEntity,
 } from '@quotaflow/persistence';
+import { fromStage } from '../support/stages';
 import { eventually, type Harness, startHarness } from './harness';
 
 jest.setTimeout(180_000);
@@ -103,71 +104,106 @@ describe('territory change, end to end over HTTP', () => {
     expect(await h.db.getRepository(TerritoryChangeEntity).count()).toBe(0);
   });
 
-  it('above the finance threshold: managers in parallel, ops, finance through the inbox; applied today; separation of duties enforced', async () => {
-    const today = todayNow();
-    const { ops, manager, otherManager, finance, rep, farRep } = h.org;
-    const requested = await h.http('POST', '/api/v1/territory-changes', {
-      as: ops, body: { fromTerritoryId: t.west.id, toTerritoryId: t.east.id, accountIds: [acc.Acme.id, acc.Globex.id], effectiveDate: today, reason: 'Acme and Globex opened East Coast offices', openQuotaAdjustment: true },
+  describe('above the finance threshold (Acme and Globex to East Coast), stage by stage', () => {
+    // What each stage leaves for the next (fromStage fails a stage at once when the one it needs did not finish).
+    let change: { id: string; today: string } | undefined;
+    let managersApproved: true | undefined;
+    let signed: true | undefined;
+    let applied: true | undefined;
+
+    it('ops requests it for today: the impact (revenue and pipeline moved, reps and managers affected) and three stages — both managers, ops, finance — with their approvers', async () => {
+      const today = todayNow();
+      const { ops, manager, otherManager, finance, rep, farRep } = h.org;
+      const requested = await h.http('POST', '/api/v1/territory-changes', {
+        as: ops, body: { fromTerritoryId: t.west.id, toTerritoryId: t.east.id, accountIds: [acc.Acme.id, acc.Globex.id], effectiveDate: today, reason: 'Acme and Globex opened East Coast offices', openQuotaAdjustment: true },
+      });
+      expect(requested.status).toBe(202);
+      const id: string = requested.body.id;
+      expect(requested.body).toMatchObject({ status: 'requested', workflowId: `territory-change:${id}` });
+
+      const inReview = await statusIs(id, 'in_review');
+      change = { id, today };
+      expect(inReview.impact).toMatchObject({ revenueMoved: '100000.00', pipelineMoved: '7500.00', repsAffected: [rep.id, farRep.id], managersAffected: [manager.id, otherManager.id] });
+      expect(inReview.stages.map((s: { id: string; approverIds: string[] }) => [s.id, [...s.approverIds].sort()])).toEqual([
+        ['territory-managers', [manager.id, otherManager.id].sort()],
+        ['ops', [olga.id, opsFin.id].sort()],
+        ['finance', [finance.id, opsFin.id].sort()],
+      ]);
     });
-    expect(requested.status).toBe(202);
-    const id: string = requested.body.id;
-    expect(requested.body).toMatchObject({ status: 'requested', workflowId: `territory-change:${id}` });
 
-    const inReview = await statusIs(id, 'in_review');
-    expect(inReview.impact).toMatchObject({ revenueMoved: '100000.00', pipelineMoved: '7500.00', repsAffected: [rep.id, farRep.id], managersAffected: [manager.id, otherManager.id] });
-    expect(inReview.stages.map((s: { id: string; approverIds: string[] }) => [s.id, [...s.approverIds].sort()])).toEqual([
-      ['territory-managers', [manager.id, otherManager.id].sort()],
-      ['ops', [olga.id, opsFin.id].sort()],
-      ['finance', [finance.id, opsFin.id].sort()],
-    ]);
+    it('the managers’ stage: the requester and an affected rep may not decide, a reject needs a comment, a decision counts once; the stage waits for both managers, who approve in parallel', async () => {
+      const { id } = fromStage(change, 'the change requested and in review');
+      const { ops, manager, otherManager, rep } = h.org;
+      const miaTask = await taskOf(manager, id, 'territory-managers');
+      // The requester and an affected rep are not approvers; nobody decides with another's task.
+      expect((await decide(ops, miaTask.id, 'approve')).body.code).toBe('AUTH.NOT_AN_APPROVER');
+      expect((await decide(rep, miaTask.id, 'approve')).status).toBe(403);
+      expect(await tasksFor(ops, id)).toEqual([]);
+      const noComment = await decide(manager, miaTask.id, 'reject');
+      expect([noComment.status, noComment.body.code]).toEqual([400, 'VALIDATION.FAILED']);
 
-    const miaTask = await taskOf(manager, id, 'territory-managers');
-    // The requester and an affected rep are not approvers; nobody decides with another's task.
-    expect((await decide(ops, miaTask.id, 'approve')).body.code).toBe('AUTH.NOT_AN_APPROVER');
-    expect((await decide(rep, miaTask.id, 'approve')).status).toBe(403);
-    expect(await tasksFor(ops, id)).toEqual([]);
-    const noComment = await decide(manager, miaTask.id, 'reject');
-    expect([noComment.status, noComment.body.code]).toEqual([400, 'VALIDATION.FAILED']);
+      expect((await decide(manager, miaTask.id, 'approve')).status).toBe(200);
+      const again = await decide(manager, miaTask.id, 'approve');
+      expect([again.status, again.body.code]).toEqual([409, 'APPROVAL.ALREADY_DECIDED']);
+      expect((await view(id)).body.openStageIds).toEqual(['territory-managers']);
+      expect((await decide(otherManager, (await taskOf(otherManager, id, 'territory-managers')).id, 'approve')).status).toBe(200);
+      managersApproved = true;
+    });
 
-    expect((await decide(manager, miaTask.id, 'approve')).status).toBe(200);
-    const again = await decide(manager, miaTask.id, 'approve');
-    expect([again.status, again.body.code]).toEqual([409, 'APPROVAL.ALREADY_DECIDED']);
-    expect((await view(id)).body.openStageIds).toEqual(['territory-managers']);
-    expect((await decide(otherManager, (await taskOf(otherManager, id, 'territory-managers')).id, 'approve')).status).toBe(200);
+    it('ops, then finance: Otto (ops and finance) signs the ops stage and may not sign finance too; Fay signs finance', async () => {
+      const { id } = fromStage(change, 'the change requested and in review');
+      fromStage(managersApproved, 'both managers’ approvals');
+      const { finance } = h.org;
+      expect((await decide(opsFin, (await taskOf(opsFin, id, 'ops')).id, 'approve')).status).toBe(200);
+      const finTaskOfOpsFin = await taskOf(opsFin, id, 'finance');
+      const second = await decide(opsFin, finTaskOfOpsFin.id, 'approve');
+      expect([second.status, second.body.code]).toEqual([403, 'AUTH.SECOND_STAGE_SAME_PERSON']);
+      expect((await decide(finance, (await taskOf(finance, id, 'finance')).id, 'approve')).status).toBe(200);
+      signed = true;
+    });
 
-    expect((await decide(opsFin, (await taskOf(opsFin, id, 'ops')).id, 'approve')).status).toBe(200);
-    const finTaskOfOpsFin = await taskOf(opsFin, id, 'finance');
-    const second = await decide(opsFin, finTaskOfOpsFin.id, 'approve');
-    expect([second.status, second.body.code]).toEqual([403, 'AUTH.SECOND_STAGE_SAME_PERSON']);
-    expect((await decide(finance, (await taskOf(finance, id, 'finance')).id, 'approve')).status).toBe(200);
+    it('applied today: the view shows the time the apply committed; the history audits every step (the quota adjustment suggested too) and each approval with the approver’s role; no task is left', async () => {
+      const { id } = fromStage(change, 'the change requested and in review');
+      fromStage(signed, 'every stage signed');
+      const { manager, otherManager, finance } = h.org;
+      await statusIs(id, 'applied');
+      applied = true;
+      // The apply commits the status with the data; the workflow audits right after.
+      const body = await eventually(async () => {
+        const b = (await view(id)).body;
+        return b.history.some((e: { action: string }) => e.action === 'territory-change.quota-adjustment-suggested') ? b : undefined;
+      }, 'quota adjustment audited');
+      // The view shows the time the apply committed (the read model's own column).
+      const stored = await h.db.getRepository(TerritoryChangeEntity).findOneByOrFail({ id });
+      expect(stored.appliedAt).toBeInstanceOf(Date);
+      expect(body.appliedAt).toBe(stored.appliedAt!.toISOString());
+      const actions = body.history.map((e: { action: string }) => e.action.replace('territory-change.', ''));
+      expect(actions).toEqual(expect.arrayContaining(['requested', 'impact-computed', 'routed', 'approved', 'approval-complete', 'scheduled', 'applied', 'quota-adjustment-suggested']));
+      const decisions = body.history.filter((e: { action: string }) => e.action === 'territory-change.approved').map((e: { actorId: string; actorRole: string }) => [e.actorId, e.actorRole]);
+      expect(decisions).toEqual([[manager.id, 'manager'], [otherManager.id, 'manager'], [opsFin.id, 'ops'], [finance.id, 'finance']]);
+      expect(await tasksFor(opsFin, id)).toEqual([]);
+    });
 
-    await statusIs(id, 'applied');
-    // The apply commits the status with the data; the workflow audits right after.
-    const applied = await eventually(async () => {
-      const body = (await view(id)).body;
-      return body.history.some((e: { action: string }) => e.action === 'territory-change.quota-adjustment-suggested') ? body : undefined;
-    }, 'quota adjustment audited');
-    // The view shows the time the apply committed (the read model's own column).
-    const stored = await h.db.getRepository(TerritoryChangeEntity).findOneByOrFail({ id });
-    expect(stored.appliedAt).toBeInstanceOf(Date);
-    expect(applied.appliedAt).toBe(stored.appliedAt!.toISOString());
-    const actions = applied.history.map((e: { action: string }) => e.action.replace('territory-change.', ''));
-    expect(actions).toEqual(expect.arrayContaining(['requested', 'impact-computed', 'routed', 'approved', 'approval-complete', 'scheduled', 'applied', 'quota-adjustment-suggested']));
-    const decisions = applied.history.filter((e: { action: string }) => e.action === 'territory-change.approved').map((e: { actorId: string; actorRole: string }) => [e.actorId, e.actorRole]);
-    expect(decisions).toEqual([[manager.id, 'manager'], [otherManager.id, 'manager'], [opsFin.id, 'ops'], [finance.id, 'finance']]);
-    expect(await tasksFor(opsFin, id)).toEqual([]);
+    it('from today the accounts and their credits belong to East Coast (Rosa); until yesterday to West Coast (Rita)', async () => {
+      const { id, today } = fromStage(change, 'the change requested and in review');
+      fromStage(applied, 'the change applied');
+      const { rep, farRep } = h.org;
+      const now = await h.http('GET', `/api/v1/accounts/${acc.Acme.id}/owner?date=${today}`, { as: rep });
+      expect(now.body).toMatchObject({ territory: { id: t.east.id, name: 'East Coast' }, owner: { id: farRep.id }, period: { from: today, to: null, changeId: id } });
+      const before = await h.http('GET', `/api/v1/accounts/${acc.Acme.id}/owner?date=${isoDay(Date.parse(`${today}T00:00:00Z`) - DAY)}`, { as: rep });
+      expect(before.body).toMatchObject({ territory: { id: t.west.id }, owner: { id: rep.id }, period: { from: '2020-01-01', to: today } });
+      expect((await h.db.getRepository(AccountEntity).findOneByOrFail({ id: acc.Globex.id })).territoryId).toBe(t.east.id);
+    });
 
-    // From today the accounts and their credits belong to East Coast (Rosa); until yesterday to West Coast (Rita).
-    const now = await h.http('GET', `/api/v1/accounts/${acc.Acme.id}/owner?date=${today}`, { as: rep });
-    expect(now.body).toMatchObject({ territory: { id: t.east.id, name: 'East Coast' }, owner: { id: farRep.id }, period: { from: today, to: null, changeId: id } });
-    const before = await h.http('GET', `/api/v1/accounts/${acc.Acme.id}/owner?date=${isoDay(Date.parse(`${today}T00:00:00Z`) - DAY)}`, { as: rep });
-    expect(before.body).toMatchObject({ territory: { id: t.west.id }, owner: { id: rep.id }, period: { from: '2020-01-01', to: today } });
-    expect((await h.db.getRepository(AccountEntity).findOneByOrFail({ id: acc.Globex.id })).territoryId).toBe(t.east.id);
-
-    const late = await h.http('POST', `/api/v1/territory-changes/${id}/cancel`, { as: ops, body: {} });
-    expect([late.status, late.body.code]).toEqual([409, 'TERRITORY_CHANGE.ALREADY_APPLIED']);
-    const verify = await h.http('GET', '/api/v1/audit/verify', { as: h.org.auditor });
-    expect(verify.body).toMatchObject({ ok: true });
+    it('an applied change can no longer be cancelled; the audit chain verifies', async () => {
+      const { id } = fromStage(change, 'the change requested and in review');
+      fromStage(applied, 'the change applied');
+      const { ops } = h.org;
+      const late = await h.http('POST', `/api/v1/territory-changes/${id}/cancel`, { as: ops, body: {} });
+      expect([late.status, late.body.code]).toEqual([409, 'TERRITORY_CHANGE.ALREADY_APPLIED']);
+      const verify = await h.http('GET', '/api/v1/audit/verify', { as: h.org.auditor });
+      expect(verify.body).toMatchObject({ ok: true });
+    });
   });
 
   it('below the threshold there is no finance stage; a manager may request and is then no approver', async () => {

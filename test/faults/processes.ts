@@ -108,9 +108,9 @@ export class FaultHolds {
     return { QUOTAFLOW_FAULT_HOLD: filter ? `${point}:${filter}` : point, QUOTAFLOW_FAULT_DIR: this.dir };
   }
 
-  /** Environment of a process that holds once at each of `points`. */
-  envAll(points: FaultPoint[]): Record<string, string> {
-    return { QUOTAFLOW_FAULT_HOLD: points.join(','), QUOTAFLOW_FAULT_DIR: this.dir };
+  /** Environment of a process that holds once at each of `points` (a `[point, filter]` only when the detail contains `filter`). */
+  envAll(points: (FaultPoint | [FaultPoint, string])[]): Record<string, string> {
+    return { QUOTAFLOW_FAULT_HOLD: points.map((p) => (typeof p === 'string' ? p : p.join(':'))).join(','), QUOTAFLOW_FAULT_DIR: this.dir };
   }
 
   /** Waits until a worker holds at `point`; returns the detail it held with. */

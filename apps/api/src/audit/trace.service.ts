@@ -45,40 +45,45 @@ export class TraceService {
    */
   async *jsonChunks(subject: string): AsyncGenerator<string> {
     yield `{"subject":${JSON.stringify(subject)},"events":[`;
-    let first = true;
-    for (let afterId: string | undefined; ; ) {
-      const page = await this.audit.list({ subject, limit: PAGE, ...(afterId ? { afterId } : {}) });
-      if (page.length > 0) {
-        const name = await this.names(page.map((e) => e.actorId));
-        yield (first ? '' : ',') + page.map((e) => JSON.stringify(this.row(e, name))).join(',');
-        first = false;
-      }
-      if (page.length < PAGE) break;
-      afterId = page[page.length - 1]!.id;
-    }
+    let afterId: string | undefined;
+    yield* this.jsonRows(
+      async () => {
+        const page = await this.audit.list({ subject, limit: PAGE, ...(afterId ? { afterId } : {}) });
+        afterId = page[page.length - 1]?.id;
+        return page;
+      },
+      (e) => e.actorId,
+      (e, name) => this.row(e, name),
+    );
     yield '],"stages":[';
-    first = true;
-    for (let skip = 0; ; skip += PAGE) {
-      const tasks = await this.dataSource.getRepository(ApprovalTaskEntity).find({ where: { subject }, order: { createdAt: 'ASC', id: 'ASC' }, skip, take: PAGE });
-      if (tasks.length > 0) {
-        const name = await this.names(tasks.map((t) => t.approverId));
-        yield (first ? '' : ',') + tasks.map((t) => JSON.stringify({ stageId: t.stageId, label: t.stageLabel, visit: t.visit, approverId: t.approverId, approverName: name(t.approverId), status: t.status, decision: t.decision, deadline: t.deadline, openedAt: t.createdAt, closedAt: t.closedAt })).join(',');
-        first = false;
-      }
-      if (tasks.length < PAGE) break;
-    }
+    yield* this.jsonRows(
+      (skip) => this.dataSource.getRepository(ApprovalTaskEntity).find({ where: { subject }, order: { createdAt: 'ASC', id: 'ASC' }, skip, take: PAGE }),
+      (t) => t.approverId,
+      (t, name) => ({ stageId: t.stageId, label: t.stageLabel, visit: t.visit, approverId: t.approverId, approverName: name(t.approverId), status: t.status, decision: t.decision, deadline: t.deadline, openedAt: t.createdAt, closedAt: t.closedAt }),
+    );
     yield '],"decisions":[';
-    first = true;
-    for (let skip = 0; ; skip += PAGE) {
-      const decisions = await this.dataSource.getRepository(ApprovalDecisionEntity).find({ where: { subject }, order: { decidedAt: 'ASC', id: 'ASC' }, skip, take: PAGE });
-      if (decisions.length > 0) {
-        const name = await this.names(decisions.map((d) => d.approverId));
-        yield (first ? '' : ',') + decisions.map((d) => JSON.stringify({ stage: d.stage, approverId: d.approverId, approverName: name(d.approverId), approverRole: d.approverRole, decision: d.decision, comment: d.comment, decidedAt: d.decidedAt, workflowId: d.workflowId, runId: d.runId })).join(',');
-        first = false;
-      }
-      if (decisions.length < PAGE) break;
-    }
+    yield* this.jsonRows(
+      (skip) => this.dataSource.getRepository(ApprovalDecisionEntity).find({ where: { subject }, order: { decidedAt: 'ASC', id: 'ASC' }, skip, take: PAGE }),
+      (d) => d.approverId,
+      (d, name) => ({ stage: d.stage, approverId: d.approverId, approverName: name(d.approverId), approverRole: d.approverRole, decision: d.decision, comment: d.comment, decidedAt: d.decidedAt, workflowId: d.workflowId, runId: d.runId }),
+    );
     yield ']}';
+  }
+
+  /** The elements of one JSON array, comma-separated, a page at a time until a short page. */
+  private async *jsonRows<T>(
+    page: (skip: number) => Promise<T[]>,
+    personOf: (item: T) => string | null,
+    view: (item: T, name: (id: string | null) => string | null) => unknown,
+  ): AsyncGenerator<string> {
+    for (let skip = 0; ; skip += PAGE) {
+      const items = await page(skip);
+      if (items.length > 0) {
+        const name = await this.names(items.map(personOf));
+        yield (skip > 0 ? ',' : '') + items.map((item) => JSON.stringify(view(item, name))).join(',');
+      }
+      if (items.length < PAGE) return;
+    }
   }
 
   /** Names of the people among `ids`, looked up once. */

@@ -3,9 +3,11 @@
  * is stopped and started again on the same file and port twice — while the plan acceptance waits
  * for the rep (a decline meanwhile answers 503 and its retry with the same Idempotency-Key is
  * recorded once), and while the worker (a real child process) is inside the finish activity, after
- * the SMTP server accepted the manager's decline notice (held there by the test hook). The
- * workflow resumes from the stored state: the decline made after the first restart is recorded
- * once, the notices are each delivered once, the run completes.
+ * the SMTP server accepted the manager's decline notice (held there by the test hook), kept down
+ * past the worker's retries of the activity's answer and its heartbeat timeout so the server runs
+ * the finish activity a second time (the history shows attempt 2). The workflow resumes from the
+ * stored state: the decline made after the first restart is recorded once, the notices are each
+ * delivered once (the outbox's sent rows are not sent again), the run completes.
  */
 import { AuditEventEntity, ApprovalDecisionEntity, EmailOutboxEntity, PlanAssignmentEntity } from '@quotaflow/persistence';
 import { Client, Connection } from '@temporalio/client';
@@ -14,7 +16,9 @@ import { testDataConverter } from '../support/temporal';
 import { FaultHolds, killAll, spawnChild, WORKER_MAIN } from './processes';
 import { ownTemporal, type OwnTemporal } from './own-servers';
 
-jest.setTimeout(180_000);
+jest.setTimeout(240_000);
+/** Longer than the worker retries an activity's answer (10 s) and than the activity's heartbeat timeout (15 s). */
+const DOWN_MS = 20_000;
 
 describe('the Temporal server restarted mid-workflow', () => {
   let temporal: OwnTemporal;
@@ -32,7 +36,7 @@ describe('the Temporal server restarted mid-workflow', () => {
     holds.remove();
   });
 
-  it('resumes the waiting workflow and the interrupted activity from the state file', async () => {
+  it('resumes the waiting workflow from the state file, and runs the interrupted finish activity again without sending its notices twice', async () => {
     const worker = spawnChild(WORKER_MAIN, { ...h.env, ...holds.env('smtp-accepted', ':declined:manager') });
     const plan = await h.http('POST', '/api/v1/plans', { as: h.org.ops, body: { key: 'temporal-restart', name: 'Temporal restart', periodLabel: 'FY2026', effectiveFrom: '2026-01-01', document: aePlanDocument('temporal-restart') } });
     expect(plan.status).toBe(201);
@@ -57,21 +61,32 @@ describe('the Temporal server restarted mid-workflow', () => {
     }, 'the decline after the restart', 90_000);
     expect(declined.body).toMatchObject({ status: 'declined' });
 
-    // 2. Restarted while the finish activity holds, its manager notice accepted by SMTP.
+    // 2. Restarted while the finish activity holds, its manager notice accepted by SMTP. With the
+    // server down the held attempt goes on (the notice marked sent, the ops notice sent); the server
+    // stays down past the worker's retries of the answer (sdk-core: 10 s) and the heartbeat timeout
+    // (15 s), so back up it runs the finish activity again: the outbox's sent rows must not go out twice.
     expect(await holds.held('smtp-accepted', worker)).toMatch(new RegExp(`^plan-acceptance:${id}:declined:manager:`));
     await temporal.stop();
     holds.release('smtp-accepted');
-    await temporal.start();
-
-    const rows = await eventually(async () => {
+    const sentByHeldAttempt = async () => {
       const mine = (await h.db.getRepository(EmailOutboxEntity).find()).filter((o) => o.purpose.includes(id));
       return mine.length === 3 && mine.every((o) => o.status === 'sent') ? mine : undefined;
-    }, 'the invite and both decline notices sent', 90_000);
+    };
+    await eventually(sentByHeldAttempt, 'the invite and both decline notices sent by the held attempt', 60_000);
+    await new Promise((r) => setTimeout(r, DOWN_MS));
+    await temporal.start();
+
+    const rows = await eventually(sentByHeldAttempt, 'the invite and both decline notices sent', 90_000);
     const connection = await Connection.connect({ address: temporal.address });
     try {
       const client = new Client({ connection, dataConverter: testDataConverter() });
-      const result = await client.workflow.getHandle(workflowId).result();
+      const handle = client.workflow.getHandle(workflowId);
+      const result = await handle.result();
       expect(result).toMatchObject({ state: 'declined' });
+      // The finish activity answered on its second attempt: the first one's answer was lost with the server.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const finish = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'finishPlanAcceptance').map((e) => Number(e.eventId));
+      expect(finish.map((scheduled) => events.find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId ?? -1) === scheduled)?.activityTaskStartedEventAttributes?.attempt)).toEqual([2]);
     } finally {
       await connection.close();
     }

@@ -20,8 +20,8 @@ const START_CONCURRENCY = 8;
 /**
  * A batch returns once its workflows have opened their first step (tasks and invites queued), so
  * at most the publish's lanes × batch size are being prepared at once. Started faster than the
- * worker prepares them, 10,000 new workflows overflow its workflow cache, and each is replayed
- * from its history for every later task: the publish then slows down as the organisation grows.
+ * worker prepares them, 10,000 new workflows can overflow its workflow cache, and each is then
+ * replayed from its history for every later task: the publish slows down as the organisation grows.
  */
 const OPENED_POLL_MS = 250;
 /** A batch whose workflows are slow to open (SMTP or the database down) lets the next one start after this. */

@@ -4,12 +4,12 @@
  * with a migrated template (restarted on the same data directory and port), and a Temporal dev
  * server with a state file (restarted on the same file and port).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { provisionAppLogin, runMigrations } from '@quotaflow/persistence';
 import {
   findRepoRoot,
-  freePort,
+  isPortFree,
   startEmbeddedPostgres,
   startTemporalDevServer,
   withClient,
@@ -19,6 +19,27 @@ import {
 import { appLoginUrl, type TestPostgresServer } from '../support/database';
 
 const ROOT = findRepoRoot(__dirname);
+
+/**
+ * A free port below the kernel's ephemeral range, for a server the test stops and starts again
+ * on the same port. A port the OS handed out (listen on 0) comes from that range, and while the
+ * server is down (20 s and more in the restart tests) any outgoing connection on the machine may
+ * be given it as its local port: the restart then fails with "address already in use" (seen on CI).
+ */
+export async function restartablePort(): Promise<number> {
+  let low = 32768;
+  try {
+    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: the usual default
+  }
+  const from = Math.min(20000, low - 2000);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = from + Math.floor(Math.random() * (low - from));
+    if (await isPortFree(port)) return port;
+  }
+  throw new Error(`no free port between ${from} and ${low}`);
+}
 
 export interface OwnPostgres {
   server: TestPostgresServer;
@@ -31,7 +52,7 @@ export interface OwnPostgres {
 export async function ownPostgres(name: string): Promise<OwnPostgres> {
   const dir = join(ROOT, '.data', `faults-${name}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = await restartablePort();
   const options = {
     dataDir: join(dir, 'pg'),
     port,
@@ -74,7 +95,7 @@ export async function ownTemporal(name: string): Promise<OwnTemporal> {
   const dir = join(ROOT, '.data', `faults-${name}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const options = {
-    port: await freePort(),
+    port: await restartablePort(),
     dbFile: join(dir, 'temporal.sqlite'),
     logFile: join(dir, 'temporal.log'),
     ...(process.env.TEST_TEMPORAL_CLI_PATH ? { cliPath: process.env.TEST_TEMPORAL_CLI_PATH } : {}),

@@ -76,6 +76,8 @@ export class PublishActivitiesService implements PublishActivities {
       started += results.reduce<number>((a, b) => a + b, 0);
       Context.current().heartbeat({ offset: input.offset, done: i + slice.length });
     }
+    // Counted as soon as they are started (the publish's progress shows them while they open).
+    await this.publishes.addStarted(input.publishId, started);
     await this.untilOpened(pending.map((r) => r.id), input);
     // Older pending versions of the same plan for these reps are superseded by the new ones.
     const superseded = await this.publishes.superseded(rows.map((r) => r.id));
@@ -95,7 +97,6 @@ export class PublishActivitiesService implements PublishActivities {
         await this.dataSource.transaction((m) => this.assignments.setState(m, oldId, { status: 'superseded', supersededById: newId, nextDeadline: null }));
       }
     }
-    await this.publishes.addStarted(input.publishId, started);
     return { started, superseded: superseded.length };
   }
 

@@ -40,6 +40,8 @@ describe('publish at scale', () => {
       `(SELECT workflow_id FROM plan_assignments WHERE publish_id = $1 ORDER BY id LIMIT 1) UNION ALL (SELECT workflow_id FROM plan_assignments WHERE publish_id = $1 ORDER BY id DESC LIMIT 1)`,
       [run.publishId],
     )) as Array<{ workflow_id: string }>;
+    // The publish ends after its last batch's workflows have opened (a poll after the last invite).
+    await temporal.client.workflow.getHandle(run.workflowId).result();
     const sizes: HistorySize[] = [];
     for (const id of [run.workflowId, first!.workflow_id, last!.workflow_id]) sizes.push(...(await historyTree(temporal.client, id)));
     expect(sizes.find((s) => s.workflowId === run.workflowId)?.status).toBe('COMPLETED');

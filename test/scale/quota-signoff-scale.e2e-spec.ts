@@ -4,8 +4,14 @@ import { expectHistoriesBounded, scaleApi, scaleStack, seedScaleOrganisation } f
 
 jest.setTimeout(600_000);
 
-/** History bytes per acknowledgement at 1,000 reps may exceed those at 100 by at most this share (fixed costs shrink per rep; growth with N would show as far more). */
-const PER_ACK_TOLERANCE = 0.1;
+/**
+ * History bytes per acknowledgement at 1,000 reps may exceed those at 100 by at most this share.
+ * What it guards against is growth with N (every Update once answered with the whole set: 103 kB
+ * each at 200 reps, several times the bytes per acknowledgement at 1,000 than at 100). How many
+ * decisions share a recording batch depends on timing, and moves the figure by up to ~12% between
+ * runs on a loaded machine (measured on CI: 1.03 to 1.12), so the bound leaves room for that.
+ */
+const PER_ACK_TOLERANCE = 0.25;
 /**
  * The largest single payload: a step child loads its slice (at most 250 stages, ~680 bytes each)
  * and opens it in one activity, so payloads are bounded by the slice size, not the organisation.

@@ -8,6 +8,9 @@ import type { MailTransport } from './mail-transport';
 
 export type DeliveryStatus = 'sent' | 'pending';
 
+/** Plan PDFs kept between storing and sending (a publish has at most ~1,000 being prepared at once). */
+const JUST_STORED_MAX = 2_000;
+
 /**
  * Sends one outbox row unless it was sent already, with its deterministic Message-ID.
  * A crash between SMTP accepting and `markSent` resends the same message with the same
@@ -17,6 +20,12 @@ export type DeliveryStatus = 'sent' | 'pending';
 export class OutboxDelivery {
   private readonly logger = new Logger(OutboxDelivery.name);
   readonly outbox: EmailOutbox;
+  /**
+   * Plan PDFs this process has just stored, by assignment, until their invite is sent: the PDF
+   * attached is the one written, without reading its bytes back (an in-memory copy of an
+   * immutable row; another process, or a restart, reads the row).
+   */
+  private readonly justStored = new Map<string, Buffer>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -24,6 +33,12 @@ export class OutboxDelivery {
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
   ) {
     this.outbox = new EmailOutbox(dataSource);
+  }
+
+  /** `pdf` is the stored plan document of `assignmentId` (this process's insert won). */
+  rememberPlanDocument(assignmentId: string, pdf: Buffer): void {
+    this.justStored.set(assignmentId, pdf);
+    while (this.justStored.size > JUST_STORED_MAX) this.justStored.delete(this.justStored.keys().next().value!);
   }
 
   async deliver(row: EmailOutboxEntity): Promise<DeliveryStatus> {
@@ -53,6 +68,7 @@ export class OutboxDelivery {
     }
     await faultPoint('smtp-accepted', row.purpose);
     await this.outbox.markSent(row.id, row.messageId);
+    for (const a of row.attachments) if (a.source.kind === 'plan-document') this.justStored.delete(a.source.assignmentId);
     return 'sent';
   }
 
@@ -63,6 +79,11 @@ export class OutboxDelivery {
         const statement = await this.dataSource.manager.findOneBy(StatementEntity, { periodId: a.source.periodId, personId: a.source.personId });
         if (!statement) throw ApplicationFailure.retryable(`statement of ${a.source.personId} for ${a.source.periodId} not rendered yet`, 'STATEMENT.NOT_FOUND');
         out.push({ filename: a.filename, content: statement.pdf, contentType: a.contentType });
+        continue;
+      }
+      const stored = this.justStored.get(a.source.assignmentId);
+      if (stored) {
+        out.push({ filename: a.filename, content: stored, contentType: a.contentType });
         continue;
       }
       const doc = await this.dataSource.manager.findOneBy(PlanDocumentEntity, { assignmentId: a.source.assignmentId });

@@ -84,7 +84,9 @@ export class PlanAcceptanceActivitiesService implements PlanAcceptanceActivities
       });
       heartbeat('rendered');
       await faultPoint('pdf-rendered', subject);
-      stored = await this.assignments.storeDocument(assignment.id, rendered.pdf, rendered.sha256, rendered.pages);
+      const written = await this.assignments.storeDocument(assignment.id, rendered.pdf, rendered.sha256, rendered.pages);
+      if (written.stored) this.delivery.rememberPlanDocument(assignment.id, rendered.pdf);
+      stored = written;
       this.logger.log(`rendered plan document for ${assignment.id}: ${rendered.pages} pages, ${rendered.sha256}`);
     }
     const document = stored;

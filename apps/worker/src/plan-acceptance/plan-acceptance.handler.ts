@@ -33,6 +33,8 @@ export class PlanAcceptanceHandler implements SubjectHandler {
   readonly auditPrefix = 'plan-assignment';
   private readonly assignments: PlanAssignmentRepository;
   private readonly organisation: OrganisationRepository;
+  /** What `facts` read for a step being opened, kept for that transaction's `stepMessages`. */
+  private readonly opening = new WeakMap<EntityManager, AssignmentContext>();
 
   constructor(
     dataSource: DataSource,
@@ -50,7 +52,9 @@ export class PlanAcceptanceHandler implements SubjectHandler {
   }
 
   async facts(m: EntityManager, subject: string, _about: { personIds: readonly string[]; stageIds: readonly string[] }): Promise<SubjectFacts> {
-    const { plan, version, rep } = await this.load(m, subjectId(subject));
+    const context = await this.load(m, subjectId(subject));
+    this.opening.set(m, context);
+    const { plan, version, rep } = context;
     return { summary: `${plan.name} version ${version.version} (${version.periodLabel}) for ${rep.name}` };
   }
 
@@ -96,7 +100,11 @@ export class PlanAcceptanceHandler implements SubjectHandler {
   }
 
   async stepMessages(m: EntityManager, input: OpenApprovalStepInput, _facts: SubjectFacts, tasks: ApprovalTaskEntity[]): Promise<EmailOutboxInput[]> {
-    const context = await this.load(m, subjectId(input.subject));
+    const assignmentId = subjectId(input.subject);
+    // Read by `facts` in the same transaction (only the assignment's state has moved since).
+    const read = this.opening.get(m);
+    this.opening.delete(m);
+    const context = read && read.assignment.id === assignmentId ? read : await this.load(m, assignmentId);
     const stage = input.stages[0]!;
     const visit = input.visit > 1 ? `:v${input.visit}` : '';
     const base = `plan-acceptance:${context.assignment.id}`;

@@ -72,10 +72,17 @@ export class ApprovalRepository {
         summary: stage.summary,
       })),
     );
-    for (let i = 0; i < rows.length; i += ROUTE_BATCH) {
-      await m.createQueryBuilder().insert().into(ApprovalTaskEntity).values(rows.slice(i, i + ROUTE_BATCH)).orIgnore().updateEntity(false).execute();
-    }
     if (rows.length === 0) return [];
+    if (rows.length === 1) {
+      // A step of one approver (a plan acceptance): the new task is what was written, no read back.
+      const inserted = await m.createQueryBuilder().insert().into(ApprovalTaskEntity).values(rows).orIgnore().returning(['id', 'createdAt']).updateEntity(false).execute();
+      const created = (inserted.raw as { id: string; created_at: Date }[])[0];
+      if (created) return [Object.assign(new ApprovalTaskEntity(), rows[0], { id: created.id, createdAt: created.created_at, decision: null, decidedById: null, closedAt: null })];
+    } else {
+      for (let i = 0; i < rows.length; i += ROUTE_BATCH) {
+        await m.createQueryBuilder().insert().into(ApprovalTaskEntity).values(rows.slice(i, i + ROUTE_BATCH)).orIgnore().updateEntity(false).execute();
+      }
+    }
     return m.find(ApprovalTaskEntity, {
       where: { workflowId: position.workflowId, round: position.round, visit: position.visit, stageId: In(stages.map((s) => s.id)) },
       order: { stageId: 'ASC', approverId: 'ASC' },

@@ -51,16 +51,30 @@ export class OrganisationRepository {
    */
   async around(personIds: readonly string[], roles: readonly Role[], manager?: EntityManager): Promise<Organisation> {
     const m = this.m(manager);
-    const subjects = personIds.length > 0 ? await m.findBy(PersonEntity, { id: In([...new Set(personIds)]) }) : [];
-    const teamIds = [...new Set(subjects.map((p) => p.teamId).filter((id): id is string => !!id))];
-    const teams = teamIds.length > 0 ? await m.findBy(TeamEntity, { id: In(teamIds) }) : [];
-    const managerIds = [...new Set([...subjects.map((p) => p.managerId), ...teams.map((t) => t.managerId)].filter((id): id is string => !!id))];
-    const managers = managerIds.length > 0 ? await m.findBy(PersonEntity, { id: In(managerIds) }) : [];
-    const holders = roles.length > 0
-      ? await m.createQueryBuilder(PersonEntity, 'p').where('p.roles && :roles::text[]', { roles: [...roles] }).getMany()
-      : [];
+    const ids = [...new Set(personIds)];
+    // Two reads (one round trip on the pool): the people (subjects, their managers, their teams'
+    // managers, the role holders) and the subjects' teams.
+    const [found, teams] = await readTogether<[PersonEntity[], TeamEntity[]]>(m, [
+      () =>
+        ids.length === 0 && roles.length === 0
+          ? Promise.resolve([])
+          : m
+              .createQueryBuilder(PersonEntity, 'p')
+              .where(
+                `p.id = ANY(:ids::uuid[])
+                 OR p.id IN (SELECT s.manager_id FROM people s WHERE s.id = ANY(:ids::uuid[]))
+                 OR p.id IN (SELECT t.manager_id FROM teams t JOIN people s ON s.team_id = t.id WHERE s.id = ANY(:ids::uuid[]))
+                 OR p.roles && :roles::text[]`,
+                { ids, roles: [...roles] },
+              )
+              .getMany(),
+      () =>
+        ids.length === 0
+          ? Promise.resolve([])
+          : m.createQueryBuilder(TeamEntity, 't').where('t.id IN (SELECT s.team_id FROM people s WHERE s.id = ANY(:ids::uuid[]))', { ids }).getMany(),
+    ]);
     const people = new Map<string, PersonEntity>();
-    for (const p of [...subjects, ...managers, ...holders]) people.set(p.id, p);
+    for (const p of found) people.set(p.id, p);
     return {
       people: [...people.values()].sort((a, b) => a.id.localeCompare(b.id)).map((p) => ({
         id: p.id,

@@ -55,6 +55,8 @@ describe('EmailOutbox', () => {
       lastError: null,
       sentAt: null,
     });
+    // Written without a read back: the returned row equals the stored one, defaults included.
+    expect(row).toEqual(await outbox.findByPurpose(input.purpose));
   });
 
   it('is idempotent by purpose: the first row wins, nothing is duplicated', async () => {

@@ -28,22 +28,27 @@ export class EmailOutbox {
   async enqueue(row: EmailOutboxInput, manager?: EntityManager): Promise<EmailOutboxEntity> {
     if (row.purpose.trim() === '') throw new TypeError('email purpose is required');
     const m = this.manager(manager);
-    await m
+    const values = {
+      purpose: row.purpose,
+      toAddress: row.toAddress,
+      subject: row.subject,
+      text: row.text,
+      html: row.html ?? null,
+      attachments: row.attachments ?? [],
+      messageId: messageIdFor(row.purpose),
+    };
+    const inserted = await m
       .createQueryBuilder()
       .insert()
       .into(EmailOutboxEntity)
-      .values({
-        purpose: row.purpose,
-        toAddress: row.toAddress,
-        subject: row.subject,
-        text: row.text,
-        html: row.html ?? null,
-        attachments: row.attachments ?? [],
-        messageId: messageIdFor(row.purpose),
-      })
+      .values(values)
       .orIgnore('("purpose")')
+      .returning(['id', 'status', 'attempts', 'createdAt'])
       .updateEntity(false)
       .execute();
+    const created = (inserted.raw as { id: string; status: EmailOutboxEntity['status']; attempts: number; created_at: Date }[])[0];
+    // New: the row is what was written plus its defaults (no read back); else whichever is stored.
+    if (created) return Object.assign(new EmailOutboxEntity(), values, { id: created.id, status: created.status, attempts: created.attempts, lastError: null, createdAt: created.created_at, sentAt: null });
     return m.findOneByOrFail(EmailOutboxEntity, { purpose: row.purpose });
   }
 

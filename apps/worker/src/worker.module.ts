@@ -7,11 +7,18 @@ import { smtpTransport, type MailTransport } from './activities/mail-transport';
 import { APP_CONFIG, MAIL_TRANSPORT, TEMPORAL_CLIENT } from './worker.tokens';
 import { Client, Connection } from '@temporalio/client';
 import { quotaflowDataConverter } from '@quotaflow/temporal-codec';
+import type { NativeConnection } from '@temporalio/worker';
 
 export interface WorkerModuleOptions {
   config: AppConfig;
   /** Replaces the SMTP transport built from SMTP_URL (tests). */
   mailTransport?: MailTransport;
+  /**
+   * The worker's own connection: the activities' client shares it, so a workflow they start can
+   * have its first task handed straight to this worker (eager start). Without it the client
+   * connects on first use.
+   */
+  temporalConnection?: NativeConnection;
 }
 
 /** The worker's Nest application context (no HTTP): config, database, mail, activities. */
@@ -69,11 +76,13 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         provide: TEMPORAL_CLIENT,
         useFactory: () => {
           let client: Promise<Client> | undefined;
+          // The same codec as everywhere: workflows it starts carry encrypted inputs.
+          const clientOn = (connection: Connection | NativeConnection) =>
+            new Client({ connection, namespace: options.config.temporal.namespace, dataConverter: quotaflowDataConverter(options.config.temporal.codecKeys) });
           return () =>
-            (client ??= Connection.connect({ address: options.config.temporal.address }).then(
-              // The same codec as everywhere: workflows it starts carry encrypted inputs.
-              (connection) => new Client({ connection, namespace: options.config.temporal.namespace, dataConverter: quotaflowDataConverter(options.config.temporal.codecKeys) }),
-            ));
+            (client ??= options.temporalConnection
+              ? Promise.resolve(clientOn(options.temporalConnection))
+              : Connection.connect({ address: options.config.temporal.address }).then(clientOn));
         },
       },
       ...ACTIVITY_PROVIDERS,

@@ -42,13 +42,18 @@ export { WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from './workflow-bundler-opt
 
 export async function createWorker(options: CreateWorkerOptions): Promise<RunningWorker> {
   const { config } = options;
-  const app = await NestFactory.createApplicationContext(
-    WorkerModule.forRoot({ config, mailTransport: options.mailTransport }),
-    { logger: options.logger ?? levelsFrom(config.logLevel) },
-  );
-  let connection: NativeConnection | undefined;
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  let app: INestApplicationContext;
   try {
-    connection = await NativeConnection.connect({ address: config.temporal.address });
+    app = await NestFactory.createApplicationContext(
+      WorkerModule.forRoot({ config, mailTransport: options.mailTransport, temporalConnection: connection }),
+      { logger: options.logger ?? levelsFrom(config.logLevel) },
+    );
+  } catch (e) {
+    await connection.close();
+    throw e;
+  }
+  try {
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
@@ -84,7 +89,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Runnin
     Logger.log(`worker polling ${options.taskQueue ?? config.temporal.taskQueue} on ${config.temporal.address}`, 'Worker');
     return { worker, app, done, shutdown };
   } catch (e) {
-    await connection?.close();
+    await connection.close();
     await app.close();
     throw e;
   }

@@ -34,6 +34,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   // instead of through another poll (the SDK asks for it when it has a free slot): a plan
   // acceptance's activities cost the server and the worker one round trip less each.
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
+  // Likewise a workflow started by an activity on the worker's own connection (a publish's
+  // acceptance workflows): its first task comes back in the start call's answer.
+  args.push('--dynamic-config-value', 'system.enableEagerWorkflowStart=true');
   if (options.dbFile) {
     const dbFile = resolve(options.dbFile);
     mkdirSync(dirname(dbFile), { recursive: true });

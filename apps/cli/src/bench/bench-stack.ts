@@ -84,7 +84,8 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
       const port = await freePort();
       const env = {
         NODE_ENV: 'production', DATABASE_URL: appLogin.toString(), TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-        SMTP_URL: mail.url, PORT: String(port), LOG_LEVEL: 'warn', ...secrets,
+        // BENCH_LOG_LEVEL: the apps' log level (`debug` to see, e.g., how many workflows started eagerly)
+        SMTP_URL: mail.url, PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', ...secrets,
         // the benchmark's load comes from many identities on this machine: no rate limit in the way
         RATE_LIMIT_PER_MINUTE: '1000000', AUDIT_CHECKPOINT_DIR: join(scratch, 'audit'),
         // no close Schedule on the benchmark's server: nothing starts a close but the benchmark

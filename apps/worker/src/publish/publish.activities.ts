@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Context } from '@temporalio/activity';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { NativeConnection } from '@temporalio/worker';
 import { AuditLog, PlanAssignmentRepository, PublishRepository } from '@quotaflow/persistence';
 import {
   planAcceptanceWorkflow,
@@ -52,20 +53,26 @@ export class PublishActivitiesService implements PublishActivities {
   async startAcceptanceBatch(input: StartAcceptanceBatchInput): Promise<{ started: number; superseded: number }> {
     const client = await this.temporal();
     const taskQueue = Context.current().info.taskQueue;
+    // On the worker's own connection the server may hand each new workflow's first task straight
+    // back to this worker in the start call's answer (a task-queue round trip less per rep).
+    const requestEagerStart = client.connection instanceof NativeConnection;
     const rows = await this.publishes.batch(input.publishId, input.offset, input.limit);
     let started = 0;
+    let eagerly = 0;
     const pending = rows.filter((r) => r.status === 'pending_manager' || r.status === 'pending_rep');
     for (let i = 0; i < pending.length; i += START_CONCURRENCY) {
       const slice = pending.slice(i, i + START_CONCURRENCY);
       const results = await Promise.all(
         slice.map(async (row) => {
           try {
-            await client.workflow.start(planAcceptanceWorkflow, {
+            const handle = await client.workflow.start(planAcceptanceWorkflow, {
               taskQueue,
               workflowId: row.workflowId,
               args: [{ assignmentId: row.id }],
               workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+              requestEagerStart,
             });
+            if (handle.eagerlyStarted) eagerly += 1;
             return 1;
           } catch (e) {
             if (e instanceof WorkflowExecutionAlreadyStartedError) return 0;
@@ -78,6 +85,7 @@ export class PublishActivitiesService implements PublishActivities {
     }
     // Counted as soon as they are started (the publish's progress shows them while they open).
     await this.publishes.addStarted(input.publishId, started);
+    this.logger.debug(`publish ${input.publishId}: batch at ${input.offset} started ${started} (${eagerly} with their first task handed to this worker)`);
     await this.untilOpened(pending.map((r) => r.id), input);
     // Older pending versions of the same plan for these reps are superseded by the new ones.
     const superseded = await this.publishes.superseded(rows.map((r) => r.id));

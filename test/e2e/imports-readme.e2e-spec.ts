@@ -12,6 +12,7 @@ import { DealEntity, PersonEntity, TeamEntity } from '@quotaflow/persistence';
 import { seedDemo } from '../../apps/cli/src/demo/seed-demo.service';
 import { type Harness, startHarness } from './harness';
 import { count, get } from './imports-support';
+import { fromStage } from '../support/stages';
 
 jest.setTimeout(240_000);
 
@@ -40,7 +41,12 @@ describe('README: import an organisation from the example files', () => {
     await h?.close();
   });
 
-  it('follows the README (on a database that holds the demo organisation too)', async () => {
+  // What each step leaves for the next (fromStage fails a step at once when the one it needs did not finish).
+  let ops: PersonEntity | undefined;
+  let referenceData: true | undefined;
+  let profileStored: true | undefined;
+
+  it('1. teams, people (the teams again for their managers), territories, accounts and products through the CLI (on a database that holds the demo organisation too)', async () => {
     await seedDemo(h.db);
     // 1. Teams first: their managers are not known yet (warned, set by the second pass).
     const teams = await cli('teams', example('teams.csv'));
@@ -51,16 +57,20 @@ describe('README: import an organisation from the example files', () => {
     expect([people.code, people.out]).toEqual([0, expect.stringContaining('created 13')]);
     const again = await cli('teams', example('teams.csv'));
     expect(again.out).toContain('created 0, updated 3, unchanged 0');
-    const ops = await h.db.getRepository(PersonEntity).findOneByOrFail({ email: 'nora.lindqvist@northwind.example' });
+    const nora = await h.db.getRepository(PersonEntity).findOneByOrFail({ email: 'nora.lindqvist@northwind.example' });
+    ops = nora;
     const east = await h.db.getRepository(TeamEntity).findOneByOrFail({ name: 'Northwind East' });
     expect(east.managerId).toBe((await h.db.getRepository(PersonEntity).findOneByOrFail({ email: 'ada.lovelace@northwind.example' })).id);
 
     for (const [kind, file, created] of [['territories', 'territories.csv', 9], ['accounts', 'accounts.csv', 12], ['products', 'products.csv', 4]] as const) {
-      const r = await cli(kind, example(file), '--as', ops.email);
+      const r = await cli(kind, example(file), '--as', nora.email);
       expect([kind, r.code, r.out]).toEqual([kind, 0, expect.stringContaining(`created ${created}, updated 0`)]);
     }
+    referenceData = true;
+  });
 
-    // 2. The deals: a dry run reports the bad rows with their suggestions.
+  it('2. the deals: a dry run reports the bad rows with their suggestions (on screen and in the report file) and writes nothing', async () => {
+    fromStage(referenceData, 'step 1, the organisation imported');
     const report = join(dir, 'deals-report.csv');
     const dry = await cli('deals', example('deals-salesforce.csv'), '--profile', 'salesforce', '--dry-run', '--report', report);
     expect(dry.code).toBe(1);
@@ -73,26 +83,33 @@ describe('README: import an organisation from the example files', () => {
     expect(csv.split('\r\n')[0]).toBe('line,column,field,value,code,severity,message,suggestion');
     expect(csv).toContain('6,Product Name,product,Edge-Plus,PRODUCT.UNKNOWN,error');
     expect(await count(h.db, `SELECT count(*)::int AS n FROM deals WHERE external_id IS NOT NULL`)).toBe(0);
+  });
 
-    // 3. The fix: a profile of one's own with explicit value mappings (the README's JSON, verbatim).
+  it('3. the fix: a profile of one’s own with explicit value mappings (the README’s JSON, verbatim) stored through the API', async () => {
+    const nora = fromStage(ops, 'step 1, the organisation imported');
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const profile = /-d '(\{"name": "Northwind Salesforce report".*?\})' \\\n/s.exec(readme);
     expect(profile).not.toBeNull();
     const put = await fetch(`${h.baseUrl}/api/v1/import-profiles/northwind-salesforce`, {
-      method: 'PUT', headers: { authorization: `Bearer ${h.token(ops)}`, 'content-type': 'application/json' }, body: profile![1]!,
+      method: 'PUT', headers: { authorization: `Bearer ${h.token(nora)}`, 'content-type': 'application/json' }, body: profile![1]!,
     });
     expect(put.status).toBe(200);
+    profileStored = true;
+  });
 
-    // 4. Import; 5. again: nothing changes.
-    const done = await cli('deals', example('deals-salesforce.csv'), '--profile', 'northwind-salesforce', '--as', ops.email);
+  it('4. the deals imported with that profile; 5. imported again, nothing changes: 49 deals (25 won, 8 lost, one reversal), two completed CLI imports', async () => {
+    const nora = fromStage(ops, 'step 1, the organisation imported');
+    fromStage(referenceData, 'step 1, the organisation imported');
+    fromStage(profileStored, 'step 3, the profile stored');
+    const done = await cli('deals', example('deals-salesforce.csv'), '--profile', 'northwind-salesforce', '--as', nora.email);
     expect([done.code, done.out]).toEqual([0, expect.stringContaining('created 49, updated 0, unchanged 0')]);
-    const repeat = await cli('deals', example('deals-salesforce.csv'), '--profile', 'northwind-salesforce', '--as', ops.email);
+    const repeat = await cli('deals', example('deals-salesforce.csv'), '--profile', 'northwind-salesforce', '--as', nora.email);
     expect(repeat.out).toContain('created 0, updated 0, unchanged 49');
     const deals = (await h.db.getRepository(DealEntity).find()).filter((d) => d.externalId?.startsWith('006Nw'));
     expect(deals.filter((d) => d.stage === 'won')).toHaveLength(25);
     expect(deals.filter((d) => d.stage === 'lost')).toHaveLength(8);
     expect(deals.filter((d) => d.reversesDealId !== null)).toHaveLength(1);
-    const list = await get(h, ops, '/imports?kind=deals');
+    const list = await get(h, nora, '/imports?kind=deals');
     expect(list.body.imports.map((i: { status: string; requestedVia: string }) => `${i.status} ${i.requestedVia}`)).toEqual(['completed cli', 'completed cli']);
   });
 });

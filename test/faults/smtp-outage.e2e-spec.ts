@@ -7,6 +7,7 @@
  */
 import { AuditEventEntity, EmailOutboxEntity, PlanAssignmentEntity } from '@quotaflow/persistence';
 import { aePlanDocument, eventually, type Harness, startHarness } from '../e2e/harness';
+import { fromStage } from '../support/stages';
 
 jest.setTimeout(180_000);
 
@@ -22,51 +23,79 @@ describe('the SMTP server down mid-workflow', () => {
 
   const outbox = async (id: string) => (await h.db.getRepository(EmailOutboxEntity).find()).filter((o) => o.purpose.includes(id));
 
-  it('delivers the invite and the decline notices once each after the server is back', async () => {
+  // What each stage leaves for the next (fromStage fails a stage at once when the one it needs did not finish).
+  let id: string | undefined;
+  let failing: EmailOutboxEntity | undefined;
+  let inviteSent: true | undefined;
+  let declined: true | undefined;
+  let rows: EmailOutboxEntity[] | undefined;
+
+  it('outage 1, before the invite goes out: the invite’s delivery fails at least twice (ECONNREFUSED, being retried), nothing delivered', async () => {
     await h.smtp.pause();
     const plan = await h.http('POST', '/api/v1/plans', { as: h.org.ops, body: { key: 'smtp-down', name: 'SMTP down', periodLabel: 'FY2026', effectiveFrom: '2026-01-01', document: aePlanDocument('smtp-down') } });
     expect(plan.status).toBe(201);
     const published = await h.http('POST', `/api/v1/plan-versions/${plan.body.versions[0].id}/publish`, { as: h.org.ops, body: { personIds: [h.org.rep.id] } });
     expect(published.status).toBe(202);
-    const id: string = published.body.assignments[0].assignmentId;
-    const invitePurpose = `plan-acceptance:${id}:invite`;
+    const assignmentId: string = published.body.assignments[0].assignmentId;
+    const invitePurpose = `plan-acceptance:${assignmentId}:invite`;
 
     // Two failed attempts while the server is away: the activity is being retried.
-    const failing = await eventually(async () => {
-      const row = await h.db.getRepository(EmailOutboxEntity).findOneBy({ purpose: invitePurpose });
-      return row && row.attempts >= 2 ? row : undefined;
+    const row = await eventually(async () => {
+      const invite = await h.db.getRepository(EmailOutboxEntity).findOneBy({ purpose: invitePurpose });
+      return invite && invite.attempts >= 2 ? invite : undefined;
     }, 'the invite failing at least twice', 60_000);
-    expect(failing.status).toBe('failed');
-    expect(failing.lastError).toContain('ECONNREFUSED');
+    expect(row.status).toBe('failed');
+    expect(row.lastError).toContain('ECONNREFUSED');
     expect(h.smtp.messages).toHaveLength(0);
-
     await h.smtp.resume();
-    await eventually(async () => (await h.db.getRepository(EmailOutboxEntity).findOneBy({ purpose: invitePurpose }))?.status === 'sent', 'the invite sent once the server is back', 120_000);
-    expect(h.smtp.messages.map((m) => m.messageId)).toEqual([failing.messageId]);
+    id = assignmentId;
+    failing = row;
+  });
 
-    // Down again when the decline notices are due.
+  it('the server back: the invite is sent once, with the Message-ID of its failed attempts', async () => {
+    const assignmentId = fromStage(id, 'outage 1');
+    const row = fromStage(failing, 'outage 1');
+    await eventually(async () => (await h.db.getRepository(EmailOutboxEntity).findOneBy({ purpose: `plan-acceptance:${assignmentId}:invite` }))?.status === 'sent', 'the invite sent once the server is back', 120_000);
+    expect(h.smtp.messages.map((m) => m.messageId)).toEqual([row.messageId]);
+    inviteSent = true;
+  });
+
+  it('outage 2, when the decline notices are due: the decline is recorded, a notice’s delivery fails at least twice, only the invite delivered', async () => {
+    const assignmentId = fromStage(id, 'outage 1');
+    fromStage(inviteSent, 'the invite sent after outage 1');
     await h.smtp.pause();
-    const declined = await h.http('POST', `/api/v1/plan-assignments/${id}/decline`, { as: h.org.rep, body: { reason: 'Too high' }, headers: { 'Idempotency-Key': 'smtp-down-decline-1' } });
-    expect(declined.status).toBe(200);
-    await eventually(async () => (await outbox(id)).some((o) => o.status === 'failed' && o.attempts >= 2), 'a decline notice failing at least twice', 60_000);
+    const decline = await h.http('POST', `/api/v1/plan-assignments/${assignmentId}/decline`, { as: h.org.rep, body: { reason: 'Too high' }, headers: { 'Idempotency-Key': 'smtp-down-decline-1' } });
+    expect(decline.status).toBe(200);
+    await eventually(async () => (await outbox(assignmentId)).some((o) => o.status === 'failed' && o.attempts >= 2), 'a decline notice failing at least twice', 60_000);
     expect(h.smtp.messages).toHaveLength(1);
     await h.smtp.resume();
+    declined = true;
+  });
 
-    const rows = await eventually(async () => {
-      const mine = await outbox(id);
+  it('the server back: every email of the run sent, nothing skipped (the invite and the notices to the manager and to ops)', async () => {
+    const assignmentId = fromStage(id, 'outage 1');
+    fromStage(declined, 'outage 2');
+    const sent = await eventually(async () => {
+      const mine = await outbox(assignmentId);
       // The invite and the two notices (the manager, ops).
       return mine.length === 3 && mine.every((o) => o.status === 'sent') ? mine : undefined;
     }, 'every email sent', 120_000);
-    expect(rows.map((r) => r.purpose.replace(`${id}`, '<a>').replace(/:[0-9a-f-]{36}$/, ':<person>')).sort()).toEqual([
+    rows = sent;
+    expect(sent.map((r) => r.purpose.replace(`${assignmentId}`, '<a>').replace(/:[0-9a-f-]{36}$/, ':<person>')).sort()).toEqual([
       'plan-acceptance:<a>:declined:manager:<person>',
       'plan-acceptance:<a>:declined:ops:<person>',
       'plan-acceptance:<a>:invite',
     ]);
+  });
+
+  it('nothing doubled: each Message-ID arrived exactly once, three messages in all; the assignment declined, the audit chain without repeats', async () => {
+    const assignmentId = fromStage(id, 'outage 1');
+    const sent = fromStage(rows, 'every email sent after outage 2');
     // Each Message-ID arrived exactly once.
-    for (const row of rows) expect(h.smtp.messages.filter((m) => m.messageId === row.messageId)).toHaveLength(1);
+    for (const row of sent) expect(h.smtp.messages.filter((m) => m.messageId === row.messageId)).toHaveLength(1);
     expect(h.smtp.messages).toHaveLength(3);
-    expect((await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id })).status).toBe('declined');
-    const audit = await h.db.getRepository(AuditEventEntity).find({ where: { subject: `plan-assignment:${id}` }, order: { id: 'ASC' } });
+    expect((await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: assignmentId })).status).toBe('declined');
+    const audit = await h.db.getRepository(AuditEventEntity).find({ where: { subject: `plan-assignment:${assignmentId}` }, order: { id: 'ASC' } });
     expect(audit.map((a) => a.action)).toEqual(['plan-assignment.published', 'plan-assignment.document-rendered', 'plan-assignment.emailed', 'plan-assignment.declined']);
   });
 });

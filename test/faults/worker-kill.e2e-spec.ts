@@ -18,17 +18,26 @@ import {
 } from '@quotaflow/persistence';
 import { aePlanDocument, eventually, type Harness, startHarness } from '../e2e/harness';
 import { type Child, FaultHolds, killAll, spawnChild, WORKER_MAIN } from './processes';
+import { fromStage } from '../support/stages';
 
 jest.setTimeout(240_000);
 
 describe('the worker SIGKILLed inside an activity', () => {
   let h: Harness;
   const holds = new FaultHolds();
+  // What each stage leaves for the next (fromStage fails a stage at once when the one it needs did not finish).
+  let killed: string | undefined;
+  let invitePurpose: string | undefined;
+  let declining: ReturnType<typeof decline> | undefined;
+  let fourth: Child | undefined;
+  let disturbed: Awaited<ReturnType<typeof settled>> | undefined;
+  let undisturbed: Awaited<ReturnType<typeof settled>> | undefined;
 
   beforeAll(async () => {
     h = await startHarness('faults-worker-kill', { inProcessWorker: false });
   });
   afterAll(async () => {
+    await fourth?.stop();
     await killAll();
     await h?.close();
     holds.remove();
@@ -74,53 +83,73 @@ describe('the worker SIGKILLed inside an activity', () => {
     };
   }
 
-  it('loses nothing and duplicates only the one message whose send the kill interrupted, with its Message-ID', async () => {
-    // 1. Killed while the plan PDF is rendered (audit `published` written, the PDF not stored).
+  it('kill 1: SIGKILLed while the plan PDF is rendered (audit `published` written, the PDF not stored); nothing sent', async () => {
     const first = worker(holds.env('pdf-rendered'));
-    const killed = await publish(h.org.rep, 'kill-plan');
-    expect(await holds.held('pdf-rendered', first)).toBe(`plan-assignment:${killed}`);
+    const id = await publish(h.org.rep, 'kill-plan');
+    expect(await holds.held('pdf-rendered', first)).toBe(`plan-assignment:${id}`);
     await first.kill9();
     expect(h.smtp.messages).toHaveLength(0);
+    killed = id;
+  });
 
-    // 2. Killed after the SMTP server accepted the invite, before the outbox row is marked sent.
+  it('kill 2: SIGKILLed after the SMTP server accepted the invite, before the outbox row is marked sent', async () => {
+    const id = fromStage(killed, 'kill 1');
     const second = worker(holds.env('smtp-accepted', ':invite'));
-    const invitePurpose = await holds.held('smtp-accepted', second);
-    expect(invitePurpose).toBe(`plan-acceptance:${killed}:invite`);
+    const purpose = await holds.held('smtp-accepted', second);
+    expect(purpose).toBe(`plan-acceptance:${id}:invite`);
     const invites = h.smtp.messages.filter((m) => m.subject && JSON.stringify(m.to).includes(h.org.rep.email));
     expect(invites).toHaveLength(1);
     await second.kill9();
+    invitePurpose = purpose;
+  });
 
-    // 3. Killed after the decline's transaction committed, before the activity answered; the
-    //    decline request is in flight meanwhile and completes (or is retried, same key) later.
-    const third = worker(holds.env('decision-committed', killed));
-    await eventually(async () => (await h.db.getRepository(EmailOutboxEntity).findOneBy({ purpose: invitePurpose }))?.status === 'sent', 'the invite resent and marked sent', 120_000);
-    const declining = decline(h.org.rep, killed, 'fault-decline-0001');
-    expect(await holds.held('decision-committed', third)).toBe(`plan-assignment:${killed}`);
+  it('kill 3: SIGKILLed after the decline’s transaction committed, before the activity answered (the invite resent and marked sent first); the decline request is in flight meanwhile', async () => {
+    const id = fromStage(killed, 'kill 1');
+    const purpose = fromStage(invitePurpose, 'kill 2');
+    const third = worker(holds.env('decision-committed', id));
+    await eventually(async () => (await h.db.getRepository(EmailOutboxEntity).findOneBy({ purpose }))?.status === 'sent', 'the invite resent and marked sent', 120_000);
+    // The decline completes (or is retried, same key) after the next restart, in the next stage.
+    const request = decline(h.org.rep, id, 'fault-decline-0001');
+    request.catch(() => undefined); // awaited by the next stage; not an unhandled rejection when this one fails
+    expect(await holds.held('decision-committed', third)).toBe(`plan-assignment:${id}`);
     await third.kill9();
+    declining = request;
+  });
 
-    // 4. The last worker finishes the run: the decline emails are sent after this restart.
-    const fourth = worker();
-    const declined = await declining;
+  it('a fourth worker finishes the run: the decline answers declined, every email of the run sent after this restart', async () => {
+    const id = fromStage(killed, 'kill 1');
+    const request = fromStage(declining, 'kill 3');
+    fourth = worker();
+    const declined = await request;
     expect(declined.body).toMatchObject({ status: 'declined' });
-    const disturbed = await settled(killed, h.org.rep);
+    disturbed = await settled(id, h.org.rep);
+  });
 
-    // The undisturbed run of the same flow, on the same worker.
+  it('the undisturbed run of the same flow, on the same worker: published, invited, declined', async () => {
+    fromStage(fourth, 'the fourth worker started');
     const calm = await publish(h.org.otherRep, 'calm-plan');
     await eventually(async () => (await status(calm)) === 'pending_rep' && (await h.db.getRepository(EmailOutboxEntity).findOneBy({ purpose: `plan-acceptance:${calm}:invite` }))?.status === 'sent', 'calm invite sent', 120_000);
     expect((await decline(h.org.otherRep, calm, 'calm-decline-0001')).body).toMatchObject({ status: 'declined' });
-    const undisturbed = await settled(calm, h.org.otherRep);
+    undisturbed = await settled(calm, h.org.otherRep);
+  });
 
-    expect(disturbed.purposes).toEqual(undisturbed.purposes);
-    expect(disturbed.actions).toEqual(undisturbed.actions);
-    expect(disturbed.decisions).toBe(1);
-    expect(undisturbed.decisions).toBe(1);
-    expect(disturbed.documents).toBe(1);
-    // At the SMTP server: once each, except the invite whose send the kill interrupted (same Message-ID twice).
-    const once = Object.fromEntries(undisturbed.purposes.map((p) => [p, 1]));
-    expect(undisturbed.deliveries).toEqual(once);
-    expect(disturbed.deliveries).toEqual({ ...once, 'plan-acceptance:<assignment>:invite': 2 });
+  it('nothing lost or doubled: the same outbox purposes and the same audit events in the same order as the undisturbed run, one decision each, one plan document', async () => {
+    const hit = fromStage(disturbed, 'the killed run finished by the fourth worker');
+    const calm = fromStage(undisturbed, 'the undisturbed run');
+    expect(hit.purposes).toEqual(calm.purposes);
+    expect(hit.actions).toEqual(calm.actions);
+    expect(hit.decisions).toBe(1);
+    expect(calm.decisions).toBe(1);
+    expect(hit.documents).toBe(1);
+  });
+
+  it('at the SMTP server every message once, except the invite whose send the kill interrupted: twice, with the same Message-ID', async () => {
+    const hit = fromStage(disturbed, 'the killed run finished by the fourth worker');
+    const calm = fromStage(undisturbed, 'the undisturbed run');
+    const once = Object.fromEntries(calm.purposes.map((p) => [p, 1]));
+    expect(calm.deliveries).toEqual(once);
+    expect(hit.deliveries).toEqual({ ...once, 'plan-acceptance:<assignment>:invite': 2 });
     // What the undisturbed run sent, listed so a change of the flow shows here.
-    process.stderr.write(`worker-kill: purposes ${JSON.stringify(undisturbed.purposes)}; audit ${JSON.stringify(undisturbed.actions)}; deliveries ${JSON.stringify(disturbed.deliveries)}\n`);
-    await fourth.stop();
+    process.stderr.write(`worker-kill: purposes ${JSON.stringify(calm.purposes)}; audit ${JSON.stringify(calm.actions)}; deliveries ${JSON.stringify(hit.deliveries)}\n`);
   });
 });

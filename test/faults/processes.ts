@@ -123,6 +123,13 @@ export class FaultHolds {
     return readFileSync(file, 'utf8');
   }
 
+  /** How many attempts of `activityType` have failed in the processes given this directory (local activities included). */
+  failures(activityType: string): number {
+    const file = join(this.dir, 'failures');
+    if (!existsSync(file)) return 0;
+    return readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith(`${activityType}:`)).length;
+  }
+
   /** Lets a held worker go on. */
   release(point: FaultPoint): void {
     writeFileSync(join(this.dir, `${point}.go`), '');

@@ -11,6 +11,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
+import { faultFailure } from '@quotaflow/config';
 
 /** SQLSTATE classes a retry will not fix. https://www.postgresql.org/docs/current/errcodes-appendix.html */
 const PERMANENT_CLASSES: Record<string, string> = {
@@ -51,6 +52,7 @@ export class ActivityHeartbeatAndFailureInterceptor implements ActivityInboundCa
       if (every) this.context.heartbeat();
       return await next(input);
     } catch (error) {
+      faultFailure(this.context.info.activityType, this.context.info.attempt);
       throw classifyActivityError(error);
     } finally {
       if (timer) clearInterval(timer);

@@ -18,8 +18,12 @@
  * answered, the Idempotency-Key's answer not stored, the HTTP response not written; detail = the key),
  * `close-batch-stored` (calculateCloseBatch: the batch's payouts committed, the activity not
  * answered; detail = `<periodId>:<offset>`).
+ *
+ * Failed attempts: with `QUOTAFLOW_FAULT_DIR` set (and `NODE_ENV=test`), every failed activity
+ * attempt, local ones included, appends `<activity type>:<attempt>` to `<dir>/failures`: a local
+ * activity's retries are not visible in the server's description of the workflow.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type FaultPoint = 'pdf-rendered' | 'smtp-accepted' | 'decision-committed' | 'decision-answered' | 'close-batch-stored';
@@ -46,4 +50,11 @@ export async function faultPoint(point: FaultPoint, detail: string): Promise<voi
   held.add(point);
   writeFileSync(join(dir, `${point}.held`), detail);
   while (!existsSync(join(dir, `${point}.go`))) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** Records a failed activity attempt for the fault tests (inert outside them). */
+export function faultFailure(activityType: string, attempt: number): void {
+  const dir = process.env.QUOTAFLOW_FAULT_DIR;
+  if (!dir || process.env.NODE_ENV !== 'test') return;
+  appendFileSync(join(dir, 'failures'), `${activityType}:${attempt}\n`);
 }

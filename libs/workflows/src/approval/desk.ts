@@ -19,6 +19,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   workflowInfo,
@@ -48,9 +49,9 @@ import {
   type StepOutcome,
 } from '@quotaflow/domain';
 import type { ApprovalActivities, ApprovalPosition, ApprovalSubjectType, RecordApprovalDecisionInput, ReturnedBy, RoutedApproval, StageBrief } from './activities';
-import { DATABASE_WORK, MAIL_WORK } from './activity-options';
+import { DATABASE_WORK, LOCAL_MAIL_WORK, MAIL_WORK } from './activity-options';
 import { refuse } from './failures';
-import { ASYNC_EMAIL_STAGE_MIN, DECISION_BATCH_LIMIT, STAGE_SLICE_SIZE } from './limits';
+import { ASYNC_EMAIL_STAGE_MIN, DECISION_BATCH_LIMIT, LOCAL_OPEN_STAGE_MAX, STAGE_SLICE_SIZE } from './limits';
 import { ASYNC_STEP_EMAILS_PATCH, DECISION_BATCH_PATCH } from './patches';
 import { decideUpdate, type ApprovalDecisionRequest, type DecisionReceipt } from './messages';
 import { Mutex } from './mutex';
@@ -59,6 +60,7 @@ import type { ApprovalStepInput, ApprovalStepResult, ApprovalStepWorkflow } from
 
 const db = proxyActivities<Pick<ApprovalActivities, 'recordApprovalDecision' | 'recordApprovalDecisions' | 'openApprovalStepTasks' | 'cancelOpenApprovalTasks'>>(DATABASE_WORK);
 const mail = proxyActivities<Pick<ApprovalActivities, 'openApprovalStep' | 'deliverApprovalMessages' | 'notifyApprovalStage'>>(MAIL_WORK);
+const localMail = proxyLocalActivities<Pick<ApprovalActivities, 'openApprovalStep'>>(LOCAL_MAIL_WORK);
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const KEY = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -79,6 +81,11 @@ export interface DeskOptions {
    * finance approval waiting for every negative payout's acknowledgement); throws a refusal.
    */
   checkDecision?: DecisionCheck;
+  /**
+   * Steps of at most LOCAL_OPEN_STAGE_MAX stages open in a local activity (plan acceptance: one
+   * person per step), inside the workflow task that opened them.
+   */
+  openStepsLocally?: boolean;
 }
 
 /** A subject's own check of a decision on `stage`, run in the Update validator after the machine's. */
@@ -441,6 +448,10 @@ export class ApprovalDesk implements StageHost {
           // Tasks first (a decision needs its task); the emails go out while decisions are recorded.
           const opened = await db.openApprovalStepTasks(opening);
           if (opened.outboxIds.length > 0) this.deliverAlongside(mail.deliverApprovalMessages({ ...this.position(effect.step, effect.visit), outboxIds: opened.outboxIds }));
+          return;
+        }
+        if (this.options.openStepsLocally && effect.stages.length <= LOCAL_OPEN_STAGE_MAX) {
+          await localMail.openApprovalStep(opening);
           return;
         }
         await mail.openApprovalStep(opening);

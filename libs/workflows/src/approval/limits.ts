@@ -19,3 +19,6 @@ export const DECISION_BATCH_LIMIT = 50;
  * email of the step (250 SMTP sends) to go out first.
  */
 export const ASYNC_EMAIL_STAGE_MIN = 10;
+
+/** A step opened in a local activity (`openStepsLocally`) asks at most this many stages: a few emails, not a slice. */
+export const LOCAL_OPEN_STAGE_MAX = 2;

@@ -9,3 +9,9 @@ export const DECISION_BATCH_PATCH = 'decision-batches';
 
 /** A large step's request emails are sent alongside, not before its decisions are recorded. */
 export const ASYNC_STEP_EMAILS_PATCH = 'async-step-emails';
+
+/**
+ * Plan acceptance prepares its document and opens its steps in local activities: a publish to
+ * 10,000 reps costs the server one workflow task per rep instead of three and two activities.
+ */
+export const LOCAL_PLAN_STEPS_PATCH = 'local-plan-steps';

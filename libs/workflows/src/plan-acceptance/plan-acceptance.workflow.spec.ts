@@ -113,8 +113,10 @@ describe('plan acceptance (approval kernel)', () => {
   it('invites once, records the accept with its e-signature in one activity, and finishes accepted', async () => {
     let receipt: DecisionReceipt | undefined;
     let r: ActivityRecorder | undefined;
-    const final = await scenario('accept', { record: 'gen2-accepted' }, async (run) => {
+    let handle: Run['handle'] | undefined;
+    const final = await scenario('accept', { record: 'accepted' }, async (run) => {
       r = run.recorder;
+      handle = run.handle;
       await run.opened();
       receipt = await run.decide(decision('rep-1', 'accept'));
     });
@@ -128,6 +130,14 @@ describe('plan acceptance (approval kernel)', () => {
     const [recorded] = r!.of('recordApprovalDecision');
     expect(recorded).toMatchObject({ stageCompleted: true, stepEnded: true, documentHash: 'pdf-sha-1', decision: { actorId: 'rep-1', decision: 'accept', ip: '203.0.113.7', userAgent: 'jest' } });
     expect(r!.of('finishPlanAcceptance')).toEqual([expect.objectContaining({ outcome: 'approved' })]);
+    // Generation 3: the document and the invite in local activities inside the first workflow
+    // task (markers), so the server schedules activities only for the decision and the finish.
+    const events = (await handle!.fetchHistory()).events ?? [];
+    const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n);
+    // Everything up to waiting for the rep (its deadline's timer) in the first workflow task.
+    const tasksUntilWaiting = events.slice(0, events.findIndex((e) => e.timerStartedEventAttributes)).filter((e) => e.workflowTaskCompletedEventAttributes).length;
+    const markers = events.filter((e) => e.markerRecordedEventAttributes).map((e) => e.markerRecordedEventAttributes!.markerName);
+    expect({ scheduled, tasksUntilWaiting, markers }).toEqual({ scheduled: ['recordApprovalDecision', 'finishPlanAcceptance'], tasksUntilWaiting: 1, markers: ['core_patch', 'core_patch', 'core_local_activity', 'core_local_activity'] });
   });
 
   it('refuses a decision while the plan document is still being prepared', async () => {
@@ -160,7 +170,7 @@ describe('plan acceptance (approval kernel)', () => {
 
   it('manager pre-approval first; the manager’s rejection ends it and the rep is never asked', async () => {
     let r: ActivityRecorder | undefined;
-    const final = await scenario('manager-reject', { settings: { managerPreApproval: true }, record: 'gen2-manager-rejected' }, async (run) => {
+    const final = await scenario('manager-reject', { settings: { managerPreApproval: true }, record: 'manager-rejected' }, async (run) => {
       r = run.recorder;
       await run.opened();
       expect((await run.status()).state).toBe('pending_manager');
@@ -174,7 +184,7 @@ describe('plan acceptance (approval kernel)', () => {
 
   it('manager approval hands over to the rep, who accepts', async () => {
     let r: ActivityRecorder | undefined;
-    const final = await scenario('manager-approve', { settings: { managerPreApproval: true }, record: 'gen2-manager-approved-then-accepted' }, async (run) => {
+    const final = await scenario('manager-approve', { settings: { managerPreApproval: true }, record: 'manager-approved-then-accepted' }, async (run) => {
       r = run.recorder;
       await run.opened();
       await run.decide(decision('mgr-1', 'approve'));
@@ -191,7 +201,7 @@ describe('plan acceptance (approval kernel)', () => {
 
   it('reminds on days 3, 6, 9 and 12, escalates on day 7, expires on day 14, and then refuses decisions', async () => {
     let r: ActivityRecorder | undefined;
-    const final = await scenario('expiry', { record: 'gen2-expired-after-reminders-and-escalation' }, async (run) => {
+    const final = await scenario('expiry', { record: 'expired-after-reminders-and-escalation' }, async (run) => {
       r = run.recorder;
       await run.opened();
       await suite.env.sleep(15 * DAY);
@@ -211,7 +221,7 @@ describe('plan acceptance (approval kernel)', () => {
 
   it('a supersede (an Update: a malformed one is refused) ends it superseded; a decision afterwards is refused', async () => {
     let r: ActivityRecorder | undefined;
-    const final = await scenario('superseded', { record: 'gen2-superseded' }, async (run) => {
+    const final = await scenario('superseded', { record: 'superseded' }, async (run) => {
       r = run.recorder;
       await run.opened();
       const malformed = await run.handle.executeUpdate(supersedeUpdate, { args: [{ byAssignmentId: 'not-an-id' }] }).catch((e: WorkflowUpdateFailedError) => e.cause as ApplicationFailure);

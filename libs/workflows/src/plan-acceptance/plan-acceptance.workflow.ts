@@ -14,13 +14,13 @@
  * Changing this file: wrap changed steps in `patched('<id>')`, record new histories under
  * `__histories__`. Runs started before the approval kernel finish on generation 1 (`legacy/gen1`).
  */
-import { allHandlersFinished, condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ApprovalActivities } from '../approval/activities';
-import { DATABASE_WORK, DOCUMENT_WORK, MAIL_WORK } from '../approval/activity-options';
+import { DATABASE_WORK, DOCUMENT_WORK, LOCAL_DOCUMENT_WORK, MAIL_WORK } from '../approval/activity-options';
 import { PLAN_ASSIGNMENT_CODES } from '../approval/codes';
 import { ApprovalDesk } from '../approval/desk';
 import { permanentFailureOf, refuse } from '../approval/failures';
-import { APPROVAL_KERNEL_PATCH } from '../approval/patches';
+import { APPROVAL_KERNEL_PATCH, LOCAL_PLAN_STEPS_PATCH } from '../approval/patches';
 import { gen1PlanAcceptanceWorkflow, type Gen1PlanAcceptanceInput } from '../legacy/gen1';
 import type { PlanAcceptanceActivities } from './activities';
 import {
@@ -37,6 +37,7 @@ export const MANAGER_STAGE_ID = 'manager-preapproval';
 export const REP_STAGE_ID = 'rep-acceptance';
 
 const documents = proxyActivities<Pick<PlanAcceptanceActivities, 'preparePlanAcceptance'>>(DOCUMENT_WORK);
+const localDocuments = proxyLocalActivities<Pick<PlanAcceptanceActivities, 'preparePlanAcceptance'>>(LOCAL_DOCUMENT_WORK);
 const mail = proxyActivities<Pick<PlanAcceptanceActivities, 'finishPlanAcceptance'>>(MAIL_WORK);
 const db = proxyActivities<Pick<ApprovalActivities, 'reportWorkflowFailure'>>(DATABASE_WORK);
 
@@ -60,6 +61,8 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput | Gen1Pl
   }
   const { assignmentId } = input;
   const { workflowId, runId } = workflowInfo();
+  // Runs started before this marker prepare and open their steps in (remote) activities.
+  const local = patched(LOCAL_PLAN_STEPS_PATCH);
   const subject = `plan-assignment:${assignmentId}`;
   let documentHash: string | undefined;
   let supersededBy: string | undefined;
@@ -71,6 +74,7 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput | Gen1Pl
     codes: PLAN_ASSIGNMENT_CODES,
     notOpenMessage: 'The plan document is still being prepared.',
     documentHash: () => documentHash,
+    openStepsLocally: local,
   });
   const now = () => new Date().toISOString();
 
@@ -107,7 +111,7 @@ export async function planAcceptanceWorkflow(input: PlanAcceptanceInput | Gen1Pl
   );
 
   try {
-    const prepared = await documents.preparePlanAcceptance({ assignmentId, workflowId, runId, at: now() });
+    const prepared = await (local ? localDocuments : documents).preparePlanAcceptance({ assignmentId, workflowId, runId, at: now() });
     documentHash = prepared.documentHash;
     const outcome = await desk.run(prepared.route, 1);
     if (outcome.status === 'adjustment-requested') throw new Error('plan acceptance takes no adjustment');

@@ -173,13 +173,17 @@ describe('runs started on generation 1 finish on today’s code', () => {
       newAssignment = published.body.assignments[0].assignmentId as string;
     });
 
-    it('both generation 1 runs stayed on generation 1 (no `approval-kernel` marker in their histories); the new version’s run is on the kernel', async () => {
+    it('both generation 1 runs stayed on generation 1 (neither the kernel’s nor today’s marker in their histories); the new version’s run is on today’s generation (`local-plan-steps`)', async () => {
       const rita = fromStage(accepted, 'generation 1 opened each rep’s task');
       fromStage(acceptedDone, 'Rita’s acceptance on today’s worker');
       const ravi = fromStage(superseded, 'generation 1 opened each rep’s task');
       const next = fromStage(newAssignment, 'Ravi’s run superseded by the new version');
-      for (const id of [rita, ravi]) expect(await hasKernelMarker(planAcceptanceWorkflowId(id))).toBe(false);
-      expect(await hasKernelMarker(planAcceptanceWorkflowId(next))).toBe(true);
+      for (const id of [rita, ravi]) {
+        const patches = await patchesOf(planAcceptanceWorkflowId(id));
+        expect([patches.includes('approval-kernel'), patches.includes('local-plan-steps')]).toEqual([false, false]);
+      }
+      // Today's plan acceptance (generation 3, local steps) records its one marker, which implies the kernel.
+      expect(await patchesOf(planAcceptanceWorkflowId(next))).toEqual(['local-plan-steps']);
     });
   });
 

@@ -137,7 +137,7 @@ describe('plan acceptance (approval kernel)', () => {
     // Everything up to waiting for the rep (its deadline's timer) in the first workflow task.
     const tasksUntilWaiting = events.slice(0, events.findIndex((e) => e.timerStartedEventAttributes)).filter((e) => e.workflowTaskCompletedEventAttributes).length;
     const markers = events.filter((e) => e.markerRecordedEventAttributes).map((e) => e.markerRecordedEventAttributes!.markerName);
-    expect({ scheduled, tasksUntilWaiting, markers }).toEqual({ scheduled: ['recordApprovalDecision', 'finishPlanAcceptance'], tasksUntilWaiting: 1, markers: ['core_patch', 'core_patch', 'core_local_activity', 'core_local_activity'] });
+    expect({ scheduled, tasksUntilWaiting, markers }).toEqual({ scheduled: ['recordApprovalDecision', 'finishPlanAcceptance'], tasksUntilWaiting: 1, markers: ['core_patch', 'core_local_activity', 'core_local_activity'] });
   });
 
   it('refuses a decision while the plan document is still being prepared', async () => {

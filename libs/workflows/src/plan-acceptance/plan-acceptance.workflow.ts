@@ -56,13 +56,14 @@ function finalState(outcome: string): PlanAssignmentStatus {
 }
 
 export async function planAcceptanceWorkflow(input: PlanAcceptanceInput | Gen1PlanAcceptanceInput): Promise<PlanAcceptanceStatus> {
-  if (!patched(APPROVAL_KERNEL_PATCH)) {
+  // Generation 3 (local steps) implies the kernel: a new run records one patch marker, not two.
+  // Runs started before it replay generation 2 (kernel marker) or 1 (neither).
+  const local = patched(LOCAL_PLAN_STEPS_PATCH);
+  if (!local && !patched(APPROVAL_KERNEL_PATCH)) {
     return (await gen1PlanAcceptanceWorkflow(input as Gen1PlanAcceptanceInput)) as unknown as PlanAcceptanceStatus;
   }
   const { assignmentId } = input;
   const { workflowId, runId } = workflowInfo();
-  // Runs started before this marker prepare and open their steps in (remote) activities.
-  const local = patched(LOCAL_PLAN_STEPS_PATCH);
   const subject = `plan-assignment:${assignmentId}`;
   let documentHash: string | undefined;
   let supersededBy: string | undefined;

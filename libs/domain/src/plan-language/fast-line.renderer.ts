@@ -64,6 +64,68 @@ function tierRateText(T: FastTable, i: number, rs: number): string {
   return text;
 }
 
+/**
+ * A fast line's explanation, made by one constructor that assigns every field it can
+ * have, in the order the BigInt explainer writes them (an undefined one is left out):
+ * V8 then gives each object room for all its fields at once, where fields added one by
+ * one to a literal regrew a separate property store four or five times per line (most
+ * of what a line allocated). Its own keys, their order and its JSON are the literal's.
+ */
+class FastLineOutput implements LineOutput {
+  declare source: LineOutput['source'];
+  declare transactionId?: string;
+  declare reverses?: string;
+  declare date?: string;
+  declare share?: string;
+  declare transactionAmount?: string;
+  declare credited?: string;
+  declare totalBefore?: string;
+  declare totalAfter?: string;
+  declare attainmentBefore?: string;
+  declare attainmentAfter?: string;
+  declare threshold?: string;
+  declare slices?: SliceOutput[];
+  declare base?: string;
+  declare multiplier?: string;
+  declare amount: string;
+
+  constructor(
+    source: LineOutput['source'],
+    transactionId: string | undefined,
+    reverses: string | undefined,
+    date: string | undefined,
+    share: string | undefined,
+    transactionAmount: string | undefined,
+    credited: string | undefined,
+    totalBefore: string | undefined,
+    totalAfter: string | undefined,
+    attainmentBefore: string | undefined,
+    attainmentAfter: string | undefined,
+    threshold: string | undefined,
+    slices: SliceOutput[] | undefined,
+    base: string,
+    multiplier: string | undefined,
+    amount: string,
+  ) {
+    this.source = source;
+    if (transactionId !== undefined) this.transactionId = transactionId;
+    if (reverses !== undefined) this.reverses = reverses;
+    if (date !== undefined) this.date = date;
+    if (share !== undefined) this.share = share;
+    if (transactionAmount !== undefined) this.transactionAmount = transactionAmount;
+    if (credited !== undefined) this.credited = credited;
+    if (totalBefore !== undefined) this.totalBefore = totalBefore;
+    if (totalAfter !== undefined) this.totalAfter = totalAfter;
+    if (attainmentBefore !== undefined) this.attainmentBefore = attainmentBefore;
+    if (attainmentAfter !== undefined) this.attainmentAfter = attainmentAfter;
+    if (threshold !== undefined) this.threshold = threshold;
+    if (slices !== undefined) this.slices = slices;
+    this.base = base;
+    if (multiplier !== undefined) this.multiplier = multiplier;
+    this.amount = amount;
+  }
+}
+
 export class FastLineRenderer implements LineRenderer {
   private readonly shareText: string[] = [];
   /** the last two money figures written (a slice's "to" is the next line's "from"), and the last cents */
@@ -106,30 +168,38 @@ export class FastLineRenderer implements LineRenderer {
     const pos = lines.pos[j];
     const a = lines.a[j];
     const b = lines.b[j];
-    // fields in the order of the BigInt explainer's objects (JSON shows them in this order)
-    const out = { source: kind === TRUE_UP ? 'true-up' : 'transaction' } as LineOutput;
+    // fields in the order of the BigInt explainer's objects (JSON shows them in this order); undefined: absent
+    let transactionId: string | undefined;
+    let reverses: string | undefined;
+    let date: string | undefined;
+    let share: string | undefined;
+    let transactionAmount: string | undefined;
+    let credited: string | undefined;
     if (pos >= 0) {
-      // what a line shows of its credit was gathered beside the position: one read of the transaction (its id)
-      const t = store.posTx[pos];
+      // what a line shows of its credit was gathered beside the position (the id too: see txIdAt)
       const meta = store.posMeta[pos];
-      out.transactionId = store.txId[t];
-      if ((((meta >> 4) & 7) & REVERSAL) !== 0) out.reverses = store.reversesId.get(t) as string;
-      out.date = store.dateOfRank[store.posDate[pos]];
-      out.share = this.share(store, meta >>> SHARE_SHIFT);
+      transactionId = store.txIdAt()[pos];
+      if ((((meta >> 4) & 7) & REVERSAL) !== 0) reverses = store.reversesId.get(store.posTx[pos]) as string;
+      date = store.dateOfRank[store.posDate[pos]];
+      share = this.share(store, meta >>> SHARE_SHIFT);
       const dec = (meta & DEC_MASK) - 1;
-      out.transactionAmount = dec >= 0 ? scaledText(store.posMant[pos], dec, 2, 12) : formatExact(store.amount(t), 1n, 12, 2, 12);
-      out.credited = scaledText(c.window === 'transaction' ? b : b - a, st, 2, 12);
+      transactionAmount = dec >= 0 ? scaledText(store.posMant[pos], dec, 2, 12) : formatExact(store.amount(store.posTx[pos]), 1n, 12, 2, 12);
+      credited = scaledText(c.window === 'transaction' ? b : b - a, st, 2, 12);
     }
     const attainment = c.basis === 'attainment' && quota !== undefined;
+    let totalBefore: string | undefined;
+    let totalAfter: string | undefined;
+    let attainmentBefore: string | undefined;
+    let attainmentAfter: string | undefined;
     if (c.window !== 'transaction') {
-      out.totalBefore = total(ctx, a, st);
-      out.totalAfter = total(ctx, b, st);
+      totalBefore = total(ctx, a, st);
+      totalAfter = total(ctx, b, st);
       if (attainment) {
-        out.attainmentBefore = attainmentOf(ctx, a, quota, st);
-        out.attainmentAfter = attainmentOf(ctx, b, quota, st);
+        attainmentBefore = attainmentOf(ctx, a, quota, st);
+        attainmentAfter = attainmentOf(ctx, b, quota, st);
       }
-    } else if (attainment) out.attainmentAfter = attainmentOf(ctx, b, quota, st);
-    if (ctx.hasThreshold) out.threshold = ctx.thresholdText;
+    } else if (attainment) attainmentAfter = attainmentOf(ctx, b, quota, st);
+    let slices: SliceOutput[] | undefined;
     if (kind !== TRUE_UP) {
       let ka = c.window === 'transaction' ? 0 : a;
       let kb = b;
@@ -140,12 +210,27 @@ export class FastLineRenderer implements LineRenderer {
         kb = kb > th ? kb - th : 0;
         offset = th;
       }
-      out.slices = this.slices(ctx, ka, kb, offset);
+      slices = this.slices(ctx, ka, kb, offset);
     }
-    out.base = ctx.table.curve ? this.curveBase(ctx, a, b) : scaledText(lines.n[j], sl, 2, 12);
-    if (ctx.factor >= 0) out.multiplier = ctx.multiplierText;
-    out.amount = this.cents(lines.cents[j]);
-    return out;
+    const base = ctx.table.curve ? this.curveBase(ctx, a, b) : scaledText(lines.n[j], sl, 2, 12);
+    return new FastLineOutput(
+      kind === TRUE_UP ? 'true-up' : 'transaction',
+      transactionId,
+      reverses,
+      date,
+      share,
+      transactionAmount,
+      credited,
+      totalBefore,
+      totalAfter,
+      attainmentBefore,
+      attainmentAfter,
+      ctx.hasThreshold ? ctx.thresholdText : undefined,
+      slices,
+      base,
+      ctx.factor >= 0 ? ctx.multiplierText : undefined,
+      this.cents(lines.cents[j]),
+    );
   }
 
   /**

@@ -300,25 +300,28 @@ export class FastLineRenderer implements LineRenderer {
     T.curveRate(a);
     const ran = T.rn;
     const rad = T.rd;
-    const slices: SliceOutput[] = [{ from: this.money(a + offset, st), to: this.money(b + offset, st), rate: curveRateText(rbn, rbd, rs), amount: centsNumberText(ratioCentsOf(b - a, rbn, rbd, sl)) }];
-    if (a === 0) return slices;
+    // arrays written as literals of their final length (a push onto a literal regrows it to 17 slots)
+    const first: SliceOutput = { from: this.money(a + offset, st), to: this.money(b + offset, st), rate: curveRateText(rbn, rbd, rs), amount: centsNumberText(ratioCentsOf(b - a, rbn, rbd, sl)) };
+    if (a === 0) return [first];
     if (rad === rbd) {
       const up = rbn - ran;
-      if (up !== 0) slices.push({ from: this.money(offset, st), to: this.money(a + offset, st), rate: curveRateText(up, rbd, rs), kind: 'uplift', amount: centsNumberText(ratioCentsOf(a, up, rbd, sl)) });
-      return slices;
+      if (up === 0) return [first];
+      return [first, { from: this.money(offset, st), to: this.money(a + offset, st), rate: curveRateText(up, rbd, rs), kind: 'uplift', amount: centsNumberText(ratioCentsOf(a, up, rbd, sl)) }];
     }
     // the rate crossed a point: the uplift is a fraction over both widths
     const upN = BigInt(rbn) * BigInt(rad) - BigInt(ran) * BigInt(rbd);
-    if (upN === 0n) return slices;
+    if (upN === 0n) return [first];
     const upD = BigInt(rbd) * BigInt(rad);
-    slices.push({
-      from: this.money(offset, st),
-      to: this.money(a + offset, st),
-      rate: formatExact(upN * POW10[12 - rs], upD, 12, 0, 12),
-      kind: 'uplift',
-      amount: formatCents(sl >= 2 ? divRoundHalfUp(BigInt(a) * upN, upD * POW10[sl - 2]) : divRoundHalfUp(BigInt(a) * upN * POW10[2 - sl], upD)),
-    });
-    return slices;
+    return [
+      first,
+      {
+        from: this.money(offset, st),
+        to: this.money(a + offset, st),
+        rate: formatExact(upN * POW10[12 - rs], upD, 12, 0, 12),
+        kind: 'uplift',
+        amount: formatCents(sl >= 2 ? divRoundHalfUp(BigInt(a) * upN, upD * POW10[sl - 2]) : divRoundHalfUp(BigInt(a) * upN * POW10[2 - sl], upD)),
+      },
+    ];
   }
 
   /** Step, both totals ≥ 0: the tiers between a and b, each at its rate (0 below the first and beyond "to"). */
@@ -329,25 +332,40 @@ export class FastLineRenderer implements LineRenderer {
     const up = a < b;
     const lo = up ? a : b;
     const hi = up ? b : a;
-    const out: SliceOutput[] = [];
     const bounds = T.lo;
-    if (lo < bounds[0]) this.piece(out, up, lo, hi < bounds[0] ? hi : bounds[0], 0, '0', offset, st, sl);
+    const below = lo < bounds[0];
+    const beyond = T.top !== Infinity && hi > T.top;
+    // the slices counted first, so their array is made at its final length (pushes regrew it to 17 slots); filled in the line's direction
+    let count = (below ? 1 : 0) + (beyond ? 1 : 0);
+    for (let i = 0; i <= T.last; i++) {
+      const sHi = i < T.last ? bounds[i + 1] : T.top === Infinity ? hi : T.top;
+      if ((lo > bounds[i] ? lo : bounds[i]) < (hi < sHi ? hi : sHi)) count++;
+    }
+    const out = new Array<SliceOutput>(count);
+    let k = up ? 0 : count - 1;
+    const step = up ? 1 : -1;
+    if (below) {
+      out[k] = this.piece(up, lo, hi < bounds[0] ? hi : bounds[0], 0, '0', offset, st, sl);
+      k += step;
+    }
     for (let i = 0; i <= T.last; i++) {
       const sHi = i < T.last ? bounds[i + 1] : T.top === Infinity ? hi : T.top;
       const from = lo > bounds[i] ? lo : bounds[i];
       const to = hi < sHi ? hi : sHi;
-      if (from < to) this.piece(out, up, from, to, T.rate[i], tierRateText(T, i, rs), offset, st, sl);
+      if (from < to) {
+        out[k] = this.piece(up, from, to, T.rate[i], tierRateText(T, i, rs), offset, st, sl);
+        k += step;
+      }
     }
-    if (T.top !== Infinity && hi > T.top) this.piece(out, up, lo > T.top ? lo : T.top, hi, 0, '0', offset, st, sl);
-    if (!up) out.reverse();
+    if (beyond) out[k] = this.piece(up, lo > T.top ? lo : T.top, hi, 0, '0', offset, st, sl);
     return out;
   }
 
   /** One step slice from..to (in the direction of the line) at a rate. */
-  private piece(out: SliceOutput[], up: boolean, from: number, to: number, rate: number, rateText: string, offset: number, st: number, sl: number): void {
+  private piece(up: boolean, from: number, to: number, rate: number, rateText: string, offset: number, st: number, sl: number): SliceOutput {
     const x = up ? from : to;
     const y = up ? to : from;
-    out.push({ from: this.money(x + offset, st), to: this.money(y + offset, st), rate: rateText, amount: this.cents(centsAtScale(rate * (y - x), sl)) });
+    return { from: this.money(x + offset, st), to: this.money(y + offset, st), rate: rateText, amount: this.cents(centsAtScale(rate * (y - x), sl)) };
   }
 
   /** Flat: the new part at b's rate, then the uplift on what came before (or a milestone reached). */
@@ -362,12 +380,10 @@ export class FastLineRenderer implements LineRenderer {
     }
     const rb = this.rateAt(T, b);
     const ra = this.rateAt(T, a);
-    const slices: SliceOutput[] = [{ from: this.money(a + offset, st), to: this.money(b + offset, st), rate: scaledText(rb, rs, 0, 12), amount: this.cents(centsAtScale((b - a) * rb, sl)) }];
+    const first: SliceOutput = { from: this.money(a + offset, st), to: this.money(b + offset, st), rate: scaledText(rb, rs, 0, 12), amount: this.cents(centsAtScale((b - a) * rb, sl)) };
     const upliftRate = rb - ra;
-    if (a !== 0 && upliftRate !== 0) {
-      slices.push({ from: this.money(offset, st), to: this.money(a + offset, st), rate: scaledText(upliftRate, rs, 0, 12), kind: 'uplift', amount: centsNumberText(centsAtScale(a * upliftRate, sl)) });
-    }
-    return slices;
+    if (a === 0 || upliftRate === 0) return [first];
+    return [first, { from: this.money(offset, st), to: this.money(a + offset, st), rate: scaledText(upliftRate, rs, 0, 12), kind: 'uplift', amount: centsNumberText(centsAtScale(a * upliftRate, sl)) }];
   }
 
   /** The rate of x's tier (flat; a milestone tier has none). */

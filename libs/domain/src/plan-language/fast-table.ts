@@ -484,16 +484,49 @@ export function formatScaled(n: number, scale: number, minPlaces: number, maxPla
       places--;
     }
   }
-  if (places === 0) return `${sign}${ip}`;
-  let f = places === 2 ? TWO_DIGITS[fp] : `${fp}`;
-  if (f.length < places) f = ZEROS.slice(0, places - f.length) + f;
-  if (minPlaces > scale) f += ZEROS.slice(0, minPlaces - scale);
-  return `${sign}${ip}.${f}`;
+  // fewer places than asked for: zeros after them (5 at 1 place, 2 asked: "50")
+  if (places < minPlaces) {
+    fp *= P10[minPlaces - places];
+    places = minPlaces;
+  }
+  // small integers and fractions of up to 8 digits from tables: one new string where digits, point and padding made four or five
+  const ipText = ip < 10000 ? SMALL_INT[ip] : `${ip}`;
+  if (places === 0) return negative && abs !== 0 ? `-${ipText}` : ipText;
+  let f: string;
+  if (places <= 4) f = fractionTable(places)[fp];
+  else if (places <= 8) {
+    const low = places - 4;
+    const hi = Math.floor(fp / P10[low]);
+    f = fractionTable(4)[hi] + digitTable(low)[fp - hi * P10[low]];
+  } else {
+    const digits = `${fp}`;
+    f = digits.length < places ? `.${ZEROS.slice(0, places - digits.length)}${digits}` : `.${digits}`;
+  }
+  return `${sign}${ipText}${f}`;
 }
 
 const ZEROS = '0'.repeat(40);
-/** "00" .. "99" */
-const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
+/** "0" .. "9999" */
+const SMALL_INT: readonly string[] = Array.from({ length: 10000 }, (_, i) => `${i}`);
+/** by width w (1..4): the integers below 10^w written with w digits ("007"), and the same after a point (".007"); built on first use */
+const DIGITS: string[][] = [];
+const FRACTIONS: string[][] = [];
+function digitTable(w: number): readonly string[] {
+  let t = DIGITS[w];
+  if (t === undefined) {
+    t = Array.from({ length: P10[w] }, (_, i) => `${i}`.padStart(w, '0'));
+    DIGITS[w] = t;
+  }
+  return t;
+}
+function fractionTable(w: number): readonly string[] {
+  let t = FRACTIONS[w];
+  if (t === undefined) {
+    t = digitTable(w).map((d) => `.${d}`);
+    FRACTIONS[w] = t;
+  }
+  return t;
+}
 
 /**
  * num ÷ den ÷ 10^shift (integers, den > 0) with at least `minPlaces` and at most

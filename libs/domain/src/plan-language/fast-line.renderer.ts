@@ -7,7 +7,7 @@
  */
 import { type CreditStore, META_DEC_MASK, META_SHARE_SHIFT, POS_REVERSAL } from './credit.store';
 import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
-import { type FastTable, attainmentText, centsAt, formatCentsNumber, formatRatio, formatScaled, ratioCents } from './fast-table';
+import { type FastTable, P10, attainmentText, centsAt, formatCentsNumber, formatRatio, formatScaled, ratioCents } from './fast-table';
 import { F_TRUE_UP, type FastLineContext, type FastLines, type LineRenderer, exactTableOf } from './line-columns';
 import { explainCreditLine, flatSlices, stepSlices } from './line.explainer';
 import type { LineOutput, SliceOutput } from './plan-language.types';
@@ -26,6 +26,7 @@ const centsNumberText = formatCentsNumber;
 const ratioText = formatRatio;
 const attainmentRatioText = attainmentText;
 const ratioCentsOf = ratioCents;
+const P10s = P10;
 
 const ZERO_FRACTION = { n: 0n, d: 1n };
 
@@ -137,12 +138,19 @@ export class FastLineRenderer implements LineRenderer {
   private t1 = '';
   private c0 = NaN;
   private ct0 = '';
+  /** the line's running total as written (a slice's end at it, with at most two places, is the same text) */
+  private memo: FastLineContext['memo'] | null = null;
+  private memoSt = -1;
 
   /** x at scale st as money text (2 places, exact: rounded half away from zero as formatExact). */
   private money(x: number, st: number): string {
     if (x === this.m0 && st === this.s0) return this.t0;
     if (x === this.m1 && st === this.s1) return this.t1;
-    const text = scaledText(x, st, 2, 2);
+    const memo = this.memo;
+    let text: string;
+    // the running total's text when it has exactly two places (the point third from the end): the same money
+    if (memo !== null && x === memo.total && st === this.memoSt && memo.totalText.charCodeAt(memo.totalText.length - 3) === 46) text = memo.totalText;
+    else text = scaledText(x, st, 2, 2);
     this.m1 = this.m0;
     this.s1 = this.s0;
     this.t1 = this.t0;
@@ -168,6 +176,8 @@ export class FastLineRenderer implements LineRenderer {
     const pos = lines.pos[j];
     const a = lines.a[j];
     const b = lines.b[j];
+    this.memo = ctx.memo;
+    this.memoSt = st;
     // fields in the order of the BigInt explainer's objects (JSON shows them in this order); undefined: absent
     let transactionId: string | undefined;
     let reverses: string | undefined;
@@ -183,8 +193,11 @@ export class FastLineRenderer implements LineRenderer {
       date = store.dateOfRank[store.posDate[pos]];
       share = this.share(store, meta >>> SHARE_SHIFT);
       const dec = (meta & DEC_MASK) - 1;
-      transactionAmount = dec >= 0 ? scaledText(store.posMant[pos], dec, 2, 12) : formatExact(store.amount(store.posTx[pos]), 1n, 12, 2, 12);
-      credited = scaledText(c.window === 'transaction' ? b : b - a, st, 2, 12);
+      const mant = store.posMant[pos];
+      transactionAmount = dec >= 0 ? scaledText(mant, dec, 2, 12) : formatExact(store.amount(store.posTx[pos]), 1n, 12, 2, 12);
+      // credited at its share of 1 is the amount again (equal values, equal texts; the product is exact when it equals an integer below 2^53)
+      const value = c.window === 'transaction' ? b : b - a;
+      credited = dec >= 0 && value === mant * P10s[st - dec] ? transactionAmount : scaledText(value, st, 2, 12);
     }
     const attainment = c.basis === 'attainment' && quota !== undefined;
     let totalBefore: string | undefined;

@@ -327,6 +327,7 @@ export class CreditStore {
     this.dateOfRank = byDate.map((c) => dates[c]);
     this.periodOfRank = periodOfRank;
     this.start = start;
+    this.idsByPosition = null;
     this.order = intColumn(n);
     this.posTx = intColumn(n);
     this.posDate = intColumn(n);
@@ -414,6 +415,25 @@ export class CreditStore {
     copy(this.posTypeProduct);
     copy(this.posTx);
     for (let i = from; i < to; i++) this.order[i] = rows[i - from];
+  }
+
+  private idsByPosition: string[] | null = null;
+
+  /**
+   * The transaction id at each position, gathered on first use: explanations read it line
+   * after line, and read by row it is a cache miss each (a participant's transactions are
+   * spread over the document); gathered in one tight loop the misses overlap.
+   */
+  txIdAt(): string[] {
+    let ids = this.idsByPosition;
+    if (ids === null) {
+      const { posTx, txId } = this;
+      const n = posTx.length;
+      ids = new Array<string>(n);
+      for (let i = 0; i < n; i++) ids[i] = txId[posTx[i]];
+      this.idsByPosition = ids;
+    }
+    return ids;
   }
 
   /** Row r as an object, for explanations. */

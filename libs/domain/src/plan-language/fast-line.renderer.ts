@@ -7,7 +7,7 @@
  */
 import { type CreditStore, META_DEC_MASK, META_SHARE_SHIFT, POS_REVERSAL } from './credit.store';
 import { POW10, divRoundHalfUp, formatCents, formatExact } from './exact-decimal';
-import { type FastTable, attainmentText, centsAt, formatCentsNumber, formatRatio, formatScaled, ratioCents } from './fast-table';
+import { type FastTable, P10, attainmentText, centsAt, formatCentsNumber, formatRatio, formatScaled, ratioCents } from './fast-table';
 import { F_TRUE_UP, type FastLineContext, type FastLines, type LineRenderer, exactTableOf } from './line-columns';
 import { explainCreditLine, flatSlices, stepSlices } from './line.explainer';
 import type { LineOutput, SliceOutput } from './plan-language.types';
@@ -26,6 +26,7 @@ const centsNumberText = formatCentsNumber;
 const ratioText = formatRatio;
 const attainmentRatioText = attainmentText;
 const ratioCentsOf = ratioCents;
+const P10s = P10;
 
 const ZERO_FRACTION = { n: 0n, d: 1n };
 
@@ -64,6 +65,68 @@ function tierRateText(T: FastTable, i: number, rs: number): string {
   return text;
 }
 
+/**
+ * A fast line's explanation, made by one constructor that assigns every field it can
+ * have, in the order the BigInt explainer writes them (an undefined one is left out):
+ * V8 then gives each object room for all its fields at once, where fields added one by
+ * one to a literal regrew a separate property store four or five times per line (most
+ * of what a line allocated). Its own keys, their order and its JSON are the literal's.
+ */
+class FastLineOutput implements LineOutput {
+  declare source: LineOutput['source'];
+  declare transactionId?: string;
+  declare reverses?: string;
+  declare date?: string;
+  declare share?: string;
+  declare transactionAmount?: string;
+  declare credited?: string;
+  declare totalBefore?: string;
+  declare totalAfter?: string;
+  declare attainmentBefore?: string;
+  declare attainmentAfter?: string;
+  declare threshold?: string;
+  declare slices?: SliceOutput[];
+  declare base?: string;
+  declare multiplier?: string;
+  declare amount: string;
+
+  constructor(
+    source: LineOutput['source'],
+    transactionId: string | undefined,
+    reverses: string | undefined,
+    date: string | undefined,
+    share: string | undefined,
+    transactionAmount: string | undefined,
+    credited: string | undefined,
+    totalBefore: string | undefined,
+    totalAfter: string | undefined,
+    attainmentBefore: string | undefined,
+    attainmentAfter: string | undefined,
+    threshold: string | undefined,
+    slices: SliceOutput[] | undefined,
+    base: string,
+    multiplier: string | undefined,
+    amount: string,
+  ) {
+    this.source = source;
+    if (transactionId !== undefined) this.transactionId = transactionId;
+    if (reverses !== undefined) this.reverses = reverses;
+    if (date !== undefined) this.date = date;
+    if (share !== undefined) this.share = share;
+    if (transactionAmount !== undefined) this.transactionAmount = transactionAmount;
+    if (credited !== undefined) this.credited = credited;
+    if (totalBefore !== undefined) this.totalBefore = totalBefore;
+    if (totalAfter !== undefined) this.totalAfter = totalAfter;
+    if (attainmentBefore !== undefined) this.attainmentBefore = attainmentBefore;
+    if (attainmentAfter !== undefined) this.attainmentAfter = attainmentAfter;
+    if (threshold !== undefined) this.threshold = threshold;
+    if (slices !== undefined) this.slices = slices;
+    this.base = base;
+    if (multiplier !== undefined) this.multiplier = multiplier;
+    this.amount = amount;
+  }
+}
+
 export class FastLineRenderer implements LineRenderer {
   private readonly shareText: string[] = [];
   /** the last two money figures written (a slice's "to" is the next line's "from"), and the last cents */
@@ -75,12 +138,19 @@ export class FastLineRenderer implements LineRenderer {
   private t1 = '';
   private c0 = NaN;
   private ct0 = '';
+  /** the line's running total as written (a slice's end at it, with at most two places, is the same text) */
+  private memo: FastLineContext['memo'] | null = null;
+  private memoSt = -1;
 
   /** x at scale st as money text (2 places, exact: rounded half away from zero as formatExact). */
   private money(x: number, st: number): string {
     if (x === this.m0 && st === this.s0) return this.t0;
     if (x === this.m1 && st === this.s1) return this.t1;
-    const text = scaledText(x, st, 2, 2);
+    const memo = this.memo;
+    let text: string;
+    // the running total's text when it has exactly two places (the point third from the end): the same money
+    if (memo !== null && x === memo.total && st === this.memoSt && memo.totalText.charCodeAt(memo.totalText.length - 3) === 46) text = memo.totalText;
+    else text = scaledText(x, st, 2, 2);
     this.m1 = this.m0;
     this.s1 = this.s0;
     this.t1 = this.t0;
@@ -106,30 +176,43 @@ export class FastLineRenderer implements LineRenderer {
     const pos = lines.pos[j];
     const a = lines.a[j];
     const b = lines.b[j];
-    // fields in the order of the BigInt explainer's objects (JSON shows them in this order)
-    const out = { source: kind === TRUE_UP ? 'true-up' : 'transaction' } as LineOutput;
+    this.memo = ctx.memo;
+    this.memoSt = st;
+    // fields in the order of the BigInt explainer's objects (JSON shows them in this order); undefined: absent
+    let transactionId: string | undefined;
+    let reverses: string | undefined;
+    let date: string | undefined;
+    let share: string | undefined;
+    let transactionAmount: string | undefined;
+    let credited: string | undefined;
     if (pos >= 0) {
-      // what a line shows of its credit was gathered beside the position: one read of the transaction (its id)
-      const t = store.posTx[pos];
+      // what a line shows of its credit was gathered beside the position (the id too: see txIdAt)
       const meta = store.posMeta[pos];
-      out.transactionId = store.txId[t];
-      if ((((meta >> 4) & 7) & REVERSAL) !== 0) out.reverses = store.reversesId.get(t) as string;
-      out.date = store.dateOfRank[store.posDate[pos]];
-      out.share = this.share(store, meta >>> SHARE_SHIFT);
+      transactionId = store.txIdAt()[pos];
+      if ((((meta >> 4) & 7) & REVERSAL) !== 0) reverses = store.reversesId.get(store.posTx[pos]) as string;
+      date = store.dateOfRank[store.posDate[pos]];
+      share = this.share(store, meta >>> SHARE_SHIFT);
       const dec = (meta & DEC_MASK) - 1;
-      out.transactionAmount = dec >= 0 ? scaledText(store.posMant[pos], dec, 2, 12) : formatExact(store.amount(t), 1n, 12, 2, 12);
-      out.credited = scaledText(c.window === 'transaction' ? b : b - a, st, 2, 12);
+      const mant = store.posMant[pos];
+      transactionAmount = dec >= 0 ? scaledText(mant, dec, 2, 12) : formatExact(store.amount(store.posTx[pos]), 1n, 12, 2, 12);
+      // credited at its share of 1 is the amount again (equal values, equal texts; the product is exact when it equals an integer below 2^53)
+      const value = c.window === 'transaction' ? b : b - a;
+      credited = dec >= 0 && value === mant * P10s[st - dec] ? transactionAmount : scaledText(value, st, 2, 12);
     }
     const attainment = c.basis === 'attainment' && quota !== undefined;
+    let totalBefore: string | undefined;
+    let totalAfter: string | undefined;
+    let attainmentBefore: string | undefined;
+    let attainmentAfter: string | undefined;
     if (c.window !== 'transaction') {
-      out.totalBefore = total(ctx, a, st);
-      out.totalAfter = total(ctx, b, st);
+      totalBefore = total(ctx, a, st);
+      totalAfter = total(ctx, b, st);
       if (attainment) {
-        out.attainmentBefore = attainmentOf(ctx, a, quota, st);
-        out.attainmentAfter = attainmentOf(ctx, b, quota, st);
+        attainmentBefore = attainmentOf(ctx, a, quota, st);
+        attainmentAfter = attainmentOf(ctx, b, quota, st);
       }
-    } else if (attainment) out.attainmentAfter = attainmentOf(ctx, b, quota, st);
-    if (ctx.hasThreshold) out.threshold = ctx.thresholdText;
+    } else if (attainment) attainmentAfter = attainmentOf(ctx, b, quota, st);
+    let slices: SliceOutput[] | undefined;
     if (kind !== TRUE_UP) {
       let ka = c.window === 'transaction' ? 0 : a;
       let kb = b;
@@ -140,12 +223,27 @@ export class FastLineRenderer implements LineRenderer {
         kb = kb > th ? kb - th : 0;
         offset = th;
       }
-      out.slices = this.slices(ctx, ka, kb, offset);
+      slices = this.slices(ctx, ka, kb, offset);
     }
-    out.base = ctx.table.curve ? this.curveBase(ctx, a, b) : scaledText(lines.n[j], sl, 2, 12);
-    if (ctx.factor >= 0) out.multiplier = ctx.multiplierText;
-    out.amount = this.cents(lines.cents[j]);
-    return out;
+    const base = ctx.table.curve ? this.curveBase(ctx, a, b) : scaledText(lines.n[j], sl, 2, 12);
+    return new FastLineOutput(
+      kind === TRUE_UP ? 'true-up' : 'transaction',
+      transactionId,
+      reverses,
+      date,
+      share,
+      transactionAmount,
+      credited,
+      totalBefore,
+      totalAfter,
+      attainmentBefore,
+      attainmentAfter,
+      ctx.hasThreshold ? ctx.thresholdText : undefined,
+      slices,
+      base,
+      ctx.factor >= 0 ? ctx.multiplierText : undefined,
+      this.cents(lines.cents[j]),
+    );
   }
 
   /**
@@ -215,25 +313,28 @@ export class FastLineRenderer implements LineRenderer {
     T.curveRate(a);
     const ran = T.rn;
     const rad = T.rd;
-    const slices: SliceOutput[] = [{ from: this.money(a + offset, st), to: this.money(b + offset, st), rate: curveRateText(rbn, rbd, rs), amount: centsNumberText(ratioCentsOf(b - a, rbn, rbd, sl)) }];
-    if (a === 0) return slices;
+    // arrays written as literals of their final length (a push onto a literal regrows it to 17 slots)
+    const first: SliceOutput = { from: this.money(a + offset, st), to: this.money(b + offset, st), rate: curveRateText(rbn, rbd, rs), amount: centsNumberText(ratioCentsOf(b - a, rbn, rbd, sl)) };
+    if (a === 0) return [first];
     if (rad === rbd) {
       const up = rbn - ran;
-      if (up !== 0) slices.push({ from: this.money(offset, st), to: this.money(a + offset, st), rate: curveRateText(up, rbd, rs), kind: 'uplift', amount: centsNumberText(ratioCentsOf(a, up, rbd, sl)) });
-      return slices;
+      if (up === 0) return [first];
+      return [first, { from: this.money(offset, st), to: this.money(a + offset, st), rate: curveRateText(up, rbd, rs), kind: 'uplift', amount: centsNumberText(ratioCentsOf(a, up, rbd, sl)) }];
     }
     // the rate crossed a point: the uplift is a fraction over both widths
     const upN = BigInt(rbn) * BigInt(rad) - BigInt(ran) * BigInt(rbd);
-    if (upN === 0n) return slices;
+    if (upN === 0n) return [first];
     const upD = BigInt(rbd) * BigInt(rad);
-    slices.push({
-      from: this.money(offset, st),
-      to: this.money(a + offset, st),
-      rate: formatExact(upN * POW10[12 - rs], upD, 12, 0, 12),
-      kind: 'uplift',
-      amount: formatCents(sl >= 2 ? divRoundHalfUp(BigInt(a) * upN, upD * POW10[sl - 2]) : divRoundHalfUp(BigInt(a) * upN * POW10[2 - sl], upD)),
-    });
-    return slices;
+    return [
+      first,
+      {
+        from: this.money(offset, st),
+        to: this.money(a + offset, st),
+        rate: formatExact(upN * POW10[12 - rs], upD, 12, 0, 12),
+        kind: 'uplift',
+        amount: formatCents(sl >= 2 ? divRoundHalfUp(BigInt(a) * upN, upD * POW10[sl - 2]) : divRoundHalfUp(BigInt(a) * upN * POW10[2 - sl], upD)),
+      },
+    ];
   }
 
   /** Step, both totals ≥ 0: the tiers between a and b, each at its rate (0 below the first and beyond "to"). */
@@ -244,25 +345,40 @@ export class FastLineRenderer implements LineRenderer {
     const up = a < b;
     const lo = up ? a : b;
     const hi = up ? b : a;
-    const out: SliceOutput[] = [];
     const bounds = T.lo;
-    if (lo < bounds[0]) this.piece(out, up, lo, hi < bounds[0] ? hi : bounds[0], 0, '0', offset, st, sl);
+    const below = lo < bounds[0];
+    const beyond = T.top !== Infinity && hi > T.top;
+    // the slices counted first, so their array is made at its final length (pushes regrew it to 17 slots); filled in the line's direction
+    let count = (below ? 1 : 0) + (beyond ? 1 : 0);
+    for (let i = 0; i <= T.last; i++) {
+      const sHi = i < T.last ? bounds[i + 1] : T.top === Infinity ? hi : T.top;
+      if ((lo > bounds[i] ? lo : bounds[i]) < (hi < sHi ? hi : sHi)) count++;
+    }
+    const out = new Array<SliceOutput>(count);
+    let k = up ? 0 : count - 1;
+    const step = up ? 1 : -1;
+    if (below) {
+      out[k] = this.piece(up, lo, hi < bounds[0] ? hi : bounds[0], 0, '0', offset, st, sl);
+      k += step;
+    }
     for (let i = 0; i <= T.last; i++) {
       const sHi = i < T.last ? bounds[i + 1] : T.top === Infinity ? hi : T.top;
       const from = lo > bounds[i] ? lo : bounds[i];
       const to = hi < sHi ? hi : sHi;
-      if (from < to) this.piece(out, up, from, to, T.rate[i], tierRateText(T, i, rs), offset, st, sl);
+      if (from < to) {
+        out[k] = this.piece(up, from, to, T.rate[i], tierRateText(T, i, rs), offset, st, sl);
+        k += step;
+      }
     }
-    if (T.top !== Infinity && hi > T.top) this.piece(out, up, lo > T.top ? lo : T.top, hi, 0, '0', offset, st, sl);
-    if (!up) out.reverse();
+    if (beyond) out[k] = this.piece(up, lo > T.top ? lo : T.top, hi, 0, '0', offset, st, sl);
     return out;
   }
 
   /** One step slice from..to (in the direction of the line) at a rate. */
-  private piece(out: SliceOutput[], up: boolean, from: number, to: number, rate: number, rateText: string, offset: number, st: number, sl: number): void {
+  private piece(up: boolean, from: number, to: number, rate: number, rateText: string, offset: number, st: number, sl: number): SliceOutput {
     const x = up ? from : to;
     const y = up ? to : from;
-    out.push({ from: this.money(x + offset, st), to: this.money(y + offset, st), rate: rateText, amount: this.cents(centsAtScale(rate * (y - x), sl)) });
+    return { from: this.money(x + offset, st), to: this.money(y + offset, st), rate: rateText, amount: this.cents(centsAtScale(rate * (y - x), sl)) };
   }
 
   /** Flat: the new part at b's rate, then the uplift on what came before (or a milestone reached). */
@@ -277,12 +393,10 @@ export class FastLineRenderer implements LineRenderer {
     }
     const rb = this.rateAt(T, b);
     const ra = this.rateAt(T, a);
-    const slices: SliceOutput[] = [{ from: this.money(a + offset, st), to: this.money(b + offset, st), rate: scaledText(rb, rs, 0, 12), amount: this.cents(centsAtScale((b - a) * rb, sl)) }];
+    const first: SliceOutput = { from: this.money(a + offset, st), to: this.money(b + offset, st), rate: scaledText(rb, rs, 0, 12), amount: this.cents(centsAtScale((b - a) * rb, sl)) };
     const upliftRate = rb - ra;
-    if (a !== 0 && upliftRate !== 0) {
-      slices.push({ from: this.money(offset, st), to: this.money(a + offset, st), rate: scaledText(upliftRate, rs, 0, 12), kind: 'uplift', amount: centsNumberText(centsAtScale(a * upliftRate, sl)) });
-    }
-    return slices;
+    if (a === 0 || upliftRate === 0) return [first];
+    return [first, { from: this.money(offset, st), to: this.money(a + offset, st), rate: scaledText(upliftRate, rs, 0, 12), kind: 'uplift', amount: centsNumberText(centsAtScale(a * upliftRate, sl)) }];
   }
 
   /** The rate of x's tier (flat; a milestone tier has none). */

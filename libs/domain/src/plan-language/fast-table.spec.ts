@@ -16,6 +16,13 @@ describe('fast-path arithmetic', () => {
       fc.property(int, fc.integer({ min: 0, max: 14 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 2, max: 12 }), (n, scale, min, max) => formatScaled(n, scale, min, max) === formatExact(BigInt(n), 1n, scale, min, max)),
       { seed: 2, numRuns: 5000 },
     );
+    // the table paths: small integer parts, fractions of up to 8 places, zeros after a short fraction
+    const small = fc.oneof(fc.integer({ min: -(10 ** 7), max: 10 ** 7 }), fc.integer({ min: -(10 ** 13), max: 10 ** 13 }));
+    fc.assert(
+      fc.property(small, fc.integer({ min: 0, max: 14 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 2, max: 12 }), (n, scale, min, max) => formatScaled(n, scale, min, max) === formatExact(BigInt(n), 1n, scale, min, max)),
+      { seed: 5, numRuns: 20000 },
+    );
+    expect([formatScaled(5, 1, 2, 12), formatScaled(-5, 1, 2, 12), formatScaled(123456789, 8, 2, 12), formatScaled(-100, 2, 2, 2), formatScaled(99995, 4, 2, 12)]).toEqual(['0.50', '-0.50', '1.23456789', '-1.00', '9.9995']);
   });
 
   it('formatRatio writes what formatExact writes, or declines', () => {

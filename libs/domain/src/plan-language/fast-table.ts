@@ -455,6 +455,8 @@ export function formatScaled(n: number, scale: number, minPlaces: number, maxPla
     n = roundDiv(n, scale - maxPlaces);
     scale = maxPlaces;
   }
+  // the tables below hold fractions of up to 12 places (every caller's maxPlaces)
+  if (scale > 12) return formatExact(BigInt(n), 1n, scale, minPlaces, maxPlaces);
   const negative = n < 0;
   const abs = negative ? -n : n;
   const sign = negative && abs !== 0 ? '-' : '';
@@ -469,31 +471,83 @@ export function formatScaled(n: number, scale: number, minPlaces: number, maxPla
     ip += 1;
     fp -= p;
   }
-  // trailing zeros of the fraction go, down to minPlaces (in 32-bit integers when the fraction fits: a float % is slow)
+  // the fraction (below 10^12: scale is at most maxPlaces ≤ 12 here) as two 32-bit integers, hi × 10^8 + lo, so
+  // stripping its trailing zeros (down to minPlaces) and writing its digits never needs a float % or a number's text
+  let hiPlaces = 0;
+  let hi = 0;
+  let loPlaces = scale;
+  let lo: number;
+  if (scale > 8) {
+    hi = Math.floor(fp / 1e8);
+    lo = (fp - hi * 1e8) | 0;
+    hiPlaces = scale - 8;
+    loPlaces = 8;
+  } else lo = fp | 0;
   let places = scale;
-  if (fp < 2147483648) {
-    let f32 = fp | 0;
-    while (places > minPlaces && f32 % 10 === 0) {
-      f32 = (f32 / 10) | 0;
-      places--;
-    }
-    fp = f32;
-  } else {
-    while (places > minPlaces && fp % 10 === 0) {
-      fp /= 10;
+  while (places > minPlaces && loPlaces > 0 && lo % 10 === 0) {
+    lo = (lo / 10) | 0;
+    loPlaces--;
+    places--;
+  }
+  if (loPlaces === 0 && hiPlaces > 0) {
+    lo = hi | 0;
+    loPlaces = hiPlaces;
+    hiPlaces = 0;
+    while (places > minPlaces && lo % 10 === 0) {
+      lo = (lo / 10) | 0;
+      loPlaces--;
       places--;
     }
   }
-  if (places === 0) return `${sign}${ip}`;
-  let f = places === 2 ? TWO_DIGITS[fp] : `${fp}`;
-  if (f.length < places) f = ZEROS.slice(0, places - f.length) + f;
-  if (minPlaces > scale) f += ZEROS.slice(0, minPlaces - scale);
-  return `${sign}${ip}.${f}`;
+  // fewer places than asked for (a scale below minPlaces): zeros after them (5 at 1 place, 2 asked: "50")
+  if (places < minPlaces) {
+    lo *= P10[minPlaces - places];
+    loPlaces = minPlaces;
+    places = minPlaces;
+  }
+  // integer parts below 10^8 and every fraction from tables: one or two new strings where digits, point and padding made four or five
+  let ipText: string;
+  if (ip < 10000) ipText = SMALL_INT[ip];
+  else if (ip < 1e8) {
+    const h = Math.floor(ip / 10000);
+    ipText = SMALL_INT[h] + digitTable(4)[ip - h * 10000];
+  } else ipText = `${ip}`;
+  if (places === 0) return negative && abs !== 0 ? `-${ipText}` : ipText;
+  // the low digits, padded to loPlaces (after the high ones) or after the point (alone)
+  let loText: string;
+  const point = hiPlaces === 0;
+  if (loPlaces <= 4) loText = (point ? fractionTable(loPlaces) : digitTable(loPlaces))[lo];
+  else {
+    const k = loPlaces - 4;
+    const h = Math.floor(lo / 10000);
+    loText = (point ? fractionTable(k) : digitTable(k))[h] + digitTable(4)[lo - h * 10000];
+  }
+  const f = point ? loText : fractionTable(hiPlaces)[hi] + loText;
+  return `${sign}${ipText}${f}`;
 }
 
 const ZEROS = '0'.repeat(40);
-/** "00" .. "99" */
-const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
+/** "0" .. "9999" */
+const SMALL_INT: readonly string[] = Array.from({ length: 10000 }, (_, i) => `${i}`);
+/** by width w (1..4): the integers below 10^w written with w digits ("007"), and the same after a point (".007"); built on first use */
+const DIGITS: string[][] = [];
+const FRACTIONS: string[][] = [];
+function digitTable(w: number): readonly string[] {
+  let t = DIGITS[w];
+  if (t === undefined) {
+    t = Array.from({ length: P10[w] }, (_, i) => `${i}`.padStart(w, '0'));
+    DIGITS[w] = t;
+  }
+  return t;
+}
+function fractionTable(w: number): readonly string[] {
+  let t = FRACTIONS[w];
+  if (t === undefined) {
+    t = digitTable(w).map((d) => `.${d}`);
+    FRACTIONS[w] = t;
+  }
+  return t;
+}
 
 /**
  * num ÷ den ÷ 10^shift (integers, den > 0) with at least `minPlaces` and at most

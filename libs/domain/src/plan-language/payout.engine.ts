@@ -635,21 +635,27 @@ export class ParticipantRun {
     if (quota !== undefined && quota > 0n) co.attainment = attainmentText(input, st, quota);
     if (factor >= 0) co.multiplier = scaledText(factor, sm, 0, 12);
     if (hasThreshold) co.threshold = scaledText(t, st, 2, 12);
-    co.lines = [];
-    if (full) {
+    if (!full) co.lines = [];
+    else {
       const ctx: FastLineContext = { component: c, spec, table: T, quota, threshold: t, hasThreshold, factor, thresholdText: co.threshold ?? '', multiplierText: co.multiplier ?? '', exactTable: null, memo: { total: NaN, totalText: '', attainment: NaN, attainmentText: '' } };
       const renderer = this.renderer;
+      // the list is made at its final length (pushes regrew it by half again each time): every line, less the clawbacks that explain nothing, and the cap's
+      let count = lines.size + (capLine !== null ? 1 : 0);
+      for (let cb = 0; cb < clawbacks.length; cb++) if (clawbacks[cb].fraction === undefined) count--;
+      const out = new Array<LineOutput>(count);
+      let o = 0;
       let cb = 0;
       for (let j = 0; j < lines.size; j++) {
         if (lines.kind[j] === CLAWBACK) {
           const line = clawbacks[cb++];
           if (line.fraction === undefined) continue;
-          co.lines.push(explainCreditLine({ line: { ...line, credit: store.view(order[line.pos]) }, component: c, table: null, quota, threshold: 0n, hasThreshold: false, factor: null, ofAmount: 0n }));
+          out[o++] = explainCreditLine({ line: { ...line, credit: store.view(order[line.pos]) }, component: c, table: null, quota, threshold: 0n, hasThreshold: false, factor: null, ofAmount: 0n });
           continue;
         }
-        co.lines.push(renderer !== null ? renderer.fastLine(store, lines, j, ctx) : referenceLine(store, lines, j, ctx));
+        out[o++] = renderer !== null ? renderer.fastLine(store, lines, j, ctx) : referenceLine(store, lines, j, ctx);
       }
-      if (capLine !== null) co.lines.push(explainCreditLine({ line: { ...capLine, credit: null }, component: c, table: null, quota, threshold: 0n, hasThreshold: false, factor: null, ofAmount: 0n }));
+      if (capLine !== null) out[o++] = explainCreditLine({ line: { ...capLine, credit: null }, component: c, table: null, quota, threshold: 0n, hasThreshold: false, factor: null, ofAmount: 0n });
+      co.lines = out;
     }
     return co;
   }

@@ -16,6 +16,19 @@ export function messageIdFor(purpose: string): string {
   return `<${sha256Hex(purpose).slice(0, 32)}@quotaflow.local>`;
 }
 
+/** The columns written for a new row (the rest are the table's defaults). */
+function outboxValues(row: EmailOutboxInput) {
+  return {
+    purpose: row.purpose,
+    toAddress: row.toAddress,
+    subject: row.subject,
+    text: row.text,
+    html: row.html ?? null,
+    attachments: row.attachments ?? [],
+    messageId: messageIdFor(row.purpose),
+  };
+}
+
 /** Emails are written here first, then sent; the purpose is the idempotency key. */
 export class EmailOutbox {
   constructor(private readonly dataSource: DataSource) {}
@@ -28,15 +41,7 @@ export class EmailOutbox {
   async enqueue(row: EmailOutboxInput, manager?: EntityManager): Promise<EmailOutboxEntity> {
     if (row.purpose.trim() === '') throw new TypeError('email purpose is required');
     const m = this.manager(manager);
-    const values = {
-      purpose: row.purpose,
-      toAddress: row.toAddress,
-      subject: row.subject,
-      text: row.text,
-      html: row.html ?? null,
-      attachments: row.attachments ?? [],
-      messageId: messageIdFor(row.purpose),
-    };
+    const values = outboxValues(row);
     const inserted = await m
       .createQueryBuilder()
       .insert()
@@ -62,15 +67,7 @@ export class EmailOutbox {
         .createQueryBuilder()
         .insert()
         .into(EmailOutboxEntity)
-        .values(batch.map((row) => ({
-          purpose: row.purpose,
-          toAddress: row.toAddress,
-          subject: row.subject,
-          text: row.text,
-          html: row.html ?? null,
-          attachments: row.attachments ?? [],
-          messageId: messageIdFor(row.purpose),
-        })))
+        .values(batch.map(outboxValues))
         .orIgnore('("purpose")')
         .updateEntity(false)
         .execute();

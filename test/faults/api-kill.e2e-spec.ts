@@ -16,6 +16,8 @@ jest.setTimeout(180_000);
 describe('the API SIGKILLed during a decision request', () => {
   let h: Harness;
   const holds = new FaultHolds();
+  // What the summary line reports, per test: API processes SIGKILLed, what the client saw, the decisions and audit events counted.
+  const observed: Record<'early' | 'late', string | undefined> = { early: undefined, late: undefined };
 
   beforeAll(async () => {
     h = await startHarness('faults-api-kill', { inProcessWorker: false });
@@ -54,13 +56,15 @@ describe('the API SIGKILLed during a decision request', () => {
     return id;
   }
 
-  async function expectOneDecline(id: string, key: string): Promise<void> {
+  async function expectOneDecline(id: string, key: string): Promise<string> {
     const subject = `plan-assignment:${id}`;
     await eventually(async () => (await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id })).status === 'declined', 'declined', 60_000);
     await eventually(async () => (await h.db.getRepository(ApprovalDecisionEntity).countBy({ subject })) > 0, 'decision recorded', 60_000);
     const decisions = await h.db.getRepository(ApprovalDecisionEntity).findBy({ subject });
     expect(decisions.map((d) => [d.decision, d.idempotencyKey])).toEqual([['decline', key]]);
-    expect(await h.db.getRepository(AuditEventEntity).countBy({ subject, action: 'plan-assignment.declined' })).toBe(1);
+    const audited = await h.db.getRepository(AuditEventEntity).countBy({ subject, action: 'plan-assignment.declined' });
+    expect(audited).toBe(1);
+    return `${decisions.length} decision, ${audited} declined audit event`;
   }
 
   it('killed before the workflow has the decision: the retry with the same Idempotency-Key records it once', async () => {
@@ -78,7 +82,8 @@ describe('the API SIGKILLed during a decision request', () => {
     const retried = await decline(second.url, id, 'api-kill-early-1');
     expect(retried.status).toBe(200);
     expect(await retried.json()).toMatchObject({ status: 'declined' });
-    await expectOneDecline(id, 'api-kill-early-1');
+    const counted = await expectOneDecline(id, 'api-kill-early-1');
+    observed.early = `1 API SIGKILL with the Update waiting (client: ${JSON.stringify(await inFlight)}), 1 retry answered ${retried.status}, ${counted}`;
     await second.proc.stop();
     await again.stop();
   });
@@ -105,7 +110,9 @@ describe('the API SIGKILLed during a decision request', () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual(body);
 
-    await expectOneDecline(id, 'api-kill-decline-1');
+    const counted = await expectOneDecline(id, 'api-kill-decline-1');
+    observed.late = `1 API SIGKILL after the workflow answered (client: ${JSON.stringify(await inFlight)}), 2 retries answered ${retried.status} and ${again.status} with the same body, ${counted}`;
+    console.log(`api-kill: early: ${observed.early ?? 'not run'}; late: ${observed.late}`);
     await second.proc.stop();
     await worker.stop();
   });

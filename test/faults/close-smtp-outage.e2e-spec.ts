@@ -30,6 +30,7 @@ describe('the SMTP server down while the close emails statements', () => {
     await eventually(async () => (await h.db.getRepository(EmailOutboxEntity).find()).some((o) => o.purpose.startsWith(`approval:${month.subject}:`) && o.toAddress === h.org.ops.email && o.status === 'sent'), 'the ops notice sent', 60_000);
     const before = h.smtp.messages.length;
     await h.smtp.pause();
+    const down = Date.now();
     await approve(h, h.org.ops, month.subject, '');
 
     const statementRows = async () => (await h.db.getRepository(EmailOutboxEntity).find()).filter((o) => o.purpose.startsWith(`${month.subject}:statement:`));
@@ -43,6 +44,7 @@ describe('the SMTP server down while the close emails statements', () => {
     expect((await h.db.getRepository(PeriodEntity).findOneByOrFail({ id: month.periodId })).status).toBe('closing');
 
     await h.smtp.resume();
+    const outageMs = Date.now() - down;
     await eventually(async () => (await h.db.getRepository(PeriodEntity).findOneByOrFail({ id: month.periodId })).status === 'closed', 'the period closed', 150_000);
     const rows = await statementRows();
     expect(rows.map((r) => r.toAddress).sort()).toEqual(month.reps.map((r) => r.email).sort());
@@ -53,5 +55,7 @@ describe('the SMTP server down while the close emails statements', () => {
     expect(new Set(statements.map((m) => (Array.isArray(m.to) ? '' : m.to?.text))).size).toBe(3);
     for (const m of statements) expect(m.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
     expect(await h.db.getRepository(StatementEntity).countBy({ periodId: month.periodId })).toBe(3);
+    const distinct = new Set(statements.map((m) => m.messageId)).size;
+    console.log(`close-smtp-outage: SMTP down ${(outageMs / 1000).toFixed(1)} s from the ops approval, ${before} messages delivered before it, ${Math.max(...failing.map((r) => r.attempts))} failed attempts of a statement at most while down; ${rows.length} statement rows, all sent (attempts ${rows.map((r) => r.attempts).sort((a, b) => a - b).join(', ')}); ${statements.length} statement deliveries, ${distinct} distinct Message-IDs, ${statements.length - distinct} duplicates; 3 statements stored, the period closed`);
   });
 });

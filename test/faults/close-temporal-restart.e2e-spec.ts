@@ -37,6 +37,10 @@ describe('the Temporal server restarted mid-close', () => {
   let waitingForFinance: true | undefined;
   let allDecided: true | undefined;
   let closed: true | undefined;
+  // What the summary line reports: the seconds each restart kept the server down, the attempts read from the history.
+  const outageMs: number[] = [];
+  let recordAttempts: number[] | undefined;
+  let batchAttempts: number[] | undefined;
 
   beforeAll(async () => {
     temporal = await ownTemporal('close-temporal-restart');
@@ -79,10 +83,12 @@ describe('the Temporal server restarted mid-close', () => {
   /** Stops the server, lets the held worker finish its attempt, waits for `done`, stays down DOWN_MS more, starts it again. */
   async function restartAround(point: 'decision-committed' | 'smtp-accepted', done: () => Promise<void> = async () => undefined): Promise<void> {
     await temporal.stop();
+    const down = Date.now();
     holds.release(point);
     await done();
     await sleep(DOWN_MS);
     await temporal.start();
+    outageMs.push(Date.now() - down);
   }
 
   it('restarted inside the recording of the first manager’s decision (committed, not answered) and kept down past its heartbeat timeout: the recording runs a second time, the close goes on to the other manager and to finance', async () => {
@@ -99,7 +105,8 @@ describe('the Temporal server restarted mid-close', () => {
     }, 'the finance task after both managers', 90_000));
     waitingForFinance = true;
     // Mia's recording answered on its second attempt (the first one's answer was lost with the server); Max's on its first.
-    expect(await attemptsOf((name) => name.startsWith('recordApprovalDecision'))).toEqual([2, 1]);
+    recordAttempts = await attemptsOf((name) => name.startsWith('recordApprovalDecision'));
+    expect(recordAttempts).toEqual([2, 1]);
   });
 
   it('finance and ops approve; restarted inside the statement batch (SMTP accepted the first statement) and kept down until the held attempt sent every statement and past its heartbeat timeout: the batch runs a second time, the period closes', async () => {
@@ -127,7 +134,8 @@ describe('the Temporal server restarted mid-close', () => {
       await connection.close();
     }
     // The batch answered on its second attempt: the first one's answer was lost with the server.
-    expect(await attemptsOf((name) => name === 'sendStatementBatch')).toEqual([2]);
+    batchAttempts = await attemptsOf((name) => name === 'sendStatementBatch');
+    expect(batchAttempts).toEqual([2]);
   });
 
   it('one decision per approver: each manager, finance and ops has exactly one decision row and one decision audit event', async () => {
@@ -154,5 +162,9 @@ describe('the Temporal server restarted mid-close', () => {
     expect(statements).toHaveLength(3);
     const sent = await h.db.getRepository(AuditEventEntity).findBy({ subject: month.subject, action: 'period.statement-sent' });
     expect(sent.map((e) => (e.data as { purpose: string }).purpose).sort()).toEqual(rows.map((r) => r.purpose).sort());
+    const decisions = await h.db.getRepository(ApprovalDecisionEntity).countBy({ subject: month.subject });
+    const approved = await h.db.getRepository(AuditEventEntity).countBy({ subject: month.subject, action: 'period.approved' });
+    const distinct = new Set(statements.map((m) => m.messageId)).size;
+    console.log(`close-temporal-restart: 2 restarts (down ${outageMs.map((ms) => (ms / 1000).toFixed(1)).join(' s and ')} s); recordApprovalDecision attempts ${JSON.stringify(recordAttempts)}, sendStatementBatch attempts ${JSON.stringify(batchAttempts)}; ${decisions} decisions, ${approved} period.approved audit events; ${rows.length} statement rows, ${statements.length} statement deliveries, ${distinct} distinct Message-IDs, ${statements.length - distinct} duplicates, ${sent.length} statement-sent audit events`);
   });
 });

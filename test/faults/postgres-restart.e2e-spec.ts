@@ -48,9 +48,11 @@ describe('PostgreSQL restarted mid-workflow', () => {
     // 1. Down between rendering the PDF and storing it.
     expect(await holds.held('pdf-rendered', worker)).toBe(`plan-assignment:${id}`);
     await pg.stop();
+    let down = Date.now();
     holds.release('pdf-rendered');
     await retrying('preparePlanAcceptance', 3);
     await pg.start();
+    const outageMs = [Date.now() - down];
     await eventually(async () => (await h.db.getRepository(EmailOutboxEntity).findOneBy({ purpose: `plan-acceptance:${id}:invite` }))?.status === 'sent', 'the invite sent after the restart', 90_000);
 
     // 2. Down between the decline's commit and the finish activity (state, notices).
@@ -58,9 +60,11 @@ describe('PostgreSQL restarted mid-workflow', () => {
     expect(declined.status).toBe(200);
     expect(await holds.held('decision-committed', worker)).toBe(`plan-assignment:${id}`);
     await pg.stop();
+    down = Date.now();
     holds.release('decision-committed');
     await retrying('finishPlanAcceptance', 2);
     await pg.start();
+    outageMs.push(Date.now() - down);
 
     const rows = await eventually(async () => {
       const mine = (await h.db.getRepository(EmailOutboxEntity).find()).filter((o) => o.purpose.includes(id));
@@ -73,6 +77,8 @@ describe('PostgreSQL restarted mid-workflow', () => {
     expect(audit.map((a) => a.action)).toEqual(['plan-assignment.published', 'plan-assignment.document-rendered', 'plan-assignment.emailed', 'plan-assignment.declined']);
     for (const row of rows) expect(h.smtp.messages.filter((m) => m.messageId === row.messageId)).toHaveLength(1);
     expect(h.smtp.messages).toHaveLength(3);
+    const distinct = new Set(h.smtp.messages.map((m) => m.messageId)).size;
+    console.log(`postgres-restart: 2 restarts (down ${outageMs.map((ms) => (ms / 1000).toFixed(1)).join(' s and ')} s); failed attempts counted by the worker: preparePlanAcceptance ${holds.failures('preparePlanAcceptance')}, finishPlanAcceptance ${holds.failures('finishPlanAcceptance')}; 1 plan document, 1 decision, ${audit.length} audit events; ${rows.length} outbox rows, all sent; ${h.smtp.messages.length} deliveries, ${distinct} distinct Message-IDs, ${h.smtp.messages.length - distinct} duplicates`);
     await worker.stop();
   });
 });

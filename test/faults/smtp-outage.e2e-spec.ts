@@ -29,9 +29,13 @@ describe('the SMTP server down mid-workflow', () => {
   let inviteSent: true | undefined;
   let declined: true | undefined;
   let rows: EmailOutboxEntity[] | undefined;
+  // What the summary line reports: the seconds each outage lasted, the failed attempts seen during each.
+  const outageMs: number[] = [];
+  let noticeFailures: number | undefined;
 
   it('outage 1, before the invite goes out: the invite’s delivery fails at least twice (ECONNREFUSED, being retried), nothing delivered', async () => {
     await h.smtp.pause();
+    const down = Date.now();
     const plan = await h.http('POST', '/api/v1/plans', { as: h.org.ops, body: { key: 'smtp-down', name: 'SMTP down', periodLabel: 'FY2026', effectiveFrom: '2026-01-01', document: aePlanDocument('smtp-down') } });
     expect(plan.status).toBe(201);
     const published = await h.http('POST', `/api/v1/plan-versions/${plan.body.versions[0].id}/publish`, { as: h.org.ops, body: { personIds: [h.org.rep.id] } });
@@ -48,6 +52,7 @@ describe('the SMTP server down mid-workflow', () => {
     expect(row.lastError).toContain('ECONNREFUSED');
     expect(h.smtp.messages).toHaveLength(0);
     await h.smtp.resume();
+    outageMs.push(Date.now() - down);
     id = assignmentId;
     failing = row;
   });
@@ -64,11 +69,14 @@ describe('the SMTP server down mid-workflow', () => {
     const assignmentId = fromStage(id, 'outage 1');
     fromStage(inviteSent, 'the invite sent after outage 1');
     await h.smtp.pause();
+    const down = Date.now();
     const decline = await h.http('POST', `/api/v1/plan-assignments/${assignmentId}/decline`, { as: h.org.rep, body: { reason: 'Too high' }, headers: { 'Idempotency-Key': 'smtp-down-decline-1' } });
     expect(decline.status).toBe(200);
-    await eventually(async () => (await outbox(assignmentId)).some((o) => o.status === 'failed' && o.attempts >= 2), 'a decline notice failing at least twice', 60_000);
+    const failingNotice = await eventually(async () => (await outbox(assignmentId)).find((o) => o.status === 'failed' && o.attempts >= 2), 'a decline notice failing at least twice', 60_000);
     expect(h.smtp.messages).toHaveLength(1);
     await h.smtp.resume();
+    outageMs.push(Date.now() - down);
+    noticeFailures = failingNotice.attempts;
     declined = true;
   });
 
@@ -97,5 +105,9 @@ describe('the SMTP server down mid-workflow', () => {
     expect((await h.db.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: assignmentId })).status).toBe('declined');
     const audit = await h.db.getRepository(AuditEventEntity).find({ where: { subject: `plan-assignment:${assignmentId}` }, order: { id: 'ASC' } });
     expect(audit.map((a) => a.action)).toEqual(['plan-assignment.published', 'plan-assignment.document-rendered', 'plan-assignment.emailed', 'plan-assignment.declined']);
+    const distinct = new Set(h.smtp.messages.map((m) => m.messageId)).size;
+    const attempts = sent.map((r) => `${r.purpose.replace(/^plan-acceptance:[0-9a-f-]{36}:/, '').replace(/:[0-9a-f-]{36}$/, '')} ${r.attempts}`).sort().join(', ');
+    const seconds = outageMs.map((ms) => (ms / 1000).toFixed(1)).join(' s and ');
+    console.log(`smtp-outage: 2 outages (${seconds} s), the invite failed ${fromStage(failing, 'outage 1').attempts} times in outage 1, a notice ${noticeFailures ?? '?'} times in outage 2; ${sent.length} outbox rows, all sent (attempts: ${attempts}); ${h.smtp.messages.length} deliveries, ${distinct} distinct Message-IDs, ${h.smtp.messages.length - distinct} duplicates; ${audit.length} audit events`);
   });
 });

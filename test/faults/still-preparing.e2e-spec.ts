@@ -39,8 +39,10 @@ describe('a decision while the plan document is being prepared', () => {
 
     holds.release('pdf-rendered');
     await eventually(async () => (await h.db.getRepository(EmailOutboxEntity).findOneBy({ purpose: `plan-acceptance:${id}:invite` }))?.status === 'sent', 'invite sent', 90_000);
+    let refusedAfter = 0;
     const taken = await eventually(async () => {
       const r = await accept();
+      if (r.status === 409) refusedAfter += 1;
       if (r.status !== 200 && r.status !== 409) throw new Error(`accept answered ${r.status} ${JSON.stringify(r.body)}`);
       // 409 NOT_PENDING until the workflow has opened the rep's stage right after the invite
       return r.status === 200 ? r : undefined;
@@ -49,5 +51,6 @@ describe('a decision while the plan document is being prepared', () => {
     // The decision row is written by the workflow's activity right after the answer.
     await eventually(async () => (await h.db.getRepository(ApprovalDecisionEntity).countBy({ subject: `plan-assignment:${id}` })) === 1, 'the decision recorded');
     expect(await h.db.getRepository(ApprovalDecisionEntity).findBy({ subject: `plan-assignment:${id}` })).toEqual([expect.objectContaining({ approverId: h.org.rep.id, decision: 'accept', idempotencyKey: `still-preparing-${id}` })]);
+    console.log(`still-preparing: the accept while held ${early.status} ${early.body.code as string}, 0 decisions then; after the invite ${refusedAfter} more 409 before the accept answered ${taken.status} ${taken.body.status as string}; 1 decision (accept, the same Idempotency-Key)`);
   });
 });

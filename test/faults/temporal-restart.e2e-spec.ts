@@ -30,6 +30,10 @@ describe('the Temporal server restarted mid-workflow', () => {
   let published: { id: string; workflowId: string } | undefined;
   let declined: true | undefined;
   let rows: EmailOutboxEntity[] | undefined;
+  // What the summary line reports: the seconds each restart kept the server down, the 503s the decline met, the finish activity's attempts.
+  const outageMs: number[] = [];
+  let refusals = 0;
+  let finishAttempts: (number | null | undefined)[] | undefined;
 
   beforeAll(async () => {
     temporal = await ownTemporal('temporal-restart');
@@ -59,15 +63,19 @@ describe('the Temporal server restarted mid-workflow', () => {
     // While it is down the decline is refused 503 TEMPORAL.UNAVAILABLE, nothing recorded; the same
     // key after the restart records it once.
     await temporal.stop();
+    const down = Date.now();
     const refused = await h.http('POST', `/api/v1/plan-assignments/${id}/decline`, { as: h.org.rep, body: { reason: 'Quota too high' }, headers: { 'Idempotency-Key': 'temporal-restart-1' } });
     expect([refused.status, refused.body?.code]).toEqual([503, 'TEMPORAL.UNAVAILABLE']);
     expect(await h.db.getRepository(ApprovalDecisionEntity).countBy({ subject: `plan-assignment:${id}` })).toBe(0);
+    refusals += 1;
     await temporal.start();
+    outageMs.push(Date.now() - down);
     // The API's client reconnects by itself; until it has, the decline is refused as
     // TEMPORAL.UNAVAILABLE (503) and the client retries with the same key.
     const answer = await eventually(async () => {
       const r = await h.http('POST', `/api/v1/plan-assignments/${id}/decline`, { as: h.org.rep, body: { reason: 'Quota too high' }, headers: { 'Idempotency-Key': 'temporal-restart-1' } });
       if (r.status !== 200 && r.status !== 503) throw new Error(`decline answered ${r.status} ${JSON.stringify(r.body)}`);
+      if (r.status === 503) refusals += 1;
       return r.status === 200 ? r : undefined;
     }, 'the decline after the restart', 90_000);
     expect(answer.body).toMatchObject({ status: 'declined' });
@@ -82,6 +90,7 @@ describe('the Temporal server restarted mid-workflow', () => {
     // timeout (15 s), so back up it runs the finish activity again: the outbox's sent rows must not go out twice.
     expect(await holds.held('smtp-accepted', worker!)).toMatch(new RegExp(`^plan-acceptance:${id}:declined:manager:`));
     await temporal.stop();
+    const down = Date.now();
     holds.release('smtp-accepted');
     const sentByHeldAttempt = async () => {
       const mine = (await h.db.getRepository(EmailOutboxEntity).find()).filter((o) => o.purpose.includes(id));
@@ -90,6 +99,7 @@ describe('the Temporal server restarted mid-workflow', () => {
     await eventually(sentByHeldAttempt, 'the invite and both decline notices sent by the held attempt', 60_000);
     await new Promise((r) => setTimeout(r, DOWN_MS));
     await temporal.start();
+    outageMs.push(Date.now() - down);
 
     const sent = await eventually(sentByHeldAttempt, 'the invite and both decline notices sent', 90_000);
     const connection = await Connection.connect({ address: temporal.address });
@@ -102,7 +112,8 @@ describe('the Temporal server restarted mid-workflow', () => {
       // The finish activity answered on its second attempt: the first one's answer was lost with the server.
       const events = (await handle.fetchHistory()).events ?? [];
       const finish = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'finishPlanAcceptance').map((e) => Number(e.eventId));
-      expect(finish.map((scheduled) => events.find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId ?? -1) === scheduled)?.activityTaskStartedEventAttributes?.attempt)).toEqual([2]);
+      finishAttempts = finish.map((scheduled) => events.find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId ?? -1) === scheduled)?.activityTaskStartedEventAttributes?.attempt);
+      expect(finishAttempts).toEqual([2]);
     } finally {
       await connection.close();
     }
@@ -121,5 +132,10 @@ describe('the Temporal server restarted mid-workflow', () => {
     const sent = fromStage(rows, 'the run ended after restart 2');
     for (const row of sent) expect(h.smtp.messages.filter((m) => m.messageId === row.messageId)).toHaveLength(1);
     expect(h.smtp.messages).toHaveLength(3);
+    const { id } = fromStage(published, 'the plan published and the invite sent');
+    const distinct = new Set(h.smtp.messages.map((m) => m.messageId)).size;
+    const decisions = await h.db.getRepository(ApprovalDecisionEntity).countBy({ subject: `plan-assignment:${id}` });
+    const audit = await h.db.getRepository(AuditEventEntity).countBy({ subject: `plan-assignment:${id}` });
+    console.log(`temporal-restart: 2 restarts (down ${outageMs.map((ms) => (ms / 1000).toFixed(1)).join(' s and ')} s), the decline refused with 503 ${refusals} time${refusals === 1 ? '' : 's'} before it was recorded; finish activity attempts ${JSON.stringify(finishAttempts)}; ${decisions} decision, ${audit} audit events; ${sent.length} outbox rows, all sent; ${h.smtp.messages.length} deliveries, ${distinct} distinct Message-IDs, ${h.smtp.messages.length - distinct} duplicates`);
   });
 });

@@ -32,6 +32,9 @@ describe('the worker SIGKILLed inside an activity', () => {
   let fourth: Child | undefined;
   let disturbed: Awaited<ReturnType<typeof settled>> | undefined;
   let undisturbed: Awaited<ReturnType<typeof settled>> | undefined;
+  // What the summary line reports: worker processes started and SIGKILLed.
+  let started = 0;
+  let kills = 0;
 
   beforeAll(async () => {
     h = await startHarness('faults-worker-kill', { inProcessWorker: false });
@@ -43,7 +46,10 @@ describe('the worker SIGKILLed inside an activity', () => {
     holds.remove();
   });
 
-  const worker = (hold: Record<string, string> = {}): Child => spawnChild(WORKER_MAIN, { ...h.env, ...hold });
+  const worker = (hold: Record<string, string> = {}): Child => {
+    started += 1;
+    return spawnChild(WORKER_MAIN, { ...h.env, ...hold });
+  };
 
   async function publish(person: PersonEntity, key: string): Promise<string> {
     const plan = await h.http('POST', '/api/v1/plans', { as: h.org.ops, body: { key, name: `Plan ${key}`, periodLabel: 'FY2026', effectiveFrom: '2026-01-01', document: aePlanDocument(key) } });
@@ -88,6 +94,7 @@ describe('the worker SIGKILLed inside an activity', () => {
     const id = await publish(h.org.rep, 'kill-plan');
     expect(await holds.held('pdf-rendered', first)).toBe(`plan-assignment:${id}`);
     await first.kill9();
+    kills += 1;
     expect(h.smtp.messages).toHaveLength(0);
     killed = id;
   });
@@ -100,6 +107,7 @@ describe('the worker SIGKILLed inside an activity', () => {
     const invites = h.smtp.messages.filter((m) => m.subject && JSON.stringify(m.to).includes(h.org.rep.email));
     expect(invites).toHaveLength(1);
     await second.kill9();
+    kills += 1;
     invitePurpose = purpose;
   });
 
@@ -113,6 +121,7 @@ describe('the worker SIGKILLed inside an activity', () => {
     request.catch(() => undefined); // awaited by the next stage; not an unhandled rejection when this one fails
     expect(await holds.held('decision-committed', third)).toBe(`plan-assignment:${id}`);
     await third.kill9();
+    kills += 1;
     declining = request;
   });
 
@@ -149,7 +158,9 @@ describe('the worker SIGKILLed inside an activity', () => {
     const once = Object.fromEntries(calm.purposes.map((p) => [p, 1]));
     expect(calm.deliveries).toEqual(once);
     expect(hit.deliveries).toEqual({ ...once, 'plan-acceptance:<assignment>:invite': 2 });
-    // What the undisturbed run sent, listed so a change of the flow shows here.
-    process.stderr.write(`worker-kill: purposes ${JSON.stringify(calm.purposes)}; audit ${JSON.stringify(calm.actions)}; deliveries ${JSON.stringify(hit.deliveries)}\n`);
+    // What each run sent, listed so a change of the flow shows here.
+    const sum = (d: Record<string, number>) => Object.values(d).reduce((a, b) => a + b, 0);
+    const shown = (d: Record<string, number>) => JSON.stringify(d).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<person>');
+    console.log(`worker-kill: ${kills} SIGKILLs, ${started} worker processes; killed run: ${hit.rows.length} outbox rows, all sent, deliveries ${shown(hit.deliveries)} (${sum(hit.deliveries)} raw, ${sum(hit.deliveries) - hit.rows.length} duplicate), ${hit.decisions} decision, ${hit.documents} plan document, ${hit.actions.length} audit events; undisturbed run: deliveries ${shown(calm.deliveries)}, ${calm.decisions} decision, audit ${JSON.stringify(calm.actions)}`);
   });
 });

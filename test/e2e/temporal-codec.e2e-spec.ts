@@ -83,11 +83,16 @@ describe('Temporal payloads are encrypted and authenticated', () => {
     const history = await raw.client.workflow.getHandle(workflowId).fetchHistory();
     const all = texts(history).join('\n');
     for (const secret of [rep.name, rep.email, QUOTA, '1,234,567.89', 'Account Executive 2026', 'Mia Manager', 'e2e.test']) expect(all).not.toContain(secret);
-    // Every payload is ciphertext, except what the SDK's core writes itself for `patched()`: the
-    // patch marker and the TemporalChangeVersion search attribute, which hold patch names only.
+    // Every payload is ciphertext, except what the SDK's core writes itself: for `patched()` the
+    // patch marker and the TemporalChangeVersion search attribute (patch names only), and a local
+    // activity's marker details (its sequence number, attempt, type and times; its result is ours,
+    // encrypted).
     const plain = history.events!.flatMap((e) => payloadsOf(e).filter((p) => Buffer.from(p.metadata!.encoding!).toString() !== ENCRYPTED_ENCODING)
       .map((p) => ({ marker: Boolean(e.markerRecordedEventAttributes || e.upsertWorkflowSearchAttributesEventAttributes), data: Buffer.from(p.data!).toString() })));
-    expect(plain.filter((p) => !p.marker || !/^(\{"id":"[a-z-]+","deprecated":(true|false)\}|\["[a-z-]+"(,"[a-z-]+")*\])$/.test(p.data))).toEqual([]);
+    const patchData = /^(\{"id":"[a-z-]+","deprecated":(true|false)\}|\["[a-z-]+"(,"[a-z-]+")*\])$/;
+    const localActivityData = /^\{"seq":\d+,"attempt":\d+,"activity_id":"\d+","activity_type":"[A-Za-z]+","complete_time":\{"seconds":\d+,"nanos":\d+\},"backoff":null,"original_schedule_time":\{"seconds":\d+,"nanos":\d+\}\}$/;
+    expect(plain.filter((p) => !p.marker || !(patchData.test(p.data) || localActivityData.test(p.data)))).toEqual([]);
+    expect(plain.filter((p) => localActivityData.test(p.data)).map((p) => (JSON.parse(p.data) as { activity_type: string }).activity_type)).toEqual(['preparePlanAcceptance', 'openApprovalStep']);
     const payloads = payloadsOf(history).filter((p) => Buffer.from(p.metadata!.encoding!).toString() === ENCRYPTED_ENCODING);
     expect(payloads.length).toBeGreaterThan(5);
     // the control: with the codec the same history is readable (the check above can fail)

@@ -1,5 +1,5 @@
-import pdf from 'pdf-parse';
 import { AcceptanceEntity, ApprovalDecisionEntity, AuditEventEntity, EmailOutboxEntity, PlanAssignmentEntity, PlanDocumentEntity } from '@quotaflow/persistence';
+import { pdfText } from '../support/pdf';
 import { fromStage } from '../support/stages';
 import { aePlanDocument, eventually, type Harness, startHarness } from './harness';
 
@@ -54,7 +54,7 @@ describe('plan acceptance, end to end over HTTP', () => {
       // Exactly one attachment, the plan PDF.
       expect(mail.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
       const attachment = mail.attachments[0]!;
-      const text = (await pdf(attachment.content)).text;
+      const text = await pdfText(attachment.content);
       expect(text).toContain(rep.name);
       expect(text).toContain('Account Executive 2026');
       expect(text).toMatch(/480,000\.00/);

@@ -399,7 +399,10 @@ export class ApprovalActivitiesService implements ApprovalActivities {
 
 function heartbeat(details: unknown): void {
   try {
-    Context.current().heartbeat(details);
+    const context = Context.current();
+    // A local activity has no heartbeat on the server (core logs a warning for each one): its
+    // workflow task's own heartbeat keeps it alive.
+    if (!context.info.isLocal) context.heartbeat(details);
   } catch {
     // Called outside an activity (a unit test): nothing to heartbeat.
   }

@@ -178,7 +178,10 @@ export class PlanAcceptanceActivitiesService implements PlanAcceptanceActivities
 
 function heartbeat(details: unknown): void {
   try {
-    Context.current().heartbeat(details);
+    const context = Context.current();
+    // A local activity has no heartbeat on the server (core logs a warning for each one): its
+    // workflow task's own heartbeat keeps it alive.
+    if (!context.info.isLocal) context.heartbeat(details);
   } catch {
     // outside an activity
   }

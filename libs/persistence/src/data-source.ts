@@ -32,7 +32,7 @@ export function dataSourceOptions(db: DatabaseConfig, options: DataSourceOptions
     namingStrategy: new SnakeNamingStrategy(),
     applicationName: options.applicationName ?? 'quotaflow',
     logging: options.logging ?? false,
-    poolSize: options.poolSize,
+    poolSize: options.poolSize ?? db.poolSize,
   };
 }
 

@@ -67,7 +67,7 @@ export class OutboxDelivery {
       throw ApplicationFailure.retryable(`SMTP unavailable: ${message}`, 'EMAIL.SMTP_UNAVAILABLE');
     }
     await faultPoint('smtp-accepted', row.purpose);
-    await this.outbox.markSent(row.id, row.messageId);
+    await this.outbox.markSent(row.id, row.messageId, undefined, row.purpose);
     for (const a of row.attachments) if (a.source.kind === 'plan-document') this.justStored.delete(a.source.assignmentId);
     return 'sent';
   }

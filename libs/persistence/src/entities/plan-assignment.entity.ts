@@ -30,4 +30,6 @@ export class PlanAssignmentEntity {
   @Column('timestamptz', { nullable: true }) nextDeadline!: Date | null;
   /** The publish that created it (null for assignments made before publishes were recorded). */
   @Column('uuid', { nullable: true }) publishId!: string | null;
+  /** When its invite (the plan PDF) was sent; null until then. */
+  @Column('timestamptz', { nullable: true }) invitedAt!: Date | null;
 }

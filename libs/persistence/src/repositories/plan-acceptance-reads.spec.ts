@@ -15,9 +15,12 @@ import { PlanVersionEntity } from '../entities/plan-version.entity';
 import { PlanEntity } from '../entities/plan.entity';
 import { TeamEntity } from '../entities/team.entity';
 import { ApprovalTaskEntity } from '../entities/approval-task.entity';
+import { PublishEntity } from '../entities/publish.entity';
+import { EmailOutbox } from '../services/email-outbox.service';
 import { ApprovalRepository } from './approval.repository';
 import { OrganisationRepository } from './organisation.repository';
 import { PlanAssignmentRepository } from './plan-assignment.repository';
+import { PublishRepository } from './publish.repository';
 
 let db: TestDatabase;
 let ds: DataSource;
@@ -152,5 +155,34 @@ describe('the reads and writes of a plan acceptance', () => {
     const again = await approvals.openTasks(position, [stage]);
     expect(again).toEqual([stored]);
     expect(await ds.getRepository(ApprovalTaskEntity).countBy({ workflowId: w.assignment.workflowId })).toBe(1);
+  });
+
+  it("records an invite's send on its assignment in the same statement, once; a publish counts its invites from its assignments", async () => {
+    const w = await world();
+    const publish = await ds.getRepository(PublishEntity).save({
+      planVersionId: w.version.id, requestedById: w.ops.id, settings: SETTINGS, targetCount: 1, createdCount: 1, status: 'running', workflowId: `publish:reads-${seq}`,
+    });
+    await ds.getRepository(PlanAssignmentEntity).update({ id: w.assignment.id }, { publishId: publish.id });
+    const outbox = new EmailOutbox(ds);
+    const invite = await outbox.enqueue({ purpose: `plan-acceptance:${w.assignment.id}:invite`, toAddress: w.rep.email, subject: 'Your plan', text: 'Please accept.' });
+    const reminder = await outbox.enqueue({ purpose: `plan-acceptance:${w.assignment.id}:reminder:1`, toAddress: w.rep.email, subject: 'Reminder', text: 'Please accept.' });
+    const publishes = new PublishRepository(ds);
+    expect((await publishes.progress(publish)).invited).toBe(0);
+
+    // Another email to the rep is not the invite.
+    await outbox.markSent(reminder.id, reminder.messageId, undefined, reminder.purpose);
+    expect((await ds.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: w.assignment.id })).invitedAt).toBeNull();
+
+    const { statements: sent } = await counted(() => outbox.markSent(invite.id, invite.messageId, undefined, invite.purpose));
+    expect(sent).toHaveLength(1);
+    const row = await outbox.findById(invite.id);
+    const first = await ds.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: w.assignment.id });
+    expect([row!.status, row!.attempts, first.invitedAt?.toISOString()]).toEqual(['sent', 1, row!.sentAt!.toISOString()]);
+    expect(await publishes.progress(publish)).toMatchObject({ created: 1, invited: 1, pending: 1 });
+
+    // A second success (a retried activity) moves neither the send time nor the count.
+    await outbox.markSent(invite.id, invite.messageId, undefined, invite.purpose);
+    expect((await ds.getRepository(PlanAssignmentEntity).findOneByOrFail({ id: w.assignment.id })).invitedAt).toEqual(first.invitedAt);
+    expect((await publishes.progress(publish)).invited).toBe(1);
   });
 });

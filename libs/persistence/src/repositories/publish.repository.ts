@@ -131,16 +131,15 @@ export class PublishRepository {
     return this.m(manager).find(PublishEntity, { where: { status: 'waiting' }, order: { createdAt: 'ASC' }, take: limit });
   }
 
-  /** What happened to a publish's reps so far (invites counted from the outbox: sent). */
+  /** What happened to a publish's reps so far (invites: sent, as recorded on each assignment). */
   async progress(publish: PublishEntity, manager?: EntityManager): Promise<PublishProgress> {
     const [row] = (await this.m(manager).query(
       `SELECT count(*)::int AS created,
               count(*) FILTER (WHERE a.status = 'accepted')::int AS accepted,
               count(*) FILTER (WHERE a.status = 'declined')::int AS declined,
               count(*) FILTER (WHERE a.status IN ('pending_manager', 'pending_rep'))::int AS pending,
-              count(o.id)::int AS invited
+              count(a.invited_at)::int AS invited
        FROM plan_assignments a
-       LEFT JOIN email_outbox o ON o.purpose = 'plan-acceptance:' || a.id || ':invite' AND o.status = 'sent'
        WHERE a.publish_id = $1`,
       [publish.id],
     )) as { created: number; accepted: number; declined: number; pending: number; invited: number }[];

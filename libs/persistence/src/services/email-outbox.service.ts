@@ -29,6 +29,9 @@ function outboxValues(row: EmailOutboxInput) {
   };
 }
 
+/** A plan assignment's invite (`:v2` and later: the invite of a re-sent version). */
+const PLAN_INVITE = /^plan-acceptance:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):invite(?::v\d+)?$/;
+
 /** Emails are written here first, then sent; the purpose is the idempotency key. */
 export class EmailOutbox {
   constructor(private readonly dataSource: DataSource) {}
@@ -95,7 +98,19 @@ export class EmailOutbox {
       .getMany();
   }
 
-  async markSent(id: string, messageId: string, manager?: EntityManager): Promise<void> {
+  async markSent(id: string, messageId: string, manager?: EntityManager, purpose?: string): Promise<void> {
+    const invited = purpose !== undefined ? PLAN_INVITE.exec(purpose)?.[1] : undefined;
+    if (invited) {
+      // A plan invite: its assignment records when, in the same statement (a publish's progress counts these).
+      await this.manager(manager).query(
+        `WITH sent AS (
+           UPDATE email_outbox SET status = 'sent', message_id = $2, sent_at = now(), attempts = attempts + 1, last_error = NULL
+           WHERE id = $1 AND status <> 'sent' RETURNING sent_at)
+         UPDATE plan_assignments SET invited_at = sent.sent_at FROM sent WHERE plan_assignments.id = $3 AND plan_assignments.invited_at IS NULL`,
+        [id, messageId, invited],
+      );
+      return;
+    }
     // Only the first success counts: a retried activity must not move sent_at.
     await this.manager(manager)
       .createQueryBuilder()

@@ -96,6 +96,9 @@ describe('plan acceptance, end to end over HTTP', () => {
       expect(first.status).toBe(200);
       expect(first.body.status).toBe('accepted');
       accepted = true;
+      // Where the decision's time went, phase by phase (names and durations only).
+      const phases = (first.headers.get('server-timing') ?? '').split(', ').map((p) => p.split(';')[0]);
+      expect(phases).toEqual(['auth', 'read', 'claim', 'workflow', 'complete', 'total']);
       // The same key again records nothing new; a new decision is a conflict.
       const replay = await h.http('POST', `/api/v1/plan-assignments/${id}/accept`, { as: rep, body: {}, headers: { 'Idempotency-Key': 'accept-rita-0001' } });
       expect(replay.status).toBe(200);

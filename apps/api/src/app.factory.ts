@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import { TokenVerifier } from './auth/token-verifier';
 import { ApiError } from './common/api-error';
 import { guardJsonBody } from './common/json-body.guard';
+import { serverTimingMiddleware } from './common/server-timing';
 import { createValidationPipe } from './common/validation.pipe';
 import { codecCors } from './temporal/codec-cors';
 
@@ -24,6 +25,7 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   // request arrives from a proxy named in TRUST_PROXY; by default the socket's address is the client.
   app.set('trust proxy', config.http.trustProxy === false ? false : config.http.trustProxy);
   app.disable('x-powered-by');
+  app.use(serverTimingMiddleware);
   // Security headers on every answer (CSP, HSTS, nosniff, frame-ancestors, referrer policy, …).
   app.use(helmet());
   // The Temporal Web UI's codec server calls (browser, another origin): CORS for the configured origins only.

@@ -43,6 +43,18 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+/** Adds each `name;dur=ms` of a Server-Timing header to `into`. */
+function phasesOf(header: string | null, into: Map<string, number[]>): void {
+  for (const part of (header ?? '').split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    const dur = params.find((p) => p.startsWith('dur='));
+    if (!name || !dur) continue;
+    const list = into.get(name) ?? [];
+    list.push(Number(dur.slice(4)));
+    into.set(name, list);
+  }
+}
+
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
@@ -94,6 +106,7 @@ async function main(): Promise<void> {
       const res = await fetch(`${base}/plan-assignments/${byPerson.get(rep.id)!.id}/accept`, { method: 'POST', headers: { ...auth(rep), 'idempotency-key': `bench-api-${rep.id}` }, body: '{}' });
       const ms = performance.now() - t0;
       if (res.status !== 200) throw new Error(`API decision failed: ${res.status} ${await res.text()}`);
+      phasesOf(res.headers.get('server-timing'), phases[phaseGroup]);
       return ms;
     };
     // The same request the API sends (typed Update definition, the rep's stage, an idempotency key).
@@ -116,6 +129,9 @@ async function main(): Promise<void> {
       return figures(samples, performance.now() - t0);
     };
 
+    // The API's own account of each decision's time (its Server-Timing header), per phase.
+    const phases: Record<'together' | 'alone', Map<string, number[]>> = { together: new Map(), alone: new Map() };
+    let phaseGroup: 'together' | 'alone' = 'together';
     const runs: Array<{ api50: Figures; bare50: Figures; api1: Figures; bare1: Figures }> = [];
     for (let run = 0; run < RUNS; run++) {
       const mine = reps.slice(run * perRun, (run + 1) * perRun);
@@ -123,7 +139,9 @@ async function main(): Promise<void> {
       // Alternate which path goes first, so neither always meets a warmer or busier machine.
       const apiFirst = run % 2 === 0;
       const r: Partial<(typeof runs)[number]> = {};
+      phaseGroup = 'together';
       if (apiFirst) { r.api50 = await together(g1, viaApi); r.bare50 = await together(g2, bare); } else { r.bare50 = await together(g2, bare); r.api50 = await together(g1, viaApi); }
+      phaseGroup = 'alone';
       if (apiFirst) { r.api1 = await oneByOne(g3, viaApi); r.bare1 = await oneByOne(g4, bare); } else { r.bare1 = await oneByOne(g4, bare); r.api1 = await oneByOne(g3, viaApi); }
       runs.push(r as (typeof runs)[number]);
       const f = (x: Figures) => `${x.perSecond.toFixed(1)}/s p50 ${x.p50.toFixed(1)} p99 ${x.p99.toFixed(1)} ms`;
@@ -141,6 +159,10 @@ async function main(): Promise<void> {
     process.stdout.write(`bare Update, ${String(CONCURRENCY).padStart(2)} at once  ${f(bare50.perSecond)} ${f(bare50.p50)} ${f(bare50.p99)}\n`);
     process.stdout.write(`API, one at a time         ${f(api1.perSecond)} ${f(api1.p50)} ${f(api1.p99)}\n`);
     process.stdout.write(`bare Update, one at a time ${f(bare1.perSecond)} ${f(bare1.p50)} ${f(bare1.p99)}\n`);
+    for (const [group, label] of [['together', `${CONCURRENCY} at once`], ['alone', 'one at a time']] as const) {
+      const parts = [...phases[group]].map(([name, xs]) => `${name} ${median(xs).toFixed(1)}`).join(', ');
+      process.stdout.write(`API phases, ${label} (its Server-Timing, median ms over every request): ${parts}\n`);
+    }
     const throughputRatio = api50.perSecond / bare50.perSecond;
     const p99Ratio = api50.p99 / bare50.p99;
     const singleDelta = api1.p50 - bare1.p50;

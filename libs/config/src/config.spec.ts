@@ -40,7 +40,7 @@ describe('loadConfig', () => {
         port: 3000, publicBaseUrl: 'http://localhost:3000', trustProxy: false, rateLimitPerMinute: 600, authFailuresPerMinute: 20,
         docs: 'public', healthSmtpCacheSeconds: 30, codecCorsOrigins: ['http://localhost:8233'],
       },
-      database: { url: FULL.DATABASE_URL, appRole: 'quotaflow_app' },
+      database: { url: FULL.DATABASE_URL, appRole: 'quotaflow_app', poolSize: 10 },
       temporal: { address: 'temporal:7233', namespace: 'default', taskQueue: 'quotaflow', codecKeys: [{ id: 'k1', key: KEY_A }] },
       mail: { enabled: true, smtpUrl: 'smtp://mail:2525', from: 'Quotaflow <no-reply@quotaflow.local>' },
       auth: { secret: SECRET, issuer: 'quotaflow', audience: 'quotaflow-api', ttlSeconds: 28800, maxTtlSeconds: 604800 },
@@ -144,6 +144,7 @@ describe('loadConfig', () => {
     ['database URL is not echoed (may hold a password)', { DATABASE_URL: 'not a url' }, ['database'], ['DATABASE_URL: must be a postgres:// or postgresql:// URL']],
     ['postgresql:// is accepted', { DATABASE_URL: 'postgresql://h:1/db' }, ['database'], []],
     ['app role must be an identifier', { ...FULL, DATABASE_APP_ROLE: 'x; drop' }, ['database'], ['DATABASE_APP_ROLE: must be a lower-case SQL identifier, got "x; drop"']],
+    ['the pool size is a whole number of connections, 1..500', { ...FULL, DATABASE_POOL_SIZE: '0' }, ['database'], ['DATABASE_POOL_SIZE: must be an integer 1..500, got "0"']],
     ['PORT out of range', { PORT: '70000' }, ['http'], ['PORT: must be an integer 1..65535, got "70000"']],
     ['PORT zero', { PORT: '0' }, ['http'], ['PORT: must be an integer 1..65535, got "0"']],
     ['the close schedule: a business day 1..15, an hour 0..23, a boolean', { CLOSE_SCHEDULE_BUSINESS_DAY: '0', CLOSE_SCHEDULE_HOUR_UTC: '24', CLOSE_SCHEDULE_PAUSED: 'maybe' }, ['http'], [

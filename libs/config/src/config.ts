@@ -7,6 +7,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { CLOSE_EXCEPTION_CODES } from '@quotaflow/domain';
 import { secretWeakness } from './secret-strength';
 
+/** Connections per process unless DATABASE_POOL_SIZE says otherwise. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+
 export type ConfigPart = 'http' | 'database' | 'temporal' | 'mail' | 'auth' | 'audit';
 export const CONFIG_PARTS: readonly ConfigPart[] = ['http', 'database', 'temporal', 'mail', 'auth', 'audit'];
 
@@ -35,7 +38,13 @@ export interface HttpConfig {
  * `url`: the application's own login (a non-superuser member of `appRole`, owning nothing);
  * `migrationUrl`: the schema owner, used by migrations only (defaults to `url`).
  */
-export interface DatabaseConfig { url: string; migrationUrl?: string; appRole: string }
+export interface DatabaseConfig {
+  url: string;
+  migrationUrl?: string;
+  appRole: string;
+  /** Connections each process keeps (DATABASE_POOL_SIZE): an API under many concurrent decisions queues for them. */
+  poolSize?: number;
+}
 /** `codecKeys`: AES-256-GCM keys of the payload codec, the first one encodes, all decode. */
 export interface TemporalConfig { address: string; namespace: string; taskQueue: string; codecKeys: CodecKey[] }
 export interface CodecKey { id: string; key: Buffer }
@@ -125,6 +134,7 @@ export const CONFIG_VARIABLES = [
   'PUBLIC_BASE_URL',
   'DATABASE_URL',
   'DATABASE_APP_ROLE',
+  'DATABASE_POOL_SIZE',
   'TEMPORAL_ADDRESS',
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TASK_QUEUE',
@@ -314,6 +324,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
   const migrationRaw = r.raw('DATABASE_MIGRATION_URL');
   const migrationUrl = migrationRaw === undefined ? undefined : r.url('DATABASE_MIGRATION_URL', migrationRaw, ['postgres', 'postgresql'], db);
   const appRole = r.raw('DATABASE_APP_ROLE') ?? 'quotaflow_app';
+  const poolSize = r.integer('DATABASE_POOL_SIZE', 1, 500, DEFAULT_DATABASE_POOL_SIZE, db);
   // The role name is interpolated into GRANT statements: only plain identifiers are accepted.
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(appRole)) {
     r.fail('DATABASE_APP_ROLE', `must be a lower-case SQL identifier, got "${appRole}"`, db);
@@ -414,7 +425,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
   return {
     env: nodeEnv,
     http: { port, publicBaseUrl, trustProxy, rateLimitPerMinute, authFailuresPerMinute, docs, healthSmtpCacheSeconds, codecCorsOrigins },
-    database: { url: databaseUrl, ...(migrationUrl !== undefined ? { migrationUrl } : {}), appRole },
+    database: { url: databaseUrl, ...(migrationUrl !== undefined ? { migrationUrl } : {}), appRole, poolSize },
     temporal: {
       address: temporalAddress,
       namespace: r.raw('TEMPORAL_NAMESPACE') ?? 'default',

@@ -7,7 +7,7 @@ import { decideUpdate, decisionRequestForEveryGeneration, receiptOfAnyGeneration
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal';
 import { AccessService } from '../common/access.service';
-import type { RequestContext } from '../common/request-context';
+import { type RequestContext, timed } from '../common/request-context';
 import { toDomainError } from '../common/temporal-errors';
 import { toTaskView, type ApprovalTaskDetail, type DecisionResult, type InboxPage } from './approvals.dto';
 
@@ -157,7 +157,7 @@ export class ApprovalsService {
     claimed: Promise<IdempotencyClaim | null> = this.claim(d),
   ): Promise<Replayable<T>> {
     const key = d.ctx.idempotencyKey;
-    const claim = await claimed;
+    const claim = await timed(d.ctx, 'claim', claimed);
     const replay = this.replayOf<T>(claim);
     if (replay) return replay;
     if (!key || !claim || claim.kind === 'new') precheck();
@@ -175,17 +175,17 @@ export class ApprovalsService {
     let receipt: DecisionReceipt;
     try {
       // Runs started before the approval kernel answer too (same Update, their own answer shape).
-      const answer = await this.temporal.workflow.getHandle(d.workflowId).executeUpdate(decideUpdate, {
+      const answer = await timed(d.ctx, 'workflow', this.temporal.workflow.getHandle(d.workflowId).executeUpdate(decideUpdate, {
         args: [decisionRequestForEveryGeneration(request)],
         updateId: request.idempotencyKey,
-      });
+      }));
       receipt = receiptOfAnyGeneration(answer, request, d.target, new Date());
     } catch (e) {
       throw toDomainError(e, d.area);
     }
     const body = answer(receipt);
     if (key) await faultPoint('decision-answered', key);
-    if (key) await this.idempotency.complete(key, 200, body);
+    if (key) await timed(d.ctx, 'complete', this.idempotency.complete(key, 200, body));
     return { body, replayed: false };
   }
 }

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Role } from '@quotaflow/domain';
 import { ApiError } from '../common/api-error';
+import { timingOf } from '../common/server-timing';
 import { AuthFailureLimiter } from '../security/auth-failures';
 import type { Principal } from './principal';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
@@ -32,7 +33,7 @@ export class AuthGuard implements CanActivate {
     this.failures.assertAllowed(ip);
     let principal: Principal;
     try {
-      principal = await this.tokens.principalOf(req.headers['authorization']);
+      principal = await timingOf(req).measure('auth', () => this.tokens.principalOf(req.headers['authorization']));
     } catch (error) {
       if (error instanceof ApiError && error.getStatus() === 401) throw await this.failures.failed(ip, error);
       throw error;

@@ -14,7 +14,7 @@ import { ApprovalsService, type Replayable } from '../approvals/approvals.servic
 import type { Principal } from '../auth/principal';
 import { AccessService } from '../common/access.service';
 import { liveStatus } from '../common/live-status';
-import type { RequestContext } from '../common/request-context';
+import { type RequestContext, timed } from '../common/request-context';
 import type { PlanAssignmentView, PlanDecisionResult } from './plan-assignments.dto';
 
 type PlanDecision = Extract<ApprovalDecision, 'accept' | 'decline' | 'approve' | 'reject'>;
@@ -114,7 +114,7 @@ export class PlanAssignmentsService {
     // The key's claim, the assignment and the actor's open task are read at once (one round trip).
     const claimed = this.decisions.claim({ actor, target: `plan-assignment:${id}`, scope: 'plan-decision', decision, ...(comment !== undefined ? { comment } : {}), ctx });
     // Only what the decision needs (one query, not the plan document), beside the open task.
-    const [assignment, task] = await Promise.all([this.assignments.decisionFacts(id), this.approvals.openTaskOf(planAcceptanceWorkflowId(id), actor.id)]);
+    const [assignment, task] = await timed(ctx, 'read', Promise.all([this.assignments.decisionFacts(id), this.approvals.openTaskOf(planAcceptanceWorkflowId(id), actor.id)]));
     if (!assignment) throw new DomainError('PLAN_ASSIGNMENT.NOT_FOUND', `No plan assignment with id ${id}.`, { field: 'id', value: id });
     const repDecision = decision === 'accept' || decision === 'decline';
     // Who may ask at all (the workflow's validator checks the same again).

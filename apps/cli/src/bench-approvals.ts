@@ -8,7 +8,8 @@
  * reps. Each run measures four things on fresh workflows, alternating the paths so both see the
  * same machine: 50 reps accepting at once through `POST /plan-assignments/:id/accept`, 50 other
  * workflows receiving the same `decide` Update straight from a Temporal client, and the same two
- * with one approver at a time. Figures are medians over the runs (BENCH_RUNS, default 3); the last
+ * with one approver at a time. Each phase starts once the previous one's workflows have finished
+ * and their emails are sent. Figures are medians over the runs (BENCH_RUNS, default 5); the last
  * line is `result: throughput_ratio=… p99_ratio=… single_p50_delta_ms=…`.
  */
 import 'reflect-metadata';
@@ -23,7 +24,7 @@ import { startBenchStack } from './bench/bench-stack';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const SINGLE = Number(process.env.BENCH_SINGLE ?? 20);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -117,12 +118,28 @@ async function main(): Promise<void> {
       });
       return performance.now() - t0;
     };
+    // Each phase starts on a quiet system: the workflows decided so far have finished (their
+    // records written, their emails sent), so neither path pays for the other's aftermath.
+    const decided: string[] = [];
+    const settle = async (group: PersonEntity[]): Promise<void> => {
+      const finished = Promise.all(decided.splice(0).map((workflowId) => client.workflow.getHandle(workflowId).result()));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([finished, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('the decided workflows did not finish within 2 minutes')), 120_000); })]).finally(() => clearTimeout(timer));
+      for (;;) {
+        const [{ unsent }] = (await ds.query(`SELECT count(*)::int AS unsent FROM email_outbox WHERE status <> 'sent'`)) as Array<{ unsent: number }>;
+        if (unsent === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      decided.push(...group.map((rep) => byPerson.get(rep.id)!.workflowId));
+    };
     const together = async (group: PersonEntity[], path: (rep: PersonEntity) => Promise<number>): Promise<Figures> => {
+      await settle(group);
       const t0 = performance.now();
       const samples = await Promise.all(group.map(path));
       return figures(samples, performance.now() - t0);
     };
     const oneByOne = async (group: PersonEntity[], path: (rep: PersonEntity) => Promise<number>): Promise<Figures> => {
+      await settle(group);
       const t0 = performance.now();
       const samples: number[] = [];
       for (const rep of group) samples.push(await path(rep));

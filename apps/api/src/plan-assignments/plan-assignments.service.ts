@@ -9,7 +9,7 @@ import {
   type AssignmentContext,
   type PlanDocumentEntity,
 } from '@quotaflow/persistence';
-import { planAcceptanceStatusQuery, planAcceptanceWorkflowId, type PlanAcceptanceStatus } from '@quotaflow/workflows';
+import { planAcceptanceStatusQuery, type PlanAcceptanceStatus } from '@quotaflow/workflows';
 import { ApprovalsService, type Replayable } from '../approvals/approvals.service';
 import type { Principal } from '../auth/principal';
 import { AccessService } from '../common/access.service';
@@ -113,8 +113,8 @@ export class PlanAssignmentsService {
   async decide(actor: Principal, id: string, decision: PlanDecision, comment: string | undefined, ctx: RequestContext): Promise<Replayable<PlanDecisionResult>> {
     // The key's claim, the assignment and the actor's open task are read at once (one round trip).
     const claimed = this.decisions.claim({ actor, target: `plan-assignment:${id}`, scope: 'plan-decision', decision, ...(comment !== undefined ? { comment } : {}), ctx });
-    // Only what the decision needs (one query, not the plan document), beside the open task.
-    const [assignment, task] = await timed(ctx, 'read', Promise.all([this.assignments.decisionFacts(id), this.approvals.openTaskOf(planAcceptanceWorkflowId(id), actor.id)]));
+    // Only what the decision needs, the actor's open task with it (one query, not the plan document).
+    const assignment = await timed(ctx, 'read', this.assignments.decisionFacts(id, actor.id));
     if (!assignment) throw new DomainError('PLAN_ASSIGNMENT.NOT_FOUND', `No plan assignment with id ${id}.`, { field: 'id', value: id });
     const repDecision = decision === 'accept' || decision === 'decline';
     // Who may ask at all (the workflow's validator checks the same again).
@@ -126,7 +126,7 @@ export class PlanAssignmentsService {
     return this.decisions.decideInWorkflow(
       {
         actor, workflowId: assignment.workflowId, target: `plan-assignment:${id}`, scope: 'plan-decision', area: 'PLAN_ASSIGNMENT', decision,
-        ...(comment !== undefined ? { comment } : {}), ...(task ? { stageId: task.stageId } : {}), ctx,
+        ...(comment !== undefined ? { comment } : {}), ...(assignment.openStageId !== null ? { stageId: assignment.openStageId } : {}), ctx,
       },
       (receipt) => ({
         id, status: stateAfter(decision), decision, workflowId: assignment.workflowId, documentHash: receipt.documentHash ?? null, decidedAt: receipt.decidedAt,

@@ -15,6 +15,8 @@ export interface AssignmentDecisionFacts {
   publishedById: string;
   repId: string;
   repManagerId: string | null;
+  /** The stage of the deciding person's open task in this assignment's workflow, if they have one. */
+  openStageId: string | null;
 }
 
 export interface AssignmentContext {
@@ -58,11 +60,19 @@ export class PlanAssignmentRepository {
    * What a decision on the assignment needs (its state, workflow and publisher; the rep and their
    * manager), in one query — not the plan version and its document, which `context` loads.
    */
-  async decisionFacts(id: string, manager?: EntityManager): Promise<AssignmentDecisionFacts | null> {
+  /** What a decision on the assignment by `actorId` is checked against, with the actor's open task, in one query. */
+  async decisionFacts(id: string, actorId: string, manager?: EntityManager): Promise<AssignmentDecisionFacts | null> {
     const rows = (await this.m(manager).query(
-      `SELECT a.status, a.workflow_id AS "workflowId", a.published_by_id AS "publishedById", p.id AS "repId", p.manager_id AS "repManagerId"
-         FROM plan_assignments a JOIN people p ON p.id = a.person_id WHERE a.id = $1`,
-      [id],
+      `SELECT a.status, a.workflow_id AS "workflowId", a.published_by_id AS "publishedById", p.id AS "repId", p.manager_id AS "repManagerId",
+              t.stage_id AS "openStageId"
+         FROM plan_assignments a
+         JOIN people p ON p.id = a.person_id
+         LEFT JOIN LATERAL (
+           SELECT stage_id FROM approval_tasks
+           WHERE workflow_id = a.workflow_id AND approver_id = $2 AND status = 'open'
+           ORDER BY created_at DESC LIMIT 1) t ON true
+        WHERE a.id = $1`,
+      [id, actorId],
     )) as AssignmentDecisionFacts[];
     return rows[0] ?? null;
   }

@@ -20,6 +20,15 @@ describe('API conventions: validation, coded errors, health, OpenAPI', () => {
     expect(r.body).toMatchObject({ status: 'ok', checks: { database: { status: 'up' }, temporal: { status: 'up' }, smtp: { status: 'up' } } });
   });
 
+  it('keeps a connection open 65 s idle and says so; every answer says where its time went (Server-Timing)', async () => {
+    const r = await h.http('GET', '/health');
+    expect(r.headers.get('keep-alive')).toBe('timeout=65');
+    expect(r.headers.get('server-timing')).toMatch(/^total;dur=\d+\.\d$/);
+    const refused = await h.http('GET', '/api/v1/me/plan-assignments');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('server-timing')).toMatch(/^auth;dur=\d+\.\d, total;dur=\d+\.\d$/);
+  });
+
   it('serves the OpenAPI document at /docs', async () => {
     const r = await h.http('GET', '/docs/openapi.json');
     expect(r.status).toBe(200);

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -36,6 +37,12 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health', method: RequestMethod.GET }] });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
+  // Keep-alive connections stay open 65 s idle (Node's default is 5 s, which made a client that
+  // pauses between bursts open every connection again); above the 60 s idle timeout of common
+  // load balancers, so the proxy, not this server, closes an idle connection first.
+  const server = app.getHttpServer() as Server;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   if (config.http.docs !== 'off') {
     if (config.http.docs === 'token') app.use('/docs', docsBehindToken(app.get(TokenVerifier)));
     const openapi = new DocumentBuilder()

@@ -4,15 +4,18 @@ import { DomainError, planAssignmentAccess, type ApprovalDecision } from '@quota
 import {
   ApprovalRepository,
   AuditLog,
+  decisionKey,
   PENDING_ASSIGNMENT_STATES,
   PlanAssignmentRepository,
   type AssignmentContext,
+  type AssignmentDecisionFacts,
   type PlanDocumentEntity,
 } from '@quotaflow/persistence';
 import { planAcceptanceStatusQuery, type PlanAcceptanceStatus } from '@quotaflow/workflows';
 import { ApprovalsService, type Replayable } from '../approvals/approvals.service';
 import type { Principal } from '../auth/principal';
 import { AccessService } from '../common/access.service';
+import { BatchedLookup } from '../common/batched-lookup';
 import { liveStatus } from '../common/live-status';
 import { type RequestContext, timed } from '../common/request-context';
 import type { PlanAssignmentView, PlanDecisionResult } from './plan-assignments.dto';
@@ -34,6 +37,14 @@ export class PlanAssignmentsService {
     private readonly temporal: Client,
     private readonly audit: AuditLog,
   ) {}
+
+  /** The decisions of one event-loop turn read their facts in one query (a burst of approvers). */
+  private readonly facts = new BatchedLookup<AssignmentDecisionFacts>((keys) =>
+    this.assignments.decisionFactsOf(keys.map((key) => {
+      const [id, actorId] = key.split(' ') as [string, string];
+      return { id, actorId };
+    })),
+  );
 
   private async load(id: string): Promise<AssignmentContext> {
     const context = await this.assignments.context(id);
@@ -114,7 +125,7 @@ export class PlanAssignmentsService {
     // The key's claim, the assignment and the actor's open task are read at once (one round trip).
     const claimed = this.decisions.claim({ actor, target: `plan-assignment:${id}`, scope: 'plan-decision', decision, ...(comment !== undefined ? { comment } : {}), ctx });
     // Only what the decision needs, the actor's open task with it (one query, not the plan document).
-    const assignment = await timed(ctx, 'read', this.assignments.decisionFacts(id, actor.id));
+    const assignment = await timed(ctx, 'read', this.facts.get(decisionKey(id, actor.id)));
     if (!assignment) throw new DomainError('PLAN_ASSIGNMENT.NOT_FOUND', `No plan assignment with id ${id}.`, { field: 'id', value: id });
     const repDecision = decision === 'accept' || decision === 'decline';
     // Who may ask at all (the workflow's validator checks the same again).

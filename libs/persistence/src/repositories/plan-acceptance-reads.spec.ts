@@ -19,7 +19,7 @@ import { PublishEntity } from '../entities/publish.entity';
 import { EmailOutbox } from '../services/email-outbox.service';
 import { ApprovalRepository } from './approval.repository';
 import { OrganisationRepository } from './organisation.repository';
-import { PlanAssignmentRepository } from './plan-assignment.repository';
+import { decisionKey, PlanAssignmentRepository } from './plan-assignment.repository';
 import { PublishRepository } from './publish.repository';
 
 let db: TestDatabase;
@@ -170,6 +170,18 @@ describe('the reads and writes of a plan acceptance', () => {
     // Someone without a task there gets the facts and no stage.
     expect(await repo.decisionFacts(w.assignment.id, w.bystander.id)).toEqual({ ...facts, openStageId: null });
     expect(await repo.decisionFacts('00000000-0000-4000-8000-000000000000', w.rep.id)).toBeNull();
+
+    // Many pairs (a burst of decisions) in one query, each under its own key; an unknown assignment is absent.
+    const other = await world();
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const many = await counted(() => repo.decisionFactsOf([
+      { id: w.assignment.id, actorId: w.rep.id }, { id: other.assignment.id, actorId: other.rep.id }, { id: w.assignment.id, actorId: w.bystander.id }, { id: unknown, actorId: w.rep.id },
+    ]));
+    expect(many.statements).toHaveLength(1);
+    expect([...many.value.keys()].sort()).toEqual([decisionKey(w.assignment.id, w.rep.id), decisionKey(other.assignment.id, other.rep.id), decisionKey(w.assignment.id, w.bystander.id)].sort());
+    expect(many.value.get(decisionKey(w.assignment.id, w.rep.id))).toEqual({ ...facts, openStageId: 'rep-acceptance' });
+    expect(many.value.get(decisionKey(w.assignment.id, w.bystander.id))).toEqual({ ...facts, openStageId: null });
+    expect(many.value.get(decisionKey(other.assignment.id, other.rep.id))).toMatchObject({ repId: other.rep.id, openStageId: null });
   });
 
   it("records an invite's send on its assignment in the same statement, once; a publish counts its invites from its assignments", async () => {

@@ -9,6 +9,9 @@ import { PlanEntity } from '../entities/plan.entity';
 export const FINAL_ASSIGNMENT_STATES: readonly PlanAssignmentStatus[] = ['accepted', 'declined', 'expired', 'superseded', 'failed'];
 export const PENDING_ASSIGNMENT_STATES: readonly PlanAssignmentStatus[] = ['pending_manager', 'pending_rep'];
 
+/** The key of an (assignment, actor) pair in `decisionFactsOf`'s answer. */
+export const decisionKey = (assignmentId: string, actorId: string): string => `${assignmentId.toLowerCase()} ${actorId.toLowerCase()}`;
+
 export interface AssignmentDecisionFacts {
   status: PlanAssignmentStatus;
   workflowId: string;
@@ -62,19 +65,26 @@ export class PlanAssignmentRepository {
    */
   /** What a decision on the assignment by `actorId` is checked against, with the actor's open task, in one query. */
   async decisionFacts(id: string, actorId: string, manager?: EntityManager): Promise<AssignmentDecisionFacts | null> {
+    return (await this.decisionFactsOf([{ id, actorId }], manager)).get(decisionKey(id, actorId)) ?? null;
+  }
+
+  /** `decisionFacts` of many (assignment, actor) pairs in one query, by `decisionKey`; unknown assignments are absent. */
+  async decisionFactsOf(pairs: readonly { id: string; actorId: string }[], manager?: EntityManager): Promise<Map<string, AssignmentDecisionFacts>> {
+    if (pairs.length === 0) return new Map();
     const rows = (await this.m(manager).query(
-      `SELECT a.status, a.workflow_id AS "workflowId", a.published_by_id AS "publishedById", p.id AS "repId", p.manager_id AS "repManagerId",
+      `SELECT k.id AS "assignmentId", k.actor_id AS "actorId",
+              a.status, a.workflow_id AS "workflowId", a.published_by_id AS "publishedById", p.id AS "repId", p.manager_id AS "repManagerId",
               t.stage_id AS "openStageId"
-         FROM plan_assignments a
+         FROM unnest($1::uuid[], $2::uuid[]) AS k(id, actor_id)
+         JOIN plan_assignments a ON a.id = k.id
          JOIN people p ON p.id = a.person_id
          LEFT JOIN LATERAL (
            SELECT stage_id FROM approval_tasks
-           WHERE workflow_id = a.workflow_id AND approver_id = $2 AND status = 'open'
-           ORDER BY created_at DESC LIMIT 1) t ON true
-        WHERE a.id = $1`,
-      [id, actorId],
-    )) as AssignmentDecisionFacts[];
-    return rows[0] ?? null;
+           WHERE workflow_id = a.workflow_id AND approver_id = k.actor_id AND status = 'open'
+           ORDER BY created_at DESC LIMIT 1) t ON true`,
+      [pairs.map((p) => p.id), pairs.map((p) => p.actorId)],
+    )) as Array<AssignmentDecisionFacts & { assignmentId: string; actorId: string }>;
+    return new Map(rows.map(({ assignmentId, actorId, ...facts }) => [decisionKey(assignmentId, actorId), facts]));
   }
 
   /** The assignment with its plan version, plan and rep (one query), or null when the assignment is unknown. */

@@ -53,11 +53,15 @@ function phasesOf(header: string | null, into: Map<string, number[]>): number | 
     if (!name || !dur) continue;
     const ms = Number(dur.slice(4));
     if (name === 'total') total = ms;
-    const list = into.get(name) ?? [];
-    list.push(ms);
-    into.set(name, list);
+    addPhase(into, name, ms);
   }
   return total;
+}
+
+function addPhase(into: Map<string, number[]>, name: string, ms: number): void {
+  const list = into.get(name);
+  if (list) list.push(ms);
+  else into.set(name, [ms]);
 }
 
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -121,7 +125,7 @@ async function main(): Promise<void> {
       if (res.status !== 200) throw new Error(`API decision failed: ${res.status} ${await res.text()}`);
       const serverTotal = phasesOf(res.headers.get('server-timing'), phases[phaseGroup]);
       // Before the API's first middleware and after its answer's headers: connection, queueing, transfer.
-      if (serverTotal !== undefined) phases[phaseGroup].set('outside the API', [...(phases[phaseGroup].get('outside the API') ?? []), ms - serverTotal]);
+      if (serverTotal !== undefined) addPhase(phases[phaseGroup], 'outside the API', ms - serverTotal);
       return ms;
     };
     // The same request the API sends (typed Update definition, the rep's stage, an idempotency key).

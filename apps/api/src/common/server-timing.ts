@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 
 /**
  * Where a request's time went, per phase, in the `Server-Timing` response header
- * (`auth;dur=1.2, read;dur=2.4, workflow;dur=21.0, write;dur=1.1, total;dur=27.3`): a browser's
+ * (`auth;dur=1.2, read;dur=2.4, claim;dur=0.1, workflow;dur=21.0, complete;dur=1.1, total;dur=27.3`): a browser's
  * network panel shows it, and so does a slow decision in a load test. Phase names only, no data.
  */
 export class ServerTiming {

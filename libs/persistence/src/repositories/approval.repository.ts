@@ -224,11 +224,6 @@ export class ApprovalRepository {
     return qb.orderBy('t.deadline', 'ASC', 'NULLS LAST').addOrderBy('t.created_at', 'ASC').addOrderBy('t.id', 'ASC').take(page.limit).getMany();
   }
 
-  /** The person's open task in a workflow (the newest, should there be more). */
-  openTaskOf(workflowId: string, approverId: string, manager?: EntityManager): Promise<ApprovalTaskEntity | null> {
-    return this.m(manager).findOne(ApprovalTaskEntity, { where: { workflowId, approverId, status: 'open' }, order: { createdAt: 'DESC' } });
-  }
-
   /** Open tasks of a stage in the workflows of a subject (a quota team's stage may live in a step child). */
   openTasksOfStage(subject: string, stageId: string, manager?: EntityManager): Promise<ApprovalTaskEntity[]> {
     return this.m(manager).find(ApprovalTaskEntity, { where: { subject, stageId, status: 'open' }, order: { createdAt: 'DESC' } });

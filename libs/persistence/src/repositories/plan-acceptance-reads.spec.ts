@@ -160,16 +160,17 @@ describe('the reads and writes of a plan acceptance', () => {
   it("reads what a decision is checked against and the actor's open task in one query", async () => {
     const w = await world();
     const repo = new PlanAssignmentRepository(ds);
+    const decisionFacts = async (id: string, actorId: string) => (await repo.decisionFactsOf([{ id, actorId }])).get(decisionKey(id, actorId)) ?? null;
     const facts = { status: 'pending_rep', workflowId: w.assignment.workflowId, publishedById: w.ops.id, repId: w.rep.id, repManagerId: w.lineManager.id };
-    expect(await repo.decisionFacts(w.assignment.id, w.rep.id)).toEqual({ ...facts, openStageId: null });
+    expect(await decisionFacts(w.assignment.id, w.rep.id)).toEqual({ ...facts, openStageId: null });
     const position = { subject: `plan-assignment:${w.assignment.id}`, subjectType: 'plan-assignment', workflowId: w.assignment.workflowId, round: 1, step: 0, visit: 1 };
     await new ApprovalRepository(ds).openTasks(position, [{ id: 'rep-acceptance', label: 'Rep acceptance', approverIds: [w.rep.id], deadline: '2026-01-19T09:00:00.000Z', summary: 'Reads plan' }]);
-    const { value, statements: sent } = await counted(() => repo.decisionFacts(w.assignment.id, w.rep.id));
+    const { value, statements: sent } = await counted(() => decisionFacts(w.assignment.id, w.rep.id));
     expect(sent).toHaveLength(1);
     expect(value).toEqual({ ...facts, openStageId: 'rep-acceptance' });
     // Someone without a task there gets the facts and no stage.
-    expect(await repo.decisionFacts(w.assignment.id, w.bystander.id)).toEqual({ ...facts, openStageId: null });
-    expect(await repo.decisionFacts('00000000-0000-4000-8000-000000000000', w.rep.id)).toBeNull();
+    expect(await decisionFacts(w.assignment.id, w.bystander.id)).toEqual({ ...facts, openStageId: null });
+    expect(await decisionFacts('00000000-0000-4000-8000-000000000000', w.rep.id)).toBeNull();
 
     // Many pairs (a burst of decisions) in one query, each under its own key; an unknown assignment is absent.
     const other = await world();

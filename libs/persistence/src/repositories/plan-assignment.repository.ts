@@ -60,15 +60,11 @@ export class PlanAssignmentRepository {
   }
 
   /**
-   * What a decision on the assignment needs (its state, workflow and publisher; the rep and their
-   * manager), in one query — not the plan version and its document, which `context` loads.
+   * What a decision on the assignment by the actor is checked against (its state, workflow and
+   * publisher; the rep and their manager; the actor's open task there), for many (assignment,
+   * actor) pairs in one query, by `decisionKey`; unknown assignments are absent. Not the plan
+   * version and its document, which `context` loads.
    */
-  /** What a decision on the assignment by `actorId` is checked against, with the actor's open task, in one query. */
-  async decisionFacts(id: string, actorId: string, manager?: EntityManager): Promise<AssignmentDecisionFacts | null> {
-    return (await this.decisionFactsOf([{ id, actorId }], manager)).get(decisionKey(id, actorId)) ?? null;
-  }
-
-  /** `decisionFacts` of many (assignment, actor) pairs in one query, by `decisionKey`; unknown assignments are absent. */
   async decisionFactsOf(pairs: readonly { id: string; actorId: string }[], manager?: EntityManager): Promise<Map<string, AssignmentDecisionFacts>> {
     if (pairs.length === 0) return new Map();
     const rows = (await this.m(manager).query(
